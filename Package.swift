@@ -1,0 +1,149 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "harness",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "harness", targets: ["harness"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+    ],
+    targets: [
+        // MQTT 3.1.1 wire model, codec, topics and packet tap. Pure: NIOCore only.
+        .target(
+            name: "MQTTCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Azure IoT Hub conventions: SAS tokens, credentials, topics, property bags. No NIO.
+        .target(
+            name: "IoTHubCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The simulated hub: NIO broker, pure hub state machine, C2D queues, event stream.
+        .target(
+            name: "IoTHubSimulation",
+            dependencies: [
+                "MQTTCore", "IoTHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Devices under test: the MQTT client state machine and simulated device profiles.
+        .target(
+            name: "Devices",
+            dependencies: [
+                "MQTTCore", "IoTHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Report models and writers (JUnit XML, traces, console, redaction). Depends on nothing.
+        .target(
+            name: "Reporting",
+            swiftSettings: swiftSettings
+        ),
+        // Scenario model, YAML loader with positions, runner and report glue.
+        .target(
+            name: "Scenario",
+            dependencies: [
+                "MQTTCore", "IoTHubCore", "IoTHubSimulation", "Devices", "Reporting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Command line: argument-parser commands, in a library so tests parse in-process.
+        .target(
+            name: "HarnessCLI",
+            dependencies: [
+                "Scenario", "Reporting", "IoTHubCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "harness",
+            dependencies: ["HarnessCLI"],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only helpers shared by the test targets.
+        .target(
+            name: "HarnessTestSupport",
+            dependencies: [
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MQTTCoreTests",
+            dependencies: [
+                "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IoTHubCoreTests",
+            dependencies: ["IoTHubCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IoTHubSimulationTests",
+            dependencies: [
+                "IoTHubSimulation", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DevicesTests",
+            dependencies: [
+                "Devices", "MQTTCore", "IoTHubCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["Scenario", "Reporting", "IoTHubCore", "MQTTCore", "HarnessTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HarnessCLITests",
+            dependencies: [
+                "HarnessCLI", "Scenario", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

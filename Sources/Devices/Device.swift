@@ -1,0 +1,76 @@
+import IoTHubCore
+import MQTTCore
+
+/// What the harness needs to connect a device: where the broker is and the credentials the
+/// device presents.
+public struct ConnectRequest: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var clientID: String
+    public var username: String?
+    /// The password (a SAS token on IoT Hub). Secret.
+    public var password: String?
+    public var cleanSession: Bool
+    public var keepAlive: UInt16
+
+    public init(
+        host: String,
+        port: Int,
+        clientID: String,
+        username: String? = nil,
+        password: String? = nil,
+        cleanSession: Bool,
+        keepAlive: UInt16
+    ) {
+        self.host = host
+        self.port = port
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.cleanSession = cleanSession
+        self.keepAlive = keepAlive
+    }
+}
+
+/// How a blocking device operation (connect, subscribe) ended.
+public enum OperationOutcome: Sendable, Hashable {
+    /// The peer answered (CONNACK or SUBACK, whatever its code).
+    case answered
+    /// The connection closed or failed first; `reason` says how.
+    case connectionEnded(reason: String)
+}
+
+/// A device under test. The harness drives it through these operations and observes it
+/// through ``DeviceEventRecord``s.
+public protocol Device: AnyObject, Sendable {
+    var id: DeviceID { get }
+
+    /// Connects as the device's firmware does, returning once CONNACK arrived or the
+    /// connection ended.
+    func connect(_ request: ConnectRequest) async throws -> OperationOutcome
+
+    /// Subscribes as the device's firmware does, returning once SUBACK arrived or the
+    /// connection ended.
+    func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome
+
+    /// Sends DISCONNECT and closes the connection.
+    func disconnect() async throws
+
+    /// Stops the device and releases its resources.
+    func shutdown() async
+}
+
+/// Why a device operation could not be carried out at all.
+public enum DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notConnected(DeviceID)
+    case alreadyConnected(DeviceID)
+    case crashed(DeviceID, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notConnected(let id): "device '\(id)' is not connected"
+        case .alreadyConnected(let id): "device '\(id)' is already connected"
+        case .crashed(let id, let reason): "device '\(id)' has stopped: \(reason)"
+        }
+    }
+}

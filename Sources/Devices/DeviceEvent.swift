@@ -1,0 +1,40 @@
+import IoTHubCore
+import MQTTCore
+import NIOCore
+
+/// Something a device did or that happened to it, as the runner observes it.
+public enum DeviceEvent: Sendable, Hashable {
+    /// The device opens a network connection to `host:port`.
+    case connecting(host: String, port: Int)
+    /// The network connection is up (TCP, and TLS where used).
+    case transportConnected
+    /// The network connection could not be opened.
+    case transportFailed(reason: String)
+    /// The device received CONNACK.
+    case connAckReceived(ConnAckPacket)
+    /// The device received SUBACK.
+    case subAckReceived(SubAckPacket)
+    /// An application message reached the device's code (before its callback ran).
+    case messageReceived(topic: TopicName, payload: ByteBuffer, qos: MQTTQoS)
+    /// The device wrote an output pin; `pin` is the GPIO number.
+    case pinWritten(pin: Int, value: Bool)
+    /// The status LED was written (`isOn`), and whether that changed its state.
+    case led(isOn: Bool, changed: Bool)
+    /// The network connection closed.
+    case disconnected(reason: String)
+    /// The device's program stopped with an error, as firmware does on an exception.
+    case crashed(reason: String)
+}
+
+/// A device event stamped on the run's monotonic clock.
+public struct DeviceEventRecord: Sendable, Hashable {
+    public var timestamp: UInt64
+    public var deviceID: DeviceID
+    public var event: DeviceEvent
+
+    public init(timestamp: UInt64, deviceID: DeviceID, event: DeviceEvent) {
+        self.timestamp = timestamp
+        self.deviceID = deviceID
+        self.event = event
+    }
+}

@@ -1,0 +1,158 @@
+import IoTHubCore
+import MQTTCore
+import NIOCore
+
+/// One event the hub reports, stamped on the run's monotonic clock.
+public struct HubEventRecord: Sendable, Hashable {
+    /// Monotonic nanoseconds (the same clock as packet records).
+    public var timestamp: UInt64
+    public var event: HubEvent
+
+    public init(timestamp: UInt64, event: HubEvent) {
+        self.timestamp = timestamp
+        self.event = event
+    }
+}
+
+/// Drives the ``HubStateMachine`` on the hub's event loop: feeds it events, carries out its
+/// actions on the connections' channels, and keeps one timer for its next deadline.
+///
+/// Confined to one event loop; every connection of the hub lives on that loop too, so no
+/// locks are needed and actions apply in the order the machine returned them.
+final class HubCore {
+    private var machine: HubStateMachine
+    private let loop: any EventLoop
+    private let clock: HubClock
+    private let monotonic: any MonotonicClock
+    private let observer: (@Sendable (HubEventRecord) -> Void)?
+    private var channels: [ConnectionID: any Channel] = [:]
+    private var pendingWrites: [ConnectionID: EventLoopFuture<Void>] = [:]
+    private var timer: (deadline: HubTime, task: Scheduled<Void>)?
+    private var lastConnectionID: ConnectionID = 0
+
+    init(
+        machine: HubStateMachine,
+        loop: any EventLoop,
+        clock: HubClock,
+        monotonic: any MonotonicClock,
+        observer: (@Sendable (HubEventRecord) -> Void)?
+    ) {
+        self.machine = machine
+        self.loop = loop
+        self.clock = clock
+        self.monotonic = monotonic
+        self.observer = observer
+    }
+
+    var configuration: HubConfiguration { machine.configuration }
+    var connectionCount: Int { channels.count }
+
+    func makeConnectionID() -> ConnectionID {
+        lastConnectionID += 1
+        return lastConnectionID
+    }
+
+    // MARK: Events in
+
+    func opened(_ connection: ConnectionID, channel: any Channel) {
+        channels[connection] = channel
+        perform(machine.connectionOpened(connection, at: clock.now()))
+    }
+
+    func received(_ packet: MQTTPacket, on connection: ConnectionID) {
+        perform(machine.packetReceived(packet, on: connection, at: clock.now()))
+    }
+
+    func malformed(_ error: MQTTDecodingError, on connection: ConnectionID) {
+        perform(machine.malformedInput(error, on: connection, at: clock.now()))
+    }
+
+    func closed(_ connection: ConnectionID) {
+        channels[connection] = nil
+        pendingWrites[connection] = nil
+        perform(machine.connectionClosed(connection, at: clock.now()))
+    }
+
+    func enqueue(_ request: CloudToDeviceRequest, for deviceID: DeviceID, messageID: String) throws(CloudToDeviceError) {
+        let actions = try machine.enqueue(request, for: deviceID, messageID: messageID, at: clock.now())
+        perform(actions)
+    }
+
+    func purgeQueue(of deviceID: DeviceID) -> Int {
+        let (count, actions) = machine.purgeQueue(of: deviceID)
+        perform(actions)
+        return count
+    }
+
+    func register(_ device: DeviceRecord) { machine.register(device) }
+    func register(_ policy: AccessPolicy) { machine.register(policy) }
+    func device(_ id: DeviceID) -> DeviceRecord? { machine.registry[id] }
+    func isConnected(_ id: DeviceID) -> Bool { machine.isConnected(id) }
+    func queueDepth(of id: DeviceID) -> Int { machine.queueDepth(of: id) }
+
+    /// The clock jumped: report it and act on every deadline now due.
+    func clockAdvanced(by duration: Duration) {
+        emit(.clockAdvanced(by: duration))
+        timer?.task.cancel()
+        timer = nil
+        perform(machine.tick(at: clock.now()))
+    }
+
+    /// Closes every connection (the hub is stopping).
+    func closeAll() {
+        timer?.task.cancel()
+        timer = nil
+        for (_, channel) in channels.sorted(by: { $0.key < $1.key }) { channel.close(promise: nil) }
+    }
+
+    // MARK: Actions out
+
+    private func perform(_ actions: [HubStateMachine.Action]) {
+        var toFlush: [ConnectionID] = []
+        for action in actions {
+            switch action {
+            case .send(let packet, let connection):
+                guard let channel = channels[connection] else { continue }
+                pendingWrites[connection] = channel.write(packet)
+                if !toFlush.contains(connection) { toFlush.append(connection) }
+            case .close(let connection):
+                guard let channel = channels.removeValue(forKey: connection) else { continue }
+                toFlush.removeAll { $0 == connection }
+                if let pending = pendingWrites.removeValue(forKey: connection) {
+                    channel.flush()
+                    pending.whenComplete { _ in channel.close(promise: nil) }
+                } else {
+                    channel.close(promise: nil)
+                }
+            case .emit(let event):
+                emit(event)
+            case .wakeUp(let deadline):
+                schedule(at: deadline)
+            }
+        }
+        for connection in toFlush {
+            channels[connection]?.flush()
+            pendingWrites[connection] = nil
+        }
+    }
+
+    private func emit(_ event: HubEvent) {
+        observer?(HubEventRecord(timestamp: monotonic.nanoseconds(), event: event))
+    }
+
+    private func schedule(at deadline: HubTime) {
+        if let timer, timer.deadline <= deadline { return }
+        timer?.task.cancel()
+        let delay = max(.zero, deadline - clock.now())
+        let task = loop.assumeIsolated().scheduleTask(in: .nanoseconds(delay.nanoseconds)) { [weak self] () -> Void in
+            guard let self else { return }
+            self.timerFired()
+        }
+        timer = (deadline, task)
+    }
+
+    private func timerFired() {
+        timer = nil
+        perform(machine.tick(at: clock.now()))
+    }
+}

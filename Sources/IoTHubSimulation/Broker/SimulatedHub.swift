@@ -1,0 +1,166 @@
+import Foundation
+import IoTHubCore
+import MQTTCore
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The simulated Azure IoT Hub: an MQTT server on loopback that applies the IoT Hub policy of
+/// ``HubStateMachine``, plus the cloud-side operations a scenario needs (send C2D, jump the
+/// clock). Everything it does is reported to the observer as ``HubEventRecord``s.
+///
+/// All connections and the state machine live on one event loop.
+public final class SimulatedHub: Sendable {
+    private let loop: any EventLoop
+    private let core: NIOLoopBoundBox<HubCore>
+    private let tap: (any PacketTap)?
+    private let monotonic: any MonotonicClock
+    private let serverChannel: Mutex<(any Channel)?>
+    /// The hub's clock, shared with whoever mints tokens for it.
+    public let clock: HubClock
+    public let configuration: HubConfiguration
+
+    /// Creates a hub; call ``start(host:port:)`` to listen.
+    /// - Parameters:
+    ///   - group: where the hub's single event loop comes from.
+    ///   - observer: receives every hub event, on the hub's event loop; must not block.
+    ///   - tap: receives every packet the hub decodes or encodes.
+    public init(
+        configuration: HubConfiguration = HubConfiguration(),
+        registry: DeviceRegistry = DeviceRegistry(),
+        group: any EventLoopGroup,
+        clock: HubClock = HubClock(),
+        monotonic: any MonotonicClock = SystemMonotonicClock(),
+        observer: (@Sendable (HubEventRecord) -> Void)? = nil,
+        tap: (any PacketTap)? = nil
+    ) {
+        let loop = group.next()
+        self.loop = loop
+        self.clock = clock
+        self.configuration = configuration
+        self.monotonic = monotonic
+        self.tap = tap
+        self.serverChannel = Mutex(nil)
+        self.core = NIOLoopBoundBox.makeBoxSendingValue(
+            HubCore(
+                machine: HubStateMachine(configuration: configuration, registry: registry),
+                loop: loop,
+                clock: clock,
+                monotonic: monotonic,
+                observer: observer
+            ),
+            eventLoop: loop
+        )
+    }
+
+    /// Starts listening on `host:port` (port 0 picks a free port).
+    /// - Returns: the bound port.
+    @discardableResult
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        let core = self.core
+        let tap = self.tap
+        let monotonic = self.monotonic
+        let maximumPacketSize = configuration.maximumPacketSize
+        let channel = try await ServerBootstrap(group: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let hubCore = core.value
+                    let connection = hubCore.makeConnectionID()
+                    let codec = MQTTCodecHandler(
+                        configuration: .init(
+                            maximumPacketSize: maximumPacketSize,
+                            connection: connection,
+                            tap: tap,
+                            clock: monotonic
+                        )
+                    )
+                    try channel.pipeline.syncOperations.addHandler(codec)
+                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(core: hubCore, connection: connection))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        serverChannel.withLock { $0 = channel }
+        return channel.localAddress?.port ?? port
+    }
+
+    /// The port the hub listens on, once started.
+    public var port: Int? {
+        serverChannel.withLock { $0?.localAddress?.port }
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        let channel = serverChannel.withLock { channel in
+            defer { channel = nil }
+            return channel
+        }
+        try? await channel?.close()
+        let core = self.core
+        try? await loop.submit { core.value.closeAll() }.get()
+    }
+
+    /// Adds or replaces a device identity.
+    public func register(_ device: DeviceRecord) async throws {
+        let core = self.core
+        try await loop.submit { core.value.register(device) }.get()
+    }
+
+    /// Adds or replaces a shared access policy.
+    public func register(_ policy: AccessPolicy) async throws {
+        let core = self.core
+        try await loop.submit { core.value.register(policy) }.get()
+    }
+
+    /// The identity of a device, if registered.
+    public func device(_ id: DeviceID) async throws -> DeviceRecord? {
+        let core = self.core
+        return try await loop.submit { core.value.device(id) }.get()
+    }
+
+    /// Sends a C2D message from the cloud side: it is enqueued and, if the device is
+    /// connected and subscribed, published at once.
+    /// - Returns: the message id.
+    /// - Throws: ``CloudToDeviceError`` when the hub refuses it.
+    @discardableResult
+    public func sendCloudToDevice(_ request: CloudToDeviceRequest, to deviceID: DeviceID) async throws -> String {
+        let core = self.core
+        let messageID = request.messageID ?? UUID().uuidString.lowercased()
+        try await loop.submit {
+            try core.value.enqueue(request, for: deviceID, messageID: messageID)
+        }.get()
+        return messageID
+    }
+
+    /// Removes every queued C2D message of a device.
+    /// - Returns: how many were removed.
+    public func purgeQueue(of deviceID: DeviceID) async throws -> Int {
+        let core = self.core
+        return try await loop.submit { core.value.purgeQueue(of: deviceID) }.get()
+    }
+
+    /// Whether the device has a live authenticated connection.
+    public func isConnected(_ deviceID: DeviceID) async throws -> Bool {
+        let core = self.core
+        return try await loop.submit { core.value.isConnected(deviceID) }.get()
+    }
+
+    /// Messages in the device's C2D queue, locked ones included.
+    public func queueDepth(of deviceID: DeviceID) async throws -> Int {
+        let core = self.core
+        return try await loop.submit { core.value.queueDepth(of: deviceID) }.get()
+    }
+
+    /// Jumps the hub's clock forward and acts at once on every deadline that passes (token
+    /// expiry, keep-alive, message TTL).
+    public func advanceClock(by duration: Duration) async throws {
+        let core = self.core
+        let clock = self.clock
+        try await loop.submit {
+            clock.advance(by: duration)
+            core.value.clockAdvanced(by: duration)
+        }.get()
+    }
+}

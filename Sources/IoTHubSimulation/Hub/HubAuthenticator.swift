@@ -1,0 +1,92 @@
+import IoTHubCore
+import MQTTCore
+
+/// The outcome of checking a CONNECT packet.
+public enum AuthenticationResult: Sendable, Hashable {
+    /// The device may connect; its token expires at `tokenExpiry`.
+    case accepted(DeviceID, tokenExpiry: HubTime)
+    /// The hub answers with `code` and closes; `reason` says why (never a secret).
+    case refused(ConnectReturnCode, reason: String)
+}
+
+/// Checks CONNECT credentials the way IoT Hub does: protocol level 4, client id equal to the
+/// device id in the user name, a known enabled device, and a SAS token signed with one of the
+/// device's keys (or a policy key with DeviceConnect), covering the device and not expired.
+/// Every refusal but the protocol level gets CONNACK 5, as the real hub does.
+public enum HubAuthenticator {
+    /// Checks `connect` against the registry at time `now`.
+    public static func authenticate(
+        _ connect: ConnectPacket,
+        registry: DeviceRegistry,
+        configuration: HubConfiguration,
+        now: HubTime
+    ) -> AuthenticationResult {
+        guard connect.protocolName == "MQTT", connect.protocolLevel == 4 else {
+            return .refused(
+                .unacceptableProtocolVersion,
+                reason: "protocol \(connect.protocolName) level \(connect.protocolLevel) is not MQTT 3.1.1 (level 4)"
+            )
+        }
+        guard let usernameText = connect.username else {
+            return .refused(.notAuthorized, reason: "CONNECT has no user name")
+        }
+        let username: IoTHubUsername
+        do {
+            username = try IoTHubUsername(parsing: usernameText)
+        } catch {
+            return .refused(.notAuthorized, reason: "\(error)")
+        }
+        guard username.hostName.lowercased() == configuration.hostName.lowercased() else {
+            return .refused(
+                .notAuthorized,
+                reason: "user name host '\(username.hostName)' is not this hub ('\(configuration.hostName)')"
+            )
+        }
+        guard username.moduleID == nil else {
+            return .refused(.notAuthorized, reason: "module identities are not supported by the simulated hub")
+        }
+        guard connect.clientID == username.deviceID else {
+            return .refused(
+                .notAuthorized,
+                reason: "client id '\(connect.clientID)' differs from the user name's device id '\(username.deviceID)'"
+            )
+        }
+        guard let deviceID = try? DeviceID(connect.clientID), let device = registry[deviceID] else {
+            return .refused(.notAuthorized, reason: "device '\(connect.clientID)' is not registered")
+        }
+        guard device.status == .enabled else {
+            return .refused(.notAuthorized, reason: "device '\(deviceID)' is disabled")
+        }
+        guard let password = connect.passwordText else {
+            return .refused(.notAuthorized, reason: "CONNECT has no password (a SAS token)")
+        }
+        let token: SASToken
+        do {
+            token = try SASToken(parsing: password)
+        } catch {
+            return .refused(.notAuthorized, reason: "\(error)")
+        }
+        var keys = device.keys
+        if let policyName = token.policyName {
+            guard let policy = registry.policies[policyName] else {
+                return .refused(.notAuthorized, reason: "SAS token names unknown policy '\(policyName)'")
+            }
+            guard policy.permissions.contains(.deviceConnect) else {
+                return .refused(.notAuthorized, reason: "policy '\(policyName)' lacks DeviceConnect")
+            }
+            keys = policy.keys
+        }
+        let target = IoTHubCredentials.deviceResource(hostName: configuration.hostName, deviceID: deviceID)
+        do {
+            try token.verify(
+                keys: keys,
+                target: target,
+                now: now.unixSeconds,
+                allowingSkew: configuration.connectClockSkew.nanoseconds / 1_000_000_000
+            )
+        } catch {
+            return .refused(.notAuthorized, reason: "\(error)")
+        }
+        return .accepted(deviceID, tokenExpiry: HubTime(unixSeconds: token.expiry))
+    }
+}

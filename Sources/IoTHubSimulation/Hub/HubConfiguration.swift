@@ -1,0 +1,71 @@
+/// Settings of the simulated hub's IoT Hub policy. Defaults follow the real Azure IoT Hub
+/// (see docs/iothub-mqtt facts in the README).
+public struct HubConfiguration: Sendable {
+    /// The hub's host name, used in user names and token scopes. Default:
+    /// `simulated.azure-devices.net`.
+    public var hostName: String
+    /// Clock skew allowed when checking a token's expiry at CONNECT. Default: 5 minutes.
+    public var connectClockSkew: Duration
+    /// Time after a connected device's token expiry before the hub drops it. Default: 0.
+    public var tokenExpiryGrace: Duration
+    /// The hub closes a connection after this factor times the keep-alive of silence.
+    /// Default: 1.5.
+    public var keepAliveFactor: Double
+    /// Upper bound of the keep-alive timeout, also applied to keep-alive 0. Default: 1767 s
+    /// (the Azure load balancer's idle timeout).
+    public var keepAliveCap: Duration
+    /// Maximum subscriptions per device. Default: 5.
+    public var maximumSubscriptions: Int
+    /// Maximum C2D messages queued per device. Default: 50.
+    public var c2dQueueLimit: Int
+    /// Maximum C2D body size in bytes. Default: 65,536.
+    public var c2dMaximumSize: Int
+    /// C2D time to live when the sender sets none. Default: 1 hour.
+    public var c2dDefaultTTL: Duration
+    /// Deliveries after which a C2D message is dead-lettered. Default: 10.
+    public var c2dMaximumDeliveryCount: Int
+    /// Maximum D2C message size in bytes (body plus properties). Default: 262,144.
+    public var d2cMaximumSize: Int
+    /// Largest MQTT packet accepted from a device. Default: 262,144 + 4,096 bytes of headers.
+    public var maximumPacketSize: Int
+    /// Time a new connection has to send CONNECT. Default: 30 s.
+    public var connectTimeout: Duration
+
+    public init(
+        hostName: String = "simulated.azure-devices.net",
+        connectClockSkew: Duration = .seconds(300),
+        tokenExpiryGrace: Duration = .zero,
+        keepAliveFactor: Double = 1.5,
+        keepAliveCap: Duration = .seconds(1767),
+        maximumSubscriptions: Int = 5,
+        c2dQueueLimit: Int = 50,
+        c2dMaximumSize: Int = 65_536,
+        c2dDefaultTTL: Duration = .seconds(3600),
+        c2dMaximumDeliveryCount: Int = 10,
+        d2cMaximumSize: Int = 262_144,
+        maximumPacketSize: Int = 262_144 + 4096,
+        connectTimeout: Duration = .seconds(30)
+    ) {
+        self.hostName = hostName
+        self.connectClockSkew = connectClockSkew
+        self.tokenExpiryGrace = tokenExpiryGrace
+        self.keepAliveFactor = keepAliveFactor
+        self.keepAliveCap = keepAliveCap
+        self.maximumSubscriptions = maximumSubscriptions
+        self.c2dQueueLimit = c2dQueueLimit
+        self.c2dMaximumSize = c2dMaximumSize
+        self.c2dDefaultTTL = c2dDefaultTTL
+        self.c2dMaximumDeliveryCount = c2dMaximumDeliveryCount
+        self.d2cMaximumSize = d2cMaximumSize
+        self.maximumPacketSize = maximumPacketSize
+        self.connectTimeout = connectTimeout
+    }
+
+    /// The keep-alive timeout for a client keep-alive of `seconds`:
+    /// min(factor x keep-alive, cap), and the cap for keep-alive 0.
+    public func keepAliveTimeout(forKeepAlive seconds: UInt16) -> Duration {
+        guard seconds > 0 else { return keepAliveCap }
+        let timeout = Duration.nanoseconds(Int64(Double(seconds) * keepAliveFactor * 1_000_000_000))
+        return min(timeout, keepAliveCap)
+    }
+}

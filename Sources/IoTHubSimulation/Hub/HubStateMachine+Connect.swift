@@ -1,0 +1,85 @@
+import IoTHubCore
+import MQTTCore
+
+extension HubStateMachine {
+    /// CONNECT on a new connection: authenticate, take over from an older connection of the
+    /// same device, restore or discard the session, answer CONNACK, then deliver queued C2D.
+    mutating func handleConnect(_ connect: ConnectPacket, on connection: ConnectionID, at now: HubTime, actions: inout [Action]) {
+        let result = HubAuthenticator.authenticate(connect, registry: registry, configuration: configuration, now: now)
+        var outcome: (deviceID: DeviceID, tokenExpiry: HubTime)?
+        switch result {
+        case .refused(let code, let reason):
+            refuse(connect, on: connection, code: code, reason: reason, at: now, actions: &actions)
+        case .accepted(let deviceID, let tokenExpiry):
+            if let will = connect.will, HubTopicPolicy.classify(will.topic, for: deviceID) == nil {
+                refuse(
+                    connect,
+                    on: connection,
+                    code: .notAuthorized,
+                    reason: "will topic '\(will.topic)' is not the device's telemetry topic",
+                    at: now,
+                    actions: &actions
+                )
+            } else {
+                outcome = (deviceID, tokenExpiry)
+            }
+        }
+        guard let (deviceID, tokenExpiry) = outcome else { return }
+
+        var session = sessions[deviceID] ?? DeviceSession()
+        if let previous = session.connection, previous != connection {
+            end(previous, reason: .replacedByNewConnection, at: now, actions: &actions)
+            session = sessions[deviceID] ?? DeviceSession()
+        }
+        let sessionPresent: Bool
+        if connect.cleanSession {
+            session.subscriptions.removeAll()
+            session.isPersistent = false
+            sessionPresent = false
+        } else {
+            sessionPresent = session.isPersistent
+            session.isPersistent = true
+        }
+        session.connection = connection
+        sessions[deviceID] = session
+
+        let timeout = configuration.keepAliveTimeout(forKeepAlive: connect.keepAlive)
+        let expiry = tokenExpiry + configuration.tokenExpiryGrace
+        connections[connection] = Connection(
+            phase: .connected(deviceID),
+            lastActivity: now,
+            keepAliveTimeout: timeout,
+            tokenExpiry: expiry,
+            will: connect.will,
+            cleanSession: connect.cleanSession
+        )
+        actions.append(.send(.connack(ConnAckPacket(sessionPresent: sessionPresent, returnCode: .accepted)), to: connection))
+        actions.append(
+            .emit(
+                .connected(
+                    deviceID,
+                    connection: connection,
+                    cleanSession: connect.cleanSession,
+                    sessionPresent: sessionPresent,
+                    keepAlive: connect.keepAlive
+                )
+            )
+        )
+        actions.append(.wakeUp(at: min(expiry, now + timeout)))
+        deliverQueued(to: deviceID, at: now, actions: &actions)
+    }
+
+    private mutating func refuse(
+        _ connect: ConnectPacket,
+        on connection: ConnectionID,
+        code: ConnectReturnCode,
+        reason: String,
+        at now: HubTime,
+        actions: inout [Action]
+    ) {
+        actions.append(.send(.connack(ConnAckPacket(sessionPresent: false, returnCode: code)), to: connection))
+        actions.append(.emit(.connectionRefused(clientID: connect.clientID, connection: connection, code: code, reason: reason)))
+        // A refused CONNECT never publishes a will [MQTT-3.2.2-5: the server closes after a non-zero CONNACK].
+        end(connection, reason: .refused(code), at: now, actions: &actions)
+    }
+}

@@ -1,0 +1,149 @@
+import IoTHubCore
+import MQTTCore
+import NIOCore
+
+/// The simulated hub's whole protocol logic as a pure state machine: every event (a packet, a
+/// connection opening or closing, a C2D submission, the clock reaching a deadline) goes in
+/// with the hub time it happened at, and the machine returns the ``Action``s to carry out.
+/// It opens no sockets and reads no clock, so every rule is testable without a network.
+public struct HubStateMachine: Sendable {
+    /// What the driver must do.
+    public enum Action: Sendable, Hashable {
+        /// Write `packet` on connection `to`.
+        case send(MQTTPacket, to: ConnectionID)
+        /// Close connection `connection` without sending anything more.
+        case close(ConnectionID)
+        /// Report an event to observers.
+        case emit(HubEvent)
+        /// Call ``tick(at:)`` no later than this time.
+        case wakeUp(at: HubTime)
+    }
+
+    struct Connection: Sendable {
+        enum Phase: Sendable {
+            case awaitingConnect(openedAt: HubTime)
+            case connected(DeviceID)
+        }
+
+        var phase: Phase
+        var lastActivity: HubTime
+        var keepAliveTimeout: Duration = .zero
+        var tokenExpiry: HubTime?
+        var will: ConnectPacket.Will?
+        var cleanSession = true
+
+        var deviceID: DeviceID? {
+            if case .connected(let id) = phase { return id }
+            return nil
+        }
+    }
+
+    public let configuration: HubConfiguration
+    public internal(set) var registry: DeviceRegistry
+    var connections: [ConnectionID: Connection] = [:]
+    var sessions: [DeviceID: DeviceSession] = [:]
+
+    public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
+        self.configuration = configuration
+        self.registry = registry
+    }
+
+    // MARK: Registry
+
+    /// Adds or replaces a device identity.
+    public mutating func register(_ device: DeviceRecord) {
+        registry.upsert(device)
+    }
+
+    /// Adds or replaces a shared access policy.
+    public mutating func register(_ policy: AccessPolicy) {
+        registry.upsert(policy)
+    }
+
+    /// Whether `deviceID` has a live, authenticated connection.
+    public func isConnected(_ deviceID: DeviceID) -> Bool {
+        sessions[deviceID]?.connection != nil
+    }
+
+    /// Messages waiting in (or locked in) the device's C2D queue.
+    public func queueDepth(of deviceID: DeviceID) -> Int {
+        sessions[deviceID]?.queue.count ?? 0
+    }
+
+    // MARK: Connection life cycle
+
+    /// A network connection was accepted.
+    public mutating func connectionOpened(_ connection: ConnectionID, at now: HubTime) -> [Action] {
+        connections[connection] = Connection(phase: .awaitingConnect(openedAt: now), lastActivity: now)
+        return [.wakeUp(at: now + configuration.connectTimeout)]
+    }
+
+    /// The network connection closed (by the peer, or after a ``Action/close(_:)``).
+    public mutating func connectionClosed(_ connection: ConnectionID, at now: HubTime) -> [Action] {
+        guard connections[connection] != nil else { return [] }
+        var actions: [Action] = []
+        end(connection, reason: .connectionLost, at: now, actions: &actions, closeSocket: false)
+        return actions
+    }
+
+    /// Bytes from the connection could not be decoded: the hub closes it.
+    public mutating func malformedInput(_ error: MQTTDecodingError, on connection: ConnectionID, at now: HubTime) -> [Action] {
+        guard connections[connection] != nil else { return [] }
+        var actions: [Action] = []
+        end(connection, reason: .protocolViolation("\(error)"), at: now, actions: &actions)
+        return actions
+    }
+
+    /// A whole packet arrived on `connection`.
+    public mutating func packetReceived(_ packet: MQTTPacket, on connection: ConnectionID, at now: HubTime) -> [Action] {
+        guard var state = connections[connection] else { return [] }
+        state.lastActivity = now
+        connections[connection] = state
+        var actions: [Action] = []
+        switch state.phase {
+        case .awaitingConnect:
+            guard case .connect(let connect) = packet else {
+                end(connection, reason: .protocolViolation("first packet is \(packet.type), not CONNECT [MQTT-3.1.0-1]"), at: now, actions: &actions)
+                return actions
+            }
+            handleConnect(connect, on: connection, at: now, actions: &actions)
+        case .connected(let deviceID):
+            handlePacket(packet, from: deviceID, on: connection, at: now, actions: &actions)
+        }
+        return actions
+    }
+
+    /// Ends a connection: detaches it from its session, publishes the will when the device did
+    /// not say DISCONNECT, reports it, and (unless the socket is already closed) closes it.
+    mutating func end(
+        _ connection: ConnectionID,
+        reason: DisconnectReason,
+        at now: HubTime,
+        actions: inout [Action],
+        closeSocket: Bool = true
+    ) {
+        guard let state = connections.removeValue(forKey: connection) else { return }
+        if closeSocket { actions.append(.close(connection)) }
+        let deviceID = state.deviceID
+        if let deviceID, var session = sessions[deviceID], session.connection == connection {
+            session.connection = nil
+            session.unlockAll()
+            if state.cleanSession {
+                session.subscriptions.removeAll()
+                session.isPersistent = false
+            }
+            sessions[deviceID] = session
+        }
+        actions.append(.emit(.disconnected(deviceID, connection: connection, reason: reason)))
+        if let deviceID, let will = state.will, reason != .clientDisconnected {
+            var properties = (try? PropertyBag(parsing: Self.propertyBagText(of: will.topic, deviceID: deviceID))) ?? PropertyBag()
+            properties.append("iothub-MessageType", "Will")
+            actions.append(.emit(.telemetry(deviceID, properties: properties, payload: will.payload)))
+        }
+    }
+
+    /// The text after `devices/{id}/messages/events/` in a telemetry topic.
+    static func propertyBagText(of topic: TopicName, deviceID: DeviceID) -> String {
+        String(topic.string.dropFirst(IoTHubTopics.telemetryPrefix(deviceID).count))
+    }
+}

@@ -1,0 +1,35 @@
+/// Which way a packet travelled, seen from the endpoint that recorded it.
+public enum PacketDirection: Sendable, Hashable {
+    /// Received by the recording endpoint.
+    case inbound
+    /// Sent by the recording endpoint.
+    case outbound
+}
+
+/// One packet seen at the codec boundary, stamped when it was decoded or encoded.
+public struct PacketRecord: Sendable, Hashable {
+    /// Monotonic time in nanoseconds (see ``MonotonicClock``).
+    public var timestamp: UInt64
+    /// The connection the packet travelled on, unique within a run.
+    public var connection: UInt64
+    public var direction: PacketDirection
+    public var packet: MQTTPacket
+    /// Size on the wire in bytes, fixed header included.
+    public var size: Int
+
+    public init(timestamp: UInt64, connection: UInt64, direction: PacketDirection, packet: MQTTPacket, size: Int) {
+        self.timestamp = timestamp
+        self.connection = connection
+        self.direction = direction
+        self.packet = packet
+        self.size = size
+    }
+}
+
+/// Receives every packet a codec handler decodes or encodes.
+///
+/// Implementations must be cheap and must not block: they run on the event loop for every
+/// packet.
+public protocol PacketTap: Sendable {
+    func record(_ record: PacketRecord)
+}

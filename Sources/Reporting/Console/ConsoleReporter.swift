@@ -1,0 +1,86 @@
+import Foundation
+
+/// Writes run progress to the terminal: a line per step with its outcome and time, and
+/// summaries. Colour only when the stream is a terminal; every line passes the redactor.
+public final class ConsoleReporter: @unchecked Sendable {
+    /// A step outcome as the console shows it.
+    public enum Outcome: Sendable {
+        case passed, failed, errored, skipped
+    }
+
+    private let lock = NSLock()
+    private let useColor: Bool
+    private let handle: FileHandle
+    public var redactor: SecretRedactor
+    /// Only failures and the closing line are printed.
+    public var isQuiet: Bool
+
+    /// - Parameters:
+    ///   - handle: where to write. Default: standard output.
+    ///   - useColor: `nil` decides by whether `handle` is a terminal and `NO_COLOR` is unset.
+    public init(handle: FileHandle = .standardOutput, useColor: Bool? = nil, isQuiet: Bool = false, redactor: SecretRedactor = SecretRedactor()) {
+        self.handle = handle
+        self.useColor = useColor ?? (isatty(handle.fileDescriptor) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        self.isQuiet = isQuiet
+        self.redactor = redactor
+    }
+
+    /// `c2d-led  (scenarios/c2d-led.yaml)`.
+    public func scenarioStarted(name: String, path: String) {
+        guard !isQuiet else { return }
+        write(bold(name) + "  (\(path))")
+    }
+
+    /// `  ✓ 05 expect led on within 500ms   0.4 ms`, with the failure text below a failed step.
+    public func step(_ outcome: Outcome, name: String, seconds: Double, detail: String? = nil) {
+        if isQuiet, outcome == .passed || outcome == .skipped { return }
+        let mark: String
+        switch outcome {
+        case .passed: mark = color("✓", code: "32")
+        case .failed: mark = color("✗", code: "31")
+        case .errored: mark = color("!", code: "31")
+        case .skipped: mark = color("-", code: "33")
+        }
+        var line = "  \(mark) \(name)"
+        if outcome != .skipped { line += "  " + dim(Self.formatTime(seconds)) }
+        write(line)
+        if let detail, !detail.isEmpty {
+            for detailLine in detail.split(separator: "\n", omittingEmptySubsequences: false) {
+                write("      " + (outcome == .skipped ? dim(String(detailLine)) : String(detailLine)))
+            }
+        }
+    }
+
+    /// A free-form line (diagnostics, file paths).
+    public func note(_ text: String) {
+        write(text)
+    }
+
+    /// `N passed, N failed, N skipped (...)`.
+    public func summary(passed: Int, failed: Int, skipped: Int, detail: String) {
+        let counts = "\(passed) passed, \(failed) failed, \(skipped) skipped"
+        write((failed > 0 ? color(counts, code: "31") : color(counts, code: "32")) + " " + detail)
+    }
+
+    /// `0.412 ms`, `12.3 ms`, `1.502 s`.
+    public static func formatTime(_ seconds: Double) -> String {
+        let milliseconds = seconds * 1000
+        if milliseconds < 10 { return String(format: "%.3f ms", milliseconds) }
+        if milliseconds < 1000 { return String(format: "%.1f ms", milliseconds) }
+        return String(format: "%.3f s", seconds)
+    }
+
+    private func write(_ line: String) {
+        let data = Data((redactor.redact(line) + "\n").utf8)
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(data)
+    }
+
+    private func color(_ text: String, code: String) -> String {
+        useColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func bold(_ text: String) -> String { color(text, code: "1") }
+    private func dim(_ text: String) -> String { color(text, code: "2") }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import HarnessCLI
+
+exit(await HarnessCommand.runMain())
