@@ -42,6 +42,12 @@ struct SAS: ParsableCommand {
     }
 
     func run() throws {
+        print(try makeToken(now: Date()))
+    }
+
+    /// The token text for these options.
+    /// - Throws: ``InvalidInput`` for a bad device id, key or hub name.
+    func makeToken(now: Date) throws -> String {
         let deviceID: DeviceID
         let deviceKey: DeviceKey
         do {
@@ -57,13 +63,13 @@ struct SAS: ParsableCommand {
         guard !hub.isEmpty, !hub.contains("/") else {
             throw InvalidInput(description: "error: --hub must be a host name such as myhub.azure-devices.net")
         }
-        let seconds = expiry ?? Int64(Date().timeIntervalSince1970) + (ttl?.duration ?? .seconds(3600)).components.seconds
+        let seconds = expiry ?? Int64(now.timeIntervalSince1970) + (ttl?.duration ?? .seconds(3600)).components.seconds
         let token = SASToken.make(
             resource: IoTHubCredentials.deviceResource(hostName: hub, deviceID: deviceID),
             key: deviceKey,
             expiry: seconds,
             policyName: policy
         )
-        print(token.rendered)
+        return token.rendered
     }
 }

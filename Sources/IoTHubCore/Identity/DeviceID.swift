@@ -1,6 +1,6 @@
 /// A validated IoT Hub device id: 1 to 128 ASCII characters from the set IoT Hub allows
 /// (letters, digits and `- . + % _ # * ? ! ( ) , = @ $ '`). Case-sensitive.
-public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let string: String
 
     static let allowedPunctuation = Set("-.+%_#*?!(),=@$'".utf8)
@@ -21,10 +21,6 @@ public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible,
         self.string = string
     }
 
-    /// Creates an id from a literal known to be valid; invalid literals stop the program.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("invalid device id literal: \(error)") }
-    }
 
     public static func < (lhs: DeviceID, rhs: DeviceID) -> Bool { lhs.string < rhs.string }
     public var description: String { string }

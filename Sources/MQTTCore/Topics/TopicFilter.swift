@@ -1,6 +1,6 @@
 /// A validated MQTT topic filter, as used in SUBSCRIBE and UNSUBSCRIBE: may contain `+` (one
 /// whole level) and `#` (last level only).
-public struct TopicFilter: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
     /// The filter text.
     public let string: String
 
@@ -20,14 +20,6 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible, Expressi
         self.string = string
     }
 
-    /// Creates a filter from a literal known to be valid; invalid literals stop the program.
-    public init(stringLiteral value: String) {
-        do {
-            try self.init(value)
-        } catch {
-            preconditionFailure("invalid topic filter literal '\(value)': \(error)")
-        }
-    }
 
     /// Whether the filter contains `+` or `#`.
     public var hasWildcards: Bool {

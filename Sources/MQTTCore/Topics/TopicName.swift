@@ -1,6 +1,6 @@
 /// A validated MQTT topic name, as used in PUBLISH: non-empty, no wildcards, no U+0000,
 /// at most 65,535 UTF-8 bytes.
-public struct TopicName: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct TopicName: Sendable, Hashable, CustomStringConvertible {
     /// The topic text.
     public let string: String
 
@@ -14,14 +14,6 @@ public struct TopicName: Sendable, Hashable, CustomStringConvertible, Expressibl
         self.string = string
     }
 
-    /// Creates a topic name from a literal known to be valid; invalid literals stop the program.
-    public init(stringLiteral value: String) {
-        do {
-            try self.init(value)
-        } catch {
-            preconditionFailure("invalid topic name literal '\(value)': \(error)")
-        }
-    }
 
     /// Whether the topic starts with `$` (a server topic that wildcards do not match at level one).
     public var isDollarTopic: Bool { string.utf8.first == UInt8(ascii: "$") }

@@ -7,7 +7,7 @@ import Yams
 /// with `file:line:column`.
 public enum ScenarioLoader {
     static let topLevelKeys = ["name", "description", "hub", "device", "steps"]
-    static let deviceKeys = ["id", "kind", "profile", "key", "token_ttl", "api_version"]
+    static let deviceKeys = ["id", "kind", "profile", "key", "token", "token_ttl", "api_version"]
     static let hubKeys = ["kind", "hostname"]
 
     /// Loads the scenario at `path`.
@@ -124,6 +124,12 @@ public enum ScenarioLoader {
             } catch {
                 reader.error("device key: \(error)", at: node)
             }
+        }
+        if let node = entries["token"], let text = reader.nonEmptyString(node, "device token") {
+            spec.token = text
+        }
+        if entries["token"] != nil, entries["token_ttl"] != nil {
+            reader.error("give a fixed 'token' or a 'token_ttl' for minted tokens, not both", at: entries["token_ttl"])
         }
         if let node = entries["token_ttl"], let ttl = reader.duration(node, "token_ttl") {
             if ttl < .seconds(1) {

@@ -22,9 +22,9 @@ enum StepParser {
             let number = index + 1
             guard let entries = reader.mapping(item, "step \(number)", allowed: stepKeys) else { continue }
             guard entries.items.count == 1, let (key, keyNode, value) = entries.items.first else {
-                if entries.items.isEmpty {
+                if item.mapping?.count == 0 {
                     reader.error("step \(number) is empty; give one of \(stepKeys.joined(separator: ", "))", at: item)
-                } else {
+                } else if entries.items.count > 1 {
                     reader.error("step \(number) has \(entries.keys.joined(separator: " and ")); one step does one thing (split it into several list items)", at: item)
                 }
                 continue

@@ -48,6 +48,9 @@ public struct DeviceSpec: Sendable, Hashable {
     public var profile: DeviceProfile
     /// The device's primary key (base64); generated for the run when absent. Secret.
     public var key: DeviceKey?
+    /// A fixed password the device presents instead of a minted token, as the seed firmware
+    /// pastes one in. Secret.
+    public var token: String?
     /// Lifetime of the SAS token minted for the device. Default: 1 hour.
     public var tokenTTL: Duration
     /// The `api-version` in the device's user name. Default: `2018-06-30`, as in the seed.
@@ -58,6 +61,7 @@ public struct DeviceSpec: Sendable, Hashable {
         kind: Kind = .simulated,
         profile: DeviceProfile = .umqttSimple,
         key: DeviceKey? = nil,
+        token: String? = nil,
         tokenTTL: Duration = .seconds(3600),
         apiVersion: String = "2018-06-30"
     ) {
@@ -65,6 +69,7 @@ public struct DeviceSpec: Sendable, Hashable {
         self.kind = kind
         self.profile = profile
         self.key = key
+        self.token = token
         self.tokenTTL = tokenTTL
         self.apiVersion = apiVersion
     }

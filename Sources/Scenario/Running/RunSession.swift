@@ -15,7 +15,7 @@ struct RunSession: Sendable {
     let hostName: String
 
     /// Secrets the reports must mask.
-    var secrets: [String] { [deviceKey.base64] }
+    var secrets: [String] { [deviceKey.base64] + (scenario.device.token.map { [$0] } ?? []) }
 
     /// Starts the simulated hub with the scenario's device registered, and creates the device.
     static func start(scenario: Scenario, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
@@ -72,7 +72,7 @@ struct RunSession: Sendable {
                     port: hubPort,
                     clientID: credentials.clientID,
                     username: credentials.username,
-                    password: credentials.password,
+                    password: spec.token ?? credentials.password,
                     cleanSession: cleanSession,
                     keepAlive: keepAlive
                 )
