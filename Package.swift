@@ -89,9 +89,11 @@ let package = Package(
             dependencies: [
                 "MQTTCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -106,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IoTHubCoreTests",
-            dependencies: ["IoTHubCore"],
+            dependencies: ["IoTHubCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -128,19 +130,22 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting"],
+            dependencies: ["Reporting", "HarnessTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["Scenario", "Reporting", "IoTHubCore", "MQTTCore", "HarnessTestSupport"],
+            dependencies: [
+                "Scenario", "Reporting", "IoTHubCore", "MQTTCore", "Devices", "HarnessTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting",
+                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,65 @@
+import HarnessTestSupport
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+
+/// Shared values for hub tests: a hub host, a registered device, and CONNECT packets with
+/// good or broken credentials.
+enum HubFixtures {
+    static let hostName = "test.azure-devices.net"
+    static let deviceID = deviceIDLiteral("esp8266")
+    static let key = DeviceKey(bytes: Array(0..<32))
+    static let start = HubTime(unixSeconds: 1_800_000_000)
+
+    static func deviceIDLiteral(_ text: String) -> DeviceID {
+        do { return try DeviceID(text) } catch { preconditionFailure("\(error)") }
+    }
+
+    static func machine(configuration: HubConfiguration = HubConfiguration(hostName: hostName)) -> HubStateMachine {
+        HubStateMachine(configuration: configuration, registry: DeviceRegistry(devices: [DeviceRecord(id: deviceID, primaryKey: key)]))
+    }
+
+    static func connect(
+        clientID: String = "esp8266",
+        username: String? = nil,
+        key: DeviceKey = HubFixtures.key,
+        expiry: Int64 = HubFixtures.start.unixSeconds + 3600,
+        cleanSession: Bool = false,
+        keepAlive: UInt16 = 4000,
+        level: UInt8 = 4,
+        will: ConnectPacket.Will? = nil
+    ) -> ConnectPacket {
+        let token = SASToken.make(resource: "\(hostName)/devices/esp8266", key: key, expiry: expiry)
+        return ConnectPacket(
+            protocolLevel: level,
+            clientID: clientID,
+            cleanSession: cleanSession,
+            keepAlive: keepAlive,
+            will: will,
+            username: username ?? "\(hostName)/esp8266/?api-version=2018-06-30",
+            password: ByteBuffer(string: token.rendered)
+        )
+    }
+
+    static let deviceboundFilter = topicFilter("devices/esp8266/messages/devicebound/#")
+}
+
+extension [HubStateMachine.Action] {
+    /// The packets sent, in order.
+    var sentPackets: [MQTTPacket] {
+        compactMap { if case .send(let packet, _) = $0 { packet } else { nil } }
+    }
+
+    var closes: [ConnectionID] {
+        compactMap { if case .close(let id) = $0 { id } else { nil } }
+    }
+
+    var events: [HubEvent] {
+        compactMap { if case .emit(let event) = $0 { event } else { nil } }
+    }
+
+    var disconnectReasons: [DisconnectReason] {
+        events.compactMap { if case .disconnected(_, _, let reason) = $0 { reason } else { nil } }
+    }
+}

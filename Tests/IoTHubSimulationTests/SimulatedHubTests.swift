@@ -1,0 +1,95 @@
+import HarnessTestSupport
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// The hub on a real loopback socket, driven by a raw MQTT client.
+@Suite struct SimulatedHubTests {
+    final class EventLog: Sendable {
+        let events = Mutex<[HubEvent]>([])
+        func append(_ record: HubEventRecord) { events.withLock { $0.append(record.event) } }
+        var all: [HubEvent] { events.withLock { $0 } }
+    }
+
+    func withHub(_ body: (SimulatedHub, Int, EventLog) async throws -> Void) async throws {
+        let log = EventLog()
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: HubFixtures.hostName),
+            registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
+            group: MultiThreadedEventLoopGroup.singleton,
+            clock: HubClock(start: HubFixtures.start),
+            observer: { log.append($0) }
+        )
+        let port = try await hub.start(port: 0)
+        #expect(port > 0)
+        do {
+            try await body(hub, port, log)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        await hub.stop()
+    }
+
+    @Test("CONNECT, SUBSCRIBE and a C2D message over loopback")
+    func roundTrip() async throws {
+        try await withHub { hub, port, log in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect()))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            try await client.send(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: HubFixtures.deviceboundFilter, qos: .atLeastOnce)])))
+            #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
+            let messageID = try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), to: HubFixtures.deviceID)
+            guard case .publish(let publish) = await client.receive() else {
+                Issue.record("no PUBLISH")
+                return
+            }
+            #expect(publish.payload == ByteBuffer(string: "on"))
+            #expect(publish.topic.string.contains("%24.mid=\(messageID)"))
+            try await client.send(.puback(packetID: try #require(publish.packetID)))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await hub.queueDepth(of: HubFixtures.deviceID) == 0)
+            #expect(log.all.contains(.cloudToDeviceCompleted(HubFixtures.deviceID, messageID: messageID)))
+            await client.close()
+        }
+    }
+
+    @Test("a forged token gets CONNACK 5 and the connection is closed")
+    func forgedToken() async throws {
+        try await withHub { _, port, _ in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect(key: DeviceKey(bytes: Array(repeating: 3, count: 32)))))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))
+            #expect(await client.waitForClose())
+        }
+    }
+
+    @Test("jumping the hub clock past the token's expiry drops the device at once")
+    func expireByClock() async throws {
+        try await withHub { hub, port, log in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect()))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            try await hub.advanceClock(by: .seconds(3601))
+            #expect(await client.waitForClose(timeout: .seconds(2)))
+            #expect(await client.receive(timeout: .milliseconds(10)) == nil)
+            #expect(log.all.contains { if case .disconnected(_, _, .tokenExpired) = $0 { true } else { false } })
+        }
+    }
+
+    @Test("malformed bytes close the connection")
+    func malformed() async throws {
+        try await withHub { _, port, log in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect()))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            try await client.send(.pubrel(packetID: 1))
+            #expect(await client.waitForClose())
+            #expect(log.all.contains { if case .disconnected(_, _, .protocolViolation) = $0 { true } else { false } })
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HarnessTestSupport
+import IoTHubCore
+import NIOPosix
+import Reporting
+import Scenario
+import Testing
+
+/// Scenarios run end to end: simulated hub and device over real loopback sockets.
+@Suite struct ScenarioRunnerTests {
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+
+    @Test("the seed scenario passes, with latencies, round trips and a trace")
+    func seedScenarioPasses() async throws {
+        let scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path)
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(result.steps.map { "\($0.step.number) \($0.status)" })")
+        #expect(result.passedCount == 7)
+        let ledLatency = try #require(result.steps[4].latency)
+        #expect(ledLatency > .zero && ledLatency < .milliseconds(500))
+        #expect(result.steps[4].causeStep == 4)
+
+        let suite = result.makeTestSuite(hostname: "test")
+        let names = suite.properties.map(\.name)
+        for name in ["latency.step-02.ms", "latency.step-05.ms", "latency.step-07.ms", "roundtrip.connect-connack.ms", "roundtrip.subscribe-suback.ms", "c2d.step-04.send-to-led.ms"] {
+            #expect(names.contains(name), "missing property \(name)")
+        }
+        #expect(suite.systemOut.contains("device -> hub  CONNECT"))
+        #expect(suite.systemOut.contains("hub -> device  PUBLISH"))
+        #expect(suite.systemOut.contains("device: LED on"))
+        let xml = JUnitXMLWriter(redactor: SecretRedactor(secrets: result.secrets)).render(JUnitReport(suites: [suite]))
+        try JUnitSchema.validate(xml: xml)
+    }
+
+    @Test("an expectation that cannot hold fails with expected and observed, and later steps are skipped")
+    func impossibleExpectation() async throws {
+        let scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.fixture("led-on-after-off"))
+        let result = await runner.run(scenario)
+        #expect(result.isPassed == false)
+        guard case .failed(let failure) = result.steps[3].status else {
+            Issue.record("step 4 did not fail: \(result.steps[3].status)")
+            return
+        }
+        #expect(failure.expected == "LED on within 200ms of step 3")
+        #expect(failure.observed.contains("LED written off at +"), "\(failure.observed)")
+        #expect(result.steps[4].status == .skipped(reason: "step 4 failed"))
+        // The wait honoured the deadline.
+        #expect(result.steps[3].duration >= .milliseconds(150))
+    }
+
+    @Test("a device with the wrong key is refused with CONNACK 5 and the expectation says so")
+    func refusedDevice() async throws {
+        // A fixed token (as the seed pastes one in) signed with a key the hub does not know.
+        let forged = SASToken.make(
+            resource: "simulated.azure-devices.net/devices/esp8266",
+            key: DeviceKey(bytes: Array(repeating: 1, count: 32)),
+            expiry: Int64(Date().timeIntervalSince1970) + 3600
+        )
+        let yaml = """
+            device: { id: esp8266, token: "\(forged.rendered)" }
+            steps:
+              - connect: { clean_session: false, keepalive: 60 }
+              - expect: { connack: accepted, within: 1s }
+            """
+        let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "refused.yaml"))
+        guard case .failed(let failure) = result.steps[1].status else {
+            Issue.record("step 2 did not fail: \(result.steps[1].status)")
+            return
+        }
+        #expect(failure.observed.hasPrefix("CONNACK 5 (not_authorized) after"))
+    }
+
+    @Test("expect led off for: passes when nothing switches it, fails when something does")
+    func holdsFor() async throws {
+        let yaml = """
+            device: { id: esp8266 }
+            steps:
+              - connect: { clean_session: false }
+              - subscribe: devices/esp8266/messages/devicebound/#
+              - wait: 10ms
+              - expect: { led: off, for: 50ms }
+              - send: on
+              - expect: { led: off, for: 200ms }
+            """
+        let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "holds.yaml"))
+        #expect(result.steps[3].status == .passed)
+        guard case .failed(let failure) = result.steps[5].status else {
+            Issue.record("step 6 did not fail")
+            return
+        }
+        #expect(failure.observed.hasPrefix("LED switched on after"))
+    }
+
+    @Test("no secret reaches the report: device key and SAS signature are masked")
+    func secrets() async throws {
+        let key = DeviceKey(bytes: Array(repeating: 42, count: 32))
+        var scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path)
+        scenario.device.key = key
+        let result = await runner.run(scenario)
+        let suite = result.makeTestSuite()
+        let xml = JUnitXMLWriter(redactor: SecretRedactor(secrets: result.secrets)).render(JUnitReport(suites: [suite]))
+        #expect(xml.contains(key.base64) == false)
+        #expect(xml.contains("sig=") == false || xml.components(separatedBy: "sig=").dropFirst().allSatisfy { $0.hasPrefix("***") })
+    }
+
+    @Test("every shipped scenario validates and passes")
+    func shippedScenarios() async throws {
+        let folder = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios")
+        let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 3)
+        for file in files {
+            let scenario = try ScenarioLoader.load(path: folder.appendingPathComponent(file).path)
+            let result = await runner.run(scenario)
+            #expect(result.isPassed, "\(file): \(result.steps.map { "\($0.step.number) \($0.status)" })")
+        }
+    }
+}
