@@ -38,6 +38,8 @@ public enum OperationOutcome: Sendable, Hashable {
     case answered
     /// The connection closed or failed first; `reason` says how.
     case connectionEnded(reason: String)
+    /// The device's client cannot do this (for example umqtt.simple has no unsubscribe).
+    case unsupported(reason: String)
 }
 
 /// A device under test. The harness drives it through these operations and observes it
@@ -52,6 +54,16 @@ public protocol Device: AnyObject, Sendable {
     /// Subscribes as the device's firmware does, returning once SUBACK arrived or the
     /// connection ended.
     func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome
+
+    /// Unsubscribes, returning once UNSUBACK arrived or the connection ended.
+    func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome
+
+    /// Publishes as the firmware does, returning once PUBACK arrived (QoS 1) or at once (QoS 0).
+    func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome
+
+    /// Power-cycles the device: the connection drops without DISCONNECT and its program
+    /// starts again.
+    func restart() async throws
 
     /// Sends DISCONNECT and closes the connection.
     func disconnect() async throws

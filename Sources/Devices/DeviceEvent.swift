@@ -24,6 +24,10 @@ public enum DeviceEvent: Sendable, Hashable {
     case disconnected(reason: String)
     /// The device's program stopped with an error, as firmware does on an exception.
     case crashed(reason: String)
+    /// The device was power-cycled; its program starts again.
+    case restarted
+    /// The device printed a line (process and serial devices).
+    case output(line: String)
 }
 
 /// A device event stamped on the run's monotonic clock.

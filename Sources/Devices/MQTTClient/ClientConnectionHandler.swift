@@ -27,7 +27,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        core.transportClosed()
+        core.transportClosed(context.channel)
         context.fireChannelInactive()
     }
 }

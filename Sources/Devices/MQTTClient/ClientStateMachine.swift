@@ -18,6 +18,10 @@ public struct ClientStateMachine: Sendable {
         case completeConnect(OperationOutcome)
         /// Finish the pending subscribe operation.
         case completeSubscribe(OperationOutcome)
+        /// Finish the pending unsubscribe operation.
+        case completeUnsubscribe(OperationOutcome)
+        /// Finish the pending publish operation.
+        case completePublish(OperationOutcome)
     }
 
     enum State: Sendable, Hashable {
@@ -33,6 +37,8 @@ public struct ClientStateMachine: Sendable {
     private(set) var state: State = .idle
     private var lastPacketID: UInt16 = 0
     private var pendingSubscription: UInt16?
+    private var pendingUnsubscription: UInt16?
+    private var pendingPublication: UInt16?
 
     public init(profile: DeviceProfile) {
         self.profile = profile
@@ -67,10 +73,69 @@ public struct ClientStateMachine: Sendable {
         guard state == .connected else {
             return [.completeSubscribe(.connectionEnded(reason: "the device is not connected"))]
         }
-        lastPacketID = lastPacketID == .max ? 1 : lastPacketID + 1
-        pendingSubscription = lastPacketID
-        let packet = SubscribePacket(packetID: lastPacketID, subscriptions: [.init(filter: filter, qos: qos)])
+        let id = nextPacketID()
+        pendingSubscription = id
+        let packet = SubscribePacket(packetID: id, subscriptions: [.init(filter: filter, qos: qos)])
         return [.send(.subscribe(packet))]
+    }
+
+    /// Sends UNSUBSCRIBE with the next packet identifier.
+    public mutating func unsubscribe(from filter: TopicFilter) -> [Action] {
+        guard state == .connected else {
+            return [.completeUnsubscribe(.connectionEnded(reason: "the device is not connected"))]
+        }
+        guard profile.supportsUnsubscribe else {
+            return [.completeUnsubscribe(.unsupported(reason: "\(profile.name) has no unsubscribe()"))]
+        }
+        let id = nextPacketID()
+        pendingUnsubscription = id
+        return [.send(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])))]
+    }
+
+    /// Publishes a message; at QoS 1 the operation completes on PUBACK (umqtt's `publish`
+    /// waits for it), at QoS 0 at once.
+    public mutating func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool) -> [Action] {
+        guard state == .connected else {
+            return [.completePublish(.connectionEnded(reason: "the device is not connected"))]
+        }
+        guard qos != .exactlyOnce else {
+            // umqtt.simple: `assert qos == 1` for anything above 0.
+            return [.completePublish(.unsupported(reason: "\(profile.name) cannot publish at QoS 2"))]
+        }
+        guard qos == .atLeastOnce else {
+            return [.send(.publish(PublishPacket(topic: topic, payload: payload, retain: retain))), .completePublish(.answered)]
+        }
+        let id = nextPacketID()
+        pendingPublication = id
+        return [.send(.publish(PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetID: id, retain: retain)))]
+    }
+
+    /// The device loses power: the connection drops without DISCONNECT and the program starts
+    /// again from the beginning (not connected, packet ids from 1).
+    public mutating func restart() -> [Action] {
+        let wasOpen = state == .connected || state == .awaitingConnAck
+        state = .idle
+        lastPacketID = 0
+        var actions: [Action] = [.report(.restarted)]
+        actions += finishPending(.connectionEnded(reason: "the device restarted"))
+        if wasOpen { actions.append(.closeTransport) }
+        return actions
+    }
+
+    private mutating func nextPacketID() -> UInt16 {
+        lastPacketID = lastPacketID == .max ? 1 : lastPacketID + 1
+        return lastPacketID
+    }
+
+    private mutating func finishPending(_ outcome: OperationOutcome) -> [Action] {
+        var actions: [Action] = []
+        if pendingSubscription != nil { actions.append(.completeSubscribe(outcome)) }
+        if pendingUnsubscription != nil { actions.append(.completeUnsubscribe(outcome)) }
+        if pendingPublication != nil { actions.append(.completePublish(outcome)) }
+        pendingSubscription = nil
+        pendingUnsubscription = nil
+        pendingPublication = nil
+        return actions
     }
 
     /// Sends DISCONNECT and closes; the firmware program ends normally.
@@ -142,6 +207,12 @@ public struct ClientStateMachine: Sendable {
                 }
             }
             return actions
+        case (.connected, .unsuback(let id)) where id == pendingUnsubscription:
+            pendingUnsubscription = nil
+            return [.completeUnsubscribe(.answered)]
+        case (.connected, .puback(let id)) where id == pendingPublication:
+            pendingPublication = nil
+            return [.completePublish(.answered)]
         case (.connected, _):
             // PINGRESP and the rest: umqtt's wait_msg swallows or returns them unread.
             return []
@@ -161,10 +232,7 @@ public struct ClientStateMachine: Sendable {
             if !profile.crashesOnDisconnect {
                 state = .idle
                 var actions = events.map(Action.report)
-                if pendingSubscription != nil {
-                    pendingSubscription = nil
-                    actions.append(.completeSubscribe(ending))
-                }
+                actions += finishPending(ending)
                 actions.append(.completeConnect(ending))
                 return actions
             }
@@ -183,10 +251,7 @@ public struct ClientStateMachine: Sendable {
         var actions = events.map(Action.report)
         if reportCrash { actions.append(.report(.crashed(reason: reason))) }
         if let connectOutcome { actions.append(.completeConnect(connectOutcome)) }
-        if pendingSubscription != nil {
-            pendingSubscription = nil
-            actions.append(.completeSubscribe(.connectionEnded(reason: reason)))
-        }
+        actions += finishPending(.connectionEnded(reason: reason))
         return actions
     }
 }

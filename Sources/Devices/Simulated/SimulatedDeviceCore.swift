@@ -17,6 +17,8 @@ final class SimulatedDeviceCore {
     private var channel: (any Channel)?
     private var connectPromise: EventLoopPromise<OperationOutcome>?
     private var subscribePromise: EventLoopPromise<OperationOutcome>?
+    private var unsubscribePromise: EventLoopPromise<OperationOutcome>?
+    private var publishPromise: EventLoopPromise<OperationOutcome>?
     private var request: ConnectRequest?
     private var connectionCount: UInt64 = 0
     /// Set by ``shutdown()``: the harness is tearing the device down, which is not a failure
@@ -69,6 +71,34 @@ final class SimulatedDeviceCore {
         perform(machine.subscribe(to: filter, qos: qos))
     }
 
+    func unsubscribe(from filter: TopicFilter, promise: EventLoopPromise<OperationOutcome>) {
+        guard unsubscribePromise == nil else {
+            promise.succeed(.connectionEnded(reason: "an unsubscribe is already in progress"))
+            return
+        }
+        unsubscribePromise = promise
+        perform(machine.unsubscribe(from: filter))
+    }
+
+    func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, promise: EventLoopPromise<OperationOutcome>) {
+        guard publishPromise == nil else {
+            promise.succeed(.connectionEnded(reason: "a publish is already in progress"))
+            return
+        }
+        publishPromise = promise
+        perform(machine.publish(topic, payload: payload, qos: qos, retain: retain))
+    }
+
+    func restart() {
+        let closing = channel
+        channel = nil
+        perform(machine.restart())
+        closing?.close(promise: nil)
+        let wasOn = firmware.isOn
+        firmware = LEDFirmware()
+        if wasOn { report(.led(isOn: false, changed: true)) }
+    }
+
     func disconnect() {
         perform(machine.disconnect())
     }
@@ -79,8 +109,12 @@ final class SimulatedDeviceCore {
         channel = nil
         connectPromise?.succeed(.connectionEnded(reason: "the device was shut down"))
         connectPromise = nil
-        subscribePromise?.succeed(.connectionEnded(reason: "the device was shut down"))
+        for promise in [subscribePromise, unsubscribePromise, publishPromise] {
+            promise?.succeed(.connectionEnded(reason: "the device was shut down"))
+        }
         subscribePromise = nil
+        unsubscribePromise = nil
+        publishPromise = nil
     }
 
     // MARK: Network events
@@ -98,9 +132,11 @@ final class SimulatedDeviceCore {
         report(.disconnected(reason: "\(error)"))
     }
 
-    func transportClosed() {
+    func transportClosed(_ closed: any Channel) {
+        // A restart already dropped this channel and reset the program.
+        guard channel === closed || channel == nil, !isShutDown else { return }
+        guard channel != nil else { return }
         channel = nil
-        guard !isShutDown else { return }
         perform(machine.transportClosed())
     }
 
@@ -126,6 +162,12 @@ final class SimulatedDeviceCore {
             case .completeSubscribe(let outcome):
                 subscribePromise?.succeed(outcome)
                 subscribePromise = nil
+            case .completeUnsubscribe(let outcome):
+                unsubscribePromise?.succeed(outcome)
+                unsubscribePromise = nil
+            case .completePublish(let outcome):
+                publishPromise?.succeed(outcome)
+                publishPromise = nil
             }
         }
     }
