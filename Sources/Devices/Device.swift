@@ -56,6 +56,10 @@ public protocol Device: AnyObject, Sendable {
     /// Sends DISCONNECT and closes the connection.
     func disconnect() async throws
 
+    /// Power-cycles the device: its program starts over (a process or board runs its firmware
+    /// again; a simulated device drops its connection and waits for the next connect).
+    func restart() async throws
+
     /// Stops the device and releases its resources.
     func shutdown() async
 }
@@ -65,12 +69,15 @@ public enum DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     case notConnected(DeviceID)
     case alreadyConnected(DeviceID)
     case crashed(DeviceID, reason: String)
+    /// The device cannot do this; `reason` says why and what to do instead.
+    case unsupported(DeviceID, reason: String)
 
     public var description: String {
         switch self {
         case .notConnected(let id): "device '\(id)' is not connected"
         case .alreadyConnected(let id): "device '\(id)' is already connected"
         case .crashed(let id, let reason): "device '\(id)' has stopped: \(reason)"
+        case .unsupported(let id, let reason): "device '\(id)' cannot do this: \(reason)"
         }
     }
 }

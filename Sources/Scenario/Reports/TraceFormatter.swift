@@ -68,6 +68,11 @@ enum TraceFormatter {
         case .led(let isOn, let changed): "device: LED \(isOn ? "on" : "off")\(changed ? "" : " (unchanged)")"
         case .disconnected(let reason): "device: disconnected (\(reason))"
         case .crashed(let reason): "device: program stopped: \(reason)"
+        case .output(let line): "device: | \(line)"
+        case .reconnecting(let attempt): "device: reconnecting (attempt \(attempt))"
+        case .renewingToken: "device: renewing its token (disconnect, connect)"
+        case .tokenFailed(let reason): "device: no token: \(reason)"
+        case .stateReported(let state): "device: state \(state)"
         }
     }
 
