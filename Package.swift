@@ -69,13 +69,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [.copy("Resources/scenario.schema.json")],
             swiftSettings: swiftSettings
         ),
         // Command line: argument-parser commands, in a library so tests parse in-process.
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore",
+                "Scenario", "Reporting", "IoTHubCore", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -38,6 +38,8 @@ public enum OperationOutcome: Sendable, Hashable {
     case answered
     /// The connection closed or failed first; `reason` says how.
     case connectionEnded(reason: String)
+    /// The device's client cannot do this (for example umqtt.simple has no unsubscribe).
+    case unsupported(reason: String)
 }
 
 /// A device under test. The harness drives it through these operations and observes it
@@ -53,12 +55,19 @@ public protocol Device: AnyObject, Sendable {
     /// connection ended.
     func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome
 
+    /// Unsubscribes, returning once UNSUBACK arrived or the connection ended.
+    func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome
+
+    /// Publishes as the firmware does, returning once PUBACK arrived (QoS 1) or at once (QoS 0).
+    func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome
+
+    /// Power-cycles the device: the connection drops without DISCONNECT and its program
+    /// starts again (a process or board runs its firmware again; a simulated device waits
+    /// for the next connect).
+    func restart() async throws
+
     /// Sends DISCONNECT and closes the connection.
     func disconnect() async throws
-
-    /// Power-cycles the device: its program starts over (a process or board runs its firmware
-    /// again; a simulated device drops its connection and waits for the next connect).
-    func restart() async throws
 
     /// Stops the device and releases its resources.
     func shutdown() async

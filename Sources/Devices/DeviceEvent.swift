@@ -24,9 +24,11 @@ public enum DeviceEvent: Sendable, Hashable {
     case disconnected(reason: String)
     /// The device's program stopped with an error, as firmware does on an exception.
     case crashed(reason: String)
+    /// The device was power-cycled; its program starts again.
+    case restarted
     /// One line the device's program printed (process output or serial console), with
-    /// secrets masked. `@harness mqtt` tap lines are not repeated here: their packets go to
-    /// the packet tap.
+    /// secrets masked; `@harness mqtt` tap lines are summarised (their packets go to the
+    /// packet tap).
     case output(line: String)
     /// The client starts reconnecting on its own after a drop (`attempt` counts from 1).
     case reconnecting(attempt: Int)

@@ -34,6 +34,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
     /// Whether the client subscribes again to its filters after reconnecting. The Python SDK
     /// does not (it relies on clean session 0); the C SDK does.
     public var resubscribesAfterReconnect: Bool
+    /// Whether the client library has an unsubscribe call (umqtt.simple 1.3.4 has none).
+    public var supportsUnsubscribe: Bool
 
     /// Whether the client reconnects after the connection drops.
     public var reconnects: Bool { reconnectPolicy != .never }
@@ -50,7 +52,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         detectsMissingPingResponse: false,
         reconnectPolicy: .never,
         renewalMargin: nil,
-        resubscribesAfterReconnect: false
+        resubscribesAfterReconnect: false,
+        supportsUnsubscribe: false
     )
 
     /// The seed firmware on `umqtt.robust` (micropython-lib): like `umqtt-simple`, but
@@ -65,7 +68,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         detectsMissingPingResponse: false,
         reconnectPolicy: .cleanSessionZero(firstDelay: .zero, retryDelay: .seconds(2), refusalStopsProgram: true),
         renewalMargin: nil,
-        resubscribesAfterReconnect: false
+        resubscribesAfterReconnect: false,
+        supportsUnsubscribe: false
     )
 
     /// Like the official Azure IoT Python device SDK (azure-iot-device 2.x on Paho): CONNECT
@@ -82,7 +86,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         detectsMissingPingResponse: true,
         reconnectPolicy: .cleanSessionZero(firstDelay: .milliseconds(10), retryDelay: .seconds(10), refusalStopsProgram: false),
         renewalMargin: .seconds(120),
-        resubscribesAfterReconnect: false
+        resubscribesAfterReconnect: false,
+        supportsUnsubscribe: true
     )
 
     /// Every profile the harness knows.
@@ -100,7 +105,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         detectsMissingPingResponse: Bool,
         reconnectPolicy: ReconnectPolicy,
         renewalMargin: Duration?,
-        resubscribesAfterReconnect: Bool
+        resubscribesAfterReconnect: Bool,
+        supportsUnsubscribe: Bool
     ) {
         self.name = name
         self.sendsPings = sendsPings
@@ -108,6 +114,7 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         self.reconnectPolicy = reconnectPolicy
         self.renewalMargin = renewalMargin
         self.resubscribesAfterReconnect = resubscribesAfterReconnect
+        self.supportsUnsubscribe = supportsUnsubscribe
     }
 
     public var description: String { name }

@@ -6,10 +6,16 @@ public enum ReportFileWriter {
     /// Writes `text` to `path` through a temporary file in the same folder.
     /// - Throws: the file system's error, with the path.
     public static func write(_ text: String, to path: String) throws(ReportWriteError) {
+        try write(bytes: Array(text.utf8), to: path)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same folder.
+    /// - Throws: the file system's error, with the path.
+    public static func write(bytes: [UInt8], to path: String) throws(ReportWriteError) {
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try Data(bytes).write(to: url, options: .atomic)
         } catch {
             throw ReportWriteError(path: path, reason: (error as NSError).localizedDescription)
         }

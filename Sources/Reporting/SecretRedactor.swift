@@ -37,6 +37,31 @@ public struct SecretRedactor: Sendable, Hashable {
         return result
     }
 
+    /// The bytes with every secret, and every `sig=` value, overwritten by `*` of the same
+    /// length, so framed data (MQTT packets in a pcap) keeps its lengths.
+    public func redact(bytes: [UInt8]) -> [UInt8] {
+        var result = bytes
+        for needle in secrets.map({ Array($0.utf8) }) + Self.maskedFields.map({ Array($0.utf8) }) {
+            let isField = needle.last == UInt8(ascii: "=")
+            var index = 0
+            while index + needle.count <= result.count {
+                guard result[index..<(index + needle.count)].elementsEqual(needle) else {
+                    index += 1
+                    continue
+                }
+                var end = index + needle.count
+                var start = index
+                if isField {
+                    start = end
+                    while end < result.count, !"&;\"'<> \t\r\n".utf8.contains(result[end]) { end += 1 }
+                }
+                for position in start..<end { result[position] = UInt8(ascii: "*") }
+                index = max(end, index + 1)
+            }
+        }
+        return result
+    }
+
     private static func maskValues(after field: String, in text: String) -> String {
         var result = ""
         var rest = Substring(text)

@@ -73,7 +73,7 @@ import Testing
         #expect(code == 1)
         try JUnitSchema.validate(fileAt: junit)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("<failure message=\"expected LED on within 200ms of step 3; observed LED written off at +"))
+        #expect(xml.contains("<failure message=\"expected led on within 200ms of step 3; observed LED written off at +"))
         #expect(xml.contains("<skipped message=\"step 4 failed\"/>"))
     }
 

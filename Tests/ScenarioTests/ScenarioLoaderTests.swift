@@ -28,8 +28,9 @@ import Testing
     func seedScenario() throws {
         let scenario = try ScenarioLoader.load(path: Self.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path)
         #expect(scenario.name == "c2d-led")
-        #expect(scenario.device.id.string == "esp8266")
-        #expect(scenario.device.profile.name == "umqtt-simple")
+        #expect(scenario.device?.id.string == "esp8266")
+        #expect(scenario.device?.profile.name == "umqtt-simple")
+        #expect(scenario.targets.map(\.name) == ["simulated"])
         #expect(scenario.steps.map(\.title) == [
             "connect clean_session=false keepalive=4000",
             "expect connack accepted within 1s",
@@ -88,7 +89,8 @@ import Testing
             ("device: {id: d}\nsteps:\n  - connect: {}\n    send: on", "one step does one thing"),
             ("device: {id: d}\nsteps:\n  - expect: { led: on }", "expect needs a deadline"),
             ("device: {id: d}\nsteps:\n  - expect: { within: 1s }", "expect needs one subject"),
-            ("device: {id: d}\nsteps:\n  - expect: { connack: accepted, for: 1s }", "takes 'within', not 'for'"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { disconnected: true, for: 1s }", "is ambiguous"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { reconnected: false, within: 1s }", "takes 'for'"),
             ("device: {id: d}\nsteps:\n  - expect: { connack: maybe, within: 1s }", "is not a return code"),
             ("device: {id: 'a b'}\nsteps:\n  - connect: {}", "invalid device id"),
             ("device: {id: d, profile: umqtt-simpel}\nsteps:\n  - connect: {}", "did you mean 'umqtt-simple'?"),

@@ -18,7 +18,7 @@ import Testing
         #expect(result.passedCount == 7)
         let ledLatency = try #require(result.steps[4].latency)
         #expect(ledLatency > .zero && ledLatency < .milliseconds(500))
-        #expect(result.steps[4].causeStep == 4)
+        #expect(result.steps[4].causeStep == StepNumber(4))
 
         let suite = result.makeTestSuite(hostname: "test")
         let names = suite.properties.map(\.name)
@@ -27,7 +27,7 @@ import Testing
         }
         #expect(suite.systemOut.contains("device -> hub  CONNECT"))
         #expect(suite.systemOut.contains("hub -> device  PUBLISH"))
-        #expect(suite.systemOut.contains("device: LED on"))
+        #expect(suite.systemOut.contains("esp8266: LED on"))
         let xml = JUnitXMLWriter(redactor: SecretRedactor(secrets: result.secrets)).render(JUnitReport(suites: [suite]))
         try JUnitSchema.validate(xml: xml)
     }
@@ -41,7 +41,7 @@ import Testing
             Issue.record("step 4 did not fail: \(result.steps[3].status)")
             return
         }
-        #expect(failure.expected == "LED on within 200ms of step 3")
+        #expect(failure.expected == "led on within 200ms of step 3")
         #expect(failure.observed.contains("LED written off at +"), "\(failure.observed)")
         #expect(result.steps[4].status == .skipped(reason: "step 4 failed"))
         // The wait honoured the deadline.
@@ -95,7 +95,7 @@ import Testing
     func secrets() async throws {
         let key = DeviceKey(bytes: Array(repeating: 42, count: 32))
         var scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path)
-        scenario.device.key = key
+        scenario.targets[0].devices[0].key = key
         let result = await runner.run(scenario)
         let suite = result.makeTestSuite()
         let xml = JUnitXMLWriter(redactor: SecretRedactor(secrets: result.secrets)).render(JUnitReport(suites: [suite]))

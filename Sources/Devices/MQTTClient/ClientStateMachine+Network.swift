@@ -65,6 +65,12 @@ extension ClientStateMachine {
                 }
             }
             return withTimer(actions, now: now)
+        case (.connected, .unsuback(let id)) where id == pendingUnsubscription:
+            pendingUnsubscription = nil
+            return withTimer([.completeUnsubscribe(.answered)], now: now)
+        case (.connected, .puback(let id)) where id == pendingPublication:
+            pendingPublication = nil
+            return withTimer([.completePublish(.answered)], now: now)
         case (.connected, .pingresp):
             pingSentAt = nil
             return withTimer([], now: now)
@@ -143,7 +149,7 @@ extension ClientStateMachine {
                 return scheduleRetry(now: now, events: [.disconnected(reason: "connection closed before CONNACK")])
             }
             var actions: [Action] = [.report(.disconnected(reason: "connection closed by the broker"))]
-            actions += endPendingSubscription(ending)
+            actions += finishPending(ending)
             actions += endPendingConnect(ending)
             renewalInProgress = false
             isReconnect = true

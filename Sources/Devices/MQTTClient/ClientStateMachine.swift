@@ -22,6 +22,10 @@ public struct ClientStateMachine: Sendable {
         case completeConnect(OperationOutcome)
         /// Finish the pending subscribe operation.
         case completeSubscribe(OperationOutcome)
+        /// Finish the pending unsubscribe operation.
+        case completeUnsubscribe(OperationOutcome)
+        /// Finish the pending publish operation.
+        case completePublish(OperationOutcome)
         /// Ask the device's token source for a token, then call ``tokenReceived(_:now:)`` or
         /// ``tokenFailed(reason:now:)``.
         case fetchToken
@@ -56,6 +60,8 @@ public struct ClientStateMachine: Sendable {
     var token: DeviceToken?
     var lastPacketID: UInt16 = 0
     var pendingSubscription: UInt16?
+    var pendingUnsubscription: UInt16?
+    var pendingPublication: UInt16?
     /// Filters subscribed to, for profiles that subscribe again after reconnecting.
     var subscriptions: [SubscribePacket.Subscription] = []
     var lastSent: Int64 = 0
@@ -131,6 +137,50 @@ public struct ClientStateMachine: Sendable {
         let packet = makeSubscribe([.init(filter: filter, qos: qos)])
         pendingSubscription = packet.packetID
         return withTimer([sent(.subscribe(packet), now: now)], now: now)
+    }
+
+    /// Sends UNSUBSCRIBE with the next packet identifier.
+    public mutating func unsubscribe(from filter: TopicFilter, now: Int64) -> [Action] {
+        guard state == .connected else {
+            return [.completeUnsubscribe(.connectionEnded(reason: "the device is not connected"))]
+        }
+        guard profile.supportsUnsubscribe else {
+            return [.completeUnsubscribe(.unsupported(reason: "\(profile.name) has no unsubscribe()"))]
+        }
+        subscriptions.removeAll { $0.filter == filter }
+        let id = nextPacketID()
+        pendingUnsubscription = id
+        return withTimer([sent(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])), now: now)], now: now)
+    }
+
+    /// Publishes a message; at QoS 1 the operation completes on PUBACK (umqtt's `publish`
+    /// waits for it), at QoS 0 at once.
+    public mutating func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, now: Int64) -> [Action] {
+        guard state == .connected else {
+            return [.completePublish(.connectionEnded(reason: "the device is not connected"))]
+        }
+        guard qos != .exactlyOnce else {
+            // umqtt.simple: `assert 0` for QoS 2.
+            return [.completePublish(.unsupported(reason: "\(profile.name) cannot publish at QoS 2"))]
+        }
+        guard qos == .atLeastOnce else {
+            return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, retain: retain)), now: now), .completePublish(.answered)], now: now)
+        }
+        let id = nextPacketID()
+        pendingPublication = id
+        return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetID: id, retain: retain)), now: now)], now: now)
+    }
+
+    /// The device loses power: the connection drops without DISCONNECT and the program starts
+    /// again from the beginning (not connected, packet ids from 1, no timers, no token).
+    public mutating func restart(now: Int64) -> [Action] {
+        let wasOpen = [.connected, .awaitingConnAck, .closingToRenew].contains(state)
+        var actions: [Action] = [.report(.restarted)]
+        actions += finishPending(.connectionEnded(reason: "the device restarted"))
+        actions += endPendingConnect(.connectionEnded(reason: "the device restarted"))
+        if wasOpen { actions.append(.closeTransport) }
+        self = ClientStateMachine(profile: profile, settings: settings)
+        return actions
     }
 
     /// Sends DISCONNECT and closes; the client does not reconnect after it.
@@ -214,8 +264,25 @@ public struct ClientStateMachine: Sendable {
 
     /// A SUBSCRIBE with the next packet identifier.
     mutating func makeSubscribe(_ subscriptions: [SubscribePacket.Subscription]) -> SubscribePacket {
+        SubscribePacket(packetID: nextPacketID(), subscriptions: subscriptions)
+    }
+
+    /// The next packet identifier (umqtt counts from 1).
+    mutating func nextPacketID() -> UInt16 {
         lastPacketID = lastPacketID == .max ? 1 : lastPacketID + 1
-        return SubscribePacket(packetID: lastPacketID, subscriptions: subscriptions)
+        return lastPacketID
+    }
+
+    /// Ends every pending subscribe, unsubscribe and publish operation.
+    mutating func finishPending(_ outcome: OperationOutcome) -> [Action] {
+        var actions: [Action] = []
+        if pendingSubscription != nil { actions.append(.completeSubscribe(outcome)) }
+        if pendingUnsubscription != nil { actions.append(.completeUnsubscribe(outcome)) }
+        if pendingPublication != nil { actions.append(.completePublish(outcome)) }
+        pendingSubscription = nil
+        pendingUnsubscription = nil
+        pendingPublication = nil
+        return actions
     }
 
     /// A send action, noting the time for keep-alive.
@@ -238,18 +305,8 @@ public struct ClientStateMachine: Sendable {
             actions.append(.completeConnect(connectOutcome))
         }
         connectPending = false
-        if pendingSubscription != nil {
-            pendingSubscription = nil
-            actions.append(.completeSubscribe(.connectionEnded(reason: reason)))
-        }
+        actions += finishPending(.connectionEnded(reason: reason))
         return actions
-    }
-
-    /// Ends a pending subscribe operation.
-    mutating func endPendingSubscription(_ outcome: OperationOutcome) -> [Action] {
-        guard pendingSubscription != nil else { return [] }
-        pendingSubscription = nil
-        return [.completeSubscribe(outcome)]
     }
 
     /// Ends a pending connect operation.

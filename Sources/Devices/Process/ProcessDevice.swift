@@ -124,6 +124,14 @@ public final class ProcessDevice: Device {
         return await monitor.waitForSubscription(to: filter, qos: qos)
     }
 
+    public func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome {
+        .unsupported(reason: "a process device's firmware decides what it subscribes to")
+    }
+
+    public func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome {
+        .unsupported(reason: "a process device's firmware decides what it publishes; expect its telemetry instead")
+    }
+
     public func disconnect() async throws {
         throw DeviceError.unsupported(id, reason: "a process device's firmware decides when it disconnects; use restart or end the scenario")
     }

@@ -65,14 +65,28 @@ public final class SimulatedDevice: Device {
         return try await promise.futureResult.get()
     }
 
-    public func disconnect() async throws {
+    public func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome {
+        let promise = loop.makePromise(of: OperationOutcome.self)
         let core = self.core
-        try await loop.submit { core.value.disconnect() }.get()
+        loop.execute { core.value.unsubscribe(from: filter, promise: promise) }
+        return try await promise.futureResult.get()
+    }
+
+    public func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome {
+        let promise = loop.makePromise(of: OperationOutcome.self)
+        let core = self.core
+        loop.execute { core.value.publish(topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, promise: promise) }
+        return try await promise.futureResult.get()
     }
 
     public func restart() async throws {
         let core = self.core
         try await loop.submit { core.value.restart() }.get()
+    }
+
+    public func disconnect() async throws {
+        let core = self.core
+        try await loop.submit { core.value.disconnect() }.get()
     }
 
     public func shutdown() async {

@@ -21,6 +21,8 @@ final class SimulatedDeviceCore {
     private var channel: (any Channel)?
     private var connectPromise: EventLoopPromise<OperationOutcome>?
     private var subscribePromise: EventLoopPromise<OperationOutcome>?
+    private var unsubscribePromise: EventLoopPromise<OperationOutcome>?
+    private var publishPromise: EventLoopPromise<OperationOutcome>?
     private var request: ConnectRequest?
     private var connectionCount: UInt64 = 0
     private var timer: Scheduled<Void>?
@@ -90,6 +92,24 @@ final class SimulatedDeviceCore {
         perform(machine.subscribe(to: filter, qos: qos, now: now))
     }
 
+    func unsubscribe(from filter: TopicFilter, promise: EventLoopPromise<OperationOutcome>) {
+        guard unsubscribePromise == nil else {
+            promise.succeed(.connectionEnded(reason: "an unsubscribe is already in progress"))
+            return
+        }
+        unsubscribePromise = promise
+        perform(machine.unsubscribe(from: filter, now: now))
+    }
+
+    func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, promise: EventLoopPromise<OperationOutcome>) {
+        guard publishPromise == nil else {
+            promise.succeed(.connectionEnded(reason: "a publish is already in progress"))
+            return
+        }
+        publishPromise = promise
+        perform(machine.publish(topic, payload: payload, qos: qos, retain: retain, now: now))
+    }
+
     func disconnect() {
         perform(machine.disconnect(now: now))
     }
@@ -97,11 +117,16 @@ final class SimulatedDeviceCore {
     /// Power-cycles the device: the connection drops without DISCONNECT, the program and the
     /// LED start over. The harness connects it again with its next connect.
     func restart() {
-        if channel != nil { report(.disconnected(reason: "the device restarted")) }
-        endConnection(reason: "the device restarted")
+        timer?.cancel()
+        timer = nil
         generation += 1
-        machine = ClientStateMachine(profile: profile, settings: settings)
+        perform(machine.restart(now: now))
+        // Events of the dropped connection belong to the old program run.
+        connectionCount += 1
+        channel = nil
+        let wasOn = firmware.isOn
         firmware = LEDFirmware()
+        if wasOn { report(.led(isOn: false, changed: true)) }
     }
 
     func shutdown() {
@@ -117,8 +142,12 @@ final class SimulatedDeviceCore {
         channel = nil
         connectPromise?.succeed(.connectionEnded(reason: reason))
         connectPromise = nil
-        subscribePromise?.succeed(.connectionEnded(reason: reason))
+        for promise in [subscribePromise, unsubscribePromise, publishPromise] {
+            promise?.succeed(.connectionEnded(reason: reason))
+        }
         subscribePromise = nil
+        unsubscribePromise = nil
+        publishPromise = nil
     }
 
     // MARK: Network events
@@ -171,6 +200,12 @@ final class SimulatedDeviceCore {
             case .completeSubscribe(let outcome):
                 subscribePromise?.succeed(outcome)
                 subscribePromise = nil
+            case .completeUnsubscribe(let outcome):
+                unsubscribePromise?.succeed(outcome)
+                unsubscribePromise = nil
+            case .completePublish(let outcome):
+                publishPromise?.succeed(outcome)
+                publishPromise = nil
             case .fetchToken:
                 fetchToken()
             case .scheduleTick(let at):

@@ -1,77 +1,131 @@
 import ArgumentParser
 import Foundation
+import MQTTCore
 import NIOPosix
 import Reporting
 import Scenario
 
-/// `harness run`: runs scenarios and writes JUnit XML.
+/// `harness run`: runs scenarios and writes JUnit XML and per-scenario traces.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run scenarios and write a JUnit XML report.",
         discussion: """
             Every file is checked before anything runs; any problem is reported with \
-            file:line:column and the command exits 2. Exit status 1 when a step failed.
+            file:line:column and the command exits 2. Exit status 1 when a step failed. \
+            Besides the JUnit file, each scenario gets reports/<scenario>/trace.jsonl, \
+            trace.pcap and report.html.
             """
     )
 
     @Argument(help: "Scenario files or folders (searched for .yaml and .yml).")
     var paths: [String]
 
+    @OptionGroup var scenarioOptions: ScenarioOptions
+
     @Option(help: "Where to write the JUnit XML report.")
     var junit: String = "reports/junit.xml"
+
+    @Option(help: "Folder for per-scenario traces and HTML reports.")
+    var reports: String = "reports"
+
+    @Option(help: ArgumentHelp("Run only shard i of n (1-based), for CI matrices.", valueName: "i/n"))
+    var shard: Shard?
 
     @Flag(help: "Print only failures and the closing line.")
     var quiet = false
 
+    @Flag(help: "Print every packet and event as it happens.")
+    var verbose = false
+
     @Flag(name: .customLong("no-color"), help: "Never colour the output.")
     var noColor = false
 
+    func validate() throws {
+        if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
+    }
+
     func run() async throws {
-        let files = try ScenarioFiles.resolve(paths)
+        var files = try ScenarioFiles.resolve(paths)
+        if let shard { files = shard.select(from: files) }
+        let options = scenarioOptions.makeLoadOptions()
         var scenarios: [Scenario] = []
         var diagnostics: [String] = []
         for file in files {
             do {
-                scenarios.append(try ScenarioLoader.load(path: file))
+                scenarios.append(try ScenarioLoader.load(path: file, options: options))
             } catch {
                 diagnostics.append(error.description)
             }
         }
         if !diagnostics.isEmpty { throw InvalidInput(description: diagnostics.joined(separator: "\n")) }
 
-        let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet)
+        var redactor = SecretRedactor()
+        for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
+        let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet, redactor: redactor)
         let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
         var report = JUnitReport()
-        var redactor = SecretRedactor()
-        var passed = 0
-        var failed = 0
-        var skipped = 0
-        var failedScenarios = 0
+        var totals = (passed: 0, failed: 0, skipped: 0, failedRuns: 0, runs: 0)
+        var artifacts = ReportArtifacts(folder: reports)
         let started = ContinuousClock.now
-        for scenario in scenarios {
-            console.scenarioStarted(name: scenario.name, path: scenario.path)
-            let result = await runner.run(scenario) { step in
-                console.step(Self.outcome(step.status), name: ScenarioResult.caseName(step.step), seconds: Self.seconds(step.duration), detail: Self.detail(step))
-            }
-            if let setupError = result.setupError { console.step(.errored, name: "setup", seconds: 0, detail: setupError) }
-            for secret in result.secrets { redactor.register(secret) }
-            report.suites.append(result.makeTestSuite())
-            passed += result.passedCount
-            failed += result.failedCount
-            skipped += result.skippedCount
-            if !result.isPassed { failedScenarios += 1 }
+        if let shard, scenarios.isEmpty {
+            console.note("shard \(shard.index)/\(shard.count) holds no scenario")
         }
-        let elapsed = ContinuousClock.now - started
+        for scenario in scenarios {
+            for target in scenario.targets {
+                let result = await runOne(scenario, target: target, runner: runner, console: console)
+                for secret in result.secrets { redactor.register(secret) }
+                console.redactor = redactor
+                report.suites.append(result.makeTestSuite())
+                do {
+                    try artifacts.write(result, redactor: redactor)
+                } catch {
+                    console.note("warning: \(error)")
+                }
+                totals.passed += result.passedCount
+                totals.failed += result.failedCount
+                totals.skipped += result.skippedCount
+                totals.runs += 1
+                if !result.isPassed { totals.failedRuns += 1 }
+            }
+        }
         let xml = JUnitXMLWriter(redactor: redactor).render(report)
         do {
             try ReportFileWriter.write(xml, to: junit)
         } catch {
             throw InvalidInput(description: "error: \(error)")
         }
-        let seconds = Self.seconds(elapsed)
-        let scenarioText = "\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s")" + (failedScenarios > 0 ? ", \(failedScenarios) failed" : "")
-        console.summary(passed: passed, failed: failed, skipped: skipped, detail: "(\(scenarioText), \(ConsoleReporter.formatTime(seconds))); JUnit: \(junit)")
-        if failed > 0 { throw ExitStatus.failure }
+        let runText = "\(totals.runs) run\(totals.runs == 1 ? "" : "s") of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s")"
+            + (totals.failedRuns > 0 ? ", \(totals.failedRuns) failed" : "")
+        console.summary(
+            passed: totals.passed,
+            failed: totals.failed,
+            skipped: totals.skipped,
+            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(ContinuousClock.now - started)))); JUnit: \(junit); reports: \(reports)/"
+        )
+        if totals.failed > 0 { throw ExitStatus.failure }
+    }
+
+    private func runOne(_ scenario: Scenario, target: ScenarioTarget, runner: ScenarioRunner, console: ConsoleReporter) async -> ScenarioResult {
+        let title = scenario.targets.count > 1 ? "\(scenario.name) [\(target.name)]" : scenario.name
+        console.scenarioStarted(name: title, path: scenario.path)
+        let startTime = runner.environment.clock.nanoseconds()
+        var observed: (@Sendable (TimelineEntry) -> Void)?
+        if verbose {
+            observed = { entry in
+                if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }
+            }
+        }
+        let showingDevice = target.devices.count > 1
+        let observers = ScenarioRunner.Observers(
+            stepFinished: { step in
+                let name = ScenarioResult.caseName(step.step, showingDevice: showingDevice)
+                console.step(Self.outcome(step.status), name: name, seconds: Self.seconds(step.duration), detail: Self.detail(step))
+            },
+            observed: observed
+        )
+        let result = await runner.run(scenario, target: target, observers: observers)
+        if let setupError = result.setupError { console.step(.errored, name: "setup", seconds: 0, detail: setupError) }
+        return result
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -90,7 +144,8 @@ struct Run: AsyncParsableCommand {
     static func detail(_ step: StepResult) -> String? {
         switch step.status {
         case .passed:
-            return step.latency.map { "observed after \(String(format: "%.3f", Self.seconds($0) * 1000)) ms" }
+            if let repetition = step.repetition { return ScenarioResult.describe(repetition) }
+            return step.latency.map { "observed after \(String(format: "%.3f", seconds($0) * 1000)) ms" }
         case .failed(let failure):
             return "\(failure)\nat \(step.step.location)"
         case .errored(let message):

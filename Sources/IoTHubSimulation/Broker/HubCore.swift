@@ -89,6 +89,11 @@ final class HubCore {
     func device(_ id: DeviceID) -> DeviceRecord? { machine.registry[id] }
     func isConnected(_ id: DeviceID) -> Bool { machine.isConnected(id) }
     func queueDepth(of id: DeviceID) -> Int { machine.queueDepth(of: id) }
+    func tokenExpiry(of id: DeviceID) -> HubTime? { machine.tokenExpiry(of: id) }
+
+    func revoke(_ id: DeviceID) {
+        perform(machine.revoke(id, primaryKey: DeviceKey.random(), secondaryKey: DeviceKey.random(), at: clock.now()))
+    }
 
     /// The clock jumped: report it and act on every deadline now due.
     func clockAdvanced(by duration: Duration) {

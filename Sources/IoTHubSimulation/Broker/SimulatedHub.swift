@@ -153,6 +153,20 @@ public final class SimulatedHub: Sendable {
         return try await loop.submit { core.value.queueDepth(of: deviceID) }.get()
     }
 
+    /// When the token of the device's live connection expires (grace included), or `nil` when
+    /// it is not connected.
+    public func tokenExpiry(of deviceID: DeviceID) async throws -> HubTime? {
+        let core = self.core
+        return try await loop.submit { core.value.tokenExpiry(of: deviceID) }.get()
+    }
+
+    /// Revokes the device's credentials: new random keys, so old tokens are refused, and its
+    /// live connection is dropped.
+    public func revoke(_ deviceID: DeviceID) async throws {
+        let core = self.core
+        try await loop.submit { core.value.revoke(deviceID) }.get()
+    }
+
     /// Jumps the hub's clock forward and acts at once on every deadline that passes (token
     /// expiry, keep-alive, message TTL).
     public func advanceClock(by duration: Duration) async throws {

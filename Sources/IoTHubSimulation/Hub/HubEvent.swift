@@ -46,6 +46,8 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case protocolViolation(String)
     /// CONNECT was refused.
     case refused(ConnectReturnCode)
+    /// The device's credentials were revoked.
+    case credentialsRevoked
     /// The hub stopped.
     case hubStopped
 
@@ -58,6 +60,7 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .replacedByNewConnection: "replaced by a newer connection for the same device"
         case .protocolViolation(let detail): "protocol violation: \(detail)"
         case .refused(let code): "CONNECT refused with \(code)"
+        case .credentialsRevoked: "credentials revoked"
         case .hubStopped: "hub stopped"
         }
     }

@@ -65,6 +65,26 @@ public struct HubStateMachine: Sendable {
         sessions[deviceID]?.connection != nil
     }
 
+    /// When the token of the device's live connection expires (grace included), if connected.
+    public func tokenExpiry(of deviceID: DeviceID) -> HubTime? {
+        guard let connection = sessions[deviceID]?.connection else { return nil }
+        return connections[connection]?.tokenExpiry
+    }
+
+    /// Replaces the device's keys, so tokens signed with the old ones no longer verify, and
+    /// drops its live connection.
+    public mutating func revoke(_ deviceID: DeviceID, primaryKey: DeviceKey, secondaryKey: DeviceKey, at now: HubTime) -> [Action] {
+        guard var device = registry[deviceID] else { return [] }
+        device.primaryKey = primaryKey
+        device.secondaryKey = secondaryKey
+        registry.upsert(device)
+        var actions: [Action] = []
+        if let connection = sessions[deviceID]?.connection {
+            end(connection, reason: .credentialsRevoked, at: now, actions: &actions)
+        }
+        return actions
+    }
+
     /// Messages waiting in (or locked in) the device's C2D queue.
     public func queueDepth(of deviceID: DeviceID) -> Int {
         sessions[deviceID]?.queue.count ?? 0

@@ -60,13 +60,15 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
                 guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: configuration.maximumPacketSize)
                 else { break }
                 if let tap = configuration.tap {
+                    let size = buffer.readerIndex - before
                     tap.record(
                         PacketRecord(
                             timestamp: configuration.clock.nanoseconds(),
                             connection: configuration.connection,
                             direction: .inbound,
                             packet: packet,
-                            size: buffer.readerIndex - before
+                            size: size,
+                            bytes: buffer.getSlice(at: before, length: size) ?? ByteBuffer()
                         )
                     )
                 }
@@ -100,7 +102,8 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
                     connection: configuration.connection,
                     direction: .outbound,
                     packet: packet,
-                    size: buffer.readableBytes
+                    size: buffer.readableBytes,
+                    bytes: buffer
                 )
             )
         }

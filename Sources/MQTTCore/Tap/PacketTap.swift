@@ -6,6 +6,8 @@ public enum PacketDirection: Sendable, Hashable {
     case outbound
 }
 
+import NIOCore
+
 /// One packet seen at the codec boundary, stamped when it was decoded or encoded.
 public struct PacketRecord: Sendable, Hashable {
     /// Monotonic time in nanoseconds (see ``MonotonicClock``).
@@ -16,13 +18,17 @@ public struct PacketRecord: Sendable, Hashable {
     public var packet: MQTTPacket
     /// Size on the wire in bytes, fixed header included.
     public var size: Int
+    /// The packet's bytes exactly as they crossed the wire (a slice of the codec's buffer, not a
+    /// copy); empty when the recorder did not keep them.
+    public var bytes: ByteBuffer
 
-    public init(timestamp: UInt64, connection: UInt64, direction: PacketDirection, packet: MQTTPacket, size: Int) {
+    public init(timestamp: UInt64, connection: UInt64, direction: PacketDirection, packet: MQTTPacket, size: Int, bytes: ByteBuffer = ByteBuffer()) {
         self.timestamp = timestamp
         self.connection = connection
         self.direction = direction
         self.packet = packet
         self.size = size
+        self.bytes = bytes
     }
 }
 

@@ -3,182 +3,201 @@ import Foundation
 import IoTHubCore
 import Yams
 
-/// Loads scenario files: YAML syntax, then every key and value, reporting all problems at once
-/// with `file:line:column`.
+/// Loads scenario files: YAML syntax, variables, then every key and value, then the order of
+/// the steps, reporting all problems at once with `file:line:column`.
 public enum ScenarioLoader {
-    static let topLevelKeys = ["name", "description", "hub", "device", "steps"]
-    static let deviceKeys = ["id", "kind", "profile", "key", "token", "token_ttl", "api_version"]
+    static let topLevelKeys = ["name", "description", "hub", "device", "devices", "targets", "secrets", "steps"]
     static let hubKeys = ["kind", "hostname"]
+    static let targetKeys = ["name", "hub", "device"]
 
     /// Loads the scenario at `path`.
     /// - Throws: ``ScenarioLoadError`` with every problem found.
-    public static func load(path: String) throws(ScenarioLoadError) -> Scenario {
+    public static func load(path: String, options: LoadOptions = LoadOptions()) throws(ScenarioLoadError) -> Scenario {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ScenarioLoadError(diagnostics: [
-                ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "cannot read the file: \(Self.describe(error))")
+                ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "cannot read the file: \(describe(error))")
             ])
         }
-        return try load(yaml: text, path: path)
+        return try load(yaml: text, path: path, options: options)
     }
 
     /// Loads a scenario from YAML text; `path` names it in diagnostics.
     /// - Throws: ``ScenarioLoadError`` with every problem found.
-    public static func load(yaml: String, path: String) throws(ScenarioLoadError) -> Scenario {
-        var reader = YAMLReader(file: path)
-        let root: Node
+    public static func load(yaml: String, path: String, options: LoadOptions = LoadOptions()) throws(ScenarioLoadError) -> Scenario {
+        let root = try compose(yaml: yaml, path: path)
+        var reader = YAMLReader(file: path, variables: options.variables)
+        guard let top = reader.mapping(root, "the scenario", allowed: topLevelKeys) else {
+            throw ScenarioLoadError(diagnostics: reader.diagnostics)
+        }
+        if let node = top["secrets"] { readSecretNames(node, reader: &reader) }
+        let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let name = top["name"].flatMap { reader.nonEmptyString($0, "name") } ?? defaultName
+        let description = top["description"].flatMap { reader.string($0, "description") }
+
+        let deviceEntries = readDeviceEntries(top, reader: &reader)
+        let targets = readTargets(top, deviceEntries: deviceEntries, options: options, reader: &reader)
+        let deviceIDs = targets.first?.devices.map(\.id) ?? []
+        if Set(deviceIDs).count != deviceIDs.count {
+            reader.error("device ids must be unique; '\(deviceIDs.first { id in deviceIDs.filter { $0 == id }.count > 1 }?.string ?? "")' appears twice", at: top["devices"])
+        }
+        var steps: [Step] = []
+        if let node = top["steps"] {
+            var parser = StepParser(deviceIDs: deviceIDs, reader: reader)
+            steps = parser.readSteps(node)
+            reader = parser.reader
+        } else {
+            reader.missing("steps", in: top, "the scenario")
+        }
+        if reader.diagnostics.isEmpty {
+            for problem in ScenarioValidator.check(steps: steps, devices: targets.first?.devices ?? []) {
+                reader.error(problem.message, at: problem.location)
+            }
+        }
+        guard reader.diagnostics.isEmpty, !targets.isEmpty else {
+            throw ScenarioLoadError(diagnostics: reader.diagnostics.sorted { $0.location < $1.location })
+        }
+        return Scenario(name: name, description: description, path: path, targets: targets, steps: steps, secretValues: reader.secretValues)
+    }
+
+    // MARK: Parts
+
+    private static func compose(yaml: String, path: String) throws(ScenarioLoadError) -> Node {
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                reader.error("the file is empty; a scenario needs at least 'device' and 'steps'", at: nil)
-                throw ScenarioLoadError(diagnostics: reader.diagnostics)
+                throw ScenarioLoadError(diagnostics: [
+                    ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "the file is empty; a scenario needs at least 'device' and 'steps'")
+                ])
             }
-            root = node
+            return node
         } catch let error as ScenarioLoadError {
             throw error
         } catch let error as YamlError {
-            throw ScenarioLoadError(diagnostics: [syntaxDiagnostic(error, path: path)])
+            throw ScenarioLoadError(diagnostics: [YAMLSyntax.diagnostic(error, path: path)])
         } catch {
             throw ScenarioLoadError(diagnostics: [
                 ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML syntax error: \(error)")
             ])
         }
-        guard let top = reader.mapping(root, "the scenario", allowed: topLevelKeys) else {
-            throw ScenarioLoadError(diagnostics: reader.diagnostics)
+    }
+
+    private static func readSecretNames(_ node: Node, reader: inout YAMLReader) {
+        guard let sequence = node.sequence else {
+            reader.error("secrets must be a list of variable names, for example [DEVICE_KEY]", at: node)
+            return
         }
-        let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let name = top["name"].flatMap { reader.nonEmptyString($0, "name") } ?? defaultName
-        let description = top["description"].flatMap { reader.string($0, "description") }
-        let hub = top["hub"].map { readHub($0, reader: &reader) } ?? .simulated(hostName: HubTarget.defaultSimulatedHostName)
-        var device: DeviceSpec?
-        if let node = top["device"] {
-            device = readDevice(node, reader: &reader)
-        } else {
+        for item in sequence {
+            guard let name = reader.literal(item, "secret name") else { continue }
+            guard Variables.isValidName(Substring(name)) else {
+                reader.error("'\(name)' is not a variable name (letters, digits and '_')", at: item)
+                continue
+            }
+            reader.variables.secretNames.insert(name)
+        }
+    }
+
+    private static func readDeviceEntries(_ top: YAMLReader.Entries, reader: inout YAMLReader) -> [YAMLReader.Entries] {
+        switch (top["device"], top["devices"]) {
+        case (let single?, nil):
+            return reader.mapping(single, "device", allowed: DeviceParser.keys).map { [$0] } ?? []
+        case (nil, let list?):
+            guard let sequence = list.sequence, !sequence.isEmpty else {
+                reader.error("devices must be a non-empty list of devices", at: list)
+                return []
+            }
+            return sequence.compactMap { reader.mapping($0, "device", allowed: DeviceParser.keys) }
+        case (_?, let list?):
+            reader.error("give 'device' (one) or 'devices' (a list), not both", at: list)
+            return []
+        case (nil, nil):
             reader.missing("device", in: top, "the scenario")
+            return []
         }
-        var steps: [Step] = []
-        if let node = top["steps"] {
-            steps = StepParser.readSteps(node, device: device, reader: &reader)
-        } else {
-            reader.missing("steps", in: top, "the scenario")
-        }
-        guard reader.diagnostics.isEmpty, let hub, let device else {
-            throw ScenarioLoadError(diagnostics: reader.diagnostics.sorted { $0.location < $1.location })
-        }
-        return Scenario(name: name, description: description, path: path, hub: hub, device: device, steps: steps)
     }
 
-    private static func readHub(_ node: Node, reader: inout YAMLReader) -> HubTarget? {
-        if node.scalar != nil {
-            guard let text = reader.string(node, "hub") else { return nil }
-            guard text == "simulated" else {
-                reader.error("hub '\(text)' is not supported yet; use 'simulated'\(Suggestions.hint(for: text, in: ["simulated"]))", at: node)
-                return nil
-            }
-            return .simulated(hostName: HubTarget.defaultSimulatedHostName)
-        }
-        guard let entries = reader.mapping(node, "hub", allowed: hubKeys) else { return nil }
-        if let kind = entries["kind"], let text = reader.string(kind, "hub kind"), text != "simulated" {
-            reader.error("hub kind '\(text)' is not supported yet; use 'simulated'", at: kind)
-            return nil
-        }
-        let hostName = entries["hostname"].flatMap { reader.nonEmptyString($0, "hub hostname") } ?? HubTarget.defaultSimulatedHostName
-        return .simulated(hostName: hostName)
-    }
-
-    private static func readDevice(_ node: Node, reader: inout YAMLReader) -> DeviceSpec? {
-        guard let entries = reader.mapping(node, "device", allowed: deviceKeys) else { return nil }
-        guard let idNode = entries["id"] else {
-            reader.missing("id", in: entries, "device")
-            return nil
-        }
-        guard let idText = reader.nonEmptyString(idNode, "device id") else { return nil }
-        let id: DeviceID
-        do {
-            id = try DeviceID(idText)
-        } catch {
-            reader.error("\(error)", at: idNode)
-            return nil
-        }
-        var spec = DeviceSpec(id: id)
-        if let node = entries["kind"], let text = reader.string(node, "device kind") {
-            if let kind = DeviceSpec.Kind(rawValue: text) {
-                spec.kind = kind
-            } else {
-                let kinds = DeviceSpec.Kind.allCases.map(\.rawValue)
-                reader.error("device kind '\(text)' is not supported\(Suggestions.hint(for: text, in: kinds)); known: \(kinds.joined(separator: ", "))", at: node)
-            }
-        }
-        if let node = entries["profile"], let text = reader.string(node, "device profile") {
-            if let profile = DeviceProfile(named: text) {
-                spec.profile = profile
-            } else {
-                let names = DeviceProfile.all.map(\.name)
-                reader.error("device profile '\(text)' is unknown\(Suggestions.hint(for: text, in: names)); known: \(names.joined(separator: ", "))", at: node)
-            }
-        }
-        if let node = entries["key"], let text = reader.nonEmptyString(node, "device key") {
-            do {
-                spec.key = try DeviceKey(base64: text)
-            } catch {
-                reader.error("device key: \(error)", at: node)
-            }
-        }
-        if let node = entries["token"], let text = reader.nonEmptyString(node, "device token") {
-            spec.token = text
-        }
-        if entries["token"] != nil, entries["token_ttl"] != nil {
-            reader.error("give a fixed 'token' or a 'token_ttl' for minted tokens, not both", at: entries["token_ttl"])
-        }
-        if let node = entries["token_ttl"], let ttl = reader.duration(node, "token_ttl") {
-            if ttl < .seconds(1) {
-                reader.error("token_ttl must be at least 1s", at: node)
-            } else {
-                spec.tokenTTL = ttl
-            }
-        }
-        if let node = entries["api_version"], let text = reader.nonEmptyString(node, "api_version") {
-            spec.apiVersion = text
-        }
-        return spec
-    }
-
-    private static func syntaxDiagnostic(_ error: YamlError, path: String) -> ScenarioDiagnostic {
-        func diagnostic(_ problem: String, _ mark: Mark, _ context: YamlError.Context?) -> ScenarioDiagnostic {
-            var message = "YAML syntax error: \(problem)"
-            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
-                message += "; check the indentation"
-            }
-            return ScenarioDiagnostic(location: SourceLocation(file: path, line: mark.line, column: mark.column), message: message)
-        }
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            return diagnostic(problem, mark, context)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ScenarioDiagnostic(
-                location: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
-                message: "duplicate keys \(duplicates.joined(separator: ", ")) in one mapping"
-            )
-        case .reader(let problem, let offset, _, let yaml):
-            var line = 1
-            var column = 1
-            if let offset {
-                for character in yaml.prefix(offset) {
-                    if character == "\n" { line += 1; column = 1 } else { column += 1 }
+    private static func readTargets(
+        _ top: YAMLReader.Entries,
+        deviceEntries: [YAMLReader.Entries],
+        options: LoadOptions,
+        reader: inout YAMLReader
+    ) -> [ScenarioTarget] {
+        func devices(overrides: YAMLReader.Entries?) -> [DeviceSpec] {
+            deviceEntries.compactMap { DeviceParser.read($0, overrides: overrides, reader: &reader) }.map { spec in
+                var spec = spec
+                for (key, value) in options.deviceOverrides {
+                    if let problem = DeviceParser.apply(key, value, to: &spec) {
+                        reader.error(problem, at: SourceLocation(file: "--device", line: 1, column: 1))
+                    }
+                    if key == "key" || key == "token" { reader.markSecret(value) }
                 }
+                return spec
             }
-            return ScenarioDiagnostic(location: SourceLocation(file: path, line: line, column: column), message: "cannot read the text: \(problem)")
-        default:
-            return ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML error: \(error)")
         }
+        if let override = options.hubOverride {
+            guard let hub = HubParser.parse(text: override, reader: &reader, location: SourceLocation(file: "--hub", line: 1, column: 1)) else {
+                return []
+            }
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: devices(overrides: nil))]
+        }
+        guard let targetsNode = top["targets"] else {
+            let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulated(hostName: HubTarget.defaultSimulatedHostName)
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: devices(overrides: nil))]
+        }
+        if let hubNode = top["hub"] {
+            reader.error("give 'hub' (one target) or 'targets' (several), not both", at: hubNode)
+        }
+        guard let sequence = targetsNode.sequence, !sequence.isEmpty else {
+            reader.error("targets must be a non-empty list of { name, hub, device }", at: targetsNode)
+            return []
+        }
+        var targets: [ScenarioTarget] = []
+        for item in sequence {
+            guard let entries = reader.mapping(item, "target", allowed: targetKeys) else { continue }
+            guard let hubNode = entries["hub"] else {
+                reader.missing("hub", in: entries, "target")
+                continue
+            }
+            guard let hub = HubParser.read(hubNode, reader: &reader) else { continue }
+            let overrides = entries["device"].flatMap { reader.mapping($0, "target device", allowed: DeviceParser.keys) }
+            let name = entries["name"].flatMap { reader.nonEmptyString($0, "target name") } ?? "\(hub)"
+            if targets.contains(where: { $0.name == name }) {
+                reader.error("target name '\(name)' is used twice; give each target a distinct 'name'", at: entries["name"] ?? item)
+            }
+            targets.append(ScenarioTarget(name: name, hub: hub, devices: devices(overrides: overrides)))
+        }
+        return targets
     }
 
     static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
+    }
+}
+
+/// Reads `hub:` values.
+enum HubParser {
+    static func read(_ node: Node, reader: inout YAMLReader) -> HubTarget? {
+        if node.scalar != nil {
+            guard let text = reader.string(node, "hub") else { return nil }
+            return parse(text: text, reader: &reader, location: reader.location(of: node))
+        }
+        guard let entries = reader.mapping(node, "hub", allowed: ScenarioLoader.hubKeys) else { return nil }
+        if let kind = entries["kind"], let text = reader.string(kind, "hub kind"), text != "simulated" {
+            reader.error("hub kind '\(text)' is not supported yet; use 'simulated'\(Suggestions.hint(for: text, in: ["simulated"]))", at: kind)
+            return nil
+        }
+        let hostName = entries["hostname"].flatMap { reader.nonEmptyString($0, "hub hostname") } ?? HubTarget.defaultSimulatedHostName
+        return .simulated(hostName: hostName)
+    }
+
+    static func parse(text: String, reader: inout YAMLReader, location: SourceLocation) -> HubTarget? {
+        guard text == "simulated" else {
+            reader.error("hub '\(text)' is not supported yet; use 'simulated'\(Suggestions.hint(for: text, in: ["simulated"]))", at: location)
+            return nil
+        }
+        return .simulated(hostName: HubTarget.defaultSimulatedHostName)
     }
 }

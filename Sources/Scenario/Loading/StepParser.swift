@@ -2,16 +2,30 @@ import IoTHubCore
 import MQTTCore
 import Yams
 
-/// Reads the `steps:` list: each item is a mapping with exactly one action or `expect`.
-enum StepParser {
-    static let stepKeys = ["connect", "subscribe", "send", "disconnect", "wait", "expect"]
+/// Reads the `steps:` list: each item is a mapping with exactly one action, `expect` or
+/// `repeat`, optionally with `device:` naming the device it concerns.
+struct StepParser {
+    static let actionKeys = [
+        "connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "restart", "expire_token", "revoke",
+        "advance_clock", "wait", "expect", "repeat",
+    ]
+    static let extraKeys = ["device", "steps", "thresholds"]
     static let connectKeys = ["clean_session", "keepalive"]
     static let subscribeKeys = ["topic", "qos"]
     static let sendKeys = ["payload", "properties", "message_id", "correlation_id", "ttl", "ack"]
-    static let expectSubjects = ["connack", "led"]
-    static let expectDeadlines = ["within", "for"]
+    static let publishKeys = ["payload", "topic", "properties", "qos", "retain"]
+    /// Steps that concern the hub or time rather than one device.
+    static let deviceless: Set<String> = ["advance_clock", "wait", "repeat"]
 
-    static func readSteps(_ node: Node, device: DeviceSpec?, reader: inout YAMLReader) -> [Step] {
+    let deviceIDs: [DeviceID]
+    var reader: YAMLReader
+
+    init(deviceIDs: [DeviceID], reader: YAMLReader) {
+        self.deviceIDs = deviceIDs
+        self.reader = reader
+    }
+
+    mutating func readSteps(_ node: Node, prefix: [Int] = []) -> [Step] {
         guard let sequence = node.sequence else {
             reader.error("steps must be a list (each item starting with '- '), not \(reader.describe(node))", at: node)
             return []
@@ -19,105 +33,160 @@ enum StepParser {
         if sequence.isEmpty { reader.error("steps must hold at least one step", at: node) }
         var steps: [Step] = []
         for (index, item) in sequence.enumerated() {
-            let number = index + 1
-            guard let entries = reader.mapping(item, "step \(number)", allowed: stepKeys) else { continue }
-            guard entries.items.count == 1, let (key, keyNode, value) = entries.items.first else {
-                if item.mapping?.count == 0 {
-                    reader.error("step \(number) is empty; give one of \(stepKeys.joined(separator: ", "))", at: item)
-                } else if entries.items.count > 1 {
-                    reader.error("step \(number) has \(entries.keys.joined(separator: " and ")); one step does one thing (split it into several list items)", at: item)
-                }
-                continue
-            }
-            let location = reader.location(of: keyNode)
-            if let kind = readKind(key, value, number: number, reader: &reader) {
-                steps.append(Step(number: number, location: location, kind: kind))
-            }
+            let number = StepNumber(path: prefix + [index + 1])
+            if let step = readStep(item, number: number) { steps.append(step) }
         }
         return steps
     }
 
-    private static func readKind(_ key: String, _ value: Node, number: Int, reader: inout YAMLReader) -> Step.Kind? {
+    private mutating func readStep(_ item: Node, number: StepNumber) -> Step? {
+        let what = "step \(number)"
+        guard let entries = reader.mapping(item, what, allowed: Self.actionKeys + Self.extraKeys) else { return nil }
+        let actions = entries.items.filter { Self.actionKeys.contains($0.key) }
+        guard actions.count == 1, let (key, keyNode, value) = actions.first else {
+            if item.mapping?.count == 0 {
+                reader.error("\(what) is empty; give one of \(Self.actionKeys.joined(separator: ", "))", at: item)
+            } else if actions.count > 1 {
+                reader.error("\(what) has \(actions.map(\.key).joined(separator: " and ")); one step does one thing (split it into several list items)", at: item)
+            } else if entries.items.count == item.mapping?.count {
+                reader.error("\(what) has no action; give one of \(Self.actionKeys.joined(separator: ", "))", at: item)
+            }
+            return nil
+        }
+        for extra in ["steps", "thresholds"] where key != "repeat" {
+            if let node = entries[extra] { reader.error("'\(extra)' belongs to a 'repeat' step, not '\(key)'", at: node) }
+        }
+        let device = resolveDevice(entries["device"], step: key, at: keyNode)
+        let location = reader.location(of: keyNode)
+        guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
+        return Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
+    }
+
+    /// The device a step concerns: its `device:` key, or the only device.
+    private mutating func resolveDevice(_ node: Node?, step: String, at keyNode: Node) -> DeviceID? {
+        if let node {
+            if Self.deviceless.contains(step) {
+                reader.error("'\(step)' does not concern one device; remove 'device'", at: node)
+                return nil
+            }
+            guard let text = reader.string(node, "device") else { return nil }
+            guard let id = deviceIDs.first(where: { $0.string == text }) else {
+                let known = deviceIDs.map(\.string)
+                reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known)); the scenario's devices are \(known.joined(separator: ", "))", at: node)
+                return nil
+            }
+            return id
+        }
+        guard !Self.deviceless.contains(step) else { return nil }
+        if deviceIDs.count > 1 {
+            reader.error("'\(step)' needs 'device:' because the scenario has several devices (\(deviceIDs.map(\.string).joined(separator: ", ")))", at: keyNode)
+            return nil
+        }
+        return deviceIDs.first
+    }
+
+    private mutating func readKind(_ key: String, _ value: Node, entries: YAMLReader.Entries, number: StepNumber) -> Step.Kind? {
         switch key {
         case "connect":
             var cleanSession = true
             var keepAlive: UInt16 = 0
             if !reader.isNull(value) {
-                guard let entries = reader.mapping(value, "connect", allowed: connectKeys) else { return nil }
-                if let node = entries["clean_session"] { cleanSession = reader.bool(node, "clean_session") ?? cleanSession }
-                if let node = entries["keepalive"] { keepAlive = reader.integer(node, "keepalive", in: UInt16.min...UInt16.max) ?? keepAlive }
+                guard let options = reader.mapping(value, "connect", allowed: Self.connectKeys) else { return nil }
+                if let node = options["clean_session"] { cleanSession = reader.bool(node, "clean_session") ?? cleanSession }
+                if let node = options["keepalive"] { keepAlive = reader.integer(node, "keepalive", in: UInt16.min...UInt16.max) ?? keepAlive }
             }
             return .connect(cleanSession: cleanSession, keepAlive: keepAlive)
-        case "subscribe":
+        case "subscribe", "unsubscribe":
             var topicNode = value
             var qos = MQTTQoS.atMostOnce
             if value.mapping != nil {
-                guard let entries = reader.mapping(value, "subscribe", allowed: subscribeKeys) else { return nil }
-                guard let node = entries["topic"] else {
-                    reader.missing("topic", in: entries, "subscribe")
+                guard let options = reader.mapping(value, key, allowed: key == "subscribe" ? Self.subscribeKeys : ["topic"]) else { return nil }
+                guard let node = options["topic"] else {
+                    reader.missing("topic", in: options, key)
                     return nil
                 }
                 topicNode = node
-                if let node = entries["qos"], let level = reader.integer(node, "qos", in: UInt8(0)...UInt8(2)) {
-                    qos = MQTTQoS(rawValue: level) ?? .atMostOnce
-                }
+                if let node = options["qos"] { qos = readQoS(node) ?? qos }
             }
-            guard let text = reader.string(topicNode, "subscribe topic") else { return nil }
+            guard let text = reader.string(topicNode, "\(key) topic") else { return nil }
             do {
-                return .subscribe(try TopicFilter(text), qos: qos)
+                let filter = try TopicFilter(text)
+                return key == "subscribe" ? .subscribe(filter, qos: qos) : .unsubscribe(filter)
             } catch {
-                reader.error("subscribe topic: \(error)", at: topicNode)
+                reader.error("\(key) topic: \(error)", at: topicNode)
                 return nil
             }
         case "send":
-            return readSend(value, reader: &reader).map(Step.Kind.send)
-        case "disconnect":
-            if !reader.isNull(value), reader.mapping(value, "disconnect", allowed: [])?.items.isEmpty != true {
+            return readSend(value).map(Step.Kind.send)
+        case "publish":
+            return readPublish(value).map(Step.Kind.publish)
+        case "disconnect", "restart", "expire_token", "revoke":
+            if !reader.isNull(value), reader.mapping(value, key, allowed: [])?.items.isEmpty != true { return nil }
+            switch key {
+            case "disconnect": return .disconnect
+            case "restart": return .restart
+            case "expire_token": return .expireToken
+            default: return .revoke
+            }
+        case "advance_clock":
+            guard let duration = reader.duration(value, "advance_clock") else { return nil }
+            guard duration > .zero else {
+                reader.error("advance_clock must be positive: the hub's clock never runs backwards", at: value)
                 return nil
             }
-            return .disconnect
+            return .advanceClock(duration)
         case "wait":
             return reader.duration(value, "wait").map(Step.Kind.wait)
         case "expect":
-            return readExpectation(value, number: number, reader: &reader).map(Step.Kind.expect)
+            var parser = ExpectationParser(reader: reader)
+            let expectation = parser.read(value)
+            reader = parser.reader
+            return expectation.map(Step.Kind.expect)
+        case "repeat":
+            return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
         default:
             return nil
         }
     }
 
-    private static func readSend(_ value: Node, reader: inout YAMLReader) -> CloudToDeviceSpec? {
-        if value.scalar != nil {
-            return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) }
+    mutating func readQoS(_ node: Node) -> MQTTQoS? {
+        reader.integer(node, "qos", in: UInt8(0)...UInt8(2)).flatMap(MQTTQoS.init(rawValue:))
+    }
+
+    /// `properties: { name: value, bare: null }` as a property bag.
+    mutating func readProperties(_ node: Node) -> PropertyBag? {
+        guard let mapping = node.mapping else {
+            reader.error("properties must be a mapping of names to values, not \(reader.describe(node))", at: node)
+            return nil
         }
-        guard let entries = reader.mapping(value, "send", allowed: sendKeys) else { return nil }
-        guard let payloadNode = entries["payload"] else {
-            reader.missing("payload", in: entries, "send")
+        var bag = PropertyBag()
+        for (keyNode, valueNode) in mapping {
+            guard let name = reader.nonEmptyString(keyNode, "property name") else { continue }
+            bag.append(name, reader.isNull(valueNode) ? nil : reader.string(valueNode, "property '\(name)'"))
+        }
+        return bag
+    }
+
+    private mutating func readSend(_ value: Node) -> CloudToDeviceSpec? {
+        if value.scalar != nil { return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) } }
+        guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
+        guard let payloadNode = options["payload"] else {
+            reader.missing("payload", in: options, "send")
             return nil
         }
         guard let payload = reader.string(payloadNode, "send payload") else { return nil }
         var spec = CloudToDeviceSpec(payload: payload)
-        if let node = entries["properties"] {
-            if let mapping = node.mapping {
-                var bag = PropertyBag()
-                for (keyNode, valueNode) in mapping {
-                    guard let name = reader.nonEmptyString(keyNode, "property name") else { continue }
-                    bag.append(name, reader.isNull(valueNode) ? nil : reader.string(valueNode, "property '\(name)'"))
-                }
-                spec.properties = bag
-            } else {
-                reader.error("properties must be a mapping of names to values, not \(reader.describe(node))", at: node)
-            }
-        }
-        if let node = entries["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
-        if let node = entries["correlation_id"] { spec.correlationID = reader.nonEmptyString(node, "correlation_id") }
-        if let node = entries["ttl"], let ttl = reader.duration(node, "ttl") {
+        if let node = options["properties"], let bag = readProperties(node) { spec.properties = bag }
+        if let node = options["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
+        if let node = options["correlation_id"] { spec.correlationID = reader.nonEmptyString(node, "correlation_id") }
+        if let node = options["ttl"], let ttl = reader.duration(node, "ttl") {
             if ttl < .seconds(60) || ttl > .seconds(2 * 86_400) {
                 reader.error("ttl must be from 1m to 2d, as on IoT Hub", at: node)
             } else {
                 spec.timeToLive = ttl
             }
         }
-        if let node = entries["ack"], let text = reader.string(node, "ack") {
+        if let node = options["ack"], let text = reader.string(node, "ack") {
             let allowed = ["none", "positive", "negative", "full"]
             if allowed.contains(text) {
                 spec.acknowledgement = text
@@ -128,59 +197,50 @@ enum StepParser {
         return spec
     }
 
-    private static func readExpectation(_ value: Node, number: Int, reader: inout YAMLReader) -> Expectation? {
-        guard let entries = reader.mapping(value, "expect", allowed: expectSubjects + expectDeadlines) else { return nil }
-        let subjects = entries.items.filter { expectSubjects.contains($0.key) }
-        let deadlines = entries.items.filter { expectDeadlines.contains($0.key) }
-        guard subjects.count == 1, let (subjectKey, _, subjectNode) = subjects.first else {
-            reader.error(
-                subjects.isEmpty
-                    ? "expect needs one subject: \(expectSubjects.joined(separator: " or "))"
-                    : "expect has \(subjects.map(\.key).joined(separator: " and ")); one expect checks one subject",
-                at: value
-            )
+    private mutating func readPublish(_ value: Node) -> PublishSpec? {
+        if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
+        guard let options = reader.mapping(value, "publish", allowed: Self.publishKeys) else { return nil }
+        guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {
+            if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
             return nil
         }
-        guard deadlines.count == 1, let (deadlineKey, _, deadlineNode) = deadlines.first else {
-            reader.error(
-                deadlines.isEmpty
-                    ? "expect needs a deadline: 'within' (must happen by then) or 'for' (must hold that long)"
-                    : "expect has both 'within' and 'for'; use one",
-                at: value
-            )
-            return nil
-        }
-        guard let duration = reader.duration(deadlineNode, deadlineKey) else { return nil }
-        let deadline: Expectation.Deadline = deadlineKey == "within" ? .within(duration) : .holdsFor(duration)
-        let subject: Expectation.Subject
-        switch subjectKey {
-        case "connack":
-            guard let text = reader.string(subjectNode, "connack") else { return nil }
-            guard let code = ConnectReturnCode(name: text) else {
-                let names = ConnectReturnCode.allCases.map(\.name)
-                reader.error("connack '\(text)' is not a return code\(Suggestions.hint(for: text, in: names)); use one of \(names.joined(separator: ", ")) or 0-5", at: subjectNode)
-                return nil
+        var spec = PublishSpec(payload: payload)
+        if let node = options["topic"], let text = reader.string(node, "publish topic") {
+            do {
+                spec.topic = try TopicName(text)
+            } catch {
+                reader.error("publish topic: \(error)", at: node)
             }
-            guard case .within = deadline else {
-                reader.error("expect connack takes 'within', not 'for': a CONNACK is an event, not a state", at: deadlineNode)
-                return nil
-            }
-            subject = .connack(code)
-        default:
-            guard let isOn = readLEDState(subjectNode, reader: &reader) else { return nil }
-            subject = .led(isOn: isOn)
         }
-        return Expectation(subject: subject, deadline: deadline)
+        if let node = options["properties"], let bag = readProperties(node) {
+            if options["topic"] != nil {
+                reader.error("give 'topic' or 'properties' (for the telemetry topic's property bag), not both", at: node)
+            }
+            spec.properties = bag
+        }
+        if let node = options["qos"] { spec.qos = readQoS(node) ?? spec.qos }
+        if let node = options["retain"] { spec.retain = reader.bool(node, "retain") ?? false }
+        return spec
     }
 
-    private static func readLEDState(_ node: Node, reader: inout YAMLReader) -> Bool? {
-        guard let text = reader.string(node, "led") else { return nil }
-        switch text.lowercased() {
-        case "on", "true", "1": return true
-        case "off", "false", "0": return false
-        default:
-            reader.error("led must be on or off, not '\(text)'", at: node)
+    private mutating func readRepeat(_ value: Node, entries: YAMLReader.Entries, number: StepNumber) -> RepeatBlock? {
+        guard number.path.count == 1 else {
+            reader.error("a 'repeat' block cannot hold another 'repeat'", at: value)
             return nil
         }
+        let count = reader.integer(value, "repeat", in: 1...100_000)
+        guard let stepsNode = entries["steps"] else {
+            reader.missing("steps", in: entries, "repeat")
+            return nil
+        }
+        let steps = readSteps(stepsNode, prefix: number.path)
+        var thresholds: [LatencyThreshold] = []
+        if let node = entries["thresholds"] {
+            var parser = ThresholdParser(reader: reader)
+            thresholds = parser.read(node)
+            reader = parser.reader
+        }
+        guard let count else { return nil }
+        return RepeatBlock(count: count, steps: steps, thresholds: thresholds)
     }
 }

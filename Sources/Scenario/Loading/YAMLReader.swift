@@ -4,10 +4,14 @@ import Yams
 /// instead of stopping at the first one.
 struct YAMLReader {
     let file: String
+    var variables: Variables
     private(set) var diagnostics: [ScenarioDiagnostic] = []
+    /// Values of secret variables used in the file.
+    private(set) var secretValues: [String] = []
 
-    init(file: String) {
+    init(file: String, variables: Variables = Variables()) {
         self.file = file
+        self.variables = variables
     }
 
     /// The entries of a mapping, in order.
@@ -58,14 +62,35 @@ struct YAMLReader {
         return entries
     }
 
-    /// Reads a scalar as text. Quoted and plain scalars are both text: `on` is the string
-    /// "on", not YAML 1.1's boolean.
+    /// Reads a scalar as text, with `${VAR}` references substituted. Quoted and plain
+    /// scalars are both text: `on` is the string "on", not YAML 1.1's boolean.
     mutating func string(_ node: Node, _ what: String) -> String? {
         guard let scalar = node.scalar else {
             error("\(what) must be a single value, not \(describe(node))", at: node)
             return nil
         }
+        do {
+            let substitution = try variables.substitute(in: scalar.string)
+            for secret in substitution.secrets where !secretValues.contains(secret) { secretValues.append(secret) }
+            return substitution.text
+        } catch {
+            self.error("\(what): \(error.message)", at: node)
+            return nil
+        }
+    }
+
+    /// Reads a scalar as text without substituting variables (for names and keys).
+    mutating func literal(_ node: Node, _ what: String) -> String? {
+        guard let scalar = node.scalar else {
+            error("\(what) must be a single value, not \(describe(node))", at: node)
+            return nil
+        }
         return scalar.string
+    }
+
+    /// Records a value that reports must mask (device keys, tokens).
+    mutating func markSecret(_ value: String) {
+        if !secretValues.contains(value) { secretValues.append(value) }
     }
 
     /// Reads a non-empty string.

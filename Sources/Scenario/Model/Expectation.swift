@@ -1,18 +1,73 @@
+import Foundation
+import IoTHubCore
 import MQTTCore
 
 /// What a scenario expects to observe, and by when.
 public struct Expectation: Sendable, Hashable, CustomStringConvertible {
+    public var subject: Subject
+    public var deadline: Deadline
+
+    public init(subject: Subject, deadline: Deadline) {
+        self.subject = subject
+        self.deadline = deadline
+    }
+
     /// The thing observed.
     public enum Subject: Sendable, Hashable, CustomStringConvertible {
         /// The device receives CONNACK with this return code.
         case connack(ConnectReturnCode)
         /// The device's status LED is written to this state.
         case led(isOn: Bool)
+        /// The device writes this value to an output pin.
+        case pin(number: Int, value: Bool)
+        /// A packet matching the description crosses the device's connection.
+        case packet(PacketMatcher)
+        /// The hub receives telemetry (D2C) from the device matching the description.
+        case telemetry(TelemetryMatcher)
+        /// `true`: the device's connection ends; `false`: it does not (with `for`).
+        case disconnected(Bool, reason: DisconnectKind?)
+        /// `true`: the device connects again (CONNACK 0); `false`: it does not (with `for`).
+        case reconnected(Bool)
+        /// The device's C2D queue on the hub holds this many messages.
+        case queued(Int)
+        /// The device prints a line matching the pattern.
+        case output(OutputPattern)
+
+        /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
+        public var isState: Bool {
+            switch self {
+            case .led, .pin, .queued: true
+            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output: false
+            }
+        }
+
+        /// The subject's name in scenarios and metrics: `led`, `packet`, ...
+        public var name: String {
+            switch self {
+            case .connack: "connack"
+            case .led: "led"
+            case .pin: "pin"
+            case .packet: "packet"
+            case .telemetry: "telemetry"
+            case .disconnected: "disconnected"
+            case .reconnected: "reconnected"
+            case .queued: "queued"
+            case .output: "output"
+            }
+        }
 
         public var description: String {
             switch self {
             case .connack(let code): "connack \(code.name)"
             case .led(let isOn): "led \(isOn ? "on" : "off")"
+            case .pin(let number, let value): "pin \(number) = \(value ? 1 : 0)"
+            case .packet(let matcher): "packet \(matcher)"
+            case .telemetry(let matcher): "telemetry \(matcher)"
+            case .disconnected(let value, let reason):
+                value ? "disconnected" + (reason.map { " (\($0.rawValue))" } ?? "") : "still connected"
+            case .reconnected(let value): value ? "reconnected" : "not reconnected"
+            case .queued(let count): "queued \(count)"
+            case .output(let pattern): "output /\(pattern.source)/"
             }
         }
     }
@@ -22,7 +77,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     public enum Deadline: Sendable, Hashable, CustomStringConvertible {
         /// The subject must be observed no later than this after the cause.
         case within(Duration)
-        /// Nothing contrary to the subject may be observed for this long after the cause.
+        /// States must hold, and events must not happen, for this long after the cause.
         case holdsFor(Duration)
 
         public var duration: Duration {
@@ -39,13 +94,148 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var subject: Subject
-    public var deadline: Deadline
+    public var description: String {
+        if case .holdsFor = deadline, !subject.isState {
+            switch subject {
+            case .disconnected, .reconnected: return "\(subject) \(deadline)"
+            default: return "no \(subject) \(deadline)"
+            }
+        }
+        return "\(subject) \(deadline)"
+    }
+}
 
-    public init(subject: Subject, deadline: Deadline) {
-        self.subject = subject
-        self.deadline = deadline
+/// Which way a packet goes.
+public enum PacketFlow: String, Sendable, Hashable, CaseIterable {
+    /// From the device to the hub or broker.
+    case toHub = "to_hub"
+    /// From the hub or broker to the device.
+    case toDevice = "to_device"
+}
+
+/// Describes packets an expectation looks for; `nil` fields match anything.
+public struct PacketMatcher: Sendable, Hashable, CustomStringConvertible {
+    public var type: MQTTPacketType
+    public var flow: PacketFlow?
+    /// For PUBLISH, SUBSCRIBE and UNSUBSCRIBE: a topic filter the (first) topic must match.
+    public var topic: TopicFilter?
+    public var qos: MQTTQoS?
+    public var dup: Bool?
+    public var retain: Bool?
+    /// For PUBLISH: the exact payload text.
+    public var payload: String?
+
+    public init(type: MQTTPacketType, flow: PacketFlow? = nil, topic: TopicFilter? = nil, qos: MQTTQoS? = nil, dup: Bool? = nil, retain: Bool? = nil, payload: String? = nil) {
+        self.type = type
+        self.flow = flow
+        self.topic = topic
+        self.qos = qos
+        self.dup = dup
+        self.retain = retain
+        self.payload = payload
     }
 
-    public var description: String { "\(subject) \(deadline)" }
+    public var description: String {
+        var parts = [type.name]
+        if let flow { parts.append(flow.rawValue) }
+        if let topic { parts.append("topic=\(topic)") }
+        if let qos { parts.append("qos=\(qos)") }
+        if let dup { parts.append("dup=\(dup)") }
+        if let retain { parts.append("retain=\(retain)") }
+        if let payload { parts.append("payload=\"\(payload)\"") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Describes telemetry an expectation looks for.
+public struct TelemetryMatcher: Sendable, Hashable, CustomStringConvertible {
+    /// The exact payload text; `nil` matches any.
+    public var payload: String?
+    /// Properties the message must carry (others may be present too).
+    public var properties: PropertyBag
+
+    public init(payload: String? = nil, properties: PropertyBag = PropertyBag()) {
+        self.payload = payload
+        self.properties = properties
+    }
+
+    public var description: String {
+        var text = payload.map { "\"\($0)\"" } ?? "any"
+        if !properties.isEmpty { text += " \(properties.encoded)" }
+        return text
+    }
+}
+
+/// Why a connection ended, as an expectation can name it.
+public enum DisconnectKind: String, Sendable, Hashable, CaseIterable {
+    case tokenExpired = "token_expired"
+    case keepAlive = "keepalive"
+    case clientDisconnect = "client_disconnect"
+    case connectionLost = "connection_lost"
+    case replaced
+    case protocolViolation = "protocol_violation"
+    case refused
+    case revoked
+}
+
+/// A regular expression for device output lines, with its source for messages.
+public struct OutputPattern: Sendable, Hashable {
+    public var source: String
+
+    /// Compiles `source`.
+    /// - Throws: the regular expression error, for a diagnostic.
+    public init(_ source: String) throws {
+        _ = try NSRegularExpression(pattern: source)
+        self.source = source
+    }
+
+    /// Whether `line` contains a match.
+    public func matches(_ line: String) -> Bool {
+        guard let expression = try? NSRegularExpression(pattern: source) else { return false }
+        return expression.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
+    }
+}
+
+/// A bound on a latency statistic over a `repeat` block: `led_latency: { p99: "< 5ms" }`.
+public struct LatencyThreshold: Sendable, Hashable, CustomStringConvertible {
+    /// A statistic of a set of latencies.
+    public enum Statistic: String, Sendable, Hashable, CaseIterable {
+        case min, p50, p90, p95, p99, max, mean
+    }
+
+    /// How the statistic compares to the bound.
+    public enum Comparison: String, Sendable, Hashable, CaseIterable {
+        case lessThan = "<"
+        case lessOrEqual = "<="
+        case greaterThan = ">"
+        case greaterOrEqual = ">="
+
+        func holds(_ value: Duration, _ bound: Duration) -> Bool {
+            switch self {
+            case .lessThan: value < bound
+            case .lessOrEqual: value <= bound
+            case .greaterThan: value > bound
+            case .greaterOrEqual: value >= bound
+            }
+        }
+    }
+
+    /// `latency` (every expectation in the block) or `<subject>_latency` (`led_latency`).
+    public var metric: String
+    public var statistic: Statistic
+    public var comparison: Comparison
+    public var bound: Duration
+
+    public init(metric: String, statistic: Statistic, comparison: Comparison, bound: Duration) {
+        self.metric = metric
+        self.statistic = statistic
+        self.comparison = comparison
+        self.bound = bound
+    }
+
+    /// Whether `value` meets the threshold.
+    public func isMet(by value: Duration) -> Bool { comparison.holds(value, bound) }
+
+    /// `led_latency p99 < 5ms`.
+    public var description: String { "\(metric) \(statistic.rawValue) \(comparison.rawValue) \(ScenarioDuration.format(bound))" }
 }

@@ -1,23 +1,53 @@
 import Devices
 import IoTHubCore
 
-/// A loaded, validated scenario: what to run it against and the steps to run.
+/// A loaded, validated scenario: the devices, the targets to run against, and the steps.
 public struct Scenario: Sendable {
     public var name: String
     public var description: String?
     /// The file it was loaded from.
     public var path: String
-    public var hub: HubTarget
-    public var device: DeviceSpec
+    /// What to run against; the scenario runs once per target. Never empty.
+    public var targets: [ScenarioTarget]
+    /// The steps, shared by every target.
     public var steps: [Step]
+    /// Values of variables marked secret, masked in every output.
+    public var secretValues: [String]
 
-    public init(name: String, description: String? = nil, path: String, hub: HubTarget, device: DeviceSpec, steps: [Step]) {
+    public init(
+        name: String,
+        description: String? = nil,
+        path: String,
+        targets: [ScenarioTarget],
+        steps: [Step],
+        secretValues: [String] = []
+    ) {
         self.name = name
         self.description = description
         self.path = path
-        self.hub = hub
-        self.device = device
+        self.targets = targets
         self.steps = steps
+        self.secretValues = secretValues
+    }
+
+    /// The devices of the first target (every target has the same ids).
+    public var devices: [DeviceSpec] { targets.first?.devices ?? [] }
+
+    /// The only device, for single-device scenarios.
+    public var device: DeviceSpec? { devices.count == 1 ? devices.first : nil }
+}
+
+/// One run configuration: which hub, and the devices as this target realises them.
+public struct ScenarioTarget: Sendable, Hashable {
+    /// Shown in reports: `c2d-led [simulated]`.
+    public var name: String
+    public var hub: HubTarget
+    public var devices: [DeviceSpec]
+
+    public init(name: String, hub: HubTarget, devices: [DeviceSpec]) {
+        self.name = name
+        self.hub = hub
+        self.devices = devices
     }
 }
 
@@ -35,7 +65,7 @@ public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The device under test.
+/// A device under test.
 public struct DeviceSpec: Sendable, Hashable {
     /// How the device is realised.
     public enum Kind: String, Sendable, Hashable, CaseIterable {

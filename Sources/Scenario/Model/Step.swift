@@ -1,12 +1,14 @@
 import IoTHubCore
 import MQTTCore
 
-/// One step of a scenario: an action or an expectation.
-public struct Step: Sendable {
-    /// 1-based position in the scenario.
-    public var number: Int
+/// One step of a scenario: an action, an expectation, or a repeated block of steps.
+public struct Step: Sendable, Hashable {
+    /// Position in the scenario: `5`, or `5.2` for the second step inside block 5.
+    public var number: StepNumber
     public var location: SourceLocation
     public var kind: Kind
+    /// The device the step acts on or observes; `nil` for steps about the hub or time.
+    public var device: DeviceID?
 
     /// What the step does.
     public enum Kind: Sendable, Hashable {
@@ -14,47 +16,90 @@ public struct Step: Sendable {
         case connect(cleanSession: Bool, keepAlive: UInt16)
         /// The device subscribes, waiting for SUBACK.
         case subscribe(TopicFilter, qos: MQTTQoS)
+        /// The device unsubscribes, waiting for UNSUBACK.
+        case unsubscribe(TopicFilter)
         /// The cloud sends a C2D message.
         case send(CloudToDeviceSpec)
+        /// The device publishes (telemetry by default).
+        case publish(PublishSpec)
         /// The device sends DISCONNECT.
         case disconnect
+        /// The device's program starts again from scratch.
+        case restart
+        /// The hub's clock jumps just past the expiry of the device's token.
+        case expireToken
+        /// The hub revokes the device's credentials and drops its connection.
+        case revoke
+        /// The hub's clock jumps forward.
+        case advanceClock(Duration)
         /// Nothing happens for a while.
         case wait(Duration)
         /// Something must (or must not) be observed.
         case expect(Expectation)
+        /// Steps run several times, with latency thresholds.
+        case repeatBlock(RepeatBlock)
     }
 
-    public init(number: Int, location: SourceLocation, kind: Kind) {
+    public init(number: StepNumber, location: SourceLocation, kind: Kind, device: DeviceID? = nil) {
         self.number = number
         self.location = location
         self.kind = kind
+        self.device = device
     }
 
     /// Whether the step acts (and so becomes the cause later expectations measure from).
     public var isAction: Bool {
         switch kind {
-        case .expect, .wait: false
-        case .connect, .subscribe, .send, .disconnect: true
+        case .expect, .wait, .repeatBlock: false
+        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .expireToken, .revoke, .advanceClock: true
         }
     }
 
     /// A one-line description, for example `send "on"` or `expect led on within 500ms`.
     public var title: String {
+        let text: String
         switch kind {
-        case .connect(let cleanSession, let keepAlive):
-            "connect clean_session=\(cleanSession) keepalive=\(keepAlive)"
-        case .subscribe(let filter, let qos):
-            "subscribe \(filter) qos=\(qos)"
-        case .send(let message):
-            "send \(message.summary)"
-        case .disconnect:
-            "disconnect"
-        case .wait(let duration):
-            "wait \(ScenarioDuration.format(duration))"
-        case .expect(let expectation):
-            "expect \(expectation)"
+        case .connect(let cleanSession, let keepAlive): text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)"
+        case .subscribe(let filter, let qos): text = "subscribe \(filter) qos=\(qos)"
+        case .unsubscribe(let filter): text = "unsubscribe \(filter)"
+        case .send(let message): text = "send \(message.summary)"
+        case .publish(let message): text = "publish \(message.summary)"
+        case .disconnect: text = "disconnect"
+        case .restart: text = "restart"
+        case .expireToken: text = "expire_token"
+        case .revoke: text = "revoke"
+        case .advanceClock(let duration): text = "advance_clock \(ScenarioDuration.format(duration))"
+        case .wait(let duration): text = "wait \(ScenarioDuration.format(duration))"
+        case .expect(let expectation): text = "expect \(expectation)"
+        case .repeatBlock(let block): text = "repeat \(block.count)x (\(block.steps.count) steps)"
         }
+        return text
     }
+}
+
+/// A step's position: top-level steps count from 1; steps inside a `repeat` block are
+/// numbered within it (`5.2`).
+public struct StepNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var path: [Int]
+
+    public init(_ path: Int...) {
+        self.path = path
+    }
+
+    public init(path: [Int]) {
+        self.path = path
+    }
+
+    /// `5`, `5.2`.
+    public var description: String { path.map(String.init).joined(separator: ".") }
+
+    /// `05`, `05.2`: sorts well in reports.
+    public var padded: String {
+        guard let first = path.first else { return "" }
+        return ([first < 10 ? "0\(first)" : "\(first)"] + path.dropFirst().map(String.init)).joined(separator: ".")
+    }
+
+    public static func < (lhs: StepNumber, rhs: StepNumber) -> Bool { lhs.path.lexicographicallyPrecedes(rhs.path) }
 }
 
 /// A C2D message as a scenario describes it.
@@ -85,5 +130,44 @@ public struct CloudToDeviceSpec: Sendable, Hashable {
     /// `"on"`, plus the properties if any.
     public var summary: String {
         properties.isEmpty ? "\"\(payload)\"" : "\"\(payload)\" \(properties.encoded)"
+    }
+}
+
+/// A device publication as a scenario describes it.
+public struct PublishSpec: Sendable, Hashable {
+    public var payload: String
+    /// The topic; `nil` means the device's telemetry topic with ``properties`` as its bag.
+    public var topic: TopicName?
+    public var properties: PropertyBag
+    public var qos: MQTTQoS
+    public var retain: Bool
+
+    public init(payload: String, topic: TopicName? = nil, properties: PropertyBag = PropertyBag(), qos: MQTTQoS = .atMostOnce, retain: Bool = false) {
+        self.payload = payload
+        self.topic = topic
+        self.properties = properties
+        self.qos = qos
+        self.retain = retain
+    }
+
+    public var summary: String {
+        var text = "\"\(payload)\""
+        if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
+        if qos != .atMostOnce { text += " qos=\(qos)" }
+        if retain { text += " retain" }
+        return text
+    }
+}
+
+/// Steps run `count` times; latency statistics over the iterations must meet the thresholds.
+public struct RepeatBlock: Sendable, Hashable {
+    public var count: Int
+    public var steps: [Step]
+    public var thresholds: [LatencyThreshold]
+
+    public init(count: Int, steps: [Step], thresholds: [LatencyThreshold] = []) {
+        self.count = count
+        self.steps = steps
+        self.thresholds = thresholds
     }
 }

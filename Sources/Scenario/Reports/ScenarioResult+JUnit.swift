@@ -5,38 +5,41 @@ import MQTTCore
 import Reporting
 
 extension ScenarioResult {
-    /// The step's name in reports: `05 expect led on within 500ms`.
-    public static func caseName(_ step: Step) -> String {
-        (step.number < 10 ? "0\(step.number)" : "\(step.number)") + " " + step.title
+    /// The step's name in reports: `05 expect led on within 500ms`, with the device when the
+    /// scenario has several.
+    public static func caseName(_ step: Step, showingDevice: Bool = false) -> String {
+        step.number.padded + " " + step.title + (showingDevice ? step.device.map { " [\($0)]" } ?? "" : "")
     }
 
-    /// The JUnit test suite for this run: a test case per step, latency and round-trip
-    /// properties, and the trace in system-out.
+    /// The step's name in this run's reports.
+    public func caseName(_ step: Step) -> String {
+        Self.caseName(step, showingDevice: target.devices.count > 1)
+    }
+
+    /// The JUnit test suite for this run: a test case per top-level step, latency and
+    /// round-trip properties, and the trace in system-out.
     public func makeTestSuite(hostname: String = ProcessInfo.processInfo.hostName) -> JUnitTestSuite {
         var cases = steps.map { result -> JUnitTestCase in
             let seconds = Double(result.duration.nanoseconds) / 1e9
-            var testCase = JUnitTestCase(name: Self.caseName(result.step), classname: scenario.name, time: seconds)
+            var testCase = JUnitTestCase(name: caseName(result.step), classname: suiteName, time: seconds)
+            let place = "step \(result.step.number) at \(result.step.location)"
             switch result.status {
             case .passed:
                 testCase.outcome = .passed
             case .failed(let failure):
-                testCase.outcome = .failed(
-                    message: failure.description,
-                    type: "ExpectationFailed",
-                    details: "\(failure.description)\nstep \(result.step.number) at \(result.step.location)\n"
-                )
+                testCase.outcome = .failed(message: failure.description, type: "ExpectationFailed", details: "\(failure.description)\n\(place)\n")
             case .errored(let message):
-                testCase.outcome = .errored(message: message, type: "StepError", details: "\(message)\nstep \(result.step.number) at \(result.step.location)\n")
+                testCase.outcome = .errored(message: message, type: "StepError", details: "\(message)\n\(place)\n")
             case .skipped(let reason):
                 testCase.outcome = .skipped(message: reason)
             }
             return testCase
         }
         if let setupError {
-            cases.insert(JUnitTestCase(name: "00 setup", classname: scenario.name, time: 0, outcome: .errored(message: setupError, type: "SetupError", details: setupError)), at: 0)
+            cases.insert(JUnitTestCase(name: "00 setup", classname: suiteName, time: 0, outcome: .errored(message: setupError, type: "SetupError", details: setupError)), at: 0)
         }
         return JUnitTestSuite(
-            name: scenario.name,
+            name: suiteName,
             package: scenario.name,
             timestamp: startDate,
             hostname: hostname.isEmpty ? "localhost" : hostname,
@@ -51,64 +54,95 @@ extension ScenarioResult {
     func makeProperties() -> [JUnitProperty] {
         var properties = [
             JUnitProperty("scenario.path", scenario.path),
-            JUnitProperty("hub", "\(scenario.hub)"),
-            JUnitProperty("device.id", scenario.device.id.string),
-            JUnitProperty("device.kind", scenario.device.kind.rawValue),
-            JUnitProperty("device.profile", scenario.device.profile.name),
+            JUnitProperty("target", target.name),
+            JUnitProperty("hub", "\(target.hub)"),
         ]
+        for device in target.devices {
+            let prefix = target.devices.count > 1 ? "device.\(device.id)" : "device"
+            properties.append(JUnitProperty("\(prefix).id", device.id.string))
+            properties.append(JUnitProperty("\(prefix).kind", device.kind.rawValue))
+            properties.append(JUnitProperty("\(prefix).profile", device.profile.name))
+        }
         for result in steps {
-            guard case .expect(let expectation) = result.step.kind else { continue }
-            let label = "step-" + (result.step.number < 10 ? "0" : "") + String(result.step.number)
-            if let latency = result.latency {
-                properties.append(JUnitProperty("latency.\(label).ms", Self.milliseconds(latency)))
+            let label = "step-" + result.step.number.padded
+            if case .expect(let expectation) = result.step.kind {
+                if let latency = result.latency { properties.append(JUnitProperty("latency.\(label).ms", Self.milliseconds(latency))) }
+                properties.append(JUnitProperty("deadline.\(label).ms", Self.milliseconds(expectation.deadline.duration)))
             }
-            properties.append(JUnitProperty("deadline.\(label).ms", Self.milliseconds(expectation.deadline.duration)))
-        }
-        let vantage = TraceFormatter.preferredVantage(timeline)
-        let packets = TraceFormatter.packets(timeline, vantage: vantage)
-        properties.append(JUnitProperty("packets.vantage", vantage == .device ? "device" : "hub"))
-        var grouped: [String: [Duration]] = [:]
-        var order: [String] = []
-        for sample in RoundTrips.measure(packets) {
-            if grouped[sample.name] == nil { order.append(sample.name) }
-            grouped[sample.name, default: []].append(sample.duration)
-        }
-        for name in order {
-            let samples = (grouped[name] ?? []).sorted()
-            guard let median = samples.dropFirst(samples.count / 2).first, let maximum = samples.last else { continue }
-            properties.append(JUnitProperty("roundtrip.\(name).ms", Self.milliseconds(median)))
-            if samples.count > 1 {
-                properties.append(JUnitProperty("roundtrip.\(name).max.ms", Self.milliseconds(maximum)))
-                properties.append(JUnitProperty("roundtrip.\(name).count", String(samples.count)))
+            if let repetition = result.repetition {
+                properties.append(JUnitProperty("repeat.\(label).iterations", String(repetition.iterationsRun)))
+                for metric in repetition.samples.keys.sorted() {
+                    properties.append(JUnitProperty("repeat.\(label).\(metric).count", String(repetition.samples[metric]?.count ?? 0)))
+                    for statistic in LatencyThreshold.Statistic.allCases {
+                        if let value = repetition.statistic(statistic, of: metric) {
+                            properties.append(JUnitProperty("repeat.\(label).\(metric).\(statistic.rawValue).ms", Self.milliseconds(value)))
+                        }
+                    }
+                }
             }
         }
+        properties += roundTripProperties()
         properties += cloudToDeviceBreakdown()
-        let sent = packets.filter { $0.direction == .outbound }
-        let received = packets.filter { $0.direction == .inbound }
-        properties.append(JUnitProperty("packets.sent", String(sent.count)))
-        properties.append(JUnitProperty("packets.received", String(received.count)))
-        properties.append(JUnitProperty("bytes.sent", String(sent.reduce(0) { $0 + $1.size })))
-        properties.append(JUnitProperty("bytes.received", String(received.reduce(0) { $0 + $1.size })))
+        let packets = TraceFormatter.shownPackets(timeline)
+        let toHub = packets.filter { SubjectMatcher.flow($0.record, vantage: $0.vantage) == .toHub }
+        let toDevice = packets.filter { SubjectMatcher.flow($0.record, vantage: $0.vantage) == .toDevice }
+        properties.append(JUnitProperty("packets.to_hub", String(toHub.count)))
+        properties.append(JUnitProperty("packets.to_device", String(toDevice.count)))
+        properties.append(JUnitProperty("bytes.to_hub", String(toHub.reduce(0) { $0 + $1.record.size })))
+        properties.append(JUnitProperty("bytes.to_device", String(toDevice.reduce(0) { $0 + $1.record.size })))
         return properties
     }
 
-    /// For each `send` step: send -> the device receives PUBLISH -> the LED is written.
+    /// Round trips from each device's own codec (`roundtrip.connect-connack.ms`) and, for the
+    /// hub's requests to devices, from the hub's (`roundtrip.hub.publish-puback.ms`).
+    private func roundTripProperties() -> [JUnitProperty] {
+        var groups: [String: [PacketRecord]] = [:]
+        var groupOrder: [String] = []
+        for packet in TraceFormatter.shownPackets(timeline) {
+            let key = "\(packet.vantage == .hub ? "hub" : "device")|\(packet.device?.string ?? "")"
+            if groups[key] == nil { groupOrder.append(key) }
+            groups[key, default: []].append(packet.record)
+        }
+        var samples: [String: [Duration]] = [:]
+        var order: [String] = []
+        for key in groupOrder {
+            let prefix = key.hasPrefix("hub|") ? "hub." : ""
+            for sample in RoundTrips.measure(groups[key] ?? []) {
+                let name = prefix + sample.name
+                if samples[name] == nil { order.append(name) }
+                samples[name, default: []].append(sample.duration)
+            }
+        }
+        var properties: [JUnitProperty] = []
+        for name in order {
+            let values = (samples[name] ?? []).sorted()
+            guard let median = values.dropFirst(values.count / 2).first, let maximum = values.last else { continue }
+            properties.append(JUnitProperty("roundtrip.\(name).ms", Self.milliseconds(median)))
+            if values.count > 1 {
+                properties.append(JUnitProperty("roundtrip.\(name).max.ms", Self.milliseconds(maximum)))
+                properties.append(JUnitProperty("roundtrip.\(name).count", String(values.count)))
+            }
+        }
+        return properties
+    }
+
+    /// For each top-level `send` step: send -> the device receives PUBLISH -> the LED is written.
     private func cloudToDeviceBreakdown() -> [JUnitProperty] {
         var properties: [JUnitProperty] = []
         for result in steps {
-            guard case .send = result.step.kind else { continue }
-            guard let start = timeline.firstIndex(where: { $0.observation == .stepStarted(number: result.step.number) }) else { continue }
+            guard case .send = result.step.kind, let device = result.step.device else { continue }
+            guard let start = timeline.firstIndex(where: { $0.observation == .stepStarted(number: result.step.number, iteration: nil) }) else {
+                continue
+            }
             let sendTime = timeline[start].time
             let rest = timeline[(start + 1)...]
-            let label = "c2d.step-" + (result.step.number < 10 ? "0" : "") + String(result.step.number)
-            guard let publish = rest.first(where: {
-                if case .device(.messageReceived) = $0.observation { return true }
-                if case .stepStarted = $0.observation { return false }
-                return false
-            }) else { continue }
+            let label = "c2d.step-" + result.step.number.padded
+            guard let publish = rest.first(where: { if case .device(device, .messageReceived) = $0.observation { true } else { false } }) else {
+                continue
+            }
             properties.append(JUnitProperty("\(label).send-to-publish.ms", Self.milliseconds(.nanoseconds(Int64(publish.time &- sendTime)))))
             if let led = rest.first(where: { entry in
-                if case .device(.led) = entry.observation { return entry.time >= publish.time }
+                if case .device(device, .led) = entry.observation { return entry.time >= publish.time }
                 return false
             }) {
                 properties.append(JUnitProperty("\(label).publish-to-led.ms", Self.milliseconds(.nanoseconds(Int64(led.time &- publish.time)))))

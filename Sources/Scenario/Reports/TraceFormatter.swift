@@ -7,46 +7,90 @@ import MQTTCore
 /// Renders a run's timeline as readable lines: time offset from the start of the run, who,
 /// what, size and key fields.
 enum TraceFormatter {
-    /// The vantage point whose packets the trace and round trips use: the device's own codec
-    /// when it has one, else the hub's.
-    static func preferredVantage(_ timeline: [TimelineEntry]) -> Vantage {
-        timeline.contains { if case .packet(_, .device) = $0.observation { true } else { false } } ? .device : .hub
+    /// Trace lines kept in JUnit's system-out; the full trace is in trace.jsonl.
+    static let systemOutLimit = 5000
+
+    /// Devices whose packets the trace shows from their own codec; others from the hub's.
+    static func selfObservingDevices(_ timeline: [TimelineEntry]) -> Set<DeviceID> {
+        Set(timeline.compactMap { entry in
+            if case .packet(_, .device, let device) = entry.observation { return device }
+            return nil
+        })
     }
 
-    /// Packet records at `vantage`, in order.
-    static func packets(_ timeline: [TimelineEntry], vantage: Vantage) -> [PacketRecord] {
-        timeline.compactMap { entry in
-            if case .packet(let record, let at) = entry.observation, at == vantage { return record }
-            return nil
+    /// Whether a packet entry is the one the trace shows (device vantage when the device has
+    /// a codec, else the hub's).
+    static func isShown(_ observation: Observation, selfObserving: Set<DeviceID>, hubConnections: [UInt64: DeviceID]) -> Bool {
+        guard case .packet(let record, let vantage, _) = observation else { return true }
+        switch vantage {
+        case .device: return true
+        case .hub: return hubConnections[record.connection].map { !selfObserving.contains($0) } ?? selfObserving.isEmpty
+        }
+    }
+
+    /// Packet records as shown in the trace, with the device each belongs to.
+    static func shownPackets(_ timeline: [TimelineEntry]) -> [(record: PacketRecord, vantage: Vantage, device: DeviceID?)] {
+        let selfObserving = selfObservingDevices(timeline)
+        let connections = timeline.hubConnectionDevices()
+        return timeline.compactMap { entry in
+            guard case .packet(let record, let vantage, let device) = entry.observation,
+                isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections)
+            else { return nil }
+            return (record, vantage, vantage == .device ? device : connections[record.connection])
         }
     }
 
     static func render(_ result: ScenarioResult) -> String {
         let timeline = result.timeline
-        let vantage = preferredVantage(timeline)
+        let devices = result.target.devices.map { "\($0.id) (\($0.kind.rawValue), \($0.profile))" }.joined(separator: ", ")
         var lines = [
-            "scenario \(result.scenario.name) (\(result.scenario.path)); hub \(result.scenario.hub); device \(result.scenario.device.id) (\(result.scenario.device.kind.rawValue), \(result.scenario.device.profile))",
-            "times from the start of the run; packets as seen by the \(vantage == .device ? "device" : "hub")",
+            "scenario \(result.scenario.name) (\(result.scenario.path)); target \(result.target.name); hub \(result.target.hub); devices \(devices)",
+            "times from the start of the run; packets as seen by each device's own codec where it has one, else by the hub",
         ]
-        let titles = Dictionary(uniqueKeysWithValues: result.scenario.steps.map { ($0.number, $0.title) })
-        for entry in timeline {
-            let offset = formatOffset(entry.time &- result.startTime)
-            let text: String?
-            switch entry.observation {
-            case .stepStarted(let number):
-                text = "step \(number): \(titles[number] ?? "")"
-            case .packet(let record, let at):
-                guard at == vantage else { continue }
-                text = packetLine(record, vantage: vantage)
-            case .device(let event):
-                text = deviceLine(event)
-            case .hub(let event):
-                text = hubLine(event)
+        let selfObserving = selfObservingDevices(timeline)
+        let connections = timeline.hubConnectionDevices()
+        let multiDevice = result.target.devices.count > 1
+        var titles: [StepNumber: String] = [:]
+        func collect(_ steps: [Step]) {
+            for step in steps {
+                titles[step.number] = step.title
+                if case .repeatBlock(let block) = step.kind { collect(block.steps) }
             }
-            if let text { lines.append("\(offset)  \(text)") }
         }
+        collect(result.scenario.steps)
+        var omitted = 0
+        for entry in timeline {
+            guard isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections) else { continue }
+            var text: String?
+            switch entry.observation {
+            case .stepStarted(let number, let iteration):
+                text = "step \(number)\(iteration.map { " (iteration \($0))" } ?? ""): \(titles[number] ?? "")"
+            case .packet(let record, let vantage, let device):
+                let owner = vantage == .device ? device : connections[record.connection]
+                text = (multiDevice ? "[\(owner?.string ?? "?")] " : "") + packetLine(record, vantage: vantage)
+            default:
+                text = line(for: entry.observation)
+            }
+            guard let text else { continue }
+            if lines.count >= systemOutLimit {
+                omitted += 1
+                continue
+            }
+            lines.append("\(formatOffset(entry.time &- result.startTime))  \(text)")
+        }
+        if omitted > 0 { lines.append("... \(omitted) more lines in trace.jsonl") }
         if let error = result.setupError { lines.append("setup error: \(error)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line for a hub or device event (`nil` for those the packet lines already show).
+    static func line(for observation: Observation) -> String? {
+        switch observation {
+        case .device(let id, let event): deviceLine(event).map { "\(id): \($0)" }
+        case .hub(let event): hubLine(event)
+        case .packet(let record, let vantage, _): packetLine(record, vantage: vantage)
+        case .stepStarted(let number, _): "step \(number)"
+        }
     }
 
     static func packetLine(_ record: PacketRecord, vantage: Vantage) -> String {
@@ -60,19 +104,20 @@ enum TraceFormatter {
 
     static func deviceLine(_ event: DeviceEvent) -> String? {
         switch event {
-        case .connecting(let host, let port): "device: connecting to \(host):\(port)"
-        case .transportConnected: "device: TCP connected"
-        case .transportFailed(let reason): "device: could not connect: \(reason)"
+        case .connecting(let host, let port): "connecting to \(host):\(port)"
+        case .transportConnected: "TCP connected"
+        case .transportFailed(let reason): "could not connect: \(reason)"
         case .connAckReceived, .subAckReceived, .messageReceived: nil
-        case .pinWritten(let pin, let value): "device: pin \(pin) = \(value ? 1 : 0)"
-        case .led(let isOn, let changed): "device: LED \(isOn ? "on" : "off")\(changed ? "" : " (unchanged)")"
-        case .disconnected(let reason): "device: disconnected (\(reason))"
-        case .crashed(let reason): "device: program stopped: \(reason)"
-        case .output(let line): "device: | \(line)"
-        case .reconnecting(let attempt): "device: reconnecting (attempt \(attempt))"
-        case .renewingToken: "device: renewing its token (disconnect, connect)"
-        case .tokenFailed(let reason): "device: no token: \(reason)"
-        case .stateReported(let state): "device: state \(state)"
+        case .pinWritten(let pin, let value): "pin \(pin) = \(value ? 1 : 0)"
+        case .led(let isOn, let changed): "LED \(isOn ? "on" : "off")\(changed ? "" : " (unchanged)")"
+        case .disconnected(let reason): "disconnected (\(reason))"
+        case .crashed(let reason): "program stopped: \(reason)"
+        case .restarted: "restarted"
+        case .output(let line): "output: \(line)"
+        case .reconnecting(let attempt): "reconnecting (attempt \(attempt))"
+        case .renewingToken: "renewing its token (disconnect, connect)"
+        case .tokenFailed(let reason): "no token: \(reason)"
+        case .stateReported(let state): "state \(state)"
         }
     }
 
@@ -101,7 +146,7 @@ enum TraceFormatter {
         case .telemetry(let id, let properties, let payload):
             "hub: telemetry from \(id)\(properties.isEmpty ? "" : " [\(properties.encoded)]") \(MQTTPacket.describePayload(payload))"
         case .clockAdvanced(let duration):
-            "hub: clock advanced by \(duration)"
+            "hub: clock advanced by \(ScenarioDuration.format(duration))"
         }
     }
 

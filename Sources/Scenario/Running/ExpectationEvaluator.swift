@@ -1,146 +1,138 @@
-import Foundation
 import Devices
+import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
+import Synchronization
+
+/// The action an expectation measures from.
+struct Cause: Sendable {
+    /// The step that acted; `nil` for the start of the run.
+    var step: StepNumber?
+    var time: UInt64
+    /// Timeline position when the action started.
+    var index: Int
+
+    var name: String { step.map { "step \($0)" } ?? "the start of the run" }
+}
 
 /// Decides whether an expectation holds by watching the timeline from the causing action.
 struct ExpectationEvaluator: Sendable {
     let timeline: Timeline
-    let deviceID: DeviceID
+    /// Devices observed at their own codec.
+    let selfObserving: Set<DeviceID>
 
     struct Evaluation {
         var status: StepStatus
         var latency: Duration?
     }
 
-    func evaluate(_ expectation: Expectation, cause: ScenarioRunner.Cause) async -> Evaluation {
+    func evaluate(_ expectation: Expectation, device: DeviceID?, cause: Cause) async -> Evaluation {
         let windowEnd = cause.time &+ UInt64(max(0, expectation.deadline.duration.nanoseconds))
-        switch (expectation.subject, expectation.deadline) {
-        case (.connack(let code), _):
-            return await expectConnAck(code, cause: cause, windowEnd: windowEnd, expectation: expectation)
-        case (.led(let isOn), .within):
-            return await expectLED(isOn, cause: cause, windowEnd: windowEnd, expectation: expectation)
-        case (.led(let isOn), .holdsFor):
-            return await expectLEDHolds(isOn, cause: cause, windowEnd: windowEnd, expectation: expectation)
+        let history = Array(timeline.entries().prefix(cause.index))
+        let matcher = SubjectMatcher(
+            subject: expectation.subject,
+            device: device,
+            observesOwnPackets: device.map { selfObserving.contains($0) } ?? true,
+            history: history
+        )
+        let expected = "\(expectation) of \(cause.name)"
+        if case .queued(let count) = expectation.subject, let device {
+            return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, windowEnd: windowEnd, expected: expected)
         }
-    }
-
-    // MARK: CONNACK
-
-    private func expectConnAck(_ code: ConnectReturnCode, cause: ScenarioRunner.Cause, windowEnd: UInt64, expectation: Expectation) async -> Evaluation {
-        let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { entry in
-            switch entry.observation {
-            case .device(.connAckReceived), .device(.crashed), .device(.transportFailed): true
-            default: false
+        switch expectation.deadline {
+        case .within:
+            let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { matcher.verdict($0) != .irrelevant }
+            guard let (_, entry) = match else {
+                let observed = ObservationSummary(timeline: timeline.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
+                return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
             }
-        }
-        let expected = "CONNACK \(code) \(expectation.deadline) of \(causeName(cause))"
-        guard let (_, entry) = match else {
-            return Evaluation(status: .failed(Failure(expected: expected, observed: "no CONNACK")), latency: nil)
-        }
-        let latency = Duration.nanoseconds(Int64(entry.time &- cause.time))
-        let after = "after \(Self.formatMilliseconds(latency))"
-        switch entry.observation {
-        case .device(.connAckReceived(let connack)):
-            if connack.returnCode != code {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: "CONNACK \(connack.returnCode) \(after)")), latency: latency)
-            }
-            if entry.time > windowEnd {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: "CONNACK \(connack.returnCode) \(after), too late")), latency: latency)
-            }
-            return Evaluation(status: .passed, latency: latency)
-        case .device(.crashed(let reason)), .device(.transportFailed(let reason)):
-            return Evaluation(status: .failed(Failure(expected: expected, observed: "no CONNACK: the device stopped \(after): \(reason)")), latency: nil)
-        default:
-            return Evaluation(status: .failed(Failure(expected: expected, observed: "no CONNACK")), latency: nil)
-        }
-    }
-
-    // MARK: LED
-
-    private func expectLED(_ isOn: Bool, cause: ScenarioRunner.Cause, windowEnd: UInt64, expectation: Expectation) async -> Evaluation {
-        let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { entry in
-            switch entry.observation {
-            case .device(.led(let state, _)): state == isOn
-            case .device(.crashed): true
-            default: false
-            }
-        }
-        let expected = "LED \(Self.name(isOn)) \(expectation.deadline) of \(causeName(cause))"
-        if let (_, entry) = match, case .device(.led) = entry.observation {
             let latency = Duration.nanoseconds(Int64(entry.time &- cause.time))
+            let after = "after \(Self.formatMilliseconds(latency))"
+            if case .contradicts(let what) = matcher.verdict(entry) {
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) \(after)")), latency: nil)
+            }
             if entry.time > windowEnd {
-                return Evaluation(
-                    status: .failed(Failure(expected: expected, observed: "LED \(Self.name(isOn)) after \(Self.formatMilliseconds(latency)), too late")),
-                    latency: latency
-                )
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "it happened \(after), too late")), latency: latency)
             }
             return Evaluation(status: .passed, latency: latency)
-        }
-        return Evaluation(status: .failed(Failure(expected: expected, observed: describeLED(cause: cause, windowEnd: windowEnd))), latency: nil)
-    }
-
-    private func expectLEDHolds(_ isOn: Bool, cause: ScenarioRunner.Cause, windowEnd: UInt64, expectation: Expectation) async -> Evaluation {
-        let expected = "LED \(Self.name(isOn)) \(expectation.deadline) from \(causeName(cause))"
-        let initial = ledState(before: cause.index)
-        if initial != isOn {
-            return Evaluation(status: .failed(Failure(expected: expected, observed: "LED was \(Self.name(initial)) when \(causeName(cause)) started")), latency: nil)
-        }
-        let violation = await timeline.firstMatch(from: cause.index, until: windowEnd) { entry in
-            if case .device(.led(let state, _)) = entry.observation { return state != isOn }
-            return false
-        }
-        if let (_, entry) = violation, entry.time <= windowEnd {
-            let at = Duration.nanoseconds(Int64(entry.time &- cause.time))
-            return Evaluation(
-                status: .failed(Failure(expected: expected, observed: "LED switched \(Self.name(!isOn)) after \(Self.formatMilliseconds(at))")),
-                latency: at
-            )
-        }
-        return Evaluation(status: .passed, latency: nil)
-    }
-
-    /// The LED state after every write before `index` (the LED starts off).
-    private func ledState(before index: Int) -> Bool {
-        var state = false
-        for entry in timeline.entries().prefix(index) {
-            if case .device(.led(let isOn, _)) = entry.observation { state = isOn }
-        }
-        return state
-    }
-
-    /// What the LED did in the window, for a failure message.
-    private func describeLED(cause: ScenarioRunner.Cause, windowEnd: UInt64) -> String {
-        let entries = timeline.entries()
-        var writes: [String] = []
-        var stopped: String?
-        var messages = 0
-        for entry in entries.dropFirst(cause.index) where entry.time <= windowEnd {
-            let at = Self.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
-            switch entry.observation {
-            case .device(.led(let isOn, _)): writes.append("\(Self.name(isOn)) at +\(at)")
-            case .device(.messageReceived): messages += 1
-            case .device(.crashed(let reason)): stopped = "the device stopped at +\(at): \(reason)"
-            default: break
+        case .holdsFor:
+            if expectation.subject.isState, let device {
+                let initial = ObservationSummary.state(of: expectation.subject, device: device, in: history)
+                if let initial, !Self.stateMatches(expectation.subject, initial) {
+                    return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) started")), latency: nil)
+                }
             }
+            let violation = await timeline.firstMatch(from: cause.index, until: windowEnd) { entry in
+                if expectation.subject.isState { return Self.changesState(expectation.subject, entry: entry, device: device) }
+                return matcher.verdict(entry) == .satisfies
+            }
+            if let (_, entry) = violation, entry.time <= windowEnd {
+                let at = Duration.nanoseconds(Int64(entry.time &- cause.time))
+                let what = Self.describeViolation(entry.observation)
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
+            }
+            return Evaluation(status: .passed, latency: nil)
         }
-        var parts: [String] = []
-        if writes.isEmpty {
-            parts.append("LED stayed \(Self.name(ledState(before: cause.index)))")
-        } else {
-            parts.append("LED written \(writes.joined(separator: ", "))")
-        }
-        parts.append("\(messages) message\(messages == 1 ? "" : "s") reached the device")
-        if let stopped { parts.append(stopped) }
-        return parts.joined(separator: "; ")
     }
 
-    private func causeName(_ cause: ScenarioRunner.Cause) -> String {
-        cause.step == 0 ? "the start of the run" : "step \(cause.step)"
+    /// A violation of a `for` expectation, in a few words.
+    static func describeViolation(_ observation: Observation) -> String {
+        switch observation {
+        case .device(_, .led(let isOn, _)): "LED switched \(isOn ? "on" : "off")"
+        case .device(_, .pinWritten(let pin, let value)): "pin \(pin) switched to \(value ? 1 : 0)"
+        case .hub(.disconnected(_, _, let reason)): "disconnected (\(reason))"
+        case .hub(.connected): "reconnected"
+        default: TraceFormatter.line(for: observation) ?? "\(observation)"
+        }
     }
 
-    static func name(_ isOn: Bool) -> String { isOn ? "on" : "off" }
+    // MARK: States
+
+    static func stateMatches(_ subject: Expectation.Subject, _ state: String) -> Bool {
+        switch subject {
+        case .led(let isOn): state == (isOn ? "on" : "off")
+        case .pin(_, let value): state == (value ? "1" : "0")
+        case .queued(let count): state == String(count)
+        default: false
+        }
+    }
+
+    /// Whether the entry moves a state subject away from its expected value.
+    static func changesState(_ subject: Expectation.Subject, entry: TimelineEntry, device: DeviceID?) -> Bool {
+        guard case .device(device, let event) = entry.observation else { return false }
+        switch (subject, event) {
+        case (.led(let isOn), .led(let state, _)): return state != isOn
+        case (.pin(let number, let value), .pinWritten(let pin, let written)): return pin == number && written != value
+        default: return false
+        }
+    }
+
+    /// `queued: N` follows the device's queue depth as the hub's events change it.
+    private func evaluateQueue(_ count: Int, device: DeviceID, expectation: Expectation, cause: Cause, windowEnd: UInt64, expected: String) async -> Evaluation {
+        let depth = QueueDepth(device: device, entries: timeline.entries().prefix(cause.index))
+        let startDepth = depth.value
+        switch expectation.deadline {
+        case .within:
+            if startDepth == count { return Evaluation(status: .passed, latency: .zero) }
+            let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { depth.apply($0) == count }
+            if let (_, entry) = match, entry.time <= windowEnd {
+                return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
+            }
+            let final = QueueDepth(device: device, entries: timeline.entries().prefix { $0.time <= windowEnd }).value
+            return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth \(startDepth) at the start, \(final) at the deadline")), latency: nil)
+        case .holdsFor:
+            guard startDepth == count else {
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth was \(startDepth) when \(cause.name) started")), latency: nil)
+            }
+            let change = await timeline.firstMatch(from: cause.index, until: windowEnd) { depth.apply($0) != count }
+            if let (_, entry) = change, entry.time <= windowEnd {
+                let at = Self.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth became \(depth.value) after \(at)")), latency: nil)
+            }
+            return Evaluation(status: .passed, latency: nil)
+        }
+    }
 
     /// `0.412ms`, `12.3ms`, `1502ms`.
     static func formatMilliseconds(_ duration: Duration) -> String {
@@ -148,5 +140,31 @@ struct ExpectationEvaluator: Sendable {
         if milliseconds < 10 { return "\(String(format: "%.3f", milliseconds))ms" }
         if milliseconds < 100 { return "\(String(format: "%.2f", milliseconds))ms" }
         return "\(String(format: "%.1f", milliseconds))ms"
+    }
+}
+
+/// A device's C2D queue depth, replayed from the hub's events.
+final class QueueDepth: Sendable {
+    let device: DeviceID
+    private let depth: Mutex<Int>
+
+    init(device: DeviceID, entries: some Sequence<TimelineEntry>) {
+        self.device = device
+        self.depth = Mutex(0)
+        for entry in entries { _ = apply(entry) }
+    }
+
+    var value: Int { depth.withLock { $0 } }
+
+    /// Applies one entry; returns the depth after it.
+    func apply(_ entry: TimelineEntry) -> Int {
+        depth.withLock { depth in
+            switch entry.observation {
+            case .hub(.cloudToDeviceEnqueued(device, _, let newDepth)): depth = newDepth
+            case .hub(.cloudToDeviceCompleted(device, _)), .hub(.cloudToDeviceDeadLettered(device, _, _)): depth = max(0, depth - 1)
+            default: break
+            }
+            return depth
+        }
     }
 }

@@ -4,27 +4,44 @@ import IoTHubSimulation
 import MQTTCore
 import NIOCore
 
-/// The live parts of one scenario run (hub and device) and the actions on them.
+/// The live parts of one scenario run (hub and devices) and the actions on them.
 struct RunSession: Sendable {
-    let scenario: Scenario
+    /// A device of the run and what the harness needs to drive it.
+    struct Participant: Sendable {
+        var spec: DeviceSpec
+        var device: any Device
+        var key: DeviceKey
+        /// Whether the device has its own codec, so its packets and CONNACKs are observed at
+        /// the device (otherwise at the hub).
+        var observesOwnPackets: Bool
+    }
+
+    let target: ScenarioTarget
     let environment: RunEnvironment
     let hub: SimulatedHub
-    let device: SimulatedDevice
-    let deviceKey: DeviceKey
+    let participants: [DeviceID: Participant]
     let hubPort: Int
     let hostName: String
 
     /// Secrets the reports must mask.
-    var secrets: [String] { [deviceKey.base64] + (scenario.device.token.map { [$0] } ?? []) }
+    var secrets: [String] {
+        participants.values.flatMap { [$0.key.base64] + ($0.spec.token.map { [$0] } ?? []) }
+    }
 
-    /// Starts the simulated hub with the scenario's device registered, and creates the device.
-    static func start(scenario: Scenario, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
+    /// Devices observed at their own codec.
+    var selfObservingDevices: Set<DeviceID> {
+        Set(participants.values.filter(\.observesOwnPackets).map(\.spec.id))
+    }
+
+    /// Starts the simulated hub with the target's devices registered, and creates the devices.
+    static func start(target: ScenarioTarget, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
         let hostName: String
-        switch scenario.hub {
+        switch target.hub {
         case .simulated(let name): hostName = name
         }
-        let key = scenario.device.key ?? DeviceKey.random()
-        let registry = DeviceRegistry(devices: [DeviceRecord(id: scenario.device.id, primaryKey: key)])
+        var keys: [DeviceID: DeviceKey] = [:]
+        for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
+        let registry = DeviceRegistry(devices: target.devices.map { DeviceRecord(id: $0.id, primaryKey: keys[$0.id] ?? DeviceKey.random()) })
         let hub = SimulatedHub(
             configuration: HubConfiguration(hostName: hostName),
             registry: registry,
@@ -32,82 +49,123 @@ struct RunSession: Sendable {
             clock: HubClock(monotonic: environment.clock),
             monotonic: environment.clock,
             observer: { record in timeline.append(.hub(record.event), at: record.timestamp) },
-            tap: TimelineTap(timeline: timeline, vantage: .hub)
+            tap: TimelineTap(timeline: timeline, vantage: .hub, device: nil)
         )
         let port = try await hub.start()
-        let device = SimulatedDevice(
-            id: scenario.device.id,
-            profile: scenario.device.profile,
-            group: environment.group,
-            monotonic: environment.clock,
-            observer: { record in timeline.append(.device(record.event), at: record.timestamp) },
-            tap: TimelineTap(timeline: timeline, vantage: .device)
-        )
-        return RunSession(
-            scenario: scenario,
-            environment: environment,
-            hub: hub,
-            device: device,
-            deviceKey: key,
-            hubPort: port,
-            hostName: hostName
-        )
+        var participants: [DeviceID: Participant] = [:]
+        for spec in target.devices {
+            let id = spec.id
+            let device = SimulatedDevice(
+                id: id,
+                profile: spec.profile,
+                group: environment.group,
+                monotonic: environment.clock,
+                observer: { record in timeline.append(.device(id, record.event), at: record.timestamp) },
+                tap: TimelineTap(timeline: timeline, vantage: .device, device: id)
+            )
+            participants[id] = Participant(spec: spec, device: device, key: keys[id] ?? DeviceKey.random(), observesOwnPackets: true)
+        }
+        return RunSession(target: target, environment: environment, hub: hub, participants: participants, hubPort: port, hostName: hostName)
     }
 
     func stop() async {
-        await device.shutdown()
+        for participant in participants.values { await participant.device.shutdown() }
         await hub.stop()
     }
 
     /// Carries out an action step.
-    func perform(_ kind: Step.Kind) async -> StepStatus {
+    func perform(_ step: Step) async -> StepStatus {
         do {
-            switch kind {
-            case .connect(let cleanSession, let keepAlive):
-                let spec = scenario.device
-                let expiry = hub.clock.now().unixSeconds + spec.tokenTTL.nanoseconds / 1_000_000_000
-                let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: deviceKey, expiry: expiry, apiVersion: spec.apiVersion)
-                let request = ConnectRequest(
-                    host: "127.0.0.1",
-                    port: hubPort,
-                    clientID: credentials.clientID,
-                    username: credentials.username,
-                    password: spec.token ?? credentials.password,
-                    cleanSession: cleanSession,
-                    keepAlive: keepAlive
-                )
-                let device = self.device
-                return await outcomeStatus(expected: "CONNACK") { try await device.connect(request) }
-            case .subscribe(let filter, let qos):
-                let device = self.device
-                return await outcomeStatus(expected: "SUBACK") { try await device.subscribe(to: filter, qos: qos) }
-            case .send(let message):
-                let request = CloudToDeviceRequest(
-                    payload: ByteBuffer(string: message.payload),
-                    properties: message.properties,
-                    messageID: message.messageID,
-                    correlationID: message.correlationID,
-                    timeToLive: message.timeToLive,
-                    acknowledgement: message.acknowledgement
-                )
-                do {
-                    try await hub.sendCloudToDevice(request, to: scenario.device.id)
-                    return .passed
-                } catch let error as CloudToDeviceError {
-                    return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(error)"))
-                }
-            case .disconnect:
-                try await device.disconnect()
+            switch step.kind {
+            case .advanceClock(let duration):
+                try await hub.advanceClock(by: duration)
                 return .passed
             case .wait(let duration):
                 try await Task.sleep(for: duration)
                 return .passed
-            case .expect:
-                return .errored(message: "internal: an expectation is not an action")
+            case .send(let message):
+                return try await send(message, to: step)
+            case .expect, .repeatBlock:
+                return .errored(message: "internal: step \(step.number) is not an action")
+            default:
+                guard let id = step.device, let participant = participants[id] else {
+                    return .errored(message: "internal: step \(step.number) names no device")
+                }
+                return try await perform(step.kind, on: participant)
             }
         } catch {
             return .errored(message: "\(error)")
         }
+    }
+
+    private func perform(_ kind: Step.Kind, on participant: Participant) async throws -> StepStatus {
+        let device = participant.device
+        switch kind {
+        case .connect(let cleanSession, let keepAlive):
+            let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
+            return await outcomeStatus(expected: "CONNACK") { try await device.connect(request) }
+        case .subscribe(let filter, let qos):
+            return await outcomeStatus(expected: "SUBACK") { try await device.subscribe(to: filter, qos: qos) }
+        case .unsubscribe(let filter):
+            return await outcomeStatus(expected: "UNSUBACK") { try await device.unsubscribe(from: filter) }
+        case .publish(let message):
+            let topic = try message.topic ?? TopicName(IoTHubTopics.telemetryPrefix(participant.spec.id) + message.properties.encoded)
+            return await outcomeStatus(expected: message.qos == .atMostOnce ? "the publish to complete" : "PUBACK") {
+                try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
+            }
+        case .disconnect:
+            try await device.disconnect()
+            return .passed
+        case .restart:
+            try await device.restart()
+            return .passed
+        case .expireToken:
+            guard let expiry = try await hub.tokenExpiry(of: participant.spec.id) else {
+                return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it has no live connection"))
+            }
+            let jump = max(.zero, expiry - hub.clock.now()) + .seconds(1)
+            try await hub.advanceClock(by: jump)
+            return .passed
+        case .revoke:
+            try await hub.revoke(participant.spec.id)
+            return .passed
+        case .send, .advanceClock, .wait, .expect, .repeatBlock:
+            return .errored(message: "internal: not a device action")
+        }
+    }
+
+    private func send(_ message: CloudToDeviceSpec, to step: Step) async throws -> StepStatus {
+        guard let id = step.device else { return .errored(message: "internal: send names no device") }
+        let request = CloudToDeviceRequest(
+            payload: ByteBuffer(string: message.payload),
+            properties: message.properties,
+            messageID: message.messageID,
+            correlationID: message.correlationID,
+            timeToLive: message.timeToLive,
+            acknowledgement: message.acknowledgement
+        )
+        do {
+            try await hub.sendCloudToDevice(request, to: id)
+            return .passed
+        } catch let error as CloudToDeviceError {
+            return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(error)"))
+        }
+    }
+
+    /// The credentials the device presents: its fixed token, or one minted now on the hub's clock.
+    private func connectRequest(for participant: Participant, cleanSession: Bool, keepAlive: UInt16) async throws -> ConnectRequest {
+        let spec = participant.spec
+        let expiry = hub.clock.now().unixSeconds + spec.tokenTTL.nanoseconds / 1_000_000_000
+        let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
+        return ConnectRequest(
+            host: "127.0.0.1",
+            port: hubPort,
+            clientID: credentials.clientID,
+            username: credentials.username,
+            password: spec.token ?? credentials.password,
+            cleanSession: cleanSession,
+            keepAlive: keepAlive
+        )
     }
 
     private func outcomeStatus(expected: String, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
@@ -120,6 +178,8 @@ struct RunSession: Sendable {
                 return .passed
             case .connectionEnded(let reason):
                 return .failed(Failure(expected: expected, observed: "no \(expected): \(reason)"))
+            case .unsupported(let reason):
+                return .errored(message: reason)
             }
         } catch {
             return .errored(message: "\(error)")

@@ -35,15 +35,56 @@ public struct StepResult: Sendable {
     public var endTime: UInt64
     /// For expectations: time from the causing action to the observation that satisfied it.
     public var latency: Duration?
-    /// For expectations: the step whose action they measure from (0: the start of the run).
-    public var causeStep: Int?
+    /// For expectations: the step whose action they measure from (`nil`: the start of the run).
+    public var causeStep: StepNumber?
+    /// For `repeat` blocks: the iterations and latency statistics.
+    public var repetition: RepeatOutcome?
 
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
 }
 
-/// The result of running one scenario.
+/// What a `repeat` block measured.
+public struct RepeatOutcome: Sendable, Hashable {
+    /// One threshold and whether it held.
+    public struct ThresholdCheck: Sendable, Hashable {
+        public var threshold: LatencyThreshold
+        /// The statistic's value; `nil` when the block had no sample for the metric.
+        public var value: Duration?
+        public var isMet: Bool
+    }
+
+    public var iterationsPlanned: Int
+    public var iterationsRun: Int
+    /// Latency samples per metric (`latency`, `led_latency`, ...), in order.
+    public var samples: [String: [Duration]]
+    public var checks: [ThresholdCheck]
+
+    /// The value of a statistic over a metric's samples (nearest rank for percentiles).
+    public func statistic(_ statistic: LatencyThreshold.Statistic, of metric: String) -> Duration? {
+        guard let values = samples[metric], !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func percentile(_ fraction: Double) -> Duration {
+            let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+            return sorted[min(sorted.count - 1, max(0, rank - 1))]
+        }
+        switch statistic {
+        case .min: return sorted.first
+        case .max: return sorted.last
+        case .p50: return percentile(0.50)
+        case .p90: return percentile(0.90)
+        case .p95: return percentile(0.95)
+        case .p99: return percentile(0.99)
+        case .mean:
+            let total = sorted.reduce(Duration.zero, +)
+            return total / sorted.count
+        }
+    }
+}
+
+/// The result of running one scenario against one target.
 public struct ScenarioResult: Sendable {
     public var scenario: Scenario
+    public var target: ScenarioTarget
     /// Wall-clock start, for the report's timestamp.
     public var startDate: Date
     /// Monotonic start and end, nanoseconds.
@@ -54,8 +95,13 @@ public struct ScenarioResult: Sendable {
     public var timeline: [TimelineEntry]
     /// A problem that stopped the run outside any step (for example the hub failed to start).
     public var setupError: String?
-    /// Secret values of the run (device keys) that reports must mask.
+    /// Secret values of the run (device keys, tokens, secret variables) that reports must mask.
     public var secrets: [String] = []
+
+    /// `c2d-led`, or `c2d-led [mosquitto]` when the scenario has several targets.
+    public var suiteName: String {
+        scenario.targets.count > 1 ? "\(scenario.name) [\(target.name)]" : scenario.name
+    }
 
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
     public var passedCount: Int { steps.filter { $0.status.isPassed }.count }

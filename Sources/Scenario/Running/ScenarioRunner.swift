@@ -5,7 +5,7 @@ import IoTHubSimulation
 import MQTTCore
 import NIOCore
 
-/// Runs scenarios: starts the simulated hub and the device, carries out the steps in order
+/// Runs scenarios: starts the simulated hub and the devices, carries out the steps in order
 /// with their deadlines, and records everything on one timeline.
 public struct ScenarioRunner: Sendable {
     public var environment: RunEnvironment
@@ -14,32 +14,46 @@ public struct ScenarioRunner: Sendable {
         self.environment = environment
     }
 
-    /// The action an expectation measures from.
-    struct Cause {
-        var step: Int
-        var time: UInt64
-        var index: Int
+    /// Live observers of a run, for console output.
+    public struct Observers: Sendable {
+        /// Called as each top-level step finishes.
+        public var stepFinished: @Sendable (StepResult) -> Void
+        /// Called for every observation as it happens (for `--verbose`).
+        public var observed: (@Sendable (TimelineEntry) -> Void)?
+
+        public init(stepFinished: @escaping @Sendable (StepResult) -> Void = { _ in }, observed: (@Sendable (TimelineEntry) -> Void)? = nil) {
+            self.stepFinished = stepFinished
+            self.observed = observed
+        }
     }
 
-    /// Runs one scenario.
-    /// - Parameter onStep: called as each step finishes, for live console output.
-    public func run(_ scenario: Scenario, onStep: @Sendable (StepResult) -> Void = { _ in }) async -> ScenarioResult {
+    /// Runs the scenario against its first target.
+    public func run(_ scenario: Scenario, observers: Observers = Observers()) async -> ScenarioResult {
+        guard let target = scenario.targets.first else {
+            preconditionFailure("the loader never returns a scenario without targets")
+        }
+        return await run(scenario, target: target, observers: observers)
+    }
+
+    /// Runs the scenario against one target.
+    public func run(_ scenario: Scenario, target: ScenarioTarget, observers: Observers = Observers()) async -> ScenarioResult {
         let clock = environment.clock
-        let timeline = Timeline(clock: clock)
-        let startDate = Date()
+        let timeline = Timeline(clock: clock, observer: observers.observed)
         let startTime = clock.nanoseconds()
         var result = ScenarioResult(
             scenario: scenario,
-            startDate: startDate,
+            target: target,
+            startDate: Date(),
             startTime: startTime,
             endTime: startTime,
             steps: [],
             timeline: [],
-            setupError: nil
+            setupError: nil,
+            secrets: scenario.secretValues
         )
         let session: RunSession
         do {
-            session = try await RunSession.start(scenario: scenario, environment: environment, timeline: timeline)
+            session = try await RunSession.start(target: target, environment: environment, timeline: timeline)
         } catch {
             result.setupError = "could not start the run: \(error)"
             result.endTime = clock.nanoseconds()
@@ -48,40 +62,97 @@ public struct ScenarioRunner: Sendable {
             }
             return result
         }
-        result.secrets = session.secrets
-
-        var cause = Cause(step: 0, time: startTime, index: 0)
-        var firstFailure: Int?
+        result.secrets += session.secrets
+        var state = RunState(cause: Cause(step: nil, time: startTime, index: 0))
+        let context = StepContext(session: session, timeline: timeline, clock: clock)
         for step in scenario.steps {
-            let stepStart = clock.nanoseconds()
-            if let failed = firstFailure {
-                let skipped = StepResult(step: step, status: .skipped(reason: "step \(failed) failed"), startTime: stepStart, endTime: stepStart)
-                result.steps.append(skipped)
-                onStep(skipped)
-                continue
-            }
-            let index = timeline.count
-            timeline.append(.stepStarted(number: step.number), at: stepStart)
-            if step.isAction { cause = Cause(step: step.number, time: stepStart, index: index) }
-            var stepResult = StepResult(step: step, status: .passed, startTime: stepStart, endTime: stepStart)
-            switch step.kind {
-            case .expect(let expectation):
-                let evaluation = await ExpectationEvaluator(timeline: timeline, deviceID: scenario.device.id)
-                    .evaluate(expectation, cause: cause)
-                stepResult.status = evaluation.status
-                stepResult.latency = evaluation.latency
-                stepResult.causeStep = cause.step
-            default:
-                stepResult.status = await session.perform(step.kind)
-            }
-            stepResult.endTime = clock.nanoseconds()
-            if !stepResult.status.isPassed { firstFailure = step.number }
+            let stepResult = await context.run(step, iteration: nil, state: &state)
             result.steps.append(stepResult)
-            onStep(stepResult)
+            observers.stepFinished(stepResult)
         }
         result.endTime = clock.nanoseconds()
         result.timeline = timeline.entries()
         await session.stop()
         return result
+    }
+}
+
+/// What carries over from step to step.
+struct RunState {
+    var cause: Cause
+    /// The first failed top-level step: later steps are skipped.
+    var firstFailure: StepNumber?
+}
+
+/// Runs single steps and `repeat` blocks against a session.
+struct StepContext: Sendable {
+    let session: RunSession
+    let timeline: Timeline
+    let clock: any MonotonicClock
+
+    func run(_ step: Step, iteration: Int?, state: inout RunState) async -> StepResult {
+        let start = clock.nanoseconds()
+        if let failed = state.firstFailure {
+            return StepResult(step: step, status: .skipped(reason: "step \(failed) failed"), startTime: start, endTime: start)
+        }
+        let index = timeline.count
+        timeline.append(.stepStarted(number: step.number, iteration: iteration), at: start)
+        if step.isAction { state.cause = Cause(step: step.number, time: start, index: index) }
+        var result = StepResult(step: step, status: .passed, startTime: start, endTime: start)
+        switch step.kind {
+        case .expect(let expectation):
+            let evaluation = await ExpectationEvaluator(timeline: timeline, selfObserving: session.selfObservingDevices)
+                .evaluate(expectation, device: step.device, cause: state.cause)
+            result.status = evaluation.status
+            result.latency = evaluation.latency
+            result.causeStep = state.cause.step
+        case .repeatBlock(let block):
+            let (status, outcome) = await runRepeat(block, state: &state)
+            result.status = status
+            result.repetition = outcome
+        default:
+            result.status = await session.perform(step)
+        }
+        result.endTime = clock.nanoseconds()
+        if !result.status.isPassed, iteration == nil { state.firstFailure = step.number }
+        return result
+    }
+
+    private func runRepeat(_ block: RepeatBlock, state: inout RunState) async -> (StepStatus, RepeatOutcome) {
+        var outcome = RepeatOutcome(iterationsPlanned: block.count, iterationsRun: 0, samples: [:], checks: [])
+        for iteration in 1...block.count {
+            for step in block.steps {
+                let inner = await run(step, iteration: iteration, state: &state)
+                if let latency = inner.latency, case .expect(let expectation) = step.kind, inner.status.isPassed {
+                    outcome.samples["latency", default: []].append(latency)
+                    outcome.samples["\(expectation.subject.name)_latency", default: []].append(latency)
+                }
+                switch inner.status {
+                case .passed, .skipped:
+                    continue
+                case .failed(let failure):
+                    outcome.iterationsRun = iteration
+                    let failure = Failure(expected: "iteration \(iteration), step \(step.number) (\(step.title)): \(failure.expected)", observed: failure.observed)
+                    return (.failed(failure), outcome)
+                case .errored(let message):
+                    outcome.iterationsRun = iteration
+                    return (.errored(message: "iteration \(iteration), step \(step.number) (\(step.title)): \(message)"), outcome)
+                }
+            }
+            outcome.iterationsRun = iteration
+        }
+        outcome.checks = block.thresholds.map { threshold in
+            let value = outcome.statistic(threshold.statistic, of: threshold.metric)
+            return RepeatOutcome.ThresholdCheck(threshold: threshold, value: value, isMet: value.map(threshold.isMet) ?? false)
+        }
+        let unmet = outcome.checks.filter { !$0.isMet }
+        guard unmet.isEmpty else {
+            let expected = unmet.map(\.threshold.description).joined(separator: ", ")
+            let observed = unmet.map { check in
+                "\(check.threshold.metric) \(check.threshold.statistic.rawValue) = " + (check.value.map(ExpectationEvaluator.formatMilliseconds) ?? "no samples")
+            }.joined(separator: ", ")
+            return (.failed(Failure(expected: expected, observed: "\(observed) over \(block.count) iterations")), outcome)
+        }
+        return (.passed, outcome)
     }
 }

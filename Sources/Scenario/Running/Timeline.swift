@@ -1,4 +1,5 @@
 import Devices
+import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
 import Synchronization
@@ -14,10 +15,13 @@ public enum Vantage: Sendable, Hashable {
 /// Everything observed during a run, on one monotonic clock.
 public enum Observation: Sendable, Hashable {
     case hub(HubEvent)
-    case device(DeviceEvent)
-    case packet(PacketRecord, vantage: Vantage)
-    /// A scenario step started (the cause later expectations measure from).
-    case stepStarted(number: Int)
+    case device(DeviceID, DeviceEvent)
+    /// A packet at a codec. `device` is known for the device's own codec; for the hub's codec
+    /// it is derived from the hub's connection events (see ``Timeline/device(ofHubConnection:)``).
+    case packet(PacketRecord, vantage: Vantage, device: DeviceID?)
+    /// A scenario step started (the cause later expectations measure from); `iteration`
+    /// counts from 1 inside `repeat` blocks.
+    case stepStarted(number: StepNumber, iteration: Int?)
 }
 
 /// One timestamped observation.
@@ -50,9 +54,12 @@ public final class Timeline: Sendable {
 
     private let state = Mutex(State())
     let clock: any MonotonicClock
+    private let observer: (@Sendable (TimelineEntry) -> Void)?
 
-    public init(clock: any MonotonicClock) {
+    /// - Parameter observer: sees every entry as it is appended (for live output); must not block.
+    public init(clock: any MonotonicClock, observer: (@Sendable (TimelineEntry) -> Void)? = nil) {
         self.clock = clock
+        self.observer = observer
     }
 
     /// Appends an observation stamped `time` and wakes the expectations it satisfies.
@@ -70,6 +77,7 @@ public final class Timeline: Sendable {
             return ready
         }
         for (continuation, index) in ready { continuation.resume(returning: (index, entry)) }
+        observer?(entry)
     }
 
     /// Appends an observation stamped now.
@@ -133,8 +141,27 @@ public final class Timeline: Sendable {
 struct TimelineTap: PacketTap {
     let timeline: Timeline
     let vantage: Vantage
+    let device: DeviceID?
 
     func record(_ record: PacketRecord) {
-        timeline.append(.packet(record, vantage: vantage), at: record.timestamp)
+        timeline.append(.packet(record, vantage: vantage, device: device), at: record.timestamp)
+    }
+}
+
+extension [TimelineEntry] {
+    /// The device each hub connection belongs to, from the hub's connection events.
+    func hubConnectionDevices() -> [UInt64: DeviceID] {
+        var map: [UInt64: DeviceID] = [:]
+        for entry in self {
+            switch entry.observation {
+            case .hub(.connected(let device, let connection, _, _, _)):
+                map[connection] = device
+            case .hub(.connectionRefused(let clientID, let connection, _, _)):
+                if let device = try? DeviceID(clientID) { map[connection] = device }
+            default:
+                break
+            }
+        }
+        return map
     }
 }

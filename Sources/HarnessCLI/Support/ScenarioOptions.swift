@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Scenario
+
+/// Options that shape how scenario files load: variables and target overrides.
+struct ScenarioOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set a variable for ${NAME} in scenario files (repeatable).", valueName: "NAME=value"))
+    var variables: [String] = []
+
+    @Option(name: .customLong("secret"), help: ArgumentHelp("Set a variable whose value is masked in every report and console line (repeatable).", valueName: "NAME=value"))
+    var secrets: [String] = []
+
+    @Option(help: ArgumentHelp("Run against this hub instead of the file's hub or targets (for example: simulated).", valueName: "hub"))
+    var hub: String?
+
+    @Option(name: .customLong("device"), help: ArgumentHelp("Override a device setting for every device (repeatable), for example profile=umqtt-simple.", valueName: "key=value"))
+    var deviceOverrides: [String] = []
+
+    func validate() throws {
+        for (flag, values) in [("--set", variables), ("--secret", secrets), ("--device", deviceOverrides)] {
+            for value in values where Self.split(value) == nil {
+                throw ValidationError("\(flag) takes NAME=value, not '\(value)'")
+            }
+        }
+        for value in variables + secrets {
+            if let (name, _) = Self.split(value), !Self.isName(name) {
+                throw ValidationError("'\(name)' is not a variable name (letters, digits and '_')")
+            }
+        }
+    }
+
+    /// The load options, with the process environment.
+    func makeLoadOptions() -> LoadOptions {
+        var overrides: [String: String] = [:]
+        var secretNames: Set<String> = []
+        for value in variables { if let (name, text) = Self.split(value) { overrides[name] = text } }
+        for value in secrets {
+            if let (name, text) = Self.split(value) {
+                overrides[name] = text
+                secretNames.insert(name)
+            }
+        }
+        return LoadOptions(
+            variables: Variables(overrides: overrides, environment: ProcessInfo.processInfo.environment, secretNames: secretNames),
+            hubOverride: hub,
+            deviceOverrides: deviceOverrides.compactMap(Self.split).map { (key: $0.0, value: $0.1) }
+        )
+    }
+
+    static func split(_ text: String) -> (String, String)? {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+
+    static func isName(_ name: String) -> Bool {
+        guard let first = name.first, first == "_" || first.isLetter else { return false }
+        return name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
+    }
+}
+
+/// `--shard i/n`: which part of a set of scenarios this run takes.
+struct Shard: ExpressibleByArgument, Equatable {
+    var index: Int
+    var count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else {
+            return nil
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// This shard's share of `files`: after sorting, every `count`-th file starting at
+    /// `index`, so shards are balanced and the same on every machine.
+    func select(from files: [String]) -> [String] {
+        files.sorted().enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+}

@@ -1,0 +1,41 @@
+import Yams
+
+/// Turns Yams' syntax errors into diagnostics with positions.
+enum YAMLSyntax {
+    static func diagnostic(_ error: YamlError, path: String) -> ScenarioDiagnostic {
+        func diagnostic(_ problem: String, _ mark: Mark, _ context: YamlError.Context?) -> ScenarioDiagnostic {
+            var message = "YAML syntax error: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
+                message += "; check the indentation"
+            }
+            return ScenarioDiagnostic(location: SourceLocation(file: path, line: mark.line, column: mark.column), message: message)
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return diagnostic(problem, mark, context)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ScenarioDiagnostic(
+                location: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
+                message: "duplicate keys \(duplicates.joined(separator: ", ")) in one mapping"
+            )
+        case .reader(let problem, let offset, _, let yaml):
+            var line = 1
+            var column = 1
+            if let offset {
+                for character in yaml.prefix(offset) {
+                    if character == "\n" {
+                        line += 1
+                        column = 1
+                    } else {
+                        column += 1
+                    }
+                }
+            }
+            return ScenarioDiagnostic(location: SourceLocation(file: path, line: line, column: column), message: "cannot read the text: \(problem)")
+        default:
+            return ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML error: \(error)")
+        }
+    }
+}

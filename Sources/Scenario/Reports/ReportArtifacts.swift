@@ -1,0 +1,44 @@
+import Foundation
+import Reporting
+
+/// Writes each run's files under the reports folder: `<scenario>/trace.jsonl`, `trace.pcap`
+/// and `report.html` (`<scenario>@<target>/` when a scenario has several targets).
+public struct ReportArtifacts: Sendable {
+    public var folder: String
+    private var used: Set<String> = []
+
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    /// The folder for one run's files.
+    public mutating func folder(for result: ScenarioResult) -> String {
+        var name = Self.sanitize(result.scenario.name)
+        if result.scenario.targets.count > 1 { name += "@" + Self.sanitize(result.target.name) }
+        var candidate = name
+        var counter = 2
+        while used.contains(candidate) {
+            candidate = "\(name)-\(counter)"
+            counter += 1
+        }
+        used.insert(candidate)
+        return (folder as NSString).appendingPathComponent(candidate)
+    }
+
+    /// Writes the trace, pcap and HTML report of one run.
+    /// - Throws: ``ReportWriteError`` when a file cannot be written.
+    @discardableResult
+    public mutating func write(_ result: ScenarioResult, redactor: SecretRedactor) throws(ReportWriteError) -> String {
+        let directory = folder(for: result)
+        try ReportFileWriter.write(TraceJSONLinesWriter(redactor: redactor).render(result.makeTraceRecords()), to: directory + "/trace.jsonl")
+        try ReportFileWriter.write(bytes: PcapWriter.render(result.makePcapSegments(redactor: redactor)), to: directory + "/trace.pcap")
+        try ReportFileWriter.write(HTMLReportWriter(redactor: redactor).render(result.makeHTMLReport()), to: directory + "/report.html")
+        return directory
+    }
+
+    /// A name safe as one path component.
+    static func sanitize(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        return cleaned.isEmpty || cleaned.hasPrefix(".") ? "scenario" + cleaned : cleaned
+    }
+}

@@ -1,0 +1,129 @@
+import Devices
+import Foundation
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import Reporting
+
+extension ScenarioResult {
+    /// Rows the HTML sequence diagram keeps; the rest are in trace.jsonl.
+    static let diagramLimit = 400
+
+    /// The HTML report: steps, a sequence diagram of cloud, hub and devices, and histograms of
+    /// the `repeat` blocks' latencies.
+    public func makeHTMLReport() -> HTMLReport {
+        let rows = steps.map { result -> HTMLReport.StepRow in
+            let seconds = Double(result.duration.nanoseconds) / 1e9
+            switch result.status {
+            case .passed:
+                let detail = result.repetition.map(Self.describe) ?? result.latency.map { "observed after \(ExpectationEvaluator.formatMilliseconds($0))" } ?? ""
+                return HTMLReport.StepRow(name: caseName(result.step), status: .passed, seconds: seconds, detail: detail)
+            case .failed(let failure):
+                return HTMLReport.StepRow(name: caseName(result.step), status: .failed, seconds: seconds, detail: failure.description)
+            case .errored(let message):
+                return HTMLReport.StepRow(name: caseName(result.step), status: .errored, seconds: seconds, detail: message)
+            case .skipped(let reason):
+                return HTMLReport.StepRow(name: caseName(result.step), status: .skipped, seconds: 0, detail: reason)
+            }
+        }
+        var histograms: [Histogram] = []
+        for result in steps {
+            guard let repetition = result.repetition else { continue }
+            for metric in repetition.samples.keys.sorted() {
+                let samples = (repetition.samples[metric] ?? []).map { Double($0.nanoseconds) / 1e6 }
+                histograms.append(Histogram(title: "step \(result.step.number): \(metric)", milliseconds: samples))
+            }
+        }
+        return HTMLReport(
+            title: suiteName,
+            subtitle: "\(scenario.path) · target \(target.name) · \(String(format: "%.3f", Double(duration.nanoseconds) / 1e6)) ms · \(startDate)",
+            passed: isPassed,
+            steps: rows,
+            diagram: makeSequenceDiagram(),
+            histograms: histograms
+        )
+    }
+
+    func makeSequenceDiagram() -> SequenceDiagram {
+        let deviceIDs = target.devices.map(\.id)
+        let lanes = ["cloud", "hub"] + deviceIDs.map(\.string)
+        func lane(_ device: DeviceID?) -> Int { device.flatMap { deviceIDs.firstIndex(of: $0) }.map { $0 + 2 } ?? 2 }
+        let connections = timeline.hubConnectionDevices()
+        let selfObserving = TraceFormatter.selfObservingDevices(timeline)
+        var events: [SequenceDiagram.Event] = []
+        var eventTimes: [UInt64] = []
+        var stepRows: [StepNumber: Int] = [:]
+        var omitted = 0
+        for entry in timeline {
+            let time = Double(entry.time &- startTime) / 1e9
+            var event: SequenceDiagram.Event?
+            switch entry.observation {
+            case .stepStarted(let number, let iteration):
+                guard iteration == nil else { continue }
+                let title = steps.first { $0.step.number == number }?.step.title ?? ""
+                event = .init(time: time, from: 0, to: 0, label: "step \(number): \(title)", style: .step)
+                stepRows[number] = events.count
+            case .packet(let record, let vantage, let device):
+                guard TraceFormatter.isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections) else { continue }
+                let owner = lane(vantage == .device ? device : connections[record.connection])
+                let toHub = SubjectMatcher.flow(record, vantage: vantage) == .toHub
+                var label = record.packet.type.name
+                let summary = record.packet.summary
+                if !summary.isEmpty { label += " " + (summary.count > 60 ? String(summary.prefix(57)) + "..." : summary) }
+                event = .init(time: time, from: toHub ? owner : 1, to: toHub ? 1 : owner, label: label, style: .packet)
+            case .hub(let hubEvent):
+                event = diagramEvent(hubEvent, time: time, lane: lane)
+            case .device(let id, let deviceEvent):
+                switch deviceEvent {
+                case .led(let isOn, _): event = .init(time: time, from: lane(id), to: lane(id), label: "LED \(isOn ? "on" : "off")", style: .state)
+                case .pinWritten(let pin, let value): event = .init(time: time, from: lane(id), to: lane(id), label: "pin \(pin) = \(value ? 1 : 0)", style: .state)
+                case .crashed(let reason): event = .init(time: time, from: lane(id), to: lane(id), label: "stopped: \(reason)", style: .fault)
+                case .restarted: event = .init(time: time, from: lane(id), to: lane(id), label: "restarted", style: .fault)
+                case .output(let line): event = .init(time: time, from: lane(id), to: lane(id), label: "> \(line)", style: .state)
+                default: event = nil
+                }
+            }
+            guard let event else { continue }
+            guard events.count < Self.diagramLimit else {
+                omitted += 1
+                continue
+            }
+            events.append(event)
+            eventTimes.append(entry.time)
+        }
+        var spans: [SequenceDiagram.Span] = []
+        for result in steps {
+            guard let latency = result.latency, let cause = result.causeStep, let from = stepRows[cause],
+                let causeTime = from < eventTimes.count ? eventTimes[from] : nil
+            else { continue }
+            let target = causeTime &+ UInt64(max(0, latency.nanoseconds))
+            guard let to = eventTimes.firstIndex(where: { $0 >= target }) else { continue }
+            spans.append(.init(fromEvent: from, toEvent: to, label: "\(ExpectationEvaluator.formatMilliseconds(latency)) (step \(result.step.number))"))
+        }
+        return SequenceDiagram(lanes: lanes, events: events, spans: spans, omittedEvents: omitted)
+    }
+
+    private func diagramEvent(_ event: HubEvent, time: Double, lane: (DeviceID?) -> Int) -> SequenceDiagram.Event? {
+        switch event {
+        case .cloudToDeviceEnqueued(_, let messageID, let depth):
+            return .init(time: time, from: 0, to: 1, label: "C2D \(messageID.prefix(8)) (queue \(depth))", style: .cloud)
+        case .cloudToDeviceRejected(_, let reason):
+            return .init(time: time, from: 1, to: 0, label: "C2D refused: \(reason)", style: .fault)
+        case .cloudToDeviceDeadLettered(_, let messageID, let reason):
+            return .init(time: time, from: 1, to: 1, label: "C2D \(messageID.prefix(8)) dead-lettered: \(reason)", style: .fault)
+        case .telemetry(_, _, let payload):
+            return .init(time: time, from: 1, to: 0, label: "telemetry \(MQTTPacket.describePayload(payload, limit: 32))", style: .cloud)
+        case .clockAdvanced(let duration):
+            return .init(time: time, from: 0, to: 1, label: "clock +\(ScenarioDuration.format(duration))", style: .cloud)
+        case .connectionRefused(let clientID, _, let code, _):
+            return .init(time: time, from: 1, to: 1, label: "refused \(clientID): CONNACK \(code.rawValue)", style: .fault)
+        case .disconnected(let device, _, let reason):
+            switch reason {
+            case .clientDisconnected, .refused, .hubStopped: return nil
+            default: return .init(time: time, from: 1, to: lane(device), label: "drop: \(reason)", style: .fault)
+            }
+        case .connected, .subscribed, .unsubscribed, .cloudToDeviceDelivered, .cloudToDeviceCompleted:
+            return nil
+        }
+    }
+}

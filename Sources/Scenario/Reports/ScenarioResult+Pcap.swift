@@ -1,0 +1,35 @@
+import Foundation
+import IoTHubCore
+import MQTTCore
+import NIOCore
+import Reporting
+
+extension ScenarioResult {
+    /// The MQTT traffic as pcap segments: one TCP stream per connection as the trace shows it
+    /// (device codec where the device has one, else the hub's), secrets overwritten in place.
+    public func makePcapSegments(redactor: SecretRedactor) -> [PcapSegment] {
+        var streams: [String: Int] = [:]
+        var segments: [PcapSegment] = []
+        let connections = timeline.hubConnectionDevices()
+        let selfObserving = TraceFormatter.selfObservingDevices(timeline)
+        for entry in timeline {
+            guard case .packet(let record, let vantage, let device) = entry.observation,
+                TraceFormatter.isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections)
+            else { continue }
+            let key = "\(vantage == .device ? "d" : "h")|\(device?.string ?? "")|\(record.connection)"
+            let stream = streams[key] ?? streams.count
+            streams[key] = stream
+            var bytes = Array(record.bytes.readableBytesView)
+            if bytes.isEmpty, let encoded = try? record.packet.encoded() { bytes = Array(encoded.readableBytesView) }
+            segments.append(
+                PcapSegment(
+                    timestamp: startDate.addingTimeInterval(Double(entry.time &- startTime) / 1e9),
+                    stream: stream,
+                    fromClient: SubjectMatcher.flow(record, vantage: vantage) == .toHub,
+                    payload: redactor.redact(bytes: bytes)
+                )
+            )
+        }
+        return segments
+    }
+}

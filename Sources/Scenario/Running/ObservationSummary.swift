@@ -1,0 +1,114 @@
+import Devices
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+
+/// What was observed in an expectation's window, said in a few words for a failure message.
+struct ObservationSummary {
+    let timeline: [TimelineEntry]
+    let matcher: SubjectMatcher
+    let cause: Cause
+    let windowEnd: UInt64
+
+    var window: ArraySlice<TimelineEntry> {
+        timeline.dropFirst(cause.index).prefix { $0.time <= windowEnd }
+    }
+
+    func offset(_ entry: TimelineEntry) -> String {
+        "+" + ExpectationEvaluator.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
+    }
+
+    func describe() -> String {
+        let device = matcher.device
+        var parts: [String] = []
+        switch matcher.subject {
+        case .connack:
+            let seen = window.compactMap { entry -> String? in
+                switch entry.observation {
+                case .device(device, .connAckReceived(let connack)): "CONNACK \(connack.returnCode) at \(offset(entry))"
+                case .hub(.connectionRefused(let clientID, _, let code, let reason)) where clientID == device?.string:
+                    "the hub refused with CONNACK \(code) at \(offset(entry)): \(reason)"
+                default: nil
+                }
+            }
+            parts.append(seen.isEmpty ? "no CONNACK" : seen.joined(separator: "; "))
+        case .led, .pin:
+            let isLED = { if case .led = matcher.subject { true } else { false } }()
+            let writes = window.compactMap { entry -> String? in
+                switch entry.observation {
+                case .device(device, .led(let isOn, _)) where isLED: "\(isOn ? "on" : "off") at \(offset(entry))"
+                case .device(device, .pinWritten(let pin, let value)) where !isLED: "pin \(pin) = \(value ? 1 : 0) at \(offset(entry))"
+                default: nil
+                }
+            }
+            let name = isLED ? "LED" : "pin"
+            if writes.isEmpty {
+                let state = device.flatMap { Self.state(of: matcher.subject, device: $0, in: Array(timeline.prefix(cause.index))) } ?? "unknown"
+                parts.append("\(name) stayed \(state)")
+            } else {
+                parts.append("\(name) written " + writes.joined(separator: ", "))
+            }
+            let messages = window.filter { if case .device(device, .messageReceived) = $0.observation { true } else { false } }.count
+            parts.append("\(messages) message\(messages == 1 ? "" : "s") reached the device")
+        case .packet(let expected):
+            let seen = window.compactMap { entry -> String? in
+                guard case .packet(let record, let vantage, let recorded) = entry.observation,
+                    record.packet.type == expected.type,
+                    matcher.packetDevice(record: record, vantage: vantage, recordedDevice: recorded) == device
+                else { return nil }
+                return "\(record.packet.type) \(SubjectMatcher.flow(record, vantage: vantage).rawValue) \(record.packet.summary) at \(offset(entry))"
+            }
+            parts.append(seen.isEmpty ? "no \(expected.type) for this device" : "other \(expected.type)s: " + seen.prefix(5).joined(separator: "; "))
+        case .telemetry:
+            let seen = window.compactMap { entry -> String? in
+                guard case .hub(.telemetry(device, let properties, let payload)) = entry.observation else { return nil }
+                return "\(MQTTPacket.describePayload(payload))\(properties.isEmpty ? "" : " [\(properties.encoded)]") at \(offset(entry))"
+            }
+            parts.append(seen.isEmpty ? "no telemetry from the device" : "telemetry " + seen.prefix(5).joined(separator: "; "))
+        case .disconnected:
+            let seen = window.compactMap { entry -> String? in
+                guard case .hub(.disconnected(device, _, let reason)) = entry.observation else { return nil }
+                return "disconnected (\(reason)) at \(offset(entry))"
+            }
+            parts.append(seen.isEmpty ? "the connection stayed open" : seen.joined(separator: "; "))
+        case .reconnected:
+            parts.append("no new connection from the device")
+        case .queued:
+            parts.append("the queue depth did not get there")
+        case .output:
+            let lines = window.compactMap { entry -> String? in
+                if case .device(device, .output(let line)) = entry.observation { return line }
+                return nil
+            }
+            parts.append(lines.isEmpty ? "no output" : "last output: " + lines.suffix(3).map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        if let stop = window.first(where: { if case .device(device, .crashed) = $0.observation { true } else { false } }),
+            case .device(_, .crashed(let reason)) = stop.observation
+        {
+            parts.append("the device stopped at \(offset(stop)): \(reason)")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    /// The state a state subject has after `entries`: `on`/`off`, `0`/`1`, or a depth.
+    static func state(of subject: Expectation.Subject, device: DeviceID, in entries: [TimelineEntry]) -> String? {
+        switch subject {
+        case .led:
+            var isOn = false
+            for entry in entries {
+                if case .device(device, .led(let state, _)) = entry.observation { isOn = state }
+            }
+            return isOn ? "on" : "off"
+        case .pin(let number, _):
+            var value = false
+            for entry in entries {
+                if case .device(device, .pinWritten(number, let written)) = entry.observation { value = written }
+            }
+            return value ? "1" : "0"
+        case .queued:
+            return String(QueueDepth(device: device, entries: entries).value)
+        default:
+            return nil
+        }
+    }
+}

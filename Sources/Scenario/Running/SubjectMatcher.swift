@@ -1,0 +1,169 @@
+import Devices
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import Synchronization
+
+/// Decides, entry by entry, what the timeline says about one expectation's subject for one
+/// device. It remembers which hub connection belongs to which device, so packets seen at the
+/// hub can be attributed.
+final class SubjectMatcher: Sendable {
+    enum Verdict: Equatable {
+        /// The entry is what the expectation looks for.
+        case satisfies
+        /// The entry makes the expectation impossible (a different CONNACK, a crashed device).
+        case contradicts(String)
+        case irrelevant
+    }
+
+    let subject: Expectation.Subject
+    let device: DeviceID?
+    /// Whether the device has its own codec (observe it there) or is seen only at the hub.
+    let observesOwnPackets: Bool
+    private let hubConnections: Mutex<[UInt64: DeviceID]>
+
+    init(subject: Expectation.Subject, device: DeviceID?, observesOwnPackets: Bool, history: [TimelineEntry]) {
+        self.subject = subject
+        self.device = device
+        self.observesOwnPackets = observesOwnPackets
+        self.hubConnections = Mutex(history.hubConnectionDevices())
+    }
+
+    func verdict(_ entry: TimelineEntry) -> Verdict {
+        learn(entry)
+        switch subject {
+        case .connack(let code):
+            return connack(entry, code)
+        case .led(let isOn):
+            if case .device(device, .led(let state, _)) = entry.observation, state == isOn { return .satisfies }
+            return crashed(entry)
+        case .pin(let number, let value):
+            if case .device(device, .pinWritten(number, let written)) = entry.observation, written == value { return .satisfies }
+            return crashed(entry)
+        case .packet(let matcher):
+            guard case .packet(let record, let vantage, let recorded) = entry.observation else { return .irrelevant }
+            return matches(matcher, record: record, vantage: vantage, recordedDevice: recorded) ? .satisfies : .irrelevant
+        case .telemetry(let matcher):
+            guard case .hub(.telemetry(device, let properties, let payload)) = entry.observation else { return .irrelevant }
+            if let expected = matcher.payload, String(buffer: payload) != expected { return .irrelevant }
+            for property in matcher.properties.properties where properties[property.name] != .some(property.value) {
+                return .irrelevant
+            }
+            return .satisfies
+        case .disconnected(_, let reason):
+            switch entry.observation {
+            case .hub(.disconnected(device, _, let hubReason)):
+                guard let reason else { return .satisfies }
+                return DisconnectKind(hubReason) == reason ? .satisfies : .contradicts("disconnected for another reason: \(hubReason)")
+            case .device(device, .disconnected) where reason == nil:
+                return .satisfies
+            default:
+                return .irrelevant
+            }
+        case .reconnected:
+            if case .hub(.connected(device, _, _, _, _)) = entry.observation { return .satisfies }
+            return .irrelevant
+        case .queued:
+            // A state: ExpectationEvaluator follows the depth; single entries say nothing.
+            return .irrelevant
+        case .output(let pattern):
+            if case .device(device, .output(let line)) = entry.observation, pattern.matches(line) { return .satisfies }
+            return .irrelevant
+        }
+    }
+
+    private func connack(_ entry: TimelineEntry, _ code: ConnectReturnCode) -> Verdict {
+        if observesOwnPackets {
+            switch entry.observation {
+            case .device(device, .connAckReceived(let connack)):
+                return connack.returnCode == code ? .satisfies : .contradicts("CONNACK \(connack.returnCode)")
+            case .device(device, .crashed(let reason)), .device(device, .transportFailed(let reason)):
+                return .contradicts("no CONNACK: the device stopped: \(reason)")
+            default:
+                return .irrelevant
+            }
+        }
+        switch entry.observation {
+        case .hub(.connected(device, _, _, _, _)):
+            return code == .accepted ? .satisfies : .contradicts("CONNACK \(ConnectReturnCode.accepted)")
+        case .hub(.connectionRefused(let clientID, _, let refused, _)) where clientID == device?.string:
+            return refused == code ? .satisfies : .contradicts("CONNACK \(refused)")
+        default:
+            return .irrelevant
+        }
+    }
+
+    private func crashed(_ entry: TimelineEntry) -> Verdict {
+        if case .device(device, .crashed(let reason)) = entry.observation { return .contradicts("the device stopped: \(reason)") }
+        return .irrelevant
+    }
+
+    /// Keeps the hub connection map current as entries pass.
+    private func learn(_ entry: TimelineEntry) {
+        switch entry.observation {
+        case .hub(.connected(let id, let connection, _, _, _)):
+            hubConnections.withLock { $0[connection] = id }
+        case .packet(let record, .hub, _):
+            if case .connect(let connect) = record.packet, let id = try? DeviceID(connect.clientID) {
+                hubConnections.withLock { $0[record.connection] = id }
+            }
+        default:
+            break
+        }
+    }
+
+    /// The device a packet belongs to, at the vantage this matcher watches; `nil` when the
+    /// packet is from the other vantage or another device.
+    func packetDevice(record: PacketRecord, vantage: Vantage, recordedDevice: DeviceID?) -> DeviceID? {
+        if observesOwnPackets {
+            return vantage == .device ? recordedDevice : nil
+        }
+        guard vantage == .hub else { return nil }
+        return hubConnections.withLock { $0[record.connection] }
+    }
+
+    /// Which way a packet went, from where it was recorded.
+    static func flow(_ record: PacketRecord, vantage: Vantage) -> PacketFlow {
+        (vantage == .device) == (record.direction == .outbound) ? .toHub : .toDevice
+    }
+
+    private func matches(_ matcher: PacketMatcher, record: PacketRecord, vantage: Vantage, recordedDevice: DeviceID?) -> Bool {
+        guard record.packet.type == matcher.type, packetDevice(record: record, vantage: vantage, recordedDevice: recordedDevice) == device else {
+            return false
+        }
+        if let flow = matcher.flow, Self.flow(record, vantage: vantage) != flow { return false }
+        switch record.packet {
+        case .publish(let publish):
+            if let topic = matcher.topic, !topic.matches(publish.topic) { return false }
+            if let qos = matcher.qos, publish.qos != qos { return false }
+            if let dup = matcher.dup, publish.dup != dup { return false }
+            if let retain = matcher.retain, publish.retain != retain { return false }
+            if let payload = matcher.payload, String(buffer: publish.payload) != payload { return false }
+        case .subscribe(let subscribe):
+            if let topic = matcher.topic, !subscribe.subscriptions.contains(where: { $0.filter.string == topic.string }) { return false }
+            if let qos = matcher.qos, !subscribe.subscriptions.contains(where: { $0.qos == qos }) { return false }
+        case .unsubscribe(let unsubscribe):
+            if let topic = matcher.topic, !unsubscribe.filters.contains(where: { $0.string == topic.string }) { return false }
+        default:
+            break
+        }
+        return true
+    }
+}
+
+extension DisconnectKind {
+    /// The kind of a hub disconnect reason.
+    init(_ reason: DisconnectReason) {
+        switch reason {
+        case .clientDisconnected: self = .clientDisconnect
+        case .connectionLost, .hubStopped: self = .connectionLost
+        case .tokenExpired: self = .tokenExpired
+        case .keepAliveTimeout: self = .keepAlive
+        case .replacedByNewConnection: self = .replaced
+        case .protocolViolation: self = .protocolViolation
+        case .refused: self = .refused
+        case .credentialsRevoked: self = .revoked
+        }
+    }
+}
