@@ -5,7 +5,9 @@ import Synchronization
 
 /// A device whose firmware runs as a process on this machine, for example the seed's
 /// MicroPython code on CPython shims with the real umqtt.simple. The harness starts it with
-/// the connection facts (``ConnectionFacts``) in its command line and environment, and reads
+/// the connection facts (``ConnectionFacts``) in its environment (always, under their own
+/// names, plus `PYTHONUNBUFFERED=1`) and wherever its arguments or configured environment
+/// say `${NAME}`, and reads
 /// its state from its output: the line protocol (``HarnessLine``) and the scenario's patterns.
 ///
 /// The firmware connects and subscribes by itself; `connect` starts it and waits until it is
@@ -170,6 +172,7 @@ public final class ProcessDevice: Device {
         let arguments = configuration.arguments.map { facts.substitute(in: $0) }
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"
+        for (name, value) in facts.values { environment[name] = value }
         for (name, value) in configuration.environment { environment[name] = facts.substitute(in: value) }
         monitor.begin(host: request.host, port: request.port, secrets: facts.secrets)
         let monitor = self.monitor

@@ -35,7 +35,7 @@ def fail(message):
 
 
 def options(argv):
-    chosen = {'--prelude': None, '--firmware': os.path.join(HERE, 'main.py'), '--exec': None}
+    chosen = {'--prelude': os.environ.get('PRELUDE_FILE') or None, '--firmware': os.path.join(HERE, 'main.py'), '--exec': None}
     index = 0
     while index < len(argv):
         name = argv[index]
