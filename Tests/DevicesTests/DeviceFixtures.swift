@@ -139,3 +139,13 @@ extension DeviceEvent {
     var isCrash: Bool { if case .crashed = self { true } else { false } }
     var connAckCode: ConnectReturnCode? { if case .connAckReceived(let connack) = self { connack.returnCode } else { nil } }
 }
+
+/// Waits until `condition` holds or `timeout` passed; returns whether it held.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return condition()
+}
