@@ -58,7 +58,7 @@ import Testing
     @Test("harness run: exit 0 and a schema-valid JUnit file for the seed scenario")
     func runPasses() async throws {
         let junit = temporaryPath("junit.xml")
-        #expect(await HarnessCommand.runMain(arguments: ["run", Self.path("scenarios/c2d-led.yaml"), "--junit", junit, "--no-color"]) == 0)
+        #expect(await HarnessCommand.runMain(arguments: ["run", Self.path("scenarios/c2d-led.yaml"), "--junit", junit, "--reports", (junit as NSString).deletingLastPathComponent, "--no-color"]) == 0)
         try JUnitSchema.validate(fileAt: junit)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains("name=\"latency.step-05.ms\""))
@@ -69,7 +69,7 @@ import Testing
     @Test("harness run: exit 1 and a <failure> naming expected and observed when an expectation cannot hold")
     func runFails() async throws {
         let junit = temporaryPath("junit.xml")
-        let code = await HarnessCommand.runMain(arguments: ["run", Self.path("Tests/ScenarioTests/Fixtures/led-on-after-off.yaml"), "--junit", junit, "--quiet"])
+        let code = await HarnessCommand.runMain(arguments: ["run", Self.path("Tests/ScenarioTests/Fixtures/led-on-after-off.yaml"), "--junit", junit, "--reports", (junit as NSString).deletingLastPathComponent, "--quiet"])
         #expect(code == 1)
         try JUnitSchema.validate(fileAt: junit)
         let xml = try String(contentsOfFile: junit, encoding: .utf8)

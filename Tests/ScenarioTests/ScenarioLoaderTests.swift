@@ -40,7 +40,7 @@ import Testing
             "send \"off\"",
             "expect led off within 500ms",
         ])
-        #expect(scenario.steps[0].location.line == 12)
+        #expect(scenario.steps[0].location.line == 13)
         #expect(scenario.steps[0].location.column == 5)
     }
 

@@ -21,7 +21,7 @@ public struct HTMLReportWriter: Sendable {
             .passed{background:#1f8f4e}.failed,.errored{background:#c0362c}.skipped{background:#a07a00}
             table{border-collapse:collapse;margin:12px 0 24px}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ec;text-align:left;vertical-align:top}
             td.time{text-align:right;font-variant-numeric:tabular-nums}td.detail{color:#5b6475;white-space:pre-wrap;max-width:720px}
-            svg text{font:12px ui-monospace,monospace}.lane{stroke:#9aa3b2;stroke-dasharray:4 3}
+            svg text{font:12px ui-monospace,monospace;stroke:none}.lane{stroke:#9aa3b2;stroke-dasharray:4 3}
             .packet{stroke:#2b6cb0;fill:#2b6cb0}.cloud{stroke:#6b46c1;fill:#6b46c1}.state{stroke:#1f8f4e;fill:#1f8f4e}
             .fault{stroke:#c0362c;fill:#c0362c}.step{stroke:#5b6475;fill:#5b6475}.span{stroke:#d97706;fill:#d97706}
             .bar{fill:#2b6cb0}
@@ -58,11 +58,13 @@ public struct HTMLReportWriter: Sendable {
     }
 
     private func renderDiagram(_ diagram: SequenceDiagram) -> String {
-        let laneWidth = 220.0
+        let laneWidth = 200.0
         let left = 110.0
         let top = 40.0
         let rowHeight = 24.0
-        let width = left + laneWidth * Double(max(1, diagram.lanes.count)) + 40
+        let labelRoom = 380.0
+        let spanRoom = 170.0
+        let width = left + laneWidth * Double(max(1, diagram.lanes.count)) + labelRoom + spanRoom
         let height = top + rowHeight * Double(diagram.events.count + 1) + 20
         func x(_ lane: Int) -> Double { left + laneWidth * (Double(lane) + 0.5) }
         func y(_ row: Int) -> Double { top + rowHeight * (Double(row) + 1) }
@@ -74,25 +76,26 @@ public struct HTMLReportWriter: Sendable {
         }
         for (row, event) in diagram.events.enumerated() {
             let rowY = y(row)
-            svg += "<g class=\"event \(event.style.rawValue)\">"
-            svg += "<text x=\"4\" y=\"\(rowY + 4)\" class=\"step\" stroke=\"none\">+\(String(format: "%.3f", event.time * 1000)) ms</text>"
+            let label = event.label.count > 56 ? String(event.label.prefix(53)) + "..." : event.label
+            svg += "<g class=\"event \(event.style.rawValue)\"><title>\(text(event.label))</title>"
+            svg += "<text x=\"4\" y=\"\(rowY + 4)\" fill=\"#5b6475\">+\(String(format: "%.3f", event.time * 1000)) ms</text>"
             if event.from == event.to {
                 svg += "<circle cx=\"\(x(event.from))\" cy=\"\(rowY)\" r=\"4\"/>"
-                svg += "<text x=\"\(x(event.from) + 8)\" y=\"\(rowY + 4)\" stroke=\"none\">\(text(event.label))</text>"
+                svg += "<text x=\"\(x(event.from) + 8)\" y=\"\(rowY + 4)\">\(text(label))</text>"
             } else {
                 let x1 = x(event.from)
                 let x2 = x(event.to)
                 svg += "<line x1=\"\(x1)\" y1=\"\(rowY)\" x2=\"\(x2)\" y2=\"\(rowY)\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>"
-                svg += "<text x=\"\(min(x1, x2) + 6)\" y=\"\(rowY - 5)\" stroke=\"none\">\(text(event.label))</text>"
+                svg += "<text x=\"\(min(x1, x2) + 6)\" y=\"\(rowY - 5)\">\(text(label))</text>"
             }
             svg += "</g>\n"
         }
         for span in diagram.spans where span.fromEvent < diagram.events.count && span.toEvent < diagram.events.count {
-            let spanX = width - 30
+            let spanX = width - spanRoom + 12
             let y1 = y(span.fromEvent)
             let y2 = y(span.toEvent)
-            svg += "<g class=\"span\"><path d=\"M\(spanX - 6),\(y1) H\(spanX) V\(y2) H\(spanX - 6)\" fill=\"none\"/>"
-            svg += "<text x=\"\(spanX - 8)\" y=\"\((y1 + y2) / 2 + 4)\" text-anchor=\"end\" stroke=\"none\">\(text(span.label))</text></g>\n"
+            svg += "<g class=\"span\"><path d=\"M\(spanX - 6),\(y1) H\(spanX) V\(y2) H\(spanX - 6)\" fill=\"none\" stroke-width=\"1.5\"/>"
+            svg += "<text x=\"\(spanX + 6)\" y=\"\((y1 + y2) / 2 + 4)\">\(text(span.label))</text></g>\n"
         }
         svg += "</svg>\n"
         if diagram.omittedEvents > 0 {

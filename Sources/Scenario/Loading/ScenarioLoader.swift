@@ -136,10 +136,11 @@ public enum ScenarioLoader {
             }
         }
         if let override = options.hubOverride {
+            let specs = devices(overrides: nil)
             guard let hub = HubParser.parse(text: override, reader: &reader, location: SourceLocation(file: "--hub", line: 1, column: 1)) else {
                 return []
             }
-            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: devices(overrides: nil))]
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
         }
         guard let targetsNode = top["targets"] else {
             let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulated(hostName: HubTarget.defaultSimulatedHostName)

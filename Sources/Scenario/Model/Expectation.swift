@@ -75,15 +75,22 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     /// The time window, measured from the action that caused the expectation (the last action
     /// step before it).
     public enum Deadline: Sendable, Hashable, CustomStringConvertible {
-        /// The subject must be observed no later than this after the cause.
+        /// The subject must be observed no later than this after the causing action started.
         case within(Duration)
-        /// States must hold, and events must not happen, for this long after the cause.
+        /// States must hold, and events must not happen, for this long after the causing
+        /// action returned.
         case holdsFor(Duration)
 
         public var duration: Duration {
             switch self {
             case .within(let duration), .holdsFor(let duration): duration
             }
+        }
+
+        /// Whether this is a `within` deadline.
+        public var isWithin: Bool {
+            if case .within = self { return true }
+            return false
         }
 
         public var description: String {

@@ -3,6 +3,7 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
+import NIOCore
 import Reporting
 
 extension ScenarioResult {
@@ -68,8 +69,14 @@ extension ScenarioResult {
                 let owner = lane(vantage == .device ? device : connections[record.connection])
                 let toHub = SubjectMatcher.flow(record, vantage: vantage) == .toHub
                 var label = record.packet.type.name
-                let summary = record.packet.summary
-                if !summary.isEmpty { label += " " + (summary.count > 60 ? String(summary.prefix(57)) + "..." : summary) }
+                if case .publish(let publish) = record.packet {
+                    label += " \(MQTTPacket.describePayload(publish.payload, limit: 24)) qos=\(publish.qos)"
+                    if let id = publish.packetID { label += " id=\(id)" }
+                    if publish.dup { label += " dup" }
+                    label += " \(publish.topic)"
+                } else if !record.packet.summary.isEmpty {
+                    label += " " + record.packet.summary
+                }
                 event = .init(time: time, from: toHub ? owner : 1, to: toHub ? 1 : owner, label: label, style: .packet)
             case .hub(let hubEvent):
                 event = diagramEvent(hubEvent, time: time, lane: lane)

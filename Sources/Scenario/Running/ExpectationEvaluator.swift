@@ -12,6 +12,18 @@ struct Cause: Sendable {
     var time: UInt64
     /// Timeline position when the action started.
     var index: Int
+    /// When the action returned, and the timeline position then: `for` windows start here, so
+    /// the action's own immediate effects (a message entering the queue) are not violations.
+    var endTime: UInt64
+    var endIndex: Int
+
+    init(step: StepNumber?, time: UInt64, index: Int) {
+        self.step = step
+        self.time = time
+        self.index = index
+        self.endTime = time
+        self.endIndex = index
+    }
 
     var name: String { step.map { "step \($0)" } ?? "the start of the run" }
 }
@@ -28,8 +40,10 @@ struct ExpectationEvaluator: Sendable {
     }
 
     func evaluate(_ expectation: Expectation, device: DeviceID?, cause: Cause) async -> Evaluation {
-        let windowEnd = cause.time &+ UInt64(max(0, expectation.deadline.duration.nanoseconds))
-        let history = Array(timeline.entries().prefix(cause.index))
+        let windowStart = expectation.deadline.isWithin ? cause.time : cause.endTime
+        let startIndex = expectation.deadline.isWithin ? cause.index : cause.endIndex
+        let windowEnd = windowStart &+ UInt64(max(0, expectation.deadline.duration.nanoseconds))
+        let history = Array(timeline.entries().prefix(startIndex))
         let matcher = SubjectMatcher(
             subject: expectation.subject,
             device: device,
@@ -38,7 +52,7 @@ struct ExpectationEvaluator: Sendable {
         )
         let expected = "\(expectation) of \(cause.name)"
         if case .queued(let count) = expectation.subject, let device {
-            return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, windowEnd: windowEnd, expected: expected)
+            return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
         }
         switch expectation.deadline {
         case .within:
@@ -60,15 +74,22 @@ struct ExpectationEvaluator: Sendable {
             if expectation.subject.isState, let device {
                 let initial = ObservationSummary.state(of: expectation.subject, device: device, in: history)
                 if let initial, !Self.stateMatches(expectation.subject, initial) {
-                    return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) started")), latency: nil)
+                    // Say when it changed if that happened while the action ran.
+                    let during = timeline.entries()[cause.index..<min(startIndex, timeline.count)]
+                    if let change = during.last(where: { Self.changesState(expectation.subject, entry: $0, device: device) }) {
+                        let at = Duration.nanoseconds(Int64(change.time &- cause.time))
+                        let what = Self.describeViolation(change.observation)
+                        return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
+                    }
+                    return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) ended")), latency: nil)
                 }
             }
-            let violation = await timeline.firstMatch(from: cause.index, until: windowEnd) { entry in
+            let violation = await timeline.firstMatch(from: startIndex, until: windowEnd) { entry in
                 if expectation.subject.isState { return Self.changesState(expectation.subject, entry: entry, device: device) }
                 return matcher.verdict(entry) == .satisfies
             }
             if let (_, entry) = violation, entry.time <= windowEnd {
-                let at = Duration.nanoseconds(Int64(entry.time &- cause.time))
+                let at = Duration.nanoseconds(Int64(entry.time &- windowStart))
                 let what = Self.describeViolation(entry.observation)
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
             }
@@ -109,13 +130,21 @@ struct ExpectationEvaluator: Sendable {
     }
 
     /// `queued: N` follows the device's queue depth as the hub's events change it.
-    private func evaluateQueue(_ count: Int, device: DeviceID, expectation: Expectation, cause: Cause, windowEnd: UInt64, expected: String) async -> Evaluation {
-        let depth = QueueDepth(device: device, entries: timeline.entries().prefix(cause.index))
+    private func evaluateQueue(
+        _ count: Int,
+        device: DeviceID,
+        expectation: Expectation,
+        cause: Cause,
+        startIndex: Int,
+        windowEnd: UInt64,
+        expected: String
+    ) async -> Evaluation {
+        let depth = QueueDepth(device: device, entries: timeline.entries().prefix(startIndex))
         let startDepth = depth.value
         switch expectation.deadline {
         case .within:
             if startDepth == count { return Evaluation(status: .passed, latency: .zero) }
-            let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { depth.apply($0) == count }
+            let match = await timeline.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) == count }
             if let (_, entry) = match, entry.time <= windowEnd {
                 return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
             }
@@ -123,11 +152,11 @@ struct ExpectationEvaluator: Sendable {
             return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth \(startDepth) at the start, \(final) at the deadline")), latency: nil)
         case .holdsFor:
             guard startDepth == count else {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth was \(startDepth) when \(cause.name) started")), latency: nil)
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth was \(startDepth) when \(cause.name) ended")), latency: nil)
             }
-            let change = await timeline.firstMatch(from: cause.index, until: windowEnd) { depth.apply($0) != count }
+            let change = await timeline.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) != count }
             if let (_, entry) = change, entry.time <= windowEnd {
-                let at = Self.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
+                let at = Self.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.endTime)))
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth became \(depth.value) after \(at)")), latency: nil)
             }
             return Evaluation(status: .passed, latency: nil)

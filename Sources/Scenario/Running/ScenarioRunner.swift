@@ -112,6 +112,8 @@ struct StepContext: Sendable {
             result.repetition = outcome
         default:
             result.status = await session.perform(step)
+            state.cause.endTime = clock.nanoseconds()
+            state.cause.endIndex = timeline.count
         }
         result.endTime = clock.nanoseconds()
         if !result.status.isPassed, iteration == nil { state.firstFailure = step.number }

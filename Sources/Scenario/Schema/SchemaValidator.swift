@@ -36,11 +36,20 @@ public struct SchemaValidator: Sendable {
             return [ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML syntax error: \(error)")]
         }
         guard let node else { return [] }
-        var errors: [(Node, String)] = []
+        var errors: [Violation] = []
         check(node, against: root, at: "", errors: &errors)
-        return errors.map { node, message in
-            ScenarioDiagnostic(location: SourceLocation(file: path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1), message: "schema: \(message)")
+        return errors.map { violation in
+            let mark = violation.node.mark
+            return ScenarioDiagnostic(location: SourceLocation(file: path, line: mark?.line ?? 1, column: mark?.column ?? 1), message: "schema: \(violation.message)")
         }
+    }
+
+    /// One schema violation at a node.
+    struct Violation {
+        var node: Node
+        var message: String
+        /// The node is of the wrong JSON type for this branch (so another branch was meant).
+        var isTypeMismatch = false
     }
 
     // MARK: Checking
@@ -55,47 +64,48 @@ public struct SchemaValidator: Sendable {
         return current
     }
 
-    private func check(_ node: Node, against rawSchema: JSONValue, at path: String, errors: inout [(Node, String)]) {
+    private func check(_ node: Node, against rawSchema: JSONValue, at path: String, errors: inout [Violation]) {
         let schema = resolve(rawSchema)
         let here = path.isEmpty ? "the scenario" : path
+        let hint = (schema["description"]?.string ?? rawSchema["description"]?.string).map { " (\($0))" } ?? ""
         if let types = schema["type"] {
             let allowed = types.array?.compactMap(\.string) ?? types.string.map { [$0] } ?? []
             if !allowed.contains(where: { Self.has(node, type: $0) }) {
-                errors.append((node, "\(here) must be \(allowed.joined(separator: " or "))"))
+                errors.append(Violation(node: node, message: "\(here) must be \(allowed.joined(separator: " or "))\(hint)", isTypeMismatch: true))
                 return
             }
         }
         if let values = schema["enum"]?.array, !values.contains(where: { Self.equals(node, $0) }) {
             let shown = values.compactMap { $0.string ?? $0.number.map { String(Int($0)) } }.prefix(12).joined(separator: ", ")
-            errors.append((node, "\(here) must be one of \(shown)"))
+            errors.append(Violation(node: node, message: "\(here) must be one of \(shown)"))
         }
         if let scalar = node.scalar {
             let text = scalar.string
             if let pattern = schema["pattern"]?.string, node.tag.rawValue == Tag.Name.str.rawValue || Self.has(node, type: "string"),
                 (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
             {
-                errors.append((node, "\(here) '\(text)' does not have the expected form"))
+                errors.append(Violation(node: node, message: "\(here) '\(text)' does not have the expected form\(hint)"))
             }
-            if let minimum = schema["minLength"]?.number, Double(text.count) < minimum { errors.append((node, "\(here) is too short")) }
-            if let maximum = schema["maxLength"]?.number, Double(text.count) > maximum { errors.append((node, "\(here) is too long")) }
+            if let minimum = schema["minLength"]?.number, Double(text.count) < minimum { errors.append(Violation(node: node, message: "\(here) is too short")) }
+            if let maximum = schema["maxLength"]?.number, Double(text.count) > maximum { errors.append(Violation(node: node, message: "\(here) is too long")) }
             if let value = Double(text), Self.has(node, type: "number") {
-                if let minimum = schema["minimum"]?.number, value < minimum { errors.append((node, "\(here) must be at least \(Int(minimum))")) }
-                if let maximum = schema["maximum"]?.number, value > maximum { errors.append((node, "\(here) must be at most \(Int(maximum))")) }
+                if let minimum = schema["minimum"]?.number, value < minimum { errors.append(Violation(node: node, message: "\(here) must be at least \(Int(minimum))")) }
+                if let maximum = schema["maximum"]?.number, value > maximum { errors.append(Violation(node: node, message: "\(here) must be at most \(Int(maximum))")) }
             }
         }
         if let mapping = node.mapping {
             let properties = schema["properties"]?.object ?? [:]
             let keys = mapping.keys.compactMap(\.scalar?.string)
             for required in schema["required"]?.array?.compactMap(\.string) ?? [] where !keys.contains(required) {
-                errors.append((node, "\(here) is missing '\(required)'"))
+                errors.append(Violation(node: node, message: "\(here) is missing '\(required)'"))
             }
             if let maximum = schema["maxProperties"]?.number, Double(keys.count) > maximum {
-                errors.append((node, "\(here) takes no keys"))
+                errors.append(Violation(node: node, message: "\(here) takes no keys"))
             }
             for (keyNode, value) in mapping {
                 guard let key = keyNode.scalar?.string else { continue }
                 if let names = schema["propertyNames"], let allowed = resolve(names)["enum"]?.array?.compactMap(\.string), !allowed.contains(key) {
-                    errors.append((keyNode, "'\(key)' is not allowed in \(here)"))
+                    errors.append(Violation(node: keyNode, message: "'\(key)' is not allowed in \(here)"))
                     continue
                 }
                 let child = path.isEmpty ? key : "\(path).\(key)"
@@ -103,7 +113,7 @@ public struct SchemaValidator: Sendable {
                     check(value, against: propertySchema, at: child, errors: &errors)
                 } else if let additional = schema["additionalProperties"] {
                     if additional.bool == false {
-                        errors.append((keyNode, "unknown key '\(key)' in \(here)"))
+                        errors.append(Violation(node: keyNode, message: "unknown key '\(key)' in \(here)"))
                     } else if additional.object != nil {
                         check(value, against: additional, at: child, errors: &errors)
                     }
@@ -111,35 +121,45 @@ public struct SchemaValidator: Sendable {
             }
         }
         if let sequence = node.sequence {
-            if let minimum = schema["minItems"]?.number, Double(sequence.count) < minimum { errors.append((node, "\(here) needs at least \(Int(minimum)) item(s)")) }
+            if let minimum = schema["minItems"]?.number, Double(sequence.count) < minimum { errors.append(Violation(node: node, message: "\(here) needs at least \(Int(minimum)) item(s)")) }
             if let items = schema["items"] {
                 for (index, item) in sequence.enumerated() { check(item, against: items, at: "\(here)[\(index + 1)]", errors: &errors) }
             }
         }
         for part in schema["allOf"]?.array ?? [] { check(node, against: part, at: path, errors: &errors) }
         if let options = schema["anyOf"]?.array {
-            let results = options.map { option -> [(Node, String)] in
-                var local: [(Node, String)] = []
+            let results = options.map { option -> [Violation] in
+                var local: [Violation] = []
                 check(node, against: option, at: path, errors: &local)
                 return local
             }
-            if !results.contains(where: \.isEmpty) {
-                errors += results.min { $0.count < $1.count } ?? []
-            }
+            if !results.contains(where: \.isEmpty) { errors += Self.closest(results, node: node, here: here, hint: hint) }
         }
         if let options = schema["oneOf"]?.array {
-            let results = options.map { option -> [(Node, String)] in
-                var local: [(Node, String)] = []
+            let results = options.map { option -> [Violation] in
+                var local: [Violation] = []
                 check(node, against: option, at: path, errors: &local)
                 return local
             }
             let passing = results.filter(\.isEmpty).count
             if passing == 0 {
-                errors += results.min { $0.count < $1.count } ?? [(node, "\(here) matches none of its allowed forms")]
+                errors += Self.closest(results, node: node, here: here, hint: hint)
             } else if passing > 1 {
-                errors.append((node, "\(here) matches several forms at once; it is ambiguous"))
+                errors.append(Violation(node: node, message: "\(here) matches several forms at once; it is ambiguous"))
             }
         }
+    }
+
+    /// The errors of the alternative the author most likely meant: one whose type fits the
+    /// node, with the fewest errors.
+    static func closest(_ results: [[Violation]], node: Node, here: String, hint: String) -> [Violation] {
+        let fitting = results.filter { errors in !errors.contains { $0.isTypeMismatch && $0.node == node } }
+        if let best = fitting.min(by: { $0.count < $1.count }) { return best }
+        let types = results.flatMap { $0 }.filter { $0.isTypeMismatch && $0.node == node }.map(\.message)
+        if types.count == results.count, !types.isEmpty {
+            return [Violation(node: node, message: "\(here) does not have any of its allowed forms\(hint)", isTypeMismatch: true)]
+        }
+        return results.min { $0.count < $1.count } ?? []
     }
 
     /// Whether the node, read as YAML resolves it, is of a JSON Schema type.

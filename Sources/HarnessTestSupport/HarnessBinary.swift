@@ -1,0 +1,28 @@
+import Foundation
+
+/// The `harness` executable built next to the test bundle, for tests that check a whole
+/// process: its console output and exit status.
+public enum HarnessBinary {
+    /// The path of the built `harness`.
+    /// - Throws: ``ExternalTool/Missing`` when it was not built (run `swift build` first).
+    public static func path() throws -> String {
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("harness").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        for bundle in Bundle.allBundles {
+            let candidate = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("harness").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ExternalTool.Missing(description: "the harness executable was not built next to the tests; run swift build")
+    }
+
+    /// Runs `harness` with `arguments` in `directory`.
+    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Duration = .seconds(120)) throws -> ExternalTool.Output {
+        let binary = try path()
+        guard let directory else { return try ExternalTool.run(binary, arguments, timeout: timeout) }
+        return try ExternalTool.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, binary] + arguments, timeout: timeout)
+    }
+}
