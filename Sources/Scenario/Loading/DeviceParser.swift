@@ -77,8 +77,6 @@ enum DeviceParser {
                 allowedKinds = [.serial]
             } else if firmwareKeys.contains(item.key) || item.key == "ca_file" {
                 allowedKinds = [.process, .serial]
-            } else if ["profile", "keepalive_pings", "renewal_margin"].contains(item.key) {
-                allowedKinds = [.simulated]
             } else {
                 continue
             }
