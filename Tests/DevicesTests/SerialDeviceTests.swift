@@ -43,6 +43,7 @@ import Testing
         await device.shutdown()
         // What went over the wire, in order: stop and enter (\r\x03\x03 \r\x01), soft reset
         // (\x04), the program ending in \x04, then Ctrl-C, soft reset and Ctrl-B at the end.
+        #expect(await eventually { emulator.receivedBytes.suffix(2) == [0x0D, 0x02] })
         let sent = emulator.receivedBytes
         #expect(Array(sent.prefix(7)) == [0x0D, 0x03, 0x03, 0x0D, 0x01, 0x04, 0x23])
         #expect(Array(sent.suffix(4)) == [0x03, 0x04, 0x0D, 0x02])
