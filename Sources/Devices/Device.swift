@@ -73,6 +73,13 @@ public protocol Device: AnyObject, Sendable {
     func shutdown() async
 }
 
+/// A device whose program prints output (a firmware process, a board's console), so reports
+/// can show how it ended.
+public protocol OutputTailing: Device {
+    /// The last `count` lines the program printed, secrets masked.
+    func outputTail(lines count: Int) -> [String]
+}
+
 /// Why a device operation could not be carried out at all.
 public enum DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     case notConnected(DeviceID)

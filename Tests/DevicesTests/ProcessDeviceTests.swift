@@ -5,6 +5,7 @@ import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
 import NIOCore
+import NIOPosix
 import Testing
 
 /// The seed firmware (main.py) on the real umqtt.simple 1.3.4 under CPython shims, as a
@@ -52,6 +53,47 @@ import Testing
         #expect(lines.allSatisfy { !$0.contains(token) })
         await device.shutdown()
         #expect(bench.events.all.contains { $0.isCrash } == false)
+        await bench.stop()
+    }
+
+    @Test("restart runs the firmware again: it reconnects, its LED starts off")
+    func restart() async throws {
+        let bench = try await HubBench.start()
+        let device = try firmwareDevice(bench: bench)
+        #expect(try await device.connect(bench.request()) == .answered)
+        try await bench.send("on")
+        #expect(await bench.events.wait { $0.isLEDOn } != nil)
+        try await device.restart()
+        #expect(try await device.connect(bench.request()) == .answered)
+        #expect(bench.hubEvents.count { if case .connected = $0 { true } else { false } } == 2)
+        let afterRestart = bench.events.all.drop { $0 != .restarted }
+        #expect(afterRestart.dropFirst().first == .led(isOn: false, changed: true))
+        #expect(bench.events.all.contains { $0.isCrash } == false)
+        await device.shutdown()
+        await bench.stop()
+    }
+
+    @Test("with a token service the launcher fetches the token itself (TOKEN_URL, TOKEN_KEY) and connects")
+    func tokenService() async throws {
+        let bench = try await HubBench.start()
+        let clock = bench.wallClock
+        let service = try await TokenServiceDouble.start(
+            hostName: HubBench.hostName,
+            functionKey: "function-key",
+            devices: [HubBench.deviceID: HubBench.key],
+            now: { clock.unixSeconds() },
+            group: MultiThreadedEventLoopGroup.singleton
+        )
+        var configuration = try firmwareDevice(bench: bench).configuration
+        configuration.tokenService = .init(url: service.url, functionKey: "function-key", ttl: .seconds(600))
+        let device = ProcessDevice(id: HubBench.deviceID, configuration: configuration, observer: bench.events.observer, tap: bench.packets)
+        #expect(try await device.connect(bench.request()) == .answered, "\(device.outputTail(lines: 10))")
+        #expect(bench.events.all.compactMap(\.connAckCode) == [.accepted])
+        #expect(service.requestCount == 1)
+        let lines = bench.events.all.compactMap { if case .output(let line) = $0 { line } else { nil } }
+        #expect(lines.allSatisfy { !$0.contains("function-key") })
+        await device.shutdown()
+        await service.stop()
         await bench.stop()
     }
 

@@ -53,6 +53,51 @@ import Testing
         await bench.stop()
     }
 
+    @Test("restart interrupts the program, soft-resets the board and runs the firmware again")
+    func restartBoard() async throws {
+        let bench = try await HubBench.start()
+        let emulator = try board()
+        let device = device(port: emulator.path, bench: bench)
+        #expect(try await device.connect(bench.request()) == .answered)
+        try await device.restart()
+        #expect(try await device.connect(bench.request()) == .answered)
+        #expect(bench.events.all.compactMap(\.connAckCode) == [.accepted, .accepted])
+        #expect(bench.events.all.contains(.restarted))
+        #expect(bench.events.all.contains { $0.isCrash } == false)
+        try await bench.send("on")
+        #expect(await bench.events.wait { $0.isLEDOn } != nil)
+        await device.shutdown()
+        #expect(emulator.programsRun == 2)
+        emulator.stop()
+        await bench.stop()
+    }
+
+    @Test("the hub's root certificate is uploaded to the board as ca.pem and named in config.CERT_PATH")
+    func certificateUpload() async throws {
+        let bench = try await HubBench.start()
+        let emulator = try board()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let certificate = "-----BEGIN CERTIFICATE-----\n" + String(repeating: "QUJD", count: 100) + "\n-----END CERTIFICATE-----\n"
+        try Data(certificate.utf8).write(to: folder.appendingPathComponent("root.pem"))
+        let firmware = folder.appendingPathComponent("main.py")
+        try Data("import config, time\nprint('@harness state', 'ca-%d-%s' % (len(open(config.CERT_PATH).read()), config.SSL))\nwhile True:\n    time.sleep(1)\n".utf8).write(to: firmware)
+        let device = SerialDevice(
+            id: HubBench.deviceID,
+            configuration: .init(port: SerialPortSettings(path: emulator.path), firmware: firmware.path, caFile: folder.appendingPathComponent("root.pem").path),
+            tokenSource: bench.mintedTokens(),
+            observer: bench.events.observer
+        )
+        let connecting = Task { try await device.connect(bench.request()) }
+        #expect(await bench.events.wait { $0 == .stateReported("ca-\(certificate.utf8.count)-True") } != nil, "\(device.outputTail(lines: 10))")
+        connecting.cancel()
+        _ = try await connecting.value
+        await device.shutdown()
+        emulator.stop()
+        try? FileManager.default.removeItem(at: folder)
+        await bench.stop()
+    }
+
     @Test("a serial port that does not exist fails at once with the system's reason")
     func missingPort() async throws {
         let bench = try await HubBench.start()

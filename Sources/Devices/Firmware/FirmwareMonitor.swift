@@ -142,6 +142,15 @@ final class FirmwareMonitor: Sendable {
         for (continuation, outcome) in ready { continuation.resume(returning: outcome) }
     }
 
+    /// The device was power-cycled: reports `restarted` and, when the LED was on, that it is
+    /// off again.
+    func powerCycled() {
+        let time = monotonic.nanoseconds()
+        let ledEvent = state.withLock { $0.interpreter.powerCycled() }
+        report(.restarted, at: time)
+        if let ledEvent { report(ledEvent, at: time) }
+    }
+
     /// Reports an event that did not come from an output line.
     func report(_ event: DeviceEvent) {
         report(event, at: monotonic.nanoseconds())

@@ -101,6 +101,13 @@ public struct FirmwareOutputInterpreter {
     /// The LED state after every line so far (it starts off).
     public var ledState: Bool { isLEDOn }
 
+    /// The device lost power: the LED is off again.
+    /// - Returns: the LED event, when it was on.
+    public mutating func powerCycled() -> DeviceEvent? {
+        guard isLEDOn else { return nil }
+        return led(false)
+    }
+
     /// `line` with every secret replaced by `***`.
     public func masked(_ line: String) -> String {
         var text = line

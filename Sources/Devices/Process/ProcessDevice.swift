@@ -14,7 +14,7 @@ import Synchronization
 /// connected (and `ready`, when a ready line is configured), `subscribe` waits until the
 /// firmware's own subscription to the filter was acknowledged. A process that exits ends the
 /// run with a `crashed` event whose reason carries its last output line.
-public final class ProcessDevice: Device {
+public final class ProcessDevice: OutputTailing {
     /// How to run the firmware.
     public struct Configuration: Sendable, Hashable {
         /// The program: a path (relative to `workingDirectory`) or a name looked up on `PATH`.
@@ -148,7 +148,7 @@ public final class ProcessDevice: Device {
         }
         if let process {
             await process.stop(grace: configuration.stopGrace)
-            monitor.report(.disconnected(reason: "the firmware process was restarted"))
+            monitor.powerCycled()
         }
         try await start(request)
     }

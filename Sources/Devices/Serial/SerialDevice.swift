@@ -10,7 +10,7 @@ import Synchronization
 /// connection facts. The board's output is read like a process device's: the line protocol
 /// gives pin writes, LED and MQTT traffic. Between runs the board is interrupted and
 /// soft-reset.
-public final class SerialDevice: Device {
+public final class SerialDevice: OutputTailing {
     /// The board and what it runs.
     public struct Configuration: Sendable, Hashable {
         public var port: SerialPortSettings
