@@ -115,6 +115,12 @@ import Testing
         #expect(reason.contains("firmware panic: no wifi"), "\(reason)")
         #expect(device.outputTail(lines: 5) == ["booting", "firmware panic: no wifi"])
         #expect(await bench.events.wait { $0.isCrash } != nil)
+        // A dead firmware stays down until it is restarted.
+        guard case .connectionEnded(let again) = try await device.connect(bench.request()) else {
+            Issue.record("a second connect started the firmware again")
+            return
+        }
+        #expect(again.hasPrefix("the firmware has stopped (the firmware process exited with status 1"))
         await bench.stop()
     }
 

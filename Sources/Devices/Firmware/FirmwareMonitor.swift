@@ -82,6 +82,9 @@ final class FirmwareMonitor: Sendable {
     /// Whether the firmware runs now.
     var isRunning: Bool { state.withLock { $0.isRunning } }
 
+    /// Why the last run ended, if it has.
+    var endReason: String? { state.withLock { $0.ended } }
+
     /// `text` with the run's secrets masked.
     func masked(_ text: String) -> String { state.withLock { $0.interpreter.masked(text) } }
 

@@ -110,6 +110,11 @@ public final class ProcessDevice: OutputTailing {
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
         if !monitor.isRunning {
+            if state.withLock({ $0.request != nil }) {
+                // Like a board whose program died: it stays down until it is restarted.
+                let reason = monitor.endReason ?? "it ended"
+                return .connectionEnded(reason: "the firmware has stopped (\(reason)); a restart step runs it again")
+            }
             do {
                 try await start(request)
             } catch {

@@ -110,6 +110,8 @@ final class SerialConnection: Sendable {
         timeout: Duration,
         paced: Bool = false
     ) async throws(SerialPortError) -> RawREPLMachine.Completion {
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        defer { timer.withLock { $0?.cancel() } }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<RawREPLMachine.Completion, SerialPortError>, Never>) in
             let actions = state.withLock { state -> [RawREPLMachine.Action]? in
                 guard !state.isStopped else { return nil }
@@ -123,15 +125,16 @@ final class SerialConnection: Sendable {
             }
             handle(actions, paced: paced)
             let path = port.settings.path
-            Task { [weak self] in
+            let task = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                guard let self else { return }
+                guard !Task.isCancelled, let self else { return }
                 let waiter = self.state.withLock { state in
                     defer { state.waiter = nil }
                     return state.waiter
                 }
                 waiter?.resume(returning: .failure(SerialPortError(path: path, reason: "the board did not answer: no \(what) within \(timeout)")))
             }
+            timer.withLock { $0 = task }
         }
         return try result.get()
     }

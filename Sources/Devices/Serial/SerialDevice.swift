@@ -81,6 +81,10 @@ public final class SerialDevice: OutputTailing {
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
         if !monitor.isRunning {
+            if state.withLock({ $0.request != nil }) {
+                let reason = monitor.endReason ?? "it ended"
+                return .connectionEnded(reason: "the program on the board has stopped (\(reason)); a restart step runs it again")
+            }
             do {
                 try await run(request)
             } catch {
