@@ -55,6 +55,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Real targets: the tap proxy for devices the harness does not own, real brokers and
+        // real IoT Hubs as the cloud side.
+        .target(
+            name: "Targets",
+            dependencies: [
+                "MQTTCore", "IoTHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Report models and writers (JUnit XML, traces, console, redaction). Depends on nothing.
         .target(
             name: "Reporting",
@@ -128,6 +139,15 @@ let package = Package(
             name: "DevicesTests",
             dependencies: [
                 "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TargetsTests",
+            dependencies: [
+                "Targets", "IoTHubSimulation", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

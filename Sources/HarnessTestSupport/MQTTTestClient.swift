@@ -34,6 +34,21 @@ public final class MQTTTestClient: Sendable {
         try await channel.writeAndFlush(packet)
     }
 
+    /// Sends raw bytes, bypassing the encoder (for malformed input).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        let channel = self.channel
+        try await channel.eventLoop.flatSubmit {
+            do {
+                let context = try channel.pipeline.syncOperations.context(handlerType: MQTTCodecHandler.self)
+                let promise = channel.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: promise)
+                return promise.futureResult
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }.get()
+    }
+
     /// Waits for the next received packet, or returns `nil` if none arrives within `timeout`
     /// or the connection closed.
     public func receive(timeout: Duration = .seconds(5)) async -> MQTTPacket? {

@@ -43,3 +43,17 @@ import Testing
         #expect(try channel.readInbound(as: MQTTPacket.self) == nil)
     }
 }
+
+@Suite struct CodecHandlerBytesTests {
+    @Test("records carry each packet's exact bytes, for coalesced input too")
+    func bytes() throws {
+        let tap = CodecHandlerTests.RecordingTap()
+        let channel = EmbeddedChannel(handler: MQTTCodecHandler(configuration: .init(tap: tap)))
+        try channel.writeInbound(Hex.buffer("20020000 9003000100 d0"))
+        try channel.writeInbound(Hex.buffer("00"))
+        let records = tap.records.withLock { $0 }
+        #expect(records.map { Hex.string($0.bytes.readableBytesView) } == ["20020000", "9003000100", "d000"])
+        try channel.writeOutbound(MQTTPacket.pingreq)
+        #expect(tap.records.withLock { $0 }.last.map { Hex.string($0.bytes.readableBytesView) } == "c000")
+    }
+}

@@ -56,11 +56,11 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         cumulation = nil
         do {
             while true {
-                let before = buffer.readerIndex
+                let before = buffer
                 guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: configuration.maximumPacketSize)
                 else { break }
                 if let tap = configuration.tap {
-                    let size = buffer.readerIndex - before
+                    let size = buffer.readerIndex - before.readerIndex
                     tap.record(
                         PacketRecord(
                             timestamp: configuration.clock.nanoseconds(),
@@ -68,7 +68,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
                             direction: .inbound,
                             packet: packet,
                             size: size,
-                            bytes: buffer.getSlice(at: before, length: size) ?? ByteBuffer()
+                            bytes: before.getSlice(at: before.readerIndex, length: size) ?? ByteBuffer()
                         )
                     )
                 }

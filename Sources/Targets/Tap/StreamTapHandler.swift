@@ -1,0 +1,66 @@
+import MQTTCore
+import NIOCore
+
+/// Watches the bytes flowing one way through the tap proxy without changing them: decodes
+/// them as MQTT with its own buffer and records every whole packet. Malformed input is
+/// reported once and the bytes still pass through, so the proxy stays transparent.
+final class StreamTapHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let connection: UInt64
+    private let direction: PacketDirection
+    private let tap: any PacketTap
+    private let clock: any MonotonicClock
+    private let onMalformed: @Sendable (MQTTDecodingError) -> Void
+    private var pending = ByteBuffer()
+    private var hasFailed = false
+
+    /// - Parameters:
+    ///   - direction: `.outbound` for bytes from the device to the broker (the device's view).
+    init(connection: UInt64, direction: PacketDirection, tap: any PacketTap, clock: any MonotonicClock, onMalformed: @escaping @Sendable (MQTTDecodingError) -> Void) {
+        self.connection = connection
+        self.direction = direction
+        self.tap = tap
+        self.clock = clock
+        self.onMalformed = onMalformed
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if !hasFailed {
+            var copy = bytes
+            pending.writeBuffer(&copy)
+            decode()
+        }
+        context.fireChannelRead(data)
+    }
+
+    private func decode() {
+        do {
+            while true {
+                let before = pending
+                guard let packet = try MQTTPacket.decode(from: &pending) else { break }
+                let size = pending.readerIndex - before.readerIndex
+                tap.record(
+                    PacketRecord(
+                        timestamp: clock.nanoseconds(),
+                        connection: connection,
+                        direction: direction,
+                        packet: packet,
+                        size: size,
+                        bytes: before.getSlice(at: before.readerIndex, length: size) ?? ByteBuffer()
+                    )
+                )
+            }
+            if pending.readerIndex > 4096 { pending.discardReadBytes() }
+        } catch {
+            hasFailed = true
+            pending.clear()
+            onMalformed(error)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension StreamTapHandler: Sendable {}
