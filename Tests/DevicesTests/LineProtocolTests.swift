@@ -82,6 +82,7 @@ import Testing
         #expect(second.packets.count == 1)
         #expect(second.packets.first?.direction == .outbound)
         #expect(second.packets.first?.size == connect.readableBytes)
+        #expect(second.packets.first?.bytes == connect)
         #expect(second.connection == 1)
         let connack = interpreter.interpret("@harness mqtt rx 20020100")
         #expect(connack.events.last == .connAckReceived(ConnAckPacket(sessionPresent: true, returnCode: .accepted)))

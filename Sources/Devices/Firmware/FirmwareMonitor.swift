@@ -127,7 +127,7 @@ final class FirmwareMonitor: Sendable {
             return (interpretation, Self.takeReady(&state))
         }
         for decoded in interpretation.packets {
-            tap?.record(PacketRecord(timestamp: time, connection: interpretation.connection, direction: decoded.direction, packet: decoded.packet, size: decoded.size))
+            tap?.record(PacketRecord(timestamp: time, connection: interpretation.connection, direction: decoded.direction, packet: decoded.packet, size: decoded.size, bytes: decoded.bytes))
         }
         for event in interpretation.events { report(event, at: time) }
         for (continuation, outcome) in ready { continuation.resume(returning: outcome) }

@@ -66,6 +66,8 @@ public struct FirmwareOutputInterpreter {
         public var packet: MQTTPacket
         public var direction: PacketDirection
         public var size: Int
+        /// The packet's bytes exactly as the firmware wrote or read them.
+        public var bytes: ByteBuffer
     }
 
     public let configuration: FirmwareOutputConfiguration
@@ -182,6 +184,7 @@ public struct FirmwareOutputInterpreter {
         }
         while true {
             let start = buffer.readerIndex
+            let before = buffer
             let packet: MQTTPacket?
             do {
                 packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: 268_435_460)
@@ -192,7 +195,8 @@ public struct FirmwareOutputInterpreter {
             }
             guard let packet else { return }
             let size = buffer.readerIndex - start
-            result.packets.append(DecodedPacket(packet: packet, direction: isOutbound ? .outbound : .inbound, size: size))
+            let bytes = before.getSlice(at: start, length: size) ?? ByteBuffer()
+            result.packets.append(DecodedPacket(packet: packet, direction: isOutbound ? .outbound : .inbound, size: size, bytes: bytes))
             guard !isOutbound else { continue }
             switch packet {
             case .connack(let connack): result.events.append(.connAckReceived(connack))
