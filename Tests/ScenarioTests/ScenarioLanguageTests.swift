@@ -99,6 +99,10 @@ import Testing
             ("device: {id: d}\nsecrets: KEY\nsteps:\n  - wait: 1s", "secrets must be a list"),
             ("device: {id: d}\nsteps:\n  - send: ${MISSING}", "variable 'MISSING' is not set"),
             ("device: {id: d}\nsteps:\n  - send: ${UNCLOSED", "without a closing"),
+            ("device:\n\tid: d\nsteps:\n  - wait: 1s", "does not allow tabs"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - send:", "send needs a payload"),
+            ("device: {id: d}\nsteps:\n  - connect", "write '- connect: {}'"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - publish: ~", "publish needs a payload"),
         ]
     )
     func mistakes(yaml: String, message: String) {
@@ -156,5 +160,13 @@ import Testing
         #expect(scenario.targets[0].devices[0].tokenTTL == .seconds(120))
         #expect(scenario.targets[1].devices[0].tokenTTL == .seconds(3600))
         #expect(scenario.targets[1].hub == .simulated(hostName: "lab.azure-devices.net"))
+    }
+
+    @Test("x- keys hold YAML anchors and are otherwise ignored; CRLF line endings and a BOM are fine")
+    func anchorsAndLineEndings() throws {
+        let scenario = try load("x-wait: &pause { wait: 1ms }\r\ndevice: { id: d }\r\nsteps:\r\n  - connect: {}\r\n  - *pause\r\n")
+        #expect(scenario.steps.map(\.title) == ["connect clean_session=true keepalive=0", "wait 1ms"])
+        let bom = try load("\u{FEFF}device: { id: d }\nsteps:\n  - wait: 1s\n")
+        #expect(bom.steps.count == 1)
     }
 }

@@ -27,9 +27,9 @@ public enum ScenarioLoader {
     /// Loads a scenario from YAML text; `path` names it in diagnostics.
     /// - Throws: ``ScenarioLoadError`` with every problem found.
     public static func load(yaml: String, path: String, options: LoadOptions = LoadOptions()) throws(ScenarioLoadError) -> Scenario {
-        let root = try compose(yaml: yaml, path: path)
+        let root = try compose(yaml: yaml.hasPrefix("\u{FEFF}") ? String(yaml.dropFirst()) : yaml, path: path)
         var reader = YAMLReader(file: path, variables: options.variables)
-        guard let top = reader.mapping(root, "the scenario", allowed: topLevelKeys) else {
+        guard let top = reader.mapping(root, "the scenario", allowed: topLevelKeys, allowingExtensions: true) else {
             throw ScenarioLoadError(diagnostics: reader.diagnostics)
         }
         if let node = top["secrets"] { readSecretNames(node, reader: &reader) }

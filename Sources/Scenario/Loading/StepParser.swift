@@ -41,6 +41,10 @@ struct StepParser {
 
     private mutating func readStep(_ item: Node, number: StepNumber) -> Step? {
         let what = "step \(number)"
+        if let text = item.scalar?.string, Self.actionKeys.contains(text) {
+            reader.error("\(what) is just '\(text)'; write '- \(text): {}' (or with its options)", at: item)
+            return nil
+        }
         guard let entries = reader.mapping(item, what, allowed: Self.actionKeys + Self.extraKeys) else { return nil }
         let actions = entries.items.filter { Self.actionKeys.contains($0.key) }
         guard actions.count == 1, let (key, keyNode, value) = actions.first else {
@@ -168,6 +172,10 @@ struct StepParser {
     }
 
     private mutating func readSend(_ value: Node) -> CloudToDeviceSpec? {
+        if reader.isNull(value) {
+            reader.error("send needs a payload, for example send: \"on\"", at: value)
+            return nil
+        }
         if value.scalar != nil { return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) } }
         guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
         guard let payloadNode = options["payload"] else {
@@ -198,6 +206,10 @@ struct StepParser {
     }
 
     private mutating func readPublish(_ value: Node) -> PublishSpec? {
+        if reader.isNull(value) {
+            reader.error("publish needs a payload, for example publish: \"23.5\"", at: value)
+            return nil
+        }
         if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
         guard let options = reader.mapping(value, "publish", allowed: Self.publishKeys) else { return nil }
         guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {

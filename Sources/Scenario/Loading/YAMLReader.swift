@@ -37,8 +37,9 @@ struct YAMLReader {
     }
 
     /// Reads `node` as a mapping whose keys must come from `allowed`; reports other keys (with
-    /// a suggestion) and duplicates.
-    mutating func mapping(_ node: Node, _ what: String, allowed: [String]) -> Entries? {
+    /// a suggestion) and duplicates. With `allowingExtensions`, keys starting with `x-` are
+    /// skipped (a place for YAML anchors, as in docker-compose files).
+    mutating func mapping(_ node: Node, _ what: String, allowed: [String], allowingExtensions: Bool = false) -> Entries? {
         guard let mapping = node.mapping else {
             error("\(what) must be a mapping of keys to values, not \(describe(node))", at: node)
             return nil
@@ -53,6 +54,7 @@ struct YAMLReader {
                 error("\(what) has key '\(key)' twice", at: keyNode)
                 continue
             }
+            if allowingExtensions, key.hasPrefix("x-") { continue }
             guard allowed.contains(key) else {
                 error("unknown key '\(key)' in \(what)\(Suggestions.hint(for: key, in: allowed)); allowed: \(allowed.joined(separator: ", "))", at: keyNode)
                 continue

@@ -3,7 +3,14 @@ import Yams
 /// Turns Yams' syntax errors into diagnostics with positions.
 enum YAMLSyntax {
     static func diagnostic(_ error: YamlError, path: String) -> ScenarioDiagnostic {
-        func diagnostic(_ problem: String, _ mark: Mark, _ context: YamlError.Context?) -> ScenarioDiagnostic {
+        func diagnostic(_ problem: String, _ mark: Mark, _ context: YamlError.Context?, yaml: String) -> ScenarioDiagnostic {
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].prefix(mark.column).contains("\t") {
+                return ScenarioDiagnostic(
+                    location: SourceLocation(file: path, line: mark.line, column: mark.column),
+                    message: "YAML does not allow tabs for indentation; indent with spaces"
+                )
+            }
             var message = "YAML syntax error: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
@@ -12,9 +19,9 @@ enum YAMLSyntax {
             return ScenarioDiagnostic(location: SourceLocation(file: path, line: mark.line, column: mark.column), message: message)
         }
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            return diagnostic(problem, mark, context)
+        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+            .composer(let context, let problem, let mark, let yaml):
+            return diagnostic(problem, mark, context, yaml: yaml)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ScenarioDiagnostic(
                 location: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),

@@ -109,8 +109,13 @@ public struct SchemaValidator: Sendable {
                     continue
                 }
                 let child = path.isEmpty ? key : "\(path).\(key)"
+                let patterned = (schema["patternProperties"]?.object ?? [:]).first { pattern, _ in
+                    (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
+                }
                 if let propertySchema = properties[key] {
                     check(value, against: propertySchema, at: child, errors: &errors)
+                } else if let (_, patternSchema) = patterned {
+                    check(value, against: patternSchema, at: child, errors: &errors)
                 } else if let additional = schema["additionalProperties"] {
                     if additional.bool == false {
                         errors.append(Violation(node: keyNode, message: "unknown key '\(key)' in \(here)"))
