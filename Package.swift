@@ -43,13 +43,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Devices under test: the MQTT client state machine and simulated device profiles.
+        // Devices under test: the MQTT client state machine, simulated device profiles, token
+        // sources, process devices (firmware on a host) and serial boards (MicroPython raw REPL).
         .target(
             name: "Devices",
             dependencies: [
                 "MQTTCore", "IoTHubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,9 +101,10 @@ let package = Package(
         .target(
             name: "HarnessTestSupport",
             dependencies: [
-                "MQTTCore",
+                "MQTTCore", "IoTHubCore", "Devices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
@@ -135,8 +138,9 @@ let package = Package(
         .testTarget(
             name: "DevicesTests",
             dependencies: [
-                "Devices", "MQTTCore", "IoTHubCore", "HarnessTestSupport",
+                "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

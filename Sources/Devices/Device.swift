@@ -62,7 +62,8 @@ public protocol Device: AnyObject, Sendable {
     func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome
 
     /// Power-cycles the device: the connection drops without DISCONNECT and its program
-    /// starts again.
+    /// starts again (a process or board runs its firmware again; a simulated device waits
+    /// for the next connect).
     func restart() async throws
 
     /// Sends DISCONNECT and closes the connection.
@@ -72,17 +73,27 @@ public protocol Device: AnyObject, Sendable {
     func shutdown() async
 }
 
+/// A device whose program prints output (a firmware process, a board's console), so reports
+/// can show how it ended.
+public protocol OutputTailing: Device {
+    /// The last `count` lines the program printed, secrets masked.
+    func outputTail(lines count: Int) -> [String]
+}
+
 /// Why a device operation could not be carried out at all.
 public enum DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     case notConnected(DeviceID)
     case alreadyConnected(DeviceID)
     case crashed(DeviceID, reason: String)
+    /// The device cannot do this; `reason` says why and what to do instead.
+    case unsupported(DeviceID, reason: String)
 
     public var description: String {
         switch self {
         case .notConnected(let id): "device '\(id)' is not connected"
         case .alreadyConnected(let id): "device '\(id)' is already connected"
         case .crashed(let id, let reason): "device '\(id)' has stopped: \(reason)"
+        case .unsupported(let id, let reason): "device '\(id)' cannot do this: \(reason)"
         }
     }
 }

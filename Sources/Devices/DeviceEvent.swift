@@ -26,8 +26,19 @@ public enum DeviceEvent: Sendable, Hashable {
     case crashed(reason: String)
     /// The device was power-cycled; its program starts again.
     case restarted
-    /// The device printed a line (process and serial devices).
+    /// One line the device's program printed (process output or serial console), with
+    /// secrets masked; `@harness mqtt` tap lines are summarised (their packets go to the
+    /// packet tap).
     case output(line: String)
+    /// The client starts reconnecting on its own after a drop (`attempt` counts from 1).
+    case reconnecting(attempt: Int)
+    /// The client renews its token by disconnecting and connecting again.
+    case renewingToken
+    /// The device's token source gave no token.
+    case tokenFailed(reason: String)
+    /// The firmware reported a state with the line protocol (`@harness state connected`) or a
+    /// pattern the scenario gave matched, for example `connected`.
+    case stateReported(String)
 }
 
 /// A device event stamped on the run's monotonic clock.

@@ -1,9 +1,13 @@
 import MQTTCore
 import NIOCore
 
-/// The MQTT client logic of a simulated device as a pure state machine: operations and
-/// network events go in, ``Action``s come out. The device's ``DeviceProfile`` decides the
-/// behaviour where clients differ (pings, reconnects, what an error does).
+/// The MQTT client logic of a simulated device as a pure state machine: operations, network
+/// events and the time go in, ``Action``s come out. The device's ``DeviceProfile`` decides the
+/// behaviour where clients differ (pings, reconnects, token renewal, what an error does).
+///
+/// Time is the device's wall clock in nanoseconds since 1970 (see ``WallClock``), passed in
+/// with every event. The machine never reads a clock; it asks to be called again with
+/// ``Action/scheduleTick(at:)`` and does its timed work in ``tick(now:)``.
 public struct ClientStateMachine: Sendable {
     /// What the driver must do, in order.
     public enum Action: Sendable, Hashable {
@@ -22,26 +26,55 @@ public struct ClientStateMachine: Sendable {
         case completeUnsubscribe(OperationOutcome)
         /// Finish the pending publish operation.
         case completePublish(OperationOutcome)
+        /// Ask the device's token source for a token, then call ``tokenReceived(_:now:)`` or
+        /// ``tokenFailed(reason:now:)``.
+        case fetchToken
+        /// Call ``tick(now:)`` at this wall-clock time (nanoseconds since 1970). Replaces any
+        /// earlier request.
+        case scheduleTick(at: Int64)
     }
 
     enum State: Sendable, Hashable {
         case idle
-        case openingTransport(ConnectPacket)
+        case fetchingToken
+        case openingTransport
         case awaitingConnAck
         case connected
+        /// Renewing the token: DISCONNECT sent, waiting for the close to connect again.
+        case closingToRenew
+        /// Waiting to reconnect on its own after a drop.
+        case waitingToReconnect(until: Int64)
         /// The firmware's program has ended; nothing more happens.
         case stopped(reason: String)
     }
 
     public let profile: DeviceProfile
-    private(set) var state: State = .idle
-    private var lastPacketID: UInt16 = 0
-    private var pendingSubscription: UInt16?
-    private var pendingUnsubscription: UInt16?
-    private var pendingPublication: UInt16?
+    public let settings: ClientSettings
+    var state: State = .idle
+    /// The CONNECT of the last connect operation; reconnects reuse it with clean session 0.
+    var template: ConnectPacket?
+    /// Whether the current connection attempt is the client's own reconnect.
+    var isReconnect = false
+    /// Whether a connect operation waits for its outcome.
+    var connectPending = false
+    var token: DeviceToken?
+    var lastPacketID: UInt16 = 0
+    var pendingSubscription: UInt16?
+    var pendingUnsubscription: UInt16?
+    var pendingPublication: UInt16?
+    /// Filters subscribed to, for profiles that subscribe again after reconnecting.
+    var subscriptions: [SubscribePacket.Subscription] = []
+    var lastSent: Int64 = 0
+    var lastReceived: Int64 = 0
+    var pingSentAt: Int64?
+    var renewalInProgress = false
+    /// The token expiry for which renewal gave no newer token; renewal waits for another.
+    var renewalAbandonedFor: Int64?
+    var reconnectAttempt = 0
 
-    public init(profile: DeviceProfile) {
+    public init(profile: DeviceProfile, settings: ClientSettings = ClientSettings()) {
         self.profile = profile
+        self.settings = settings
     }
 
     /// Whether the device holds an accepted MQTT connection.
@@ -53,81 +86,195 @@ public struct ClientStateMachine: Sendable {
         return nil
     }
 
+    /// Whether the client pings by itself (the profile's default or the device's override).
+    public var sendsPings: Bool { settings.sendsPings ?? profile.sendsPings }
+
+    /// How long before expiry the client renews its token; `nil` when it never does.
+    public var renewalMargin: Duration? {
+        guard let margin = profile.renewalMargin else { return nil }
+        return settings.renewalMargin ?? margin
+    }
+
+    /// The keep-alive the client announced, in seconds.
+    var keepAlive: UInt16 { template?.keepAlive ?? 0 }
+
+    /// Whether errors raise out of the program (umqtt) rather than being reported to the
+    /// application (SDK).
+    var errorsStopProgram: Bool {
+        switch profile.reconnectPolicy {
+        case .never: true
+        case .cleanSessionZero(_, _, let refusalStopsProgram): refusalStopsProgram
+        }
+    }
+
     // MARK: Operations
 
-    /// Starts connecting with `packet`.
-    public mutating func connect(_ packet: ConnectPacket) -> [Action] {
+    /// Starts connecting with `packet` (its password is replaced by the token source's when
+    /// the device uses one).
+    public mutating func connect(_ packet: ConnectPacket, now: Int64) -> [Action] {
         switch state {
         case .idle:
-            state = .openingTransport(packet)
-            return [.openTransport]
+            template = packet
+            connectPending = true
+            isReconnect = false
+            reconnectAttempt = 0
+            return beginAttempt(now: now, freshToken: true)
         case .stopped(let reason):
             return [.completeConnect(.connectionEnded(reason: "the device's program has stopped: \(reason)"))]
-        case .openingTransport, .awaitingConnAck, .connected:
+        case .fetchingToken, .openingTransport, .awaitingConnAck, .connected, .closingToRenew, .waitingToReconnect:
             return [.completeConnect(.connectionEnded(reason: "the device is already connected or connecting"))]
         }
     }
 
     /// Sends SUBSCRIBE with the next packet identifier (umqtt starts at 1).
-    public mutating func subscribe(to filter: TopicFilter, qos: MQTTQoS) -> [Action] {
+    public mutating func subscribe(to filter: TopicFilter, qos: MQTTQoS, now: Int64) -> [Action] {
         guard state == .connected else {
             return [.completeSubscribe(.connectionEnded(reason: "the device is not connected"))]
         }
-        let id = nextPacketID()
-        pendingSubscription = id
-        let packet = SubscribePacket(packetID: id, subscriptions: [.init(filter: filter, qos: qos)])
-        return [.send(.subscribe(packet))]
+        if !subscriptions.contains(where: { $0.filter == filter }) {
+            subscriptions.append(.init(filter: filter, qos: qos))
+        }
+        let packet = makeSubscribe([.init(filter: filter, qos: qos)])
+        pendingSubscription = packet.packetID
+        return withTimer([sent(.subscribe(packet), now: now)], now: now)
     }
 
     /// Sends UNSUBSCRIBE with the next packet identifier.
-    public mutating func unsubscribe(from filter: TopicFilter) -> [Action] {
+    public mutating func unsubscribe(from filter: TopicFilter, now: Int64) -> [Action] {
         guard state == .connected else {
             return [.completeUnsubscribe(.connectionEnded(reason: "the device is not connected"))]
         }
         guard profile.supportsUnsubscribe else {
             return [.completeUnsubscribe(.unsupported(reason: "\(profile.name) has no unsubscribe()"))]
         }
+        subscriptions.removeAll { $0.filter == filter }
         let id = nextPacketID()
         pendingUnsubscription = id
-        return [.send(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])))]
+        return withTimer([sent(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])), now: now)], now: now)
     }
 
     /// Publishes a message; at QoS 1 the operation completes on PUBACK (umqtt's `publish`
     /// waits for it), at QoS 0 at once.
-    public mutating func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool) -> [Action] {
+    public mutating func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, now: Int64) -> [Action] {
         guard state == .connected else {
             return [.completePublish(.connectionEnded(reason: "the device is not connected"))]
         }
         guard qos != .exactlyOnce else {
-            // umqtt.simple: `assert qos == 1` for anything above 0.
+            // umqtt.simple: `assert 0` for QoS 2.
             return [.completePublish(.unsupported(reason: "\(profile.name) cannot publish at QoS 2"))]
         }
         guard qos == .atLeastOnce else {
-            return [.send(.publish(PublishPacket(topic: topic, payload: payload, retain: retain))), .completePublish(.answered)]
+            return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, retain: retain)), now: now), .completePublish(.answered)], now: now)
         }
         let id = nextPacketID()
         pendingPublication = id
-        return [.send(.publish(PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetID: id, retain: retain)))]
+        return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, qos: .atLeastOnce, packetID: id, retain: retain)), now: now)], now: now)
     }
 
     /// The device loses power: the connection drops without DISCONNECT and the program starts
-    /// again from the beginning (not connected, packet ids from 1).
-    public mutating func restart() -> [Action] {
-        let wasOpen = state == .connected || state == .awaitingConnAck
-        state = .idle
-        lastPacketID = 0
+    /// again from the beginning (not connected, packet ids from 1, no timers, no token).
+    public mutating func restart(now: Int64) -> [Action] {
+        let wasOpen = [.connected, .awaitingConnAck, .closingToRenew].contains(state)
         var actions: [Action] = [.report(.restarted)]
         actions += finishPending(.connectionEnded(reason: "the device restarted"))
+        actions += endPendingConnect(.connectionEnded(reason: "the device restarted"))
         if wasOpen { actions.append(.closeTransport) }
+        self = ClientStateMachine(profile: profile, settings: settings)
         return actions
     }
 
-    private mutating func nextPacketID() -> UInt16 {
+    /// Sends DISCONNECT and closes; the client does not reconnect after it.
+    public mutating func disconnect(now: Int64) -> [Action] {
+        switch state {
+        case .connected:
+            state = .idle
+            renewalInProgress = false
+            return [.send(.disconnect), .closeTransport]
+        case .waitingToReconnect:
+            state = .idle
+            return []
+        default:
+            return []
+        }
+    }
+
+    // MARK: Tokens
+
+    /// The token source answered.
+    public mutating func tokenReceived(_ token: DeviceToken, now: Int64) -> [Action] {
+        switch state {
+        case .fetchingToken:
+            self.token = token
+            state = .openingTransport
+            return [.openTransport]
+        case .connected where renewalInProgress:
+            guard let old = self.token?.expiry, let new = token.expiry, new > old else {
+                renewalInProgress = false
+                renewalAbandonedFor = self.token?.expiry
+                return withTimer([.report(.tokenFailed(reason: "the token source gave no newer token; keeping the current one"))], now: now)
+            }
+            self.token = token
+            renewalInProgress = false
+            state = .closingToRenew
+            return [.report(.renewingToken), sent(.disconnect, now: now), .closeTransport]
+        default:
+            return []
+        }
+    }
+
+    /// The token source failed.
+    public mutating func tokenFailed(reason: String, now: Int64) -> [Action] {
+        switch state {
+        case .fetchingToken:
+            if isReconnect {
+                // The application's reconnect loop treats it like a network error and retries.
+                return scheduleRetry(now: now, events: [.tokenFailed(reason: reason)])
+            }
+            state = .idle
+            connectPending = false
+            return [.report(.tokenFailed(reason: reason)), .completeConnect(.connectionEnded(reason: "no token: \(reason)"))]
+        case .connected where renewalInProgress:
+            renewalInProgress = false
+            renewalAbandonedFor = token?.expiry
+            return withTimer([.report(.tokenFailed(reason: reason))], now: now)
+        default:
+            return []
+        }
+    }
+
+    // MARK: Helpers shared by the extensions
+
+    /// Starts one connection attempt: asks for a token when needed, else opens the transport.
+    mutating func beginAttempt(now: Int64, freshToken: Bool) -> [Action] {
+        if settings.usesTokenSource && (freshToken || token == nil) {
+            state = .fetchingToken
+            return [.fetchToken]
+        }
+        state = .openingTransport
+        return [.openTransport]
+    }
+
+    /// The CONNECT to send on the current attempt.
+    var connectPacket: ConnectPacket? {
+        guard var packet = template else { return nil }
+        if isReconnect { packet.cleanSession = false }
+        if let token { packet.password = ByteBuffer(string: token.password) }
+        return packet
+    }
+
+    /// A SUBSCRIBE with the next packet identifier.
+    mutating func makeSubscribe(_ subscriptions: [SubscribePacket.Subscription]) -> SubscribePacket {
+        SubscribePacket(packetID: nextPacketID(), subscriptions: subscriptions)
+    }
+
+    /// The next packet identifier (umqtt counts from 1).
+    mutating func nextPacketID() -> UInt16 {
         lastPacketID = lastPacketID == .max ? 1 : lastPacketID + 1
         return lastPacketID
     }
 
-    private mutating func finishPending(_ outcome: OperationOutcome) -> [Action] {
+    /// Ends every pending subscribe, unsubscribe and publish operation.
+    mutating func finishPending(_ outcome: OperationOutcome) -> [Action] {
         var actions: [Action] = []
         if pendingSubscription != nil { actions.append(.completeSubscribe(outcome)) }
         if pendingUnsubscription != nil { actions.append(.completeUnsubscribe(outcome)) }
@@ -138,110 +285,14 @@ public struct ClientStateMachine: Sendable {
         return actions
     }
 
-    /// Sends DISCONNECT and closes; the firmware program ends normally.
-    public mutating func disconnect() -> [Action] {
-        guard state == .connected else { return [] }
-        state = .idle
-        return [.send(.disconnect), .closeTransport]
+    /// A send action, noting the time for keep-alive.
+    mutating func sent(_ packet: MQTTPacket, now: Int64) -> Action {
+        lastSent = now
+        return .send(packet)
     }
 
-    // MARK: Network events
-
-    /// The network connection is up: send CONNECT.
-    public mutating func transportConnected() -> [Action] {
-        guard case .openingTransport(let packet) = state else { return [] }
-        state = .awaitingConnAck
-        return [.report(.transportConnected), .send(.connect(packet))]
-    }
-
-    /// The network connection could not be opened: the firmware raises (`OSError`).
-    public mutating func transportFailed(reason: String) -> [Action] {
-        guard case .openingTransport = state else { return [] }
-        return stop(reason: "OSError: \(reason)", events: [.transportFailed(reason: reason)], connectOutcome: .connectionEnded(reason: reason))
-    }
-
-    /// A packet arrived from the broker.
-    public mutating func packetReceived(_ packet: MQTTPacket) -> [Action] {
-        switch (state, packet) {
-        case (.awaitingConnAck, .connack(let connack)):
-            guard connack.returnCode == .accepted else {
-                // umqtt.simple: `raise MQTTException(resp[3])`.
-                var actions = stop(
-                    reason: "MQTTException(\(connack.returnCode.rawValue))",
-                    events: [.connAckReceived(connack)],
-                    connectOutcome: .answered
-                )
-                actions.append(.closeTransport)
-                return actions
-            }
-            state = .connected
-            return [.report(.connAckReceived(connack)), .completeConnect(.answered)]
-        case (.awaitingConnAck, _):
-            // umqtt.simple reads four bytes and asserts they are a CONNACK.
-            var actions = stop(reason: "AssertionError: expected CONNACK, got \(packet.type)", events: [], connectOutcome: .connectionEnded(reason: "\(packet.type) before CONNACK"))
-            actions.append(.closeTransport)
-            return actions
-        case (.connected, .publish(let publish)):
-            guard publish.qos != .exactlyOnce else {
-                var actions = stop(reason: "AssertionError: QoS 2 PUBLISH", events: [], connectOutcome: nil)
-                actions.append(.closeTransport)
-                return actions
-            }
-            var actions: [Action] = [
-                .report(.messageReceived(topic: publish.topic, payload: publish.payload, qos: publish.qos)),
-                .deliver(topic: publish.topic, payload: publish.payload),
-            ]
-            if publish.qos == .atLeastOnce, let id = publish.packetID {
-                actions.append(.send(.puback(packetID: id)))
-            }
-            return actions
-        case (.connected, .suback(let suback)):
-            var actions: [Action] = [.report(.subAckReceived(suback))]
-            if suback.packetID == pendingSubscription {
-                pendingSubscription = nil
-                actions.append(.completeSubscribe(.answered))
-                if suback.returnCodes.contains(.failure) {
-                    // umqtt.simple: `raise MQTTException(resp[3])` on 0x80.
-                    actions += stop(reason: "MQTTException(128)", events: [], connectOutcome: nil)
-                    actions.append(.closeTransport)
-                }
-            }
-            return actions
-        case (.connected, .unsuback(let id)) where id == pendingUnsubscription:
-            pendingUnsubscription = nil
-            return [.completeUnsubscribe(.answered)]
-        case (.connected, .puback(let id)) where id == pendingPublication:
-            pendingPublication = nil
-            return [.completePublish(.answered)]
-        case (.connected, _):
-            // PINGRESP and the rest: umqtt's wait_msg swallows or returns them unread.
-            return []
-        case (.idle, _), (.openingTransport, _), (.stopped, _):
-            return []
-        }
-    }
-
-    /// The network connection closed.
-    public mutating func transportClosed() -> [Action] {
-        switch state {
-        case .idle, .stopped:
-            return [.report(.disconnected(reason: "connection closed"))]
-        case .openingTransport, .awaitingConnAck, .connected:
-            let ending: OperationOutcome = .connectionEnded(reason: "the connection closed")
-            var events: [DeviceEvent] = [.disconnected(reason: "connection closed by the broker")]
-            if !profile.crashesOnDisconnect {
-                state = .idle
-                var actions = events.map(Action.report)
-                actions += finishPending(ending)
-                actions.append(.completeConnect(ending))
-                return actions
-            }
-            events.append(.crashed(reason: "OSError: -1 (connection closed in wait_msg)"))
-            return stop(reason: "OSError: -1", events: events, connectOutcome: ending, reportCrash: false)
-        }
-    }
-
-    private mutating func stop(
+    /// Stops the program.
+    mutating func stop(
         reason: String,
         events: [DeviceEvent],
         connectOutcome: OperationOutcome?,
@@ -250,8 +301,18 @@ public struct ClientStateMachine: Sendable {
         state = .stopped(reason: reason)
         var actions = events.map(Action.report)
         if reportCrash { actions.append(.report(.crashed(reason: reason))) }
-        if let connectOutcome { actions.append(.completeConnect(connectOutcome)) }
+        if connectPending, let connectOutcome {
+            actions.append(.completeConnect(connectOutcome))
+        }
+        connectPending = false
         actions += finishPending(.connectionEnded(reason: reason))
         return actions
+    }
+
+    /// Ends a pending connect operation.
+    mutating func endPendingConnect(_ outcome: OperationOutcome) -> [Action] {
+        guard connectPending else { return [] }
+        connectPending = false
+        return [.completeConnect(outcome)]
     }
 }

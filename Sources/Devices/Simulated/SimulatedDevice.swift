@@ -13,13 +13,21 @@ public final class SimulatedDevice: Device {
 
     /// Creates a device on one event loop of `group`.
     /// - Parameters:
+    ///   - settings: per-device adjustments of the profile (keep-alive pings on or off).
+    ///   - wallClock: the device's clock for its timers and token expiry; in a run, the
+    ///     simulated hub's clock, so a scenario's clock jumps reach the device too.
+    ///   - tokenSource: where the device gets its password before each connect; `nil` uses
+    ///     the ``ConnectRequest``'s password.
     ///   - observer: receives every device event, on the device's event loop; must not block.
     ///   - tap: receives every packet the device sends or receives.
     public init(
         id: DeviceID,
         profile: DeviceProfile = .umqttSimple,
+        settings: ClientSettings = ClientSettings(),
         group: any EventLoopGroup,
         monotonic: any MonotonicClock = SystemMonotonicClock(),
+        wallClock: any WallClock = SystemWallClock(),
+        tokenSource: (any TokenSource)? = nil,
         observer: (@Sendable (DeviceEventRecord) -> Void)? = nil,
         tap: (any PacketTap)? = nil
     ) {
@@ -28,7 +36,17 @@ public final class SimulatedDevice: Device {
         self.profile = profile
         self.loop = loop
         self.core = NIOLoopBoundBox.makeBoxSendingValue(
-            SimulatedDeviceCore(deviceID: id, profile: profile, loop: loop, monotonic: monotonic, observer: observer, tap: tap),
+            SimulatedDeviceCore(
+                deviceID: id,
+                profile: profile,
+                settings: settings,
+                loop: loop,
+                monotonic: monotonic,
+                wallClock: wallClock,
+                tokenSource: tokenSource,
+                observer: observer,
+                tap: tap
+            ),
             eventLoop: loop
         )
     }

@@ -71,6 +71,55 @@ public struct DeviceSpec: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// An in-process device model (``Devices/SimulatedDevice``).
         case simulated
+        /// Firmware running as a process on this machine (``Devices/ProcessDevice``).
+        case process
+        /// A MicroPython board on a serial port (``Devices/SerialDevice``).
+        case serial
+    }
+
+    /// How a `process` device runs its firmware.
+    public struct ProcessSettings: Sendable, Hashable {
+        public var command: String
+        public var arguments: [String] = []
+        public var environment: [String: String] = [:]
+        /// Absolute; the scenario file's folder unless the file says otherwise.
+        public var workingDirectory: String
+
+        public init(command: String, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String) {
+            self.command = command
+            self.arguments = arguments
+            self.environment = environment
+            self.workingDirectory = workingDirectory
+        }
+    }
+
+    /// Where a `serial` board is and what it runs.
+    public struct SerialSettings: Sendable, Hashable {
+        public var port: String
+        public var baud: Int = 115_200
+        /// The firmware file uploaded and run (absolute).
+        public var firmware: String?
+        /// Extra values of the firmware's `config` module (for example `WIFI_SSID`).
+        public var config: [String: String] = [:]
+
+        public init(port: String, baud: Int = 115_200, firmware: String? = nil, config: [String: String] = [:]) {
+            self.port = port
+            self.baud = baud
+            self.firmware = firmware
+            self.config = config
+        }
+    }
+
+    /// A token service the device gets its tokens from.
+    public struct TokenServiceSpec: Sendable, Hashable {
+        public var url: String
+        /// The `x-functions-key`. Secret.
+        public var key: String
+
+        public init(url: String, key: String) {
+            self.url = url
+            self.key = key
+        }
     }
 
     public var id: DeviceID
@@ -85,6 +134,21 @@ public struct DeviceSpec: Sendable, Hashable {
     public var tokenTTL: Duration
     /// The `api-version` in the device's user name. Default: `2018-06-30`, as in the seed.
     public var apiVersion: String
+    /// Keep-alive pinging on or off (`keepalive_pings`); `nil`: the profile's default.
+    public var sendsPings: Bool?
+    /// How long before expiry a renewing profile (`sdk`) renews its token; `nil`: the
+    /// profile's default.
+    public var renewalMargin: Duration?
+    /// A token service instead of minted tokens (`token_service: { url, key }`).
+    public var tokenService: TokenServiceSpec?
+    /// Kind `process`: the command to run.
+    public var process: ProcessSettings?
+    /// Kind `serial`: the board.
+    public var serial: SerialSettings?
+    /// Kinds `process` and `serial`: how to read the LED and the state from the output.
+    public var output: FirmwareOutputConfiguration = FirmwareOutputConfiguration()
+    /// The hub's root certificate file offered to firmware (`${CA_FILE}`); absolute.
+    public var caFile: String?
 
     public init(
         id: DeviceID,

@@ -137,6 +137,10 @@ extension ScenarioResult {
         case .crashed: "crashed"
         case .restarted: "restarted"
         case .output: "output"
+        case .reconnecting: "reconnecting"
+        case .renewingToken: "renewing_token"
+        case .tokenFailed: "token_failed"
+        case .stateReported: "state_reported"
         }
     }
 }

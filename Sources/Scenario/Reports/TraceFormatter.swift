@@ -114,6 +114,10 @@ enum TraceFormatter {
         case .crashed(let reason): "program stopped: \(reason)"
         case .restarted: "restarted"
         case .output(let line): "output: \(line)"
+        case .reconnecting(let attempt): "reconnecting (attempt \(attempt))"
+        case .renewingToken: "renewing its token (disconnect, connect)"
+        case .tokenFailed(let reason): "no token: \(reason)"
+        case .stateReported(let state): "state \(state)"
         }
     }
 

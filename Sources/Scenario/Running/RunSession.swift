@@ -25,7 +25,7 @@ struct RunSession: Sendable {
 
     /// Secrets the reports must mask.
     var secrets: [String] {
-        participants.values.flatMap { [$0.key.base64] + ($0.spec.token.map { [$0] } ?? []) }
+        participants.values.flatMap { [$0.key.base64] + ($0.spec.token.map { [$0] } ?? []) + ($0.spec.tokenService.map { [$0.key] } ?? []) }
     }
 
     /// Devices observed at their own codec.
@@ -54,16 +54,9 @@ struct RunSession: Sendable {
         let port = try await hub.start()
         var participants: [DeviceID: Participant] = [:]
         for spec in target.devices {
-            let id = spec.id
-            let device = SimulatedDevice(
-                id: id,
-                profile: spec.profile,
-                group: environment.group,
-                monotonic: environment.clock,
-                observer: { record in timeline.append(.device(id, record.event), at: record.timestamp) },
-                tap: TimelineTap(timeline: timeline, vantage: .device, device: id)
-            )
-            participants[id] = Participant(spec: spec, device: device, key: keys[id] ?? DeviceKey.random(), observesOwnPackets: true)
+            let key = keys[spec.id] ?? DeviceKey.random()
+            let made = DeviceFactory.make(spec, key: key, hub: hub, hostName: hostName, environment: environment, timeline: timeline)
+            participants[spec.id] = Participant(spec: spec, device: made.device, key: key, observesOwnPackets: made.observesOwnPackets)
         }
         return RunSession(target: target, environment: environment, hub: hub, participants: participants, hubPort: port, hostName: hostName)
     }

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Paths in the repository the tests run from.
+public enum Repository {
+    /// The repository root, found from this file's path.
+    public static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// `<repo>/.venv/bin/python3`, which `.ci/run` creates.
+    /// - Throws: an error saying to run `.ci/run` when it is missing.
+    public static func python() throws -> String {
+        let path = root.appendingPathComponent(".venv/bin/python3").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MissingComponent(description: "\(path) is missing; run .ci/run to create the venv")
+        }
+        let umqtt = root.appendingPathComponent(".venv/micropython-lib/umqtt/simple.py").path
+        guard FileManager.default.fileExists(atPath: umqtt) else {
+            throw MissingComponent(description: "\(umqtt) is missing; run .ci/run to fetch micropython-umqtt.simple 1.3.4")
+        }
+        return path
+    }
+
+    /// `<repo>/scenarios/firmware/esp8266-led`.
+    public static var seedFirmware: URL { root.appendingPathComponent("scenarios/firmware/esp8266-led") }
+
+    /// A component the tests need is not installed.
+    public struct MissingComponent: Error, CustomStringConvertible {
+        public var description: String
+    }
+}

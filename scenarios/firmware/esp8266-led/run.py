@@ -1,0 +1,109 @@
+"""Runs MicroPython firmware unchanged under CPython.
+
+The MicroPython modules the firmware imports (usocket, ussl, ustruct, ubinascii, utime,
+machine, network) come from ./shims, small CPython stand-ins; umqtt.simple is the real
+micropython-umqtt.simple 1.3.4 from PyPI, which `.ci/run` unpacks into
+<repo>/.venv/micropython-lib (or set UMQTT_PATH). The firmware's settings come from a `config`
+module built from the environment the harness provides:
+
+    HUB_HOST, HUB_PORT, DEVICE_ID, USERNAME, PASSWORD, CA_FILE (TLS when set),
+    TOKEN_URL, TOKEN_KEY, TOKEN_TTL (fetch the password from a token service when PASSWORD
+    is empty), WIFI_SSID, WIFI_PASSWORD (the network shim accepts any).
+
+Usage:
+    python3 -u run.py [--prelude FILE] [--firmware main.py]
+        runs the prelude (the harness's, which reports pins and MQTT traffic as '@harness'
+        lines) and then the firmware, as a process device;
+    python3 -u run.py --exec FILE
+        runs FILE as a MicroPython board would run code sent over its raw REPL (the harness
+        tests use this to emulate a board on a pseudo-terminal).
+"""
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPOSITORY = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
+UMQTT_PATH = os.environ.get('UMQTT_PATH') or os.path.join(REPOSITORY, '.venv', 'micropython-lib')
+
+
+def fail(message):
+    print('run.py: ' + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def options(argv):
+    chosen = {'--prelude': os.environ.get('PRELUDE_FILE') or None, '--firmware': os.path.join(HERE, 'main.py'), '--exec': None}
+    index = 0
+    while index < len(argv):
+        name = argv[index]
+        if name not in chosen or index + 1 >= len(argv):
+            fail('usage: run.py [--prelude FILE] [--firmware FILE] | --exec FILE (got %r)' % name)
+        chosen[name] = argv[index + 1]
+        index += 2
+    return chosen
+
+
+def run_file(path, name='__main__'):
+    try:
+        with open(path) as source:
+            code = compile(source.read(), path, 'exec')
+    except OSError as error:
+        fail('cannot read %s: %s' % (path, error.strerror))
+    exec(code, {'__name__': name, '__file__': path})
+
+
+def token_from_service():
+    url = os.environ.get('TOKEN_URL', '')
+    query = urllib.parse.urlencode({'device': os.environ.get('DEVICE_ID', ''), 'ttl': os.environ.get('TOKEN_TTL', '3600')})
+    request = urllib.request.Request(url + '?' + query, headers={'x-functions-key': os.environ.get('TOKEN_KEY', '')})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode().strip()
+    except urllib.error.HTTPError as error:
+        fail('the token service at %s answered HTTP %d' % (url, error.code))
+    except OSError as error:
+        fail('cannot reach the token service at %s: %s' % (url, error))
+
+
+def install_config():
+    import types
+
+    environment = os.environ
+    config = types.ModuleType('config')
+    config.HOST = environment.get('HUB_HOST', '127.0.0.1')
+    try:
+        config.PORT = int(environment.get('HUB_PORT', '8883'))
+    except ValueError:
+        fail('HUB_PORT is not a number')
+    config.DEVICE_ID = environment.get('DEVICE_ID', 'esp8266')
+    config.USERNAME = environment.get('USERNAME', '')
+    config.PASSWORD = environment.get('PASSWORD', '')
+    if not config.PASSWORD and environment.get('TOKEN_URL'):
+        config.PASSWORD = token_from_service()
+    config.CERT_PATH = environment.get('CA_FILE', '')
+    config.SSL = bool(config.CERT_PATH)
+    config.WIFI_SSID = environment.get('WIFI_SSID', 'harness')
+    config.WIFI_PASSWORD = environment.get('WIFI_PASSWORD', '')
+    sys.modules['config'] = config
+
+
+def main(argv):
+    chosen = options(argv)
+    if not os.path.isfile(os.path.join(UMQTT_PATH, 'umqtt', 'simple.py')):
+        fail('umqtt.simple 1.3.4 is missing from %s; run .ci/run to fetch it (or set UMQTT_PATH)' % UMQTT_PATH)
+    sys.path.insert(0, os.path.join(HERE, 'shims'))
+    sys.path.insert(1, UMQTT_PATH)
+    if chosen['--exec']:
+        run_file(chosen['--exec'])
+        return
+    install_config()
+    if chosen['--prelude']:
+        run_file(chosen['--prelude'], name='harness_prelude')
+    run_file(chosen['--firmware'])
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
