@@ -106,6 +106,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Our codec against a real broker (Mosquitto, started by the tests on loopback).
+        .testTarget(
+            name: "MQTTCoreIntegrationTests",
+            dependencies: [
+                "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IoTHubCoreTests",
             dependencies: ["IoTHubCore", .product(name: "Crypto", package: "swift-crypto")],
