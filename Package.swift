@@ -83,6 +83,20 @@ let package = Package(
             dependencies: ["HarnessCLI"],
             swiftSettings: swiftSettings
         ),
+        // The properties the codec keeps for any input, shared by the fuzzer and the tests.
+        .target(
+            name: "MQTTFuzzChecks",
+            dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer target for the codec (see the README for the build command); built
+        // plainly it replays corpus files. Corpus: seed inputs and regression inputs.
+        .executableTarget(
+            name: "MQTTFuzzer",
+            dependencies: ["MQTTFuzzChecks"],
+            exclude: ["Corpus"],
+            swiftSettings: swiftSettings
+        ),
         // Test-only helpers shared by the test targets.
         .target(
             name: "HarnessTestSupport",
@@ -99,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "MQTTCoreTests",
             dependencies: [
-                "MQTTCore", "HarnessTestSupport",
+                "MQTTCore", "HarnessTestSupport", "MQTTFuzzChecks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
