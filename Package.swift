@@ -69,12 +69,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Heap statistics from the C library (glibc mallinfo2), for `harness bench codec`.
+        .target(name: "CHeapStatistics"),
         // Command line: argument-parser commands, in a library so tests parse in-process.
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore",
+                "Scenario", "Reporting", "IoTHubCore", "MQTTCore", "CHeapStatistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -169,8 +173,9 @@ let package = Package(
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport",
+                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
