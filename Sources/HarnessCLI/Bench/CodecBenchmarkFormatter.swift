@@ -3,11 +3,12 @@ enum CodecBenchmarkFormatter {
     static func render(_ report: CodecBenchmark.Report) -> String {
         var lines: [String] = []
         let width = report.throughputs.map(\.name.count).max() ?? 0
-        lines.append(pad("case", to: width) + "  " + leftPad("ops/s", to: 12) + "  " + leftPad("ns/op", to: 8))
+        lines.append(pad("case", to: width) + "  " + leftPad("ops/s", to: 12) + "  " + leftPad("ns/op", to: 8) + "  " + leftPad("ops", to: 12))
         for throughput in report.throughputs {
             lines.append(
                 pad(throughput.name, to: width) + "  " + leftPad(grouped(Int(throughput.rate.rounded())), to: 12) + "  "
-                    + leftPad(fixed(throughput.nanosecondsPerOperation, digits: 1), to: 8)
+                    + leftPad(fixed(throughput.nanosecondsPerOperation, digits: 1), to: 8) + "  "
+                    + leftPad(grouped(throughput.operations), to: 12)
             )
         }
         lines.append("")
