@@ -83,18 +83,36 @@ let package = Package(
             resources: [.copy("Resources/scenario.schema.json")],
             swiftSettings: swiftSettings
         ),
+        // Heap statistics from the C library (glibc mallinfo2), for `harness bench codec`.
+        .target(name: "CHeapStatistics"),
         // Command line: argument-parser commands, in a library so tests parse in-process.
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "MQTTCore",
+                "Scenario", "Reporting", "IoTHubCore", "MQTTCore", "CHeapStatistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "harness",
             dependencies: ["HarnessCLI"],
+            swiftSettings: swiftSettings
+        ),
+        // The properties the codec keeps for any input, shared by the fuzzer and the tests.
+        .target(
+            name: "MQTTFuzzChecks",
+            dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer target for the codec (see the README for the build command); built
+        // plainly it replays corpus files. Corpus: seed inputs and regression inputs.
+        .executableTarget(
+            name: "MQTTFuzzer",
+            dependencies: ["MQTTFuzzChecks"],
+            exclude: ["Corpus"],
             swiftSettings: swiftSettings
         ),
         // Test-only helpers shared by the test targets.
@@ -114,10 +132,20 @@ let package = Package(
         .testTarget(
             name: "MQTTCoreTests",
             dependencies: [
-                "MQTTCore", "HarnessTestSupport",
+                "MQTTCore", "HarnessTestSupport", "MQTTFuzzChecks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Our codec against a real broker (Mosquitto, started by the tests on loopback).
+        .testTarget(
+            name: "MQTTCoreIntegrationTests",
+            dependencies: [
+                "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -170,8 +198,9 @@ let package = Package(
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport",
+                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

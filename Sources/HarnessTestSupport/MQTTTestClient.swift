@@ -5,6 +5,10 @@ import Synchronization
 
 /// A raw MQTT client for integration tests: sends exactly the packets (or bytes) a test gives
 /// and collects every packet it receives, so tests can check a server's answers precisely.
+///
+/// It runs our own ``MQTTCodecHandler``; bytes it cannot decode are kept as
+/// ``decodingErrors`` (and close the connection), so a test can check that every byte a peer
+/// sent decoded.
 public final class MQTTTestClient: Sendable {
     private let channel: any Channel
     private let collector: PacketCollector
@@ -15,12 +19,22 @@ public final class MQTTTestClient: Sendable {
     }
 
     /// Connects to `host:port` over TCP.
-    public static func connect(host: String = "127.0.0.1", port: Int, group: any EventLoopGroup) async throws -> MQTTTestClient {
+    /// - Parameters:
+    ///   - tap: receives a record of every packet sent and received.
+    ///   - connection: the connection number in the tap's records.
+    public static func connect(
+        host: String = "127.0.0.1",
+        port: Int,
+        group: any EventLoopGroup,
+        tap: (any PacketTap)? = nil,
+        connection: UInt64 = 0
+    ) async throws -> MQTTTestClient {
         let collector = PacketCollector()
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler())
+                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(collector: collector))
+                    try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap)))
                     try channel.pipeline.syncOperations.addHandler(CollectorHandler(collector: collector))
                 }
             }
@@ -52,16 +66,57 @@ public final class MQTTTestClient: Sendable {
     /// Waits for the next received packet, or returns `nil` if none arrives within `timeout`
     /// or the connection closed.
     public func receive(timeout: Duration = .seconds(5)) async -> MQTTPacket? {
-        await collector.next(timeout: timeout)
+        await collector.next(timeout: timeout) { _ in true }
     }
+
+    /// Waits for the first received packet that `matches`, leaving the others queued; `nil`
+    /// if none arrives within `timeout` or the connection closed.
+    public func receive(timeout: Duration = .seconds(5), where matches: @escaping @Sendable (MQTTPacket) -> Bool) async -> MQTTPacket? {
+        await collector.next(timeout: timeout, where: matches)
+    }
+
+    /// Packets received and not yet taken by ``receive(timeout:)``.
+    public var queuedPackets: [MQTTPacket] { collector.queued }
 
     /// Waits until the server closes the connection; returns whether it did within `timeout`.
     public func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
         await collector.waitForClose(timeout: timeout)
     }
 
+    /// Errors the pipeline reported, decoding errors among them.
+    public var errors: [any Error] { collector.errors }
+
+    /// Bytes received from the peer, whole packets or not.
+    public var receivedByteCount: Int { collector.receivedByteCount }
+
+    /// Closes the connection without DISCONNECT.
     public func close() async {
         try? await channel.close()
+    }
+
+    /// Resets the connection (TCP RST, SO_LINGER 0) without DISCONNECT: the abrupt end a
+    /// will message is for.
+    public func reset() async {
+        if let provider = channel as? any SocketOptionProvider {
+            try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close()
+    }
+}
+
+/// Counts the bytes that arrive, before the codec sees them.
+private final class ByteCountingHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let collector: PacketCollector
+
+    init(collector: PacketCollector) {
+        self.collector = collector
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        collector.countBytes(unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
     }
 }
 
@@ -82,6 +137,7 @@ private final class CollectorHandler: ChannelInboundHandler, Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        collector.recordError(error)
         context.close(promise: nil)
     }
 }
@@ -90,18 +146,26 @@ private final class PacketCollector: Sendable {
     private struct State {
         var packets: [MQTTPacket] = []
         var isClosed = false
+        var errors: [any Error] = []
+        var receivedByteCount = 0
     }
 
     private let state = Mutex(State())
 
     func append(_ packet: MQTTPacket) { state.withLock { $0.packets.append(packet) } }
     func markClosed() { state.withLock { $0.isClosed = true } }
+    func recordError(_ error: any Error) { state.withLock { $0.errors.append(error) } }
+    func countBytes(_ count: Int) { state.withLock { $0.receivedByteCount += count } }
 
-    func next(timeout: Duration) async -> MQTTPacket? {
+    var queued: [MQTTPacket] { state.withLock { $0.packets } }
+    var errors: [any Error] { state.withLock { $0.errors } }
+    var receivedByteCount: Int { state.withLock { $0.receivedByteCount } }
+
+    func next(timeout: Duration, where matches: (MQTTPacket) -> Bool) async -> MQTTPacket? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let packet = state.withLock { state -> MQTTPacket?? in
-                if !state.packets.isEmpty { return .some(state.packets.removeFirst()) }
+                if let index = state.packets.firstIndex(where: matches) { return .some(state.packets.remove(at: index)) }
                 return state.isClosed ? .some(nil) : .none
             }
             if let packet { return packet }

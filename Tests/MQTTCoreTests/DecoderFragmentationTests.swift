@@ -6,14 +6,34 @@ import Testing
 
 /// The decoder gives the same packets for any split of its input.
 @Suite struct DecoderFragmentationTests {
-    @Test("byte-by-byte, coalesced and shuffled input (swift-nio's decoder verifier)")
+    @Test("every vector, alone and all coalesced: byte-by-byte, coalesced and shuffled (swift-nio's decoder verifier)")
     func verifier() throws {
-        let pairs: [(ByteBuffer, [MQTTPacket])] = [
-            (Hex.buffer(SeedPacketTests.connectBytes), [SeedPacketTests.connect]),
-            (Hex.buffer("20020000 9003000100"), [.connack(ConnAckPacket(returnCode: .accepted)), .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atMostOnce)]))]),
-            (Hex.buffer("3007000361 2f 62 6f6e c000 d000"), [.publish(PublishPacket(topic: topicName("a/b"), payload: ByteBuffer(string: "on"))), .pingreq, .pingresp]),
-        ]
+        var pairs: [(ByteBuffer, [MQTTPacket])] = PacketVectorTests.vectors.map { (Hex.buffer($0.hex), [$0.packet]) }
+        pairs.append((Hex.buffer(SeedPacketTests.connectBytes), [SeedPacketTests.connect]))
+        var all = ByteBuffer()
+        for vector in PacketVectorTests.vectors { all.writeBytes(Hex.bytes(vector.hex)) }
+        pairs.append((all, PacketVectorTests.vectors.map(\.packet)))
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { MQTTPacketDecoder() }
+    }
+
+    @Test("a large packet with a four-byte remaining length, split anywhere")
+    func largePacket() throws {
+        let packet = MQTTPacket.publish(
+            PublishPacket(topic: topicName("big"), payload: ByteBuffer(repeating: 0x5A, count: 2_100_000), qos: .atLeastOnce, packetID: 77)
+        )
+        let bytes = try packet.encoded()
+        // Four remaining-length bytes: continuation bits on the first three only.
+        #expect(bytes.getInteger(at: 3, as: UInt8.self).map { $0 & 0x80 != 0 } == true)
+        #expect(bytes.getInteger(at: 4, as: UInt8.self).map { $0 & 0x80 == 0 } == true)
+        for split in [1, 2, 3, 4, 5, 6, 7, 1000, bytes.readableBytes - 1] {
+            var decoder = MQTTPacketDecoder()
+            var pending = bytes.getSlice(at: 0, length: split) ?? ByteBuffer()
+            #expect(try decoder.decode(buffer: &pending) == nil)
+            #expect(pending.readableBytes == split, "a partial packet is left untouched")
+            var rest = bytes.getSlice(at: split, length: bytes.readableBytes - split) ?? ByteBuffer()
+            pending.writeBuffer(&rest)
+            #expect(try decoder.decode(buffer: &pending) == packet)
+        }
     }
 
     @Test("random chunking of many coalesced packets", arguments: [1, 2, 3, 7, 64])

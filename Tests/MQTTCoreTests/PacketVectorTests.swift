@@ -3,7 +3,7 @@ import MQTTCore
 import NIOCore
 import Testing
 
-/// Encode -> bytes, bytes -> decode, for every packet type of the skeleton.
+/// Encode -> bytes, bytes -> decode, for every packet type.
 @Suite struct PacketVectorTests {
     static let vectors: [(name: String, packet: MQTTPacket, hex: String)] = [
         ("CONNACK accepted", .connack(ConnAckPacket(sessionPresent: false, returnCode: .accepted)), "20020000"),
@@ -20,10 +20,31 @@ import Testing
             .publish(PublishPacket(topic: topicName("t"), payload: ByteBuffer(), qos: .atLeastOnce, packetID: 1, dup: true, retain: true)),
             "3b050001740001"
         ),
+        (
+            "PUBLISH QoS 2 DUP id 65535",
+            .publish(PublishPacket(topic: topicName("a"), payload: ByteBuffer(bytes: [0, 1]), qos: .exactlyOnce, packetID: 0xFFFF, dup: true)),
+            "3c07 000161 ffff 0001"
+        ),
+        ("CONNACK identifier rejected", .connack(ConnAckPacket(returnCode: .identifierRejected)), "20020002"),
+        ("CONNACK unacceptable protocol version", .connack(ConnAckPacket(returnCode: .unacceptableProtocolVersion)), "20020001"),
         ("PUBACK", .puback(packetID: 0x1234), "40021234"),
         ("PUBREC", .pubrec(packetID: 7), "50020007"),
         ("PUBREL", .pubrel(packetID: 7), "62020007"),
         ("PUBCOMP", .pubcomp(packetID: 7), "70020007"),
+        (
+            "SUBSCRIBE three filters at QoS 0, 1, 2",
+            .subscribe(
+                SubscribePacket(
+                    packetID: 10,
+                    subscriptions: [
+                        .init(filter: topicFilter("a/b"), qos: .atMostOnce), .init(filter: topicFilter("c/+"), qos: .atLeastOnce),
+                        .init(filter: topicFilter("#"), qos: .exactlyOnce),
+                    ]
+                )
+            ),
+            "8212 000a 0003612f62 00 0003632f2b 01 000123 02"
+        ),
+        ("SUBACK granted 2", .suback(SubAckPacket(packetID: 10, returnCodes: [.granted(.exactlyOnce)])), "9003000a02"),
         ("SUBACK granted 0, 1, failure", .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atMostOnce), .granted(.atLeastOnce), .failure])), "9005000100 01 80"),
         ("UNSUBSCRIBE", .unsubscribe(UnsubscribePacket(packetID: 2, filters: [topicFilter("a/#")])), "a2070002 0003 612f23"),
         ("UNSUBACK", .unsuback(packetID: 2), "b0020002"),
@@ -42,6 +63,24 @@ import Testing
             ),
             "1013 00044d515454 04 2e 003c 000164 000177 000178"
         ),
+        (
+            "CONNECT user name and password, keep-alive 65535",
+            .connect(ConnectPacket(clientID: "id", cleanSession: false, keepAlive: 0xFFFF, username: "u", password: ByteBuffer(bytes: [0x00, 0xFF]))),
+            "1015 00044d515454 04 c0 ffff 00026964 000175 000200ff"
+        ),
+        (
+            "CONNECT MQTT 3.1 (MQIsdp, level 3), will QoS 2, user name only",
+            .connect(
+                ConnectPacket(
+                    protocolName: "MQIsdp",
+                    protocolLevel: 3,
+                    clientID: "",
+                    will: .init(topic: topicName("w"), payload: ByteBuffer(), qos: .exactlyOnce),
+                    username: "u"
+                )
+            ),
+            "1016 00064d5149736470 03 96 0000 0000 000177 0000 000175"
+        ),
     ]
 
     @Test("encodes to the vector", arguments: vectors.indices)
@@ -57,6 +96,37 @@ import Testing
         var buffer = Hex.buffer(vector.hex)
         #expect(try MQTTPacket.decode(from: &buffer) == vector.packet, "\(vector.name)")
         #expect(buffer.readableBytes == 0)
+    }
+
+    @Test("CONNECT: every combination of clean session, will (QoS 0 to 2, retain), user name and password")
+    func connectFlagCombinations() throws {
+        var count = 0
+        for cleanSession in [false, true] {
+            for willQoS in [nil] + MQTTQoS.allCases {
+                for willRetain in willQoS == nil ? [false] : [false, true] {
+                    for (username, password) in [(nil, nil), ("user", nil), ("user", "secret")] as [(String?, String?)] {
+                        let will = willQoS.map { ConnectPacket.Will(topic: topicName("will/t"), payload: ByteBuffer(string: "gone"), qos: $0, retain: willRetain) }
+                        let connect = ConnectPacket(
+                            clientID: "c",
+                            cleanSession: cleanSession,
+                            keepAlive: 30,
+                            will: will,
+                            username: username,
+                            password: password.map { ByteBuffer(string: $0) }
+                        )
+                        var expectedFlags: UInt8 = cleanSession ? 0x02 : 0
+                        if let willQoS { expectedFlags |= 0x04 | willQoS.rawValue << 3 | (willRetain ? 0x20 : 0) }
+                        if username != nil { expectedFlags |= 0x80 }
+                        if password != nil { expectedFlags |= 0x40 }
+                        var buffer = try MQTTPacket.connect(connect).encoded()
+                        #expect(buffer.getInteger(at: 9, as: UInt8.self) == expectedFlags)
+                        #expect(try MQTTPacket.decode(from: &buffer) == .connect(connect))
+                        count += 1
+                    }
+                }
+            }
+        }
+        #expect(count == 2 * (1 + 3 * 2) * 3)
     }
 
     @Test("remaining length boundaries: 1 to 4 bytes", arguments: [0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152])

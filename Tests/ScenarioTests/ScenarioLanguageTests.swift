@@ -91,7 +91,7 @@ import Testing
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { disconnected: true, reason: tired, within: 1s }", "reason 'tired' is unknown"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { output: '(', within: 1s }", "not a valid regular expression"),
             ("device: {id: d}\nsteps:\n  - advance_clock: 0s", "must be positive"),
-            ("device: {id: d}\nsteps:\n  - connect: {}\n  - publish: { payload: x, topic: a/+ }", "[MQTT-3.3.2-2]"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - publish: { payload: x, topic: a/+ }", "contains a wildcard"),
             ("device: {id: d}\ntargets: []\nsteps:\n  - wait: 1s", "targets must be a non-empty list"),
             ("device: {id: d}\nhub: simulated\ntargets: [{hub: simulated}]\nsteps:\n  - wait: 1s", "not both"),
             ("device: {id: d}\ntargets: [{hub: simulated}, {hub: simulated}]\nsteps:\n  - wait: 1s", "is used twice"),

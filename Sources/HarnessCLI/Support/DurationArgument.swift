@@ -5,6 +5,10 @@ import Scenario
 struct DurationArgument: ExpressibleByArgument {
     var duration: Duration
 
+    init(duration: Duration) {
+        self.duration = duration
+    }
+
     init?(argument: String) {
         guard case .success(let duration) = ScenarioDuration.parse(argument) else { return nil }
         self.duration = duration

@@ -1,66 +1,18 @@
 import NIOCore
 
-/// The fixed header of a packet whose first bytes have arrived.
-public struct MQTTFixedHeader: Sendable, Hashable {
-    public var type: MQTTPacketType
-    public var flags: UInt8
-    public var remainingLength: Int
-    /// Bytes of the fixed header itself: the type byte and 1 to 4 length bytes.
-    public var headerLength: Int
-
-    /// Total size of the packet on the wire.
-    public var packetLength: Int { headerLength + remainingLength }
-}
-
-extension MQTTFixedHeader {
-    /// Reads a fixed header from the start of `buffer` without consuming anything.
-    ///
-    /// Checks the packet type, the flags (Table 2.2) and the size limit as soon as the bytes
-    /// that carry them have arrived, so an oversized packet is refused before its body is
-    /// buffered.
-    /// - Returns: `nil` when more bytes are needed to read the header.
-    public static func peek(in buffer: ByteBuffer, maximumPacketSize: Int) throws(MQTTDecodingError) -> MQTTFixedHeader? {
-        let view = buffer.readableBytesView
-        guard let first = view.first else { return nil }
-        guard let type = MQTTPacketType(rawValue: first >> 4) else { throw .reservedPacketType(first >> 4) }
-        let flags = first & 0x0F
-        if let required = type.requiredFlags {
-            guard flags == required else { throw .invalidFixedHeaderFlags(type, flags: flags) }
-        } else {
-            let qos = (flags >> 1) & 0x03
-            if qos == 3 { throw .invalidPublishQoS }
-            if qos == 0, flags & 0x08 != 0 { throw .duplicateFlagAtQoS0 }
-        }
-        var value = 0
-        var multiplier = 1
-        var index = view.index(after: view.startIndex)
-        for position in 1...4 {
-            guard index < view.endIndex else { return nil }
-            let byte = view[index]
-            value += Int(byte & 0x7F) * multiplier
-            index = view.index(after: index)
-            if byte & 0x80 == 0 {
-                let header = MQTTFixedHeader(type: type, flags: flags, remainingLength: value, headerLength: 1 + position)
-                guard header.packetLength <= maximumPacketSize else {
-                    throw .packetTooLarge(size: header.packetLength, limit: maximumPacketSize)
-                }
-                return header
-            }
-            multiplier *= 128
-        }
-        throw .malformedRemainingLength
-    }
-}
-
 extension MQTTPacket {
     /// Decodes one whole packet from the start of `buffer`, consuming it.
     ///
+    /// - Parameters:
+    ///   - buffer: bytes received; on success the reader index moves past the packet.
+    ///   - maximumPacketSize: packets announcing more bytes than this (fixed header included)
+    ///     are refused from their fixed header alone. Default: the protocol maximum.
     /// - Returns: the packet, or `nil` when the buffer does not yet hold a whole packet; the
     ///   buffer is then left untouched.
     /// - Throws: ``MQTTDecodingError`` for malformed input.
     public static func decode(
         from buffer: inout ByteBuffer,
-        maximumPacketSize: Int = 268_435_460
+        maximumPacketSize: Int = MQTTPacket.maximumSize
     ) throws(MQTTDecodingError) -> MQTTPacket? {
         guard let header = try MQTTFixedHeader.peek(in: buffer, maximumPacketSize: maximumPacketSize),
             buffer.readableBytes >= header.packetLength
@@ -70,32 +22,33 @@ extension MQTTPacket {
         return try decodeBody(header: header, body: body)
     }
 
+    /// The largest packet MQTT 3.1.1 can express: a remaining length of 268,435,455 bytes plus
+    /// a five-byte fixed header.
+    public static let maximumSize = 268_435_460
+
     /// Decodes a packet body once its fixed header is known.
     static func decodeBody(header: MQTTFixedHeader, body: ByteBuffer) throws(MQTTDecodingError) -> MQTTPacket {
         var reader = PacketBodyReader(buffer: body, type: header.type)
         let packet: MQTTPacket
         switch header.type {
+        case .publish:
+            // The hot path: no trailing-bytes check needed, the payload takes the rest.
+            return .publish(try decodePublish(&reader, flags: header.flags))
         case .connect:
             packet = .connect(try decodeConnect(&reader))
         case .connack:
-            let flags = try reader.readByte("acknowledge flags")
-            guard flags & 0xFE == 0 else { throw .reservedConnAckFlags(flags) }
-            let code = try reader.readByte("return code")
-            guard let returnCode = ConnectReturnCode(rawValue: code) else { throw .reservedConnectReturnCode(code) }
-            packet = .connack(ConnAckPacket(sessionPresent: flags == 1, returnCode: returnCode))
-        case .publish:
-            packet = .publish(try decodePublish(&reader, flags: header.flags))
-        case .puback: packet = .puback(packetID: try reader.readUInt16("packet identifier"))
-        case .pubrec: packet = .pubrec(packetID: try reader.readUInt16("packet identifier"))
-        case .pubrel: packet = .pubrel(packetID: try reader.readUInt16("packet identifier"))
-        case .pubcomp: packet = .pubcomp(packetID: try reader.readUInt16("packet identifier"))
-        case .unsuback: packet = .unsuback(packetID: try reader.readUInt16("packet identifier"))
+            packet = .connack(try decodeConnAck(&reader))
+        case .puback: packet = .puback(packetID: try reader.readPacketID())
+        case .pubrec: packet = .pubrec(packetID: try reader.readPacketID())
+        case .pubrel: packet = .pubrel(packetID: try reader.readPacketID())
+        case .pubcomp: packet = .pubcomp(packetID: try reader.readPacketID())
+        case .unsuback: packet = .unsuback(packetID: try reader.readPacketID())
         case .subscribe:
             let id = try reader.readPacketID()
             var subscriptions: [SubscribePacket.Subscription] = []
             while !reader.isAtEnd {
-                let filter = try readFilter(&reader)
-                let requested = try reader.readByte("requested QoS")
+                let filter = try reader.readTopicFilter()
+                let requested = try reader.readByte(.requestedQoS)
                 guard requested & 0xFC == 0, let qos = MQTTQoS(rawValue: requested) else {
                     throw .invalidRequestedQoS(requested)
                 }
@@ -104,10 +57,10 @@ extension MQTTPacket {
             guard !subscriptions.isEmpty else { throw .emptySubscribe }
             packet = .subscribe(SubscribePacket(packetID: id, subscriptions: subscriptions))
         case .suback:
-            let id = try reader.readUInt16("packet identifier")
+            let id = try reader.readPacketID()
             var codes: [SubAckPacket.ReturnCode] = []
             while !reader.isAtEnd {
-                let byte = try reader.readByte("return code")
+                let byte = try reader.readByte(.returnCode)
                 guard let code = SubAckPacket.ReturnCode(rawValue: byte) else { throw .reservedSubAckReturnCode(byte) }
                 codes.append(code)
             }
@@ -116,7 +69,7 @@ extension MQTTPacket {
         case .unsubscribe:
             let id = try reader.readPacketID()
             var filters: [TopicFilter] = []
-            while !reader.isAtEnd { filters.append(try readFilter(&reader)) }
+            while !reader.isAtEnd { filters.append(try reader.readTopicFilter()) }
             guard !filters.isEmpty else { throw .emptyUnsubscribe }
             packet = .unsubscribe(UnsubscribePacket(packetID: id, filters: filters))
         case .pingreq: packet = .pingreq
@@ -127,10 +80,9 @@ extension MQTTPacket {
         return packet
     }
 
+    @inline(__always)
     private static func decodePublish(_ reader: inout PacketBodyReader, flags: UInt8) throws(MQTTDecodingError) -> PublishPacket {
-        let topicText = try reader.readString("topic name")
-        let topic: TopicName
-        do { topic = try TopicName(topicText) } catch { throw .invalidTopic(.publish, error) }
+        let topic = try reader.readTopicName(.topicName)
         // The fixed-header check already refused QoS 3.
         let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) ?? .atMostOnce
         let packetID: UInt16? = qos == .atMostOnce ? nil : try reader.readPacketID()
@@ -144,26 +96,40 @@ extension MQTTPacket {
         )
     }
 
+    private static func decodeConnAck(_ reader: inout PacketBodyReader) throws(MQTTDecodingError) -> ConnAckPacket {
+        let flags = try reader.readByte(.acknowledgeFlags)
+        guard flags & 0xFE == 0 else { throw .reservedConnAckFlags(flags) }
+        let code = try reader.readByte(.returnCode)
+        guard let returnCode = ConnectReturnCode(rawValue: code) else { throw .reservedConnectReturnCode(code) }
+        if flags == 1, returnCode != .accepted { throw .sessionPresentWithRefusal(returnCode) }
+        return ConnAckPacket(sessionPresent: flags == 1, returnCode: returnCode)
+    }
+
+    /// CONNECT (section 3.1). The protocol level is not checked: a server answers an unknown
+    /// level with CONNACK 1 [MQTT-3.1.2-2], so it must get the packet.
     private static func decodeConnect(_ reader: inout PacketBodyReader) throws(MQTTDecodingError) -> ConnectPacket {
-        let name = try reader.readString("protocol name")
+        let name = try reader.readString(.protocolName)
         guard name == "MQTT" || name == "MQIsdp" else { throw .invalidProtocolName(name) }
-        let level = try reader.readByte("protocol level")
-        let flags = try reader.readByte("connect flags")
+        let level = try reader.readByte(.protocolLevel)
+        let flags = try reader.readByte(.connectFlags)
         typealias Flags = ConnectPacket.Flags
         guard flags & Flags.reserved == 0 else { throw .reservedConnectFlagSet }
         let hasWill = flags & Flags.will != 0
+        let hasUsername = flags & Flags.username != 0
+        let hasPassword = flags & Flags.password != 0
         let willQoSBits = (flags & Flags.willQoSMask) >> Flags.willQoSShift
-        if !hasWill, willQoSBits != 0 || flags & Flags.willRetain != 0 { throw .willFieldsWithoutWillFlag }
+        if !hasWill {
+            if willQoSBits != 0 { throw .willQoSWithoutWillFlag(willQoSBits) }
+            if flags & Flags.willRetain != 0 { throw .willRetainWithoutWillFlag }
+        }
         if willQoSBits == 3 { throw .invalidWillQoS }
-        if flags & Flags.password != 0, flags & Flags.username == 0 { throw .passwordWithoutUsername }
-        let keepAlive = try reader.readUInt16("keep alive")
-        let clientID = try reader.readString("client identifier")
+        if hasPassword, !hasUsername { throw .passwordWithoutUsername }
+        let keepAlive = try reader.readUInt16(.keepAlive)
+        let clientID = try reader.readString(.clientIdentifier)
         var will: ConnectPacket.Will?
         if hasWill {
-            let topicText = try reader.readString("will topic")
-            let topic: TopicName
-            do { topic = try TopicName(topicText) } catch { throw .invalidTopic(.connect, error) }
-            let payload = try reader.readBinary("will message")
+            let topic = try reader.readTopicName(.willTopic)
+            let payload = try reader.readBinary(.willMessage)
             will = .init(
                 topic: topic,
                 payload: payload,
@@ -171,8 +137,14 @@ extension MQTTPacket {
                 retain: flags & Flags.willRetain != 0
             )
         }
-        let username = flags & Flags.username != 0 ? try reader.readString("user name") : nil
-        let password = flags & Flags.password != 0 ? try reader.readBinary("password") : nil
+        let username = hasUsername ? try reader.readString(.userName) : nil
+        let password = hasPassword ? try reader.readBinary(.password) : nil
+        if !reader.isAtEnd {
+            // Fields come in a fixed order [MQTT-3.1.3-1]; extra bytes sit where the first
+            // absent field after the last present one would be.
+            if hasPassword { try reader.expectEnd() }
+            throw .unflaggedConnectField(hasUsername ? .password : hasWill ? .userName : .willTopic)
+        }
         return ConnectPacket(
             protocolName: name,
             protocolLevel: level,
@@ -183,10 +155,5 @@ extension MQTTPacket {
             username: username,
             password: password
         )
-    }
-
-    private static func readFilter(_ reader: inout PacketBodyReader) throws(MQTTDecodingError) -> TopicFilter {
-        let text = try reader.readString("topic filter")
-        do { return try TopicFilter(text) } catch { throw .invalidTopic(reader.type, error) }
     }
 }

@@ -12,7 +12,7 @@ public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder {
     public var maximumPacketSize: Int
 
     /// Creates a decoder. The default limit is the largest packet MQTT 3.1.1 can express.
-    public init(maximumPacketSize: Int = 268_435_460) {
+    public init(maximumPacketSize: Int = MQTTPacket.maximumSize) {
         self.maximumPacketSize = maximumPacketSize
     }
 

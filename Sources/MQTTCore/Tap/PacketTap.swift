@@ -9,8 +9,14 @@ public enum PacketDirection: Sendable, Hashable {
 import NIOCore
 
 /// One packet seen at the codec boundary, stamped when it was decoded or encoded.
+///
+/// The record carries the whole packet, so its key fields (packet id, QoS, topic, return
+/// codes; see ``MQTTPacket/summary``) cost nothing extra to keep: the payload is a slice of
+/// the received buffer, not a copy.
 public struct PacketRecord: Sendable, Hashable {
-    /// Monotonic time in nanoseconds (see ``MonotonicClock``).
+    /// Monotonic time in nanoseconds (see ``MonotonicClock``). ``MQTTCodecHandler`` stamps an
+    /// inbound packet when the read that completes it arrives (packets completed by one read
+    /// share the stamp) and an outbound packet when it encodes it.
     public var timestamp: UInt64
     /// The connection the packet travelled on, unique within a run.
     public var connection: UInt64
@@ -35,7 +41,8 @@ public struct PacketRecord: Sendable, Hashable {
 /// Receives every packet a codec handler decodes or encodes.
 ///
 /// Implementations must be cheap and must not block: they run on the event loop for every
-/// packet.
+/// packet. (`harness bench codec` measures what a tap costs.)
 public protocol PacketTap: Sendable {
+    /// Takes one record; called on the connection's event loop, in wire order.
     func record(_ record: PacketRecord)
 }

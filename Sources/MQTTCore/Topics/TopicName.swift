@@ -1,5 +1,9 @@
-/// A validated MQTT topic name, as used in PUBLISH: non-empty, no wildcards, no U+0000,
-/// at most 65,535 UTF-8 bytes.
+/// A validated MQTT topic name, as used in PUBLISH and as a will topic: non-empty, no
+/// wildcards, no U+0000, at most 65,535 UTF-8 bytes (section 4.7).
+///
+/// Two names are equal when their UTF-8 bytes are: the standard forbids any normalization
+/// [MQTT-4.7.3-4], so `é` written precomposed and decomposed are different topics (unlike Swift
+/// `String` equality).
 public struct TopicName: Sendable, Hashable, CustomStringConvertible {
     /// The topic text.
     public let string: String
@@ -14,16 +18,38 @@ public struct TopicName: Sendable, Hashable, CustomStringConvertible {
         self.string = string
     }
 
+    /// A name the decoder has already checked in its single pass over the bytes.
+    init(validated string: String) {
+        self.string = string
+    }
 
     /// Whether the topic starts with `$` (a server topic that wildcards do not match at level one).
     public var isDollarTopic: Bool { string.utf8.first == UInt8(ascii: "$") }
 
     public var description: String { string }
 
+    public static func == (lhs: TopicName, rhs: TopicName) -> Bool {
+        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        TopicName.hashBytes(of: string, into: &hasher)
+    }
+
     static func validateCommon(_ string: String) throws(TopicValidationError) {
         let count = string.utf8.count
         if count == 0 { throw .empty }
         if count > 65_535 { throw .tooLong(byteCount: count) }
-        if string.utf8.contains(0) { throw .nullCharacter }
+        if string.containsNullByte { throw .nullCharacter }
+    }
+
+    /// Hashes the UTF-8 bytes of `string`, so hashing agrees with byte-wise equality.
+    static func hashBytes(of string: String, into hasher: inout Hasher) {
+        let utf8 = string.utf8
+        hasher.combine(utf8.count)
+        let hashed: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            for byte in utf8 { hasher.combine(byte) }
+        }
     }
 }

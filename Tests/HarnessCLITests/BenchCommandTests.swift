@@ -1,0 +1,45 @@
+import ArgumentParser
+@testable import HarnessCLI
+import MQTTCore
+import NIOCore
+import Testing
+
+/// `harness bench codec`: parses its flags and measures every case.
+@Suite struct BenchCommandTests {
+    @Test("harness bench codec parses --duration and --filter")
+    func parses() throws {
+        let command = try #require(try HarnessCommand.parseAsRoot(["bench", "codec", "--duration", "20ms", "--filter", "tap"]) as? CodecBench)
+        #expect(command.duration.duration == .milliseconds(20))
+        #expect(command.filter == "tap")
+        #expect(throws: (any Error).self) { try HarnessCommand.parseAsRoot(["bench", "codec", "--duration", "0s"]) }
+    }
+
+    @Test("a short run measures every case, decodes what it encoded, and renders a table")
+    func runs() throws {
+        let report = try CodecBenchmark(duration: .milliseconds(5), batchSize: 50).run()
+        #expect(report.throughputs.count == 9)
+        for throughput in report.throughputs {
+            #expect(throughput.operations >= 50, "\(throughput.name)")
+            #expect(throughput.rate > 0)
+        }
+        #expect(report.tapCost(on: CodecBenchmark.handlerCountingTap, off: CodecBenchmark.handlerTapOff) != nil)
+        #expect(report.retainedHeap.map(\.payloadLength) == [64, 1024, 64, 1024])
+        let table = CodecBenchmarkFormatter.render(report)
+        #expect(table.contains(CodecBenchmark.publishDecode))
+        #expect(table.contains("tap cost (counting tap, 1000 packets per read)"))
+        #expect(CodecBenchmarkFormatter.grouped(12_345_678) == "12,345,678")
+        #expect(CodecBenchmarkFormatter.fixed(3.14159, digits: 2) == "3.14")
+        #expect(CodecBenchmarkFormatter.fixed(-0.5, digits: 1) == "-0.5")
+    }
+
+    @Test("the benchmark's PUBLISH and CONNECT have the sizes the issue names")
+    func packets() throws {
+        guard case .publish(let publish) = try CodecBenchmark.publish() else {
+            Issue.record("not a PUBLISH")
+            return
+        }
+        #expect(publish.topic.string.utf8.count == 32)
+        #expect(publish.payload.readableBytes == 64)
+        #expect(try CodecBenchmark.seedConnect().encoded().readableBytes == 224)
+    }
+}
