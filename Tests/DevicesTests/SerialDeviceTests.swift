@@ -105,7 +105,7 @@ import Testing
         let started = ContinuousClock.now
         let outcome = try await device.connect(bench.request())
         #expect(outcome == .connectionEnded(reason: "serial port /dev/ttyHARNESS-NO-SUCH-PORT: cannot open it: No such file or directory"))
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(10))
         await bench.stop()
     }
 
@@ -117,7 +117,7 @@ import Testing
         let started = ContinuousClock.now
         let outcome = try await device.connect(bench.request())
         #expect(outcome == .connectionEnded(reason: "serial port \(emulator.path): the board did not answer: no raw REPL prompt within 0.3 seconds"))
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(15))
         await device.shutdown()
         emulator.stop()
         await bench.stop()

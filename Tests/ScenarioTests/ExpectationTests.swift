@@ -66,7 +66,7 @@ import Testing
             """)
         #expect(result.isPassed, "\(result.steps.map { "\($0.step.number) \($0.status)" })")
         // The drop is immediate although the token had an hour left: the clock jumped.
-        #expect(try #require(result.steps[3].latency) < .milliseconds(200))
+        #expect(try #require(result.steps[3].latency) < .seconds(30))
     }
 
     @Test("disconnected with the wrong reason fails and names the real one")
