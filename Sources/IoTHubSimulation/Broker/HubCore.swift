@@ -29,6 +29,8 @@ final class HubCore {
     private var pendingWrites: [ConnectionID: EventLoopFuture<Void>] = [:]
     private var timer: (deadline: HubTime, task: Scheduled<Void>)?
     private var lastConnectionID: ConnectionID = 0
+    private var methodPromises: [UInt64: EventLoopPromise<DirectMethodResult>] = [:]
+    private var lastInvocation: UInt64 = 0
 
     init(
         machine: HubStateMachine,
@@ -84,7 +86,27 @@ final class HubCore {
         return count
     }
 
-    func register(_ device: DeviceRecord) { machine.register(device) }
+    func register(_ device: DeviceRecord) { perform(machine.upsert(device, at: clock.now())) }
+
+    /// Starts a direct method call; the future completes when the machine ends it.
+    func invokeMethod(_ request: DirectMethodRequest, on deviceID: DeviceID) -> EventLoopFuture<DirectMethodResult> {
+        lastInvocation += 1
+        let promise = loop.makePromise(of: DirectMethodResult.self)
+        methodPromises[lastInvocation] = promise
+        perform(machine.invokeMethod(request, on: deviceID, invocation: lastInvocation, at: clock.now()))
+        return promise.futureResult
+    }
+
+    /// Runs a machine operation that returns a value and actions, carries out the actions and
+    /// returns the value.
+    func apply<Value>(_ operation: (inout HubStateMachine, HubTime) -> (Value, [HubStateMachine.Action])) -> Value {
+        let (value, actions) = operation(&machine, clock.now())
+        perform(actions)
+        return value
+    }
+
+    /// Reads the machine.
+    func read<Value>(_ query: (HubStateMachine) -> Value) -> Value { query(machine) }
     func register(_ policy: AccessPolicy) { machine.register(policy) }
     func device(_ id: DeviceID) -> DeviceRecord? { machine.registry[id] }
     func isConnected(_ id: DeviceID) -> Bool { machine.isConnected(id) }
@@ -102,6 +124,8 @@ final class HubCore {
     func closeAll() {
         timer?.task.cancel()
         timer = nil
+        for (_, promise) in methodPromises { promise.succeed(.deviceNotOnline) }
+        methodPromises.removeAll()
         for (_, channel) in channels.sorted(by: { $0.key < $1.key }) { channel.close(promise: nil) }
     }
 
@@ -128,6 +152,8 @@ final class HubCore {
                 emit(event)
             case .wakeUp(let deadline):
                 schedule(at: deadline)
+            case .completeMethod(let invocation, let result):
+                methodPromises.removeValue(forKey: invocation)?.succeed(result)
             }
         }
         for connection in toFlush {

@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// All connections and the state machine live on one event loop.
 public final class SimulatedHub: Sendable {
-    private let loop: any EventLoop
-    private let core: NIOLoopBoundBox<HubCore>
+    let loop: any EventLoop
+    let core: NIOLoopBoundBox<HubCore>
     private let tap: (any PacketTap)?
     private let monotonic: any MonotonicClock
     private let serverChannels: Mutex<[any Channel]>

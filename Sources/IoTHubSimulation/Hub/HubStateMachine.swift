@@ -17,6 +17,8 @@ public struct HubStateMachine: Sendable {
         case emit(HubEvent)
         /// Call ``tick(at:)`` no later than this time.
         case wakeUp(at: HubTime)
+        /// A direct method call (started with ``invokeMethod(_:on:invocation:at:)``) ended.
+        case completeMethod(UInt64, result: DirectMethodResult)
     }
 
     struct Connection: Sendable {
@@ -28,7 +30,10 @@ public struct HubStateMachine: Sendable {
         var phase: Phase
         var lastActivity: HubTime
         var keepAliveTimeout: Duration = .zero
+        /// When the hub drops the connection for token expiry (`se` plus the grace).
         var tokenExpiry: HubTime?
+        /// The token's own expiry (`se`).
+        var tokenNotAfter: HubTime?
         var will: ConnectPacket.Will?
         var cleanSession = true
 
@@ -42,6 +47,9 @@ public struct HubStateMachine: Sendable {
     public internal(set) var registry: DeviceRegistry
     var connections: [ConnectionID: Connection] = [:]
     var sessions: [DeviceID: DeviceSession] = [:]
+    var twins: [DeviceID: DeviceTwin] = [:]
+    var methods: [UInt64: PendingMethod] = [:]
+    var lastMethodRequestNumber: UInt64 = 0
 
     public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
         self.configuration = configuration
