@@ -110,6 +110,7 @@ import Testing
             try await client.send(.publish(PublishPacket(topic: topicName("$iothub/methods/res/200/?$rid=1"), payload: ByteBuffer(string: "\"done\""))))
             #expect(try await result == .response(status: 200, payload: .string("done")))
             await client.close()
+            while try await hub.isConnected(HubFixtures.deviceID) { try await Task.sleep(for: .milliseconds(1)) }
             #expect(try await hub.invokeMethod(DirectMethodRequest(methodName: "blink"), on: HubFixtures.deviceID) == .deviceNotOnline)
         }
     }
