@@ -81,8 +81,11 @@ let package = Package(
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

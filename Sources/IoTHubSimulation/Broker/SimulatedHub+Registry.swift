@@ -110,3 +110,11 @@ extension SimulatedHub {
     /// The hub's current time.
     public func now() -> HubTime { clock.now() }
 }
+
+extension SimulatedHub {
+    /// The registered shared access policies, by name.
+    public func policies() async throws -> [String: AccessPolicy] {
+        let core = self.core
+        return try await loop.submit { core.value.read { $0.registry.policies } }.get()
+    }
+}
