@@ -159,8 +159,10 @@ let package = Package(
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport",
+                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "IoTHubCore", "IoTHubSimulation", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

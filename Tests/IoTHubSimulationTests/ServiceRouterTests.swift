@@ -39,7 +39,7 @@ import Testing
     func cloudToDevice() {
         let headers = [
             ("iothub-messageid", "m1"), ("iothub-correlationid", "c1"), ("iothub-ack", "full"), ("iothub-expiry", "120"),
-            ("iothub-app-color", "red"), ("Content-Type", "text/plain"), ("iothub-app-Mode", "x y"),
+            ("iothub-app-color", "red"), ("iothub-contenttype", "text/plain"), ("Content-Type", "application/octet-stream"), ("iothub-app-Mode", "x y"),
         ].map { (name: $0.0, value: $0.1) }
         guard case .route(.sendCloudToDevice(let id, let message)) = route("POST", "/devices/esp8266/messages/deviceBound?api-version=2021-04-12", headers: headers, body: "on") else {
             Issue.record("not a C2D route")

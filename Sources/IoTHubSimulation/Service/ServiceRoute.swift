@@ -123,8 +123,8 @@ public enum ServiceRouter {
         message.messageID = request.header("iothub-messageid")
         message.correlationID = request.header("iothub-correlationid")
         message.userID = request.header("iothub-userid")
-        message.contentType = request.header("iothub-contenttype") ?? request.header("Content-Type")
-        message.contentEncoding = request.header("iothub-contentencoding") ?? request.header("Content-Encoding")
+        message.contentType = request.header("iothub-contenttype")
+        message.contentEncoding = request.header("iothub-contentencoding")
         if let ack = request.header("iothub-ack") {
             guard ["none", "positive", "negative", "full"].contains(ack.lowercased()) else {
                 return .rejected(badBody("iothub-ack must be none, positive, negative or full"))
