@@ -132,6 +132,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.copy("Python")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
