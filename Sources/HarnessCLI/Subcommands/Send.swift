@@ -93,13 +93,13 @@ struct Send: AsyncParsableCommand {
         }
         let client = try makeClient()
         let id = messageID ?? UUID().uuidString.lowercased()
-        var headers = ["iothub-messageid": id, "Content-Type": "text/plain; charset=utf-8"]
-        if let correlationID { headers["iothub-correlationid"] = correlationID }
-        if let ack { headers["iothub-ack"] = ack }
-        if let ttl { headers["iothub-expiry"] = String(ttl.duration.components.seconds) }
+        var headers = [("iothub-messageid", id), ("Content-Type", "text/plain; charset=utf-8")]
+        if let correlationID { headers.append(("iothub-correlationid", correlationID)) }
+        if let ack { headers.append(("iothub-ack", ack)) }
+        if let ttl { headers.append(("iothub-expiry", String(ttl.duration.components.seconds))) }
         for property in properties {
             let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            headers["iothub-app-\(parts[0])"] = parts.count > 1 ? String(parts[1]) : ""
+            headers.append(("iothub-app-\(parts[0])", parts.count > 1 ? String(parts[1]) : ""))
         }
         let path = "/devices/\(PercentEncoding.encode(deviceID.string))/messages/deviceBound"
         let reply: ServiceClient.Reply
@@ -108,7 +108,7 @@ struct Send: AsyncParsableCommand {
         } catch let error as InvalidInput {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: cannot reach the hub at \(client.baseURL): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("error: cannot reach the hub at \(client.baseURL): \(error)\n".utf8))
             throw ExitStatus.failure
         }
         guard (200..<300).contains(reply.status) else {
