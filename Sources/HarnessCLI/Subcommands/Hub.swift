@@ -106,6 +106,7 @@ struct Hub: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try makeSettings()
+        let signals = TerminationSignals()
         let log = HubLog(showsPackets: !quiet) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
@@ -122,16 +123,22 @@ struct Hub: AsyncParsableCommand {
         }
         FileHandle.standardOutput.write(Data("  token service key:     \(showKeys || tokenServiceKey == nil ? settings.tokenServiceKey : "***")\n".utf8))
         log.print("Press Ctrl-C to stop.")
-        let signal = await Self.waitForTermination()
+        let signal = await signals.wait()
         log.print("harness hub: \(signal), stopping")
         await session.stop()
     }
 
-    /// Waits for SIGINT or SIGTERM.
-    /// - Returns: the signal's name.
-    static func waitForTermination() async -> String {
+}
+
+/// SIGINT and SIGTERM, caught from creation on (before the hub starts, so an early Ctrl-C
+/// still stops it cleanly).
+final class TerminationSignals {
+    private let stream: AsyncStream<String>
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
         let (stream, continuation) = AsyncStream<String>.makeStream()
-        var sources: [any DispatchSourceSignal] = []
+        self.stream = stream
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -139,9 +146,15 @@ struct Hub: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Waits for the first signal.
+    /// - Returns: its name.
+    func wait() async -> String {
         var iterator = stream.makeAsyncIterator()
         let name = await iterator.next() ?? "end of signals"
         for source in sources { source.cancel() }
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
         return name
     }
 }
