@@ -11,11 +11,16 @@ final class HubLog: PacketTap, Sendable {
     private let redactor: Mutex<SecretRedactor>
     private let output: @Sendable (String) -> Void
     private let showsPackets: Bool
+    private let showsEvents: Bool
 
-    init(showsPackets: Bool, output: @escaping @Sendable (String) -> Void) {
+    /// - Parameters:
+    ///   - showsPackets: log every packet.
+    ///   - showsEvents: log connections, C2D, twin and method events and service requests.
+    init(showsPackets: Bool, showsEvents: Bool = true, output: @escaping @Sendable (String) -> Void) {
         self.redactor = Mutex(SecretRedactor())
         self.output = output
-        self.showsPackets = showsPackets
+        self.showsPackets = showsPackets && showsEvents
+        self.showsEvents = showsEvents
     }
 
     /// Masks `secret` wherever it appears from now on.
@@ -42,10 +47,12 @@ final class HubLog: PacketTap, Sendable {
     }
 
     func event(_ record: HubEventRecord) {
+        guard showsEvents else { return }
         log(Self.describe(record.event))
     }
 
     func request(_ request: ServiceRequest, _ response: ServiceResponse) {
+        guard showsEvents else { return }
         log("service: \(request.method) \(request.path) -> \(response.status)\(response.headers["iothub-errorcode"].map { " \($0)" } ?? "")")
     }
 

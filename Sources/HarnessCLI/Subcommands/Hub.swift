@@ -60,6 +60,9 @@ struct Hub: AsyncParsableCommand {
     @Flag(help: "Log connections and service requests, but not every packet.")
     var quiet = false
 
+    @Flag(help: "Log nothing after the start-up banner (for benchmarks).")
+    var silent = false
+
     func validate() throws {
         for (name, port) in [("--port", Optional(port)), ("--plain-port", plainPort), ("--service-port", Optional(servicePort))] {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) must be 0 to 65535") }
@@ -107,7 +110,7 @@ struct Hub: AsyncParsableCommand {
     func run() async throws {
         let settings = try makeSettings()
         let signals = TerminationSignals()
-        let log = HubLog(showsPackets: !quiet) { line in
+        let log = HubLog(showsPackets: !quiet, showsEvents: !silent) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         let session: HubSession

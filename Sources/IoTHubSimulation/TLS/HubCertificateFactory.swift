@@ -4,21 +4,24 @@ import SwiftASN1
 import X509
 
 /// A CA and a server certificate signed by it, as PEM text.
-struct GeneratedCertificates: Sendable {
+public struct GeneratedCertificates: Sendable {
     /// The CA certificate clients trust.
-    var caCertificatePEM: String
+    public var caCertificatePEM: String
     /// The server certificate.
-    var serverCertificatePEM: String
+    public var serverCertificatePEM: String
     /// The server's private key (PKCS #8). Secret.
-    var serverPrivateKeyPEM: String
+    public var serverPrivateKeyPEM: String
 }
 
-/// Makes the hub's own CA and server certificate at start, so TLS works without user files.
-enum HubCertificateFactory {
+/// Makes the hub's own CA and server certificate at start, so TLS works without user files
+/// (also used to give another broker, such as Mosquitto in `harness bench hub`, the same
+/// certificate).
+public enum HubCertificateFactory {
     /// Makes a CA valid from one hour before `now` for `validity`, and a server certificate
     /// for `hostNames` and `ipAddresses` signed by it. `now` is real (wall-clock) time, which
     /// is what clients verify against, not the hub's jumpable clock.
-    static func make(
+    /// - Throws: ``HubTLSError`` for a bad IP address or a failure to sign.
+    public static func make(
         hostNames: [String],
         ipAddresses: [String],
         now: Date,
