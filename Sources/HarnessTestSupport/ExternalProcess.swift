@@ -86,8 +86,7 @@ public final class ExternalProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         guard !process.isRunning else {
-            process.terminate()
-            process.waitUntilExit()
+            await stop()
             return nil
         }
         process.waitUntilExit()
@@ -95,9 +94,21 @@ public final class ExternalProcess: Sendable {
         return process.terminationStatus
     }
 
-    /// Stops the program if it still runs.
+    /// Stops the program if it still runs: SIGTERM, then SIGKILL after a second (a
+    /// reconnecting `mosquitto_sub` ignores SIGTERM).
     public func terminate() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        process.terminate()
+        let pid = process.processIdentifier
+        for _ in 0..<100 where process.isRunning { usleep(10_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+
+    /// ``terminate()`` and wait for the exit.
+    public func stop() async {
+        terminate()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }
 

@@ -58,7 +58,7 @@ import FoundationNetworking
             group: MultiThreadedEventLoopGroup.singleton
         )
         let mqttPort = try await hub.start(port: 0)
-        let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: "function-key-1"), group: MultiThreadedEventLoopGroup.singleton)
+        let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: "function-key-1"))
         let httpPort = try await server.start()
         let harness = Harness(hub: hub, server: server, mqttPort: mqttPort, httpPort: httpPort)
         do {

@@ -87,7 +87,7 @@ struct HubBenchmark: Sendable {
         ]
         hub.standardOutput = FileHandle.nullDevice
         try hub.run()
-        defer { if hub.isRunning { hub.terminate() } }
+        defer { Self.stop(hub) }
         let deadline = ContinuousClock.now + .seconds(60)
         while !FileManager.default.fileExists(atPath: statePath) {
             guard hub.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "`harness hub` did not start") }
@@ -130,7 +130,7 @@ struct HubBenchmark: Sendable {
         broker.standardOutput = FileHandle.nullDevice
         broker.standardError = FileHandle.nullDevice
         try broker.run()
-        defer { if broker.isRunning { broker.terminate() } }
+        defer { Self.stop(broker) }
         let deadline = ContinuousClock.now + .seconds(30)
         while (try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get().close()) == nil {
             guard broker.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "mosquitto did not start") }
@@ -202,36 +202,40 @@ struct HubBenchmark: Sendable {
         )
     }
 
-    /// POSTs `total` messages to `/devices/{id}/messages/deviceBound`, `window` at a time.
+    /// POSTs `total` messages to `/devices/{id}/messages/deviceBound` on one HTTP/1.1
+    /// connection with `window` pipelined requests in flight.
     private func sendThroughService(port: Int, token: String, ids: [String], total: Int, counters: LoadCounters) async throws {
         let ticket = MessageTicket(total: total)
         let headers = HTTPHeaders([("Host", "127.0.0.1:\(port)"), ("Authorization", token)])
-        let senders = try await withThrowingTaskGroup(of: EventLoopFuture<Void>.self) { group in
-            for _ in 0..<settings.window {
-                group.addTask {
-                    let loop = MultiThreadedEventLoopGroup.singleton.next()
-                    let done = loop.makePromise(of: Void.self)
-                    _ = try await ClientBootstrap(group: loop)
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                                let path: @Sendable (Int) -> String = { index in "/devices/\(ids[index % ids.count])/messages/deviceBound?api-version=2021-04-12" }
-                                try channel.pipeline.syncOperations.addHandler(HTTPLoadHandler(ticket: ticket, path: path, headers: headers, counters: counters, done: done))
-                            }
-                        }
-                        .connect(host: "127.0.0.1", port: port)
-                        .get()
-                    return done.futureResult
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: Void.self)
+        let depth = settings.window
+        let channel = try await ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    let path: @Sendable (Int) -> String = { index in "/devices/\(ids[index % ids.count])/messages/deviceBound?api-version=2021-04-12" }
+                    try channel.pipeline.syncOperations.addHandler(HTTPLoadHandler(ticket: ticket, depth: depth, path: path, headers: headers, counters: counters, done: done))
                 }
             }
-            var all: [EventLoopFuture<Void>] = []
-            for try await future in group { all.append(future) }
-            return all
-        }
-        for sender in senders { try await sender.get() }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await done.futureResult.get()
+        try await channel.close()
         if counters.failed.load(ordering: .relaxed) > 0 {
             throw LoadError(description: "hub: \(counters.failed.load(ordering: .relaxed)) C2D sends were refused")
         }
+    }
+
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds (Mosquitto
+    /// running as root drops to its own user and was seen to outlive SIGTERM here).
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     static func freePort() async throws -> Int {

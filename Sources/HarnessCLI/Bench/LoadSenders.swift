@@ -17,8 +17,9 @@ final class MessageTicket: Sendable {
     }
 }
 
-/// Sends C2D messages through the hub's service REST API on one keep-alive HTTP connection,
-/// one request in flight: the next goes out when the answer to the previous arrives.
+/// Sends C2D messages through the hub's service REST API on one keep-alive HTTP/1.1 connection
+/// with `depth` pipelined requests in flight: the next goes out when an answer arrives (the
+/// HTTP twin of an MQTT publisher keeping a window of unacknowledged QoS 1 messages).
 final class HTTPLoadHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
@@ -28,9 +29,13 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     private let headers: HTTPHeaders
     private let counters: LoadCounters
     private let done: EventLoopPromise<Void>
+    private let depth: Int
+    private var inFlight = 0
+    private var isFinished = false
 
-    init(ticket: MessageTicket, path: @escaping @Sendable (Int) -> String, headers: HTTPHeaders, counters: LoadCounters, done: EventLoopPromise<Void>) {
+    init(ticket: MessageTicket, depth: Int, path: @escaping @Sendable (Int) -> String, headers: HTTPHeaders, counters: LoadCounters, done: EventLoopPromise<Void>) {
         self.ticket = ticket
+        self.depth = depth
         self.path = path
         self.headers = headers
         self.counters = counters
@@ -38,8 +43,13 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        sendNext(context)
+        for _ in 0..<depth { sendNext(context) }
+        context.flush()
         context.fireChannelActive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -49,6 +59,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         case .body:
             break
         case .end:
+            inFlight -= 1
             sendNext(context)
         }
     }
@@ -59,21 +70,25 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        done.fail(LoadError(description: "the service connection closed"))
+        if !isFinished { done.fail(LoadError(description: "the service connection closed")) }
     }
 
     private func sendNext(_ context: ChannelHandlerContext) {
         guard let index = ticket.take() else {
-            done.succeed()
+            if inFlight == 0, !isFinished {
+                isFinished = true
+                done.succeed()
+            }
             return
         }
+        inFlight += 1
         let body = ByteBuffer(string: "m\(index)")
         var fields = headers
         fields.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path(index), headers: fields)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
     }
 }
 

@@ -90,11 +90,15 @@ final class HubLog: PacketTap, Sendable {
     }
 
     private static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+        let now = Date()
+        let components = Calendar.current.dateComponents([.hour, .minute, .second, .nanosecond], from: now)
+        return String(
+            format: "%02d:%02d:%02d.%03d",
+            components.hour ?? 0,
+            components.minute ?? 0,
+            components.second ?? 0,
+            (components.nanosecond ?? 0) / 1_000_000
+        )
     }
+
 }

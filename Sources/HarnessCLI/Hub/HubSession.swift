@@ -67,7 +67,7 @@ final class HubSession: Sendable {
         let listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
         let endpoints = try await hub.start(listeners)
         let api = HubServiceAPI(hub: hub, tokenServiceKey: settings.tokenServiceKey)
-        let server = ServiceHTTPServer(api: api, group: group, observer: { log.request($0, $1) })
+        let server = ServiceHTTPServer(api: api, observer: { log.request($0, $1) })
         let servicePort: Int
         do {
             servicePort = try await server.start(host: "127.0.0.1", port: settings.servicePort)

@@ -31,7 +31,7 @@ struct HubBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("messages-per-device"), help: "C2D messages per device (at most 50, the hub's queue limit).")
     var messagesPerDevice = 5
 
-    @Option(help: "Unacknowledged C2D sends at a time (HTTP connections to the hub; in-flight PUBLISHes to Mosquitto).")
+    @Option(help: "Unacknowledged C2D sends at a time (pipelined HTTP requests to the hub; in-flight PUBLISHes to Mosquitto), each on one connection.")
     var window = 32
 
     @Option(help: "TLS handshakes at a time while connecting.")

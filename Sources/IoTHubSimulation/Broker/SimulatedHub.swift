@@ -182,12 +182,15 @@ public final class SimulatedHub: Sendable {
     @discardableResult
     public func sendCloudToDevice(_ request: CloudToDeviceRequest, to deviceID: DeviceID) async throws -> String {
         let core = self.core
-        let messageID = request.messageID ?? UUID().uuidString.lowercased()
+        let messageID = request.messageID ?? Self.makeMessageID()
         try await loop.submit {
             try core.value.enqueue(request, for: deviceID, messageID: messageID)
         }.get()
         return messageID
     }
+
+    /// A new message id: a lower-case UUID, as the service SDKs make.
+    static func makeMessageID() -> String { UUID().uuidString.lowercased() }
 
     /// Removes every queued C2D message of a device.
     /// - Returns: how many were removed.

@@ -4,10 +4,14 @@ import NIOCore
 /// The hub's service side: routes, authorises and carries out IoT Hub service REST requests
 /// (registry, C2D send and purge, direct methods, twins) and the device token service against
 /// a ``SimulatedHub``. The HTTP server only turns bytes into ``ServiceRequest``s and back.
+///
+/// Requests are carried out on the hub's event loop, directly on its state machine, so a C2D
+/// send costs no thread hops.
 public final class HubServiceAPI: Sendable {
     public let hub: SimulatedHub
     /// The token service's function key (`x-functions-key`); `nil` turns the endpoint off.
     public let tokenServiceKey: String?
+    private let tokens = VerifiedTokenCache()
 
     public init(hub: SimulatedHub, tokenServiceKey: String?) {
         self.hub = hub
@@ -16,37 +20,48 @@ public final class HubServiceAPI: Sendable {
 
     /// Answers one request.
     public func respond(to request: ServiceRequest) async -> ServiceResponse {
-        let route: ServiceRoute
-        switch ServiceRouter.route(request) {
-        case .rejected(let response): return response
-        case .route(let routed): route = routed
-        }
-        do {
-            let policies = try await hub.policies()
-            if let refusal = ServiceAuthorizer.check(
-                request,
-                route: route,
-                policies: policies,
-                hostName: hub.configuration.hostName,
-                tokenServiceKey: tokenServiceKey,
-                now: hub.now(),
-                allowingSkew: hub.configuration.connectClockSkew
-            ) {
-                return refusal
-            }
-            return try await perform(route)
-        } catch {
-            return .error(500, code: "ServerError", "\(error)")
-        }
+        (try? await respondOnHubLoop(to: request).get()) ?? .error(500, code: "ServerError", "the hub stopped")
     }
 
-    private func perform(_ route: ServiceRoute) async throws -> ServiceResponse {
+    /// Answers one request; the future completes on the hub's event loop.
+    public func respondOnHubLoop(to request: ServiceRequest) -> EventLoopFuture<ServiceResponse> {
+        let loop = hub.loop
+        guard loop.inEventLoop else {
+            return loop.flatSubmit { self.respondOnHubLoop(to: request) }
+        }
+        let route: ServiceRoute
+        switch ServiceRouter.route(request) {
+        case .rejected(let response): return loop.makeSucceededFuture(response)
+        case .route(let routed): route = routed
+        }
+        let core = hub.core.value
+        let policies = core.read { $0.registry.policies }
+        if let refusal = ServiceAuthorizer.check(
+            request,
+            route: route,
+            policies: policies,
+            hostName: hub.configuration.hostName,
+            tokenServiceKey: tokenServiceKey,
+            now: hub.clock.now(),
+            allowingSkew: hub.configuration.connectClockSkew,
+            cache: tokens
+        ) {
+            return loop.makeSucceededFuture(refusal)
+        }
+        if case .invokeMethod(let id, let invocation) = route {
+            return core.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) }
+        }
+        return loop.makeSucceededFuture(perform(route, on: core))
+    }
+
+    /// Carries out every route but direct methods, on the hub's loop.
+    private func perform(_ route: ServiceRoute, on core: HubCore) -> ServiceResponse {
         switch route {
         case .getDevice(let id):
-            guard let device = try await hub.device(id) else { return deviceNotFound(id) }
-            return .json(200, try await deviceJSON(device))
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, deviceJSON(device, core: core))
         case .putDevice(let id, let status, let primary, let secondary, let replace):
-            let existing = try await hub.device(id)
+            let existing = core.device(id)
             if existing != nil, !replace {
                 return .error(409, code: "DeviceAlreadyExists", "A device with ID '\(id)' is already registered.")
             }
@@ -56,67 +71,76 @@ public final class HubServiceAPI: Sendable {
                 secondaryKey: secondary ?? existing?.secondaryKey,
                 status: status
             )
-            try await hub.register(record)
-            return .json(200, try await deviceJSON(record))
+            core.register(record)
+            return .json(200, deviceJSON(record, core: core))
         case .deleteDevice(let id):
-            guard try await hub.removeDevice(id) else { return deviceNotFound(id) }
-            return .noContent
+            let found = core.apply { machine, now in
+                let actions = machine.removeDevice(id, at: now)
+                return (actions != nil, actions ?? [])
+            }
+            return found ? .noContent : Self.deviceNotFound(id)
         case .sendCloudToDevice(let id, let message):
             do {
-                try await hub.sendCloudToDevice(message, to: id)
+                try core.enqueue(message, for: id, messageID: message.messageID ?? SimulatedHub.makeMessageID())
                 return .noContent
-            } catch let error as CloudToDeviceError {
+            } catch {
                 return Self.response(for: error)
             }
         case .purgeQueue(let id):
-            guard try await hub.device(id) != nil else { return deviceNotFound(id) }
-            let count = try await hub.purgeQueue(of: id)
+            guard core.device(id) != nil else { return Self.deviceNotFound(id) }
+            let count = core.purgeQueue(of: id)
             return .json(200, .object(["deviceId": .string(id.string), "moduleId": .null, "totalMessagesPurged": .integer(Int64(count))]))
-        case .invokeMethod(let id, let request):
-            switch try await hub.invokeMethod(request, on: id) {
-            case .response(let status, let payload):
-                return .json(200, .object(["status": .integer(Int64(status)), "payload": payload ?? .null]))
-            case .deviceNotOnline:
-                return .error(404, code: "DeviceNotOnline", "Timed out waiting for device to connect.")
-            case .timedOut:
-                return .error(504, code: "GatewayTimeout", "Timed out waiting for the response from device.")
-            case .deviceNotFound:
-                return deviceNotFound(id)
-            }
         case .getTwin(let id):
-            guard let device = try await hub.device(id) else { return deviceNotFound(id) }
-            return .json(200, try await twinJSON(device))
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, twinJSON(device, core: core))
         case .patchTwin(let id, let desired, let tags):
-            guard let device = try await hub.device(id) else { return deviceNotFound(id) }
-            try await hub.updateTwin(of: id, desired: desired, tags: tags)
-            return .json(200, try await twinJSON(device))
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            _ = core.apply { machine, now in
+                guard let (twin, actions) = machine.updateTwin(of: id, desired: desired, tags: tags, at: now) else { return (DeviceTwin?.none, []) }
+                return (twin, actions)
+            }
+            return .json(200, twinJSON(device, core: core))
         case .mintToken(let id, let ttl):
-            guard let device = try await hub.device(id) else { return .text(404, "device '\(id)' is not registered") }
+            guard let device = core.device(id) else { return .text(404, "device '\(id)' is not registered") }
             let token = SASToken.make(
                 resource: IoTHubCredentials.deviceResource(hostName: hub.configuration.hostName, deviceID: id),
                 key: device.primaryKey,
-                expiry: hub.now().unixSeconds + ttl
+                expiry: hub.clock.now().unixSeconds + ttl
             )
             return .text(200, token.rendered)
+        case .invokeMethod(let id, _):
+            return .error(500, code: "ServerError", "internal: method for \(id) not dispatched")
         }
     }
 
-    private func deviceNotFound(_ id: DeviceID) -> ServiceResponse {
+    static func deviceNotFound(_ id: DeviceID) -> ServiceResponse {
         .error(404, code: "DeviceNotFound", "Device '\(id)' is not registered.")
+    }
+
+    static func response(for result: DirectMethodResult, device id: DeviceID) -> ServiceResponse {
+        switch result {
+        case .response(let status, let payload):
+            .json(200, .object(["status": .integer(Int64(status)), "payload": payload ?? .null]))
+        case .deviceNotOnline:
+            .error(404, code: "DeviceNotOnline", "Timed out waiting for device to connect.")
+        case .timedOut:
+            .error(504, code: "GatewayTimeout", "Timed out waiting for the response from device.")
+        case .deviceNotFound:
+            deviceNotFound(id)
+        }
     }
 
     static func response(for error: CloudToDeviceError) -> ServiceResponse {
         switch error {
-        case .deviceNotFound(let id): .error(404, code: "DeviceNotFound", "Device '\(id)' is not registered.")
+        case .deviceNotFound(let id): deviceNotFound(id)
         case .queueFull: .error(403, code: "DeviceMaximumQueueDepthExceeded", error.description)
         case .messageTooLarge: .error(413, code: "MessageTooLarge", error.description)
         case .invalidTimeToLive: .error(400, code: "ArgumentInvalid", error.description)
         }
     }
 
-    private func deviceJSON(_ device: DeviceRecord) async throws -> JSONValue {
-        let connected = try await hub.isConnected(device.id)
-        let queued = try await hub.queueDepth(of: device.id)
+    private func deviceJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+        let (connected, queued) = core.read { ($0.isConnected(device.id), $0.queueDepth(of: device.id)) }
         return .object([
             "deviceId": .string(device.id.string),
             "moduleId": .null,
@@ -132,9 +156,8 @@ public final class HubServiceAPI: Sendable {
         ])
     }
 
-    private func twinJSON(_ device: DeviceRecord) async throws -> JSONValue {
-        let twin = try await hub.twin(of: device.id)
-        let connected = try await hub.isConnected(device.id)
+    private func twinJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+        let (twin, connected) = core.read { ($0.twin(of: device.id) ?? DeviceTwin(), $0.isConnected(device.id)) }
         return .object([
             "deviceId": .string(device.id.string),
             "etag": .string("\"\(twin.version)\""),

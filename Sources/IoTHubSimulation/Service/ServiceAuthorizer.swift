@@ -1,4 +1,5 @@
 import MQTTCore
+import Synchronization
 import IoTHubCore
 
 /// Checks who may call the service side: IoT Hub routes need a service SAS token
@@ -7,6 +8,9 @@ import IoTHubCore
 public enum ServiceAuthorizer {
     /// Checks `request` for `route`.
     /// - Returns: `nil` when allowed, otherwise the 401 response.
+    /// - Parameter cache: tokens whose signature was verified before, so a sender that reuses
+    ///   one token does not pay an HMAC per request; scope, expiry, policy keys and permission
+    ///   are still checked every time.
     public static func check(
         _ request: ServiceRequest,
         route: ServiceRoute,
@@ -14,7 +18,8 @@ public enum ServiceAuthorizer {
         hostName: String,
         tokenServiceKey: String?,
         now: HubTime,
-        allowingSkew skew: Duration
+        allowingSkew skew: Duration,
+        cache: VerifiedTokenCache? = nil
     ) -> ServiceResponse? {
         guard let permission = route.requiredPermission else {
             guard let expected = tokenServiceKey, let given = request.header("x-functions-key"), constantTimeEqual(expected, given) else {
@@ -25,6 +30,14 @@ public enum ServiceAuthorizer {
         guard let header = request.header("Authorization") else {
             return unauthorized("the Authorization header with a service SAS token is missing")
         }
+        let target = hostName + request.path
+        let seconds = now.unixSeconds
+        let skewSeconds = skew.nanoseconds / 1_000_000_000
+        if let cached = cache?.lookup(header), let policy = policies[cached.policyName], policy.keys.contains(cached.key),
+            cached.token.covers(target), !cached.token.hasExpired(at: seconds, allowingSkew: skewSeconds)
+        {
+            return policy.permissions.contains(permission) ? nil : unauthorized("policy '\(policy.name)' lacks \(permission.rawValue)")
+        }
         let token: SASToken
         do {
             token = try SASToken(parsing: header)
@@ -33,9 +46,9 @@ public enum ServiceAuthorizer {
         }
         guard let policyName = token.policyName else { return unauthorized("the SAS token names no policy (skn)") }
         guard let policy = policies[policyName] else { return unauthorized("unknown shared access policy '\(policyName)'") }
-        let target = hostName + request.path
         do {
-            try token.verify(keys: policy.keys, target: target, now: now.unixSeconds, allowingSkew: skew.nanoseconds / 1_000_000_000)
+            let index = try token.verify(keys: policy.keys, target: target, now: seconds, allowingSkew: skewSeconds)
+            cache?.store(header, VerifiedTokenCache.Entry(token: token, policyName: policyName, key: policy.keys[index]))
         } catch {
             return unauthorized("\(error)")
         }
@@ -56,5 +69,36 @@ public enum ServiceAuthorizer {
         var difference: UInt8 = 0
         for index in left.indices { difference |= left[index] ^ right[index] }
         return difference == 0
+    }
+}
+
+/// Service tokens whose signature the hub verified, by their `Authorization` header text. Holds
+/// at most 64; the oldest half goes when full.
+public final class VerifiedTokenCache: Sendable {
+    struct Entry: Sendable {
+        var token: SASToken
+        var policyName: String
+        /// The policy key that verified the signature; the entry counts only while the policy
+        /// still has it.
+        var key: DeviceKey
+    }
+
+    private let entries = Mutex<(map: [String: Entry], order: [String])>(([:], []))
+
+    public init() {}
+
+    func lookup(_ header: String) -> Entry? {
+        entries.withLock { $0.map[header] }
+    }
+
+    func store(_ header: String, _ entry: Entry) {
+        entries.withLock { state in
+            if state.map[header] == nil { state.order.append(header) }
+            state.map[header] = entry
+            if state.order.count > 64 {
+                for old in state.order.prefix(32) { state.map[old] = nil }
+                state.order.removeFirst(32)
+            }
+        }
     }
 }

@@ -11,15 +11,15 @@ public final class ServiceHTTPServer: Sendable {
     public static let maximumBodySize = 512 * 1024
 
     private let api: HubServiceAPI
-    private let group: any EventLoopGroup
     private let channel: Mutex<(any Channel)?>
     private let observer: (@Sendable (ServiceRequest, ServiceResponse) -> Void)?
 
-    /// - Parameter observer: told about every request and its response (for logs); runs on an
-    ///   event loop and must not block.
-    public init(api: HubServiceAPI, group: any EventLoopGroup, observer: (@Sendable (ServiceRequest, ServiceResponse) -> Void)? = nil) {
+    /// The server's connections live on the hub's event loop, so requests are carried out on
+    /// the hub's state machine without thread hops.
+    /// - Parameter observer: told about every request and its response (for logs); runs on the
+    ///   hub's event loop and must not block.
+    public init(api: HubServiceAPI, observer: (@Sendable (ServiceRequest, ServiceResponse) -> Void)? = nil) {
         self.api = api
-        self.group = group
         self.channel = Mutex(nil)
         self.observer = observer
     }
@@ -30,7 +30,7 @@ public final class ServiceHTTPServer: Sendable {
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
         let api = self.api
         let observer = self.observer
-        let server = try await ServerBootstrap(group: group)
+        let server = try await ServerBootstrap(group: api.hub.loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -67,13 +67,27 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var isTooLarge = false
+    /// Inside a read burst: responses are written now and flushed once at its end, so
+    /// pipelined requests cost one write syscall, not one each.
+    private var isReading = false
+    private var needsFlush = false
 
     init(api: HubServiceAPI, observer: (@Sendable (ServiceRequest, ServiceResponse) -> Void)?) {
         self.api = api
         self.observer = observer
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
@@ -99,7 +113,8 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
             let api = self.api
             let observer = self.observer
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask { await api.respond(to: request) }.whenSuccess { response in
+            api.respondOnHubLoop(to: request).hop(to: context.eventLoop).whenComplete { result in
+                let response = (try? result.get()) ?? .error(500, code: "ServerError", "the hub stopped")
                 observer?(request, response)
                 let (handler, context) = bound.value
                 handler.write(response, version: version, keepAlive: keepAlive, context: context)
@@ -117,7 +132,13 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let done: EventLoopFuture<Void>
+        if isReading, keepAlive {
+            done = context.write(wrapOutboundOut(.end(nil)))
+            needsFlush = true
+        } else {
+            done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        }
         if !keepAlive {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }

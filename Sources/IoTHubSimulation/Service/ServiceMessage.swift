@@ -1,4 +1,3 @@
-import Foundation
 import IoTHubCore
 
 /// One HTTP request to the hub's service side, as a value: the HTTP server builds it, the
@@ -39,7 +38,7 @@ public struct ServiceRequest: Sendable, Hashable {
     }
 
     private static func decodeQueryText(_ text: String) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        let spaced = text.contains("+") ? String(text.map { $0 == "+" ? " " : $0 }) : text
         return (try? PercentEncoding.decode(spaced)) ?? spaced
     }
 
