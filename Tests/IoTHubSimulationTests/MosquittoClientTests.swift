@@ -131,6 +131,9 @@ import Testing
         Refusal(name: "protocol level 3 (MQTT 3.1): CONNACK 1", arguments: { hub in
             try hub.run("mosquitto_pub", ["-V", "mqttv31"] + events)
         }, clientSays: "Connection Refused: unacceptable protocol version", hubAnswer: refused(.unacceptableProtocolVersion)),
+        Refusal(name: "MQTT 5 CONNECT: CONNACK 1", arguments: { hub in
+            try hub.run("mosquitto_pub", ["-V", "5"] + events)
+        }, clientSays: "Unsupported Protocol Version", hubAnswer: refused(.unacceptableProtocolVersion)),
         Refusal(name: "QoS 2 PUBLISH: the hub closes the connection", arguments: { hub in
             try hub.run("mosquitto_pub", ["-t", "devices/esp8266/messages/events/", "-m", "x", "-q", "2"])
         }, clientSays: "sending PUBLISH", hubAnswer: closed("QoS 2 PUBLISH")),

@@ -12,6 +12,7 @@ public struct ServiceRequest: Sendable, Hashable {
     public var query: [String: String]
     /// Header fields; names compare case-insensitively through ``header(_:)``.
     public var headers: [(name: String, value: String)]
+    /// The request body.
     public var body: [UInt8]
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
@@ -62,8 +63,12 @@ public struct ServiceRequest: Sendable, Hashable {
 
 /// The answer to a ``ServiceRequest``.
 public struct ServiceResponse: Sendable, Hashable {
+    /// The HTTP status code.
     public var status: Int
+    /// Header fields (`Content-Type`, `iothub-errorcode`, ...); `Content-Length` is added on
+    /// the wire.
     public var headers: [String: String]
+    /// The response body.
     public var body: [UInt8]
 
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {

@@ -35,7 +35,9 @@ public enum ServiceRoute: Sendable, Hashable {
 
 /// A routed request, or the error response it gets.
 public enum RouteOutcome: Sendable, Hashable {
+    /// The request is well formed and asks for this operation.
     case route(ServiceRoute)
+    /// The request is refused with this response (400, 404 or 405).
     case rejected(ServiceResponse)
 }
 

@@ -148,6 +148,13 @@ extension MQTTPacket {
         let name = try reader.readString("protocol name")
         guard name == "MQTT" || name == "MQIsdp" else { throw .invalidProtocolName(name) }
         let level = try reader.readByte("protocol level")
+        guard level == 3 || level == 4 else {
+            // Another protocol version (MQTT 5, a bridge bit): the rest follows rules this codec
+            // does not know. The CONNECT carries only its name and level, so the server can
+            // answer CONNACK 0x01 as [MQTT-3.1.2-2] requires instead of closing on a parse error.
+            reader.skipToEnd()
+            return ConnectPacket(protocolName: name, protocolLevel: level, clientID: "", cleanSession: true, keepAlive: 0)
+        }
         let flags = try reader.readByte("connect flags")
         typealias Flags = ConnectPacket.Flags
         guard flags & Flags.reserved == 0 else { throw .reservedConnectFlagSet }

@@ -8,6 +8,11 @@ struct PacketBodyReader {
     var isAtEnd: Bool { buffer.readableBytes == 0 }
     var remaining: Int { buffer.readableBytes }
 
+    /// Skips whatever is left of the body.
+    mutating func skipToEnd() {
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+    }
+
     mutating func readByte(_ field: String) throws(MQTTDecodingError) -> UInt8 {
         guard let byte = buffer.readInteger(as: UInt8.self) else { throw .truncated(type, field: field) }
         return byte
