@@ -10,7 +10,8 @@ import Synchronization
 final class HubLog: PacketTap, Sendable {
     private let redactor: Mutex<SecretRedactor>
     private let output: @Sendable (String) -> Void
-    private let showsPackets: Bool
+    /// Whether every packet is logged (otherwise the hub needs no packet tap at all).
+    let showsPackets: Bool
     private let showsEvents: Bool
 
     /// - Parameters:

@@ -62,7 +62,7 @@ final class HubSession: Sendable {
             registry: DeviceRegistry(devices: records, policies: policies),
             group: group,
             observer: { log.event($0) },
-            tap: log
+            tap: log.showsPackets ? log : nil
         )
         let listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
         let endpoints = try await hub.start(listeners)

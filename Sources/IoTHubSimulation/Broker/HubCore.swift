@@ -31,6 +31,7 @@ final class HubCore {
     private var lastConnectionID: ConnectionID = 0
     private var methodPromises: [UInt64: EventLoopPromise<DirectMethodResult>] = [:]
     private var lastInvocation: UInt64 = 0
+    private var messageIDs = MessageIDGenerator()
 
     init(
         machine: HubStateMachine,
@@ -48,6 +49,9 @@ final class HubCore {
 
     var configuration: HubConfiguration { machine.configuration }
     var connectionCount: Int { channels.count }
+
+    /// A fresh C2D message id (a version-4 UUID).
+    func makeMessageID() -> String { messageIDs.make() }
 
     func makeConnectionID() -> ConnectionID {
         lastConnectionID += 1
@@ -133,11 +137,19 @@ final class HubCore {
 
     private func perform(_ actions: [HubStateMachine.Action]) {
         var toFlush: [ConnectionID] = []
+        // Only writes followed by a close in the same batch need a future (the close waits for
+        // them); every other write goes without a promise, which saves an allocation each.
+        var closing: [ConnectionID] = []
+        for action in actions { if case .close(let connection) = action { closing.append(connection) } }
         for action in actions {
             switch action {
             case .send(let packet, let connection):
                 guard let channel = channels[connection] else { continue }
-                pendingWrites[connection] = channel.write(packet)
+                if closing.contains(connection) {
+                    pendingWrites[connection] = channel.write(packet)
+                } else {
+                    channel.write(packet, promise: nil)
+                }
                 if !toFlush.contains(connection) { toFlush.append(connection) }
             case .close(let connection):
                 guard let channel = channels.removeValue(forKey: connection) else { continue }

@@ -182,15 +182,12 @@ public final class SimulatedHub: Sendable {
     @discardableResult
     public func sendCloudToDevice(_ request: CloudToDeviceRequest, to deviceID: DeviceID) async throws -> String {
         let core = self.core
-        let messageID = request.messageID ?? Self.makeMessageID()
-        try await loop.submit {
+        return try await loop.submit {
+            let messageID = request.messageID ?? core.value.makeMessageID()
             try core.value.enqueue(request, for: deviceID, messageID: messageID)
+            return messageID
         }.get()
-        return messageID
     }
-
-    /// A new message id: a lower-case UUID, as the service SDKs make.
-    static func makeMessageID() -> String { UUID().uuidString.lowercased() }
 
     /// Removes every queued C2D message of a device.
     /// - Returns: how many were removed.

@@ -81,7 +81,7 @@ public final class HubServiceAPI: Sendable {
             return found ? .noContent : Self.deviceNotFound(id)
         case .sendCloudToDevice(let id, let message):
             do {
-                try core.enqueue(message, for: id, messageID: message.messageID ?? SimulatedHub.makeMessageID())
+                try core.enqueue(message, for: id, messageID: message.messageID ?? core.makeMessageID())
                 return .noContent
             } catch {
                 return Self.response(for: error)
