@@ -18,18 +18,15 @@ public enum ExternalTool {
     /// The path of `name` on PATH or in the usual system folders.
     /// - Throws: ``Missing`` naming the package that provides it.
     public static func locate(_ name: String, package: String) throws -> String {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"]
-        for folder in folders {
-            let path = (folder as NSString).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw Missing(description: "\(name) is not installed (Debian package \(package)); .ci/run installs it")
+        try Repository.tool(name, package: package)
     }
 
     /// Runs `path` with `arguments`, waiting at most `timeout`; output goes through files so
     /// large outputs cannot block the process.
-    public static func run(_ path: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> Output {
+    ///
+    /// Waits with `Task.sleep`, never blocking a thread of the concurrency pool (on a 2-core
+    /// machine a blocked pool thread stalls every other test).
+    public static func run(_ path: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Output {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -44,9 +41,9 @@ public enum ExternalTool {
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         return Output(
             status: process.terminationStatus,
             standardOutput: (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",

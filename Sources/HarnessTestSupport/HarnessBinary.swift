@@ -19,10 +19,27 @@ public enum HarnessBinary {
         throw ExternalTool.Missing(description: "the harness executable was not built next to the tests; run swift build")
     }
 
+    /// The URL of the built `harness`, for tests that start it as a process themselves.
+    public static var url: URL {
+        (try? URL(fileURLWithPath: path())) ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("harness")
+    }
+
+    /// Waits for `process` to exit, terminating it after `timeout`.
+    /// - Returns: whether it exited by itself.
+    public static func wait(for process: Process, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            process.terminate()
+            return false
+        }
+        return true
+    }
+
     /// Runs `harness` with `arguments` in `directory`.
-    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Duration = .seconds(120)) throws -> ExternalTool.Output {
+    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Duration = .seconds(120)) async throws -> ExternalTool.Output {
         let binary = try path()
-        guard let directory else { return try ExternalTool.run(binary, arguments, timeout: timeout) }
-        return try ExternalTool.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, binary] + arguments, timeout: timeout)
+        guard let directory else { return try await ExternalTool.run(binary, arguments, timeout: timeout) }
+        return try await ExternalTool.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, binary] + arguments, timeout: timeout)
     }
 }

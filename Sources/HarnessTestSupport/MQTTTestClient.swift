@@ -1,6 +1,7 @@
 import MQTTCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A raw MQTT client for integration tests: sends exactly the packets (or bytes) a test gives
@@ -18,7 +19,33 @@ public final class MQTTTestClient: Sendable {
         self.collector = collector
     }
 
-    /// Connects to `host:port` over TCP.
+    /// TLS settings for a test client.
+    public struct TLS: Sendable {
+        /// PEM file of the CA to trust; `nil` trusts the system's default roots only.
+        public var trustedCAPath: String?
+        /// The name sent as SNI and checked against the certificate. Default: `localhost`.
+        public var serverHostname: String?
+        /// Lowest TLS version offered. Default: TLS 1.2.
+        public var minimumVersion: TLSVersion
+        /// Highest TLS version offered. Default: TLS 1.3.
+        public var maximumVersion: TLSVersion
+
+        public init(
+            trustedCAPath: String?,
+            serverHostname: String? = "localhost",
+            minimumVersion: TLSVersion = .tlsv12,
+            maximumVersion: TLSVersion = .tlsv13
+        ) {
+            self.trustedCAPath = trustedCAPath
+            self.serverHostname = serverHostname
+            self.minimumVersion = minimumVersion
+            self.maximumVersion = maximumVersion
+        }
+    }
+
+    /// Connects to `host:port` over TCP, or over TLS when `tls` is given (the handshake runs
+    /// when the first packet is sent; a failed handshake closes the connection and is kept as
+    /// ``lastError``).
     /// - Parameters:
     ///   - tap: receives a record of every packet sent and received.
     ///   - connection: the connection number in the tap's records.
@@ -26,13 +53,29 @@ public final class MQTTTestClient: Sendable {
         host: String = "127.0.0.1",
         port: Int,
         group: any EventLoopGroup,
+        tls: TLS? = nil,
         tap: (any PacketTap)? = nil,
         connection: UInt64 = 0
     ) async throws -> MQTTTestClient {
         let collector = PacketCollector()
+        var context: NIOSSLContext?
+        if let tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = tls.minimumVersion
+            configuration.maximumTLSVersion = tls.maximumVersion
+            if let path = tls.trustedCAPath {
+                configuration.trustRoots = .file(path)
+            }
+            context = try NIOSSLContext(configuration: configuration)
+        }
+        let sslContext = context
+        let serverHostname = tls?.serverHostname
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(collector: collector))
                     try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap)))
                     try channel.pipeline.syncOperations.addHandler(CollectorHandler(collector: collector))
@@ -42,6 +85,15 @@ public final class MQTTTestClient: Sendable {
             .get()
         return MQTTTestClient(channel: channel, collector: collector)
     }
+
+    /// The TLS version negotiated, once the handshake completed (`nil` for plain TCP or
+    /// before the handshake).
+    public func negotiatedTLSVersion() async -> TLSVersion? {
+        try? await channel.nioSSL_tlsVersion().get()
+    }
+
+    /// The last error the connection saw (for example a failed TLS handshake).
+    public var lastError: (any Error)? { collector.errors.last }
 
     /// Sends one packet.
     public func send(_ packet: MQTTPacket) async throws {

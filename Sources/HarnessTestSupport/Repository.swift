@@ -12,7 +12,7 @@ public enum Repository {
     public static func python() throws -> String {
         let path = root.appendingPathComponent(".venv/bin/python3").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw MissingComponent(description: "\(path) is missing; run .ci/run to create the venv")
+            throw MissingComponent(description: "\(path) is missing; run `bash .ci/run` to create the venv (azure-iot-device, umqtt.simple)")
         }
         let umqtt = root.appendingPathComponent(".venv/micropython-lib/umqtt/simple.py").path
         guard FileManager.default.fileExists(atPath: umqtt) else {
@@ -23,6 +23,16 @@ public enum Repository {
 
     /// `<repo>/scenarios/firmware/esp8266-led`.
     public static var seedFirmware: URL { root.appendingPathComponent("scenarios/firmware/esp8266-led") }
+
+    /// A Debian tool such as `mosquitto_pub`, looked up in the system folders.
+    /// - Throws: a message naming the Debian package `.ci/run` installs.
+    public static func tool(_ name: String, package: String) throws -> String {
+        for folder in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"] {
+            let path = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw MissingComponent(description: "\(name) is missing: install the Debian package \(package) (`bash .ci/run` does)")
+    }
 
     /// A component the tests need is not installed.
     public struct MissingComponent: Error, CustomStringConvertible {

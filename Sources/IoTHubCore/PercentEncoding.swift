@@ -3,18 +3,18 @@
 public enum PercentEncoding {
     /// Encodes `text`, for example `a/b` as `a%2Fb`.
     public static func encode(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
         for byte in text.utf8 {
             if isUnreserved(byte) {
-                result.unicodeScalars.append(Unicode.Scalar(byte))
+                bytes.append(byte)
             } else {
-                result.append("%")
-                result.append(hexDigit(byte >> 4))
-                result.append(hexDigit(byte & 0x0F))
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hexDigit(byte >> 4))
+                bytes.append(hexDigit(byte & 0x0F))
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Decodes `%XX` sequences (either case of hex). `+` is kept as `+`.
@@ -50,8 +50,8 @@ public enum PercentEncoding {
         }
     }
 
-    private static func hexDigit(_ value: UInt8) -> Character {
-        Character(Unicode.Scalar(value < 10 ? value + 48 : value + 55))
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? value + 48 : value + 55
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test("--set, --secret and --verbose: live packet lines, variables applied, secrets masked in every output")
-    func secretsEverywhere() throws {
+    func secretsEverywhere() async throws {
         let folder = try temporaryFolder()
         let key = DeviceKey(bytes: Array(repeating: 0x33, count: 32))
         let scenario = """
@@ -30,8 +30,8 @@ import Testing
               - expect: { led: on, within: 1s }
             """
         try scenario.write(toFile: folder + "/secret.yaml", atomically: true, encoding: .utf8)
-        let output = try HarnessBinary.run(
-            ["run", "secret.yaml", "--set", "DEVICE=esp8266", "--secret", "KEY=\(key.base64)", "--secret", "NOTE=classified-note-text", "--verbose", "--no-color"],
+        let output = try await HarnessBinary.run(
+            ["run", "secret.yaml", "--set", "DEVICE=esp8266", "--secret", "KEY=\(key.base64)", "--secret", "NOTE=classified-note-text", "--verbose", "--no-color", "--deadline-scale", "10"],
             in: folder
         )
         #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
@@ -69,10 +69,10 @@ import Testing
     }
 
     @Test("a run of one shard with --hub and --device overrides")
-    func shardRun() throws {
+    func shardRun() async throws {
         let folder = try temporaryFolder()
-        let output = try HarnessBinary.run(
-            ["run", Self.root.appendingPathComponent("scenarios/c2d-led.yaml").path, "--shard", "1/1", "--hub", "simulated", "--device", "token_ttl=10m", "--quiet", "--junit", folder + "/j.xml", "--reports", folder],
+        let output = try await HarnessBinary.run(
+            ["run", Self.root.appendingPathComponent("scenarios/c2d-led.yaml").path, "--shard", "1/1", "--hub", "simulated", "--device", "token_ttl=10m", "--quiet", "--junit", folder + "/j.xml", "--reports", folder, "--deadline-scale", "10"],
             in: folder
         )
         #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
@@ -90,10 +90,11 @@ import Testing
             ["--quiet", "--verbose"],
             ["--hub", "mqtt://nowhere:1883"],
             ["--device", "profil=x"],
+            ["--deadline-scale", "0.5"],
         ]
     )
-    func badOptions(arguments: [String]) throws {
-        let output = try HarnessBinary.run(["run", Self.root.appendingPathComponent("scenarios/c2d-led.yaml").path] + arguments)
+    func badOptions(arguments: [String]) async throws {
+        let output = try await HarnessBinary.run(["run", Self.root.appendingPathComponent("scenarios/c2d-led.yaml").path] + arguments)
         #expect(output.status == 2, "\(arguments): \(output.standardOutput)\(output.standardError)")
         #expect(!output.standardError.isEmpty)
         #expect(!output.standardError.contains("Fatal error"))

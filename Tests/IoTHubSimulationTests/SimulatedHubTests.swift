@@ -92,4 +92,73 @@ import Testing
             #expect(log.all.contains { if case .disconnected(_, _, .protocolViolation) = $0 { true } else { false } })
         }
     }
+
+    @Test("a direct method over loopback: the device answers, the caller gets its status and payload")
+    func directMethod() async throws {
+        try await withHub { hub, port, _ in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect()))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            try await client.send(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: topicFilter("$iothub/methods/POST/#"), qos: .atLeastOnce)])))
+            #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
+            async let result = hub.invokeMethod(DirectMethodRequest(methodName: "blink", payload: .integer(3)), on: HubFixtures.deviceID)
+            guard case .publish(let request) = await client.receive() else {
+                Issue.record("no method request")
+                return
+            }
+            #expect(request.topic.string == "$iothub/methods/POST/blink/?$rid=1")
+            try await client.send(.publish(PublishPacket(topic: topicName("$iothub/methods/res/200/?$rid=1"), payload: ByteBuffer(string: "\"done\""))))
+            #expect(try await result == .response(status: 200, payload: .string("done")))
+            await client.close()
+            while try await hub.isConnected(HubFixtures.deviceID) { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(try await hub.invokeMethod(DirectMethodRequest(methodName: "blink"), on: HubFixtures.deviceID) == .deviceNotOnline)
+        }
+    }
+
+    @Test("expireToken jumps the clock just past the live token's expiry: the device is dropped at once")
+    func expireToken() async throws {
+        try await withHub { hub, port, log in
+            #expect(try await hub.expireToken(of: HubFixtures.deviceID) == nil)
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect(expiry: HubFixtures.start.unixSeconds + 100)))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            #expect(try await hub.tokenExpiry(of: HubFixtures.deviceID) == HubTime(unixSeconds: HubFixtures.start.unixSeconds + 100))
+            let jump = try #require(try await hub.expireToken(of: HubFixtures.deviceID))
+            #expect(jump > .zero && jump <= .seconds(100) + .nanoseconds(1))
+            #expect(await client.waitForClose(timeout: .seconds(2)))
+            #expect(log.all.contains { if case .disconnected(_, _, .tokenExpired) = $0 { true } else { false } })
+            #expect(try await hub.tokenExpiry(of: HubFixtures.deviceID) == nil)
+        }
+    }
+
+    @Test("revoking a connected device's keys drops it; disabling refuses its next CONNECT")
+    func revokeAndDisable() async throws {
+        try await withHub { hub, port, _ in
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(.connect(HubFixtures.connect()))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            let device = try await hub.regenerateKeys(of: HubFixtures.deviceID)
+            #expect(await client.waitForClose(timeout: .seconds(2)))
+            #expect(try await hub.device(HubFixtures.deviceID)?.primaryKey == device.primaryKey)
+            try await hub.setStatus(.disabled, of: HubFixtures.deviceID)
+            let again = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await again.send(.connect(HubFixtures.connect(key: device.primaryKey)))
+            #expect(await again.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))
+            await #expect(throws: HubOperationError.deviceNotFound(HubFixtures.deviceIDLiteral("ghost"))) {
+                try await hub.setStatus(.enabled, of: HubFixtures.deviceIDLiteral("ghost"))
+            }
+        }
+    }
+
+    @Test("an immediate C2D send is enqueued on the hub's loop, and a refusal becomes an event")
+    func immediateSend() async throws {
+        try await withHub { hub, _, log in
+            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), messageID: "now"), to: HubFixtures.deviceID)
+            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "x")), to: try DeviceID("nobody"))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await hub.queueDepth(of: HubFixtures.deviceID) == 1)
+            #expect(log.all.contains { if case .cloudToDeviceEnqueued(_, "now", 1) = $0 { true } else { false } })
+            #expect(log.all.contains { if case .cloudToDeviceRejected(let id, let reason) = $0 { id.string == "nobody" && reason.contains("not registered") } else { false } })
+        }
+    }
 }

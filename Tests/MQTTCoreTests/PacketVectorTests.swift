@@ -129,6 +129,14 @@ import Testing
         #expect(count == 2 * (1 + 3 * 2) * 3)
     }
 
+    @Test("an MQTT 5 CONNECT decodes to its name and level only, so a 3.1.1 server can answer CONNACK 1 [MQTT-3.1.2-2]")
+    func newerProtocolLevel() throws {
+        // CONNECT, MQTT level 5, clean start, keep-alive 60, property length 0, client id "c".
+        var buffer = Hex.buffer("10 0e 0004 4d515454 05 02 003c 00 0001 63 ")
+        #expect(try MQTTPacket.decode(from: &buffer) == .connect(ConnectPacket(protocolName: "MQTT", protocolLevel: 5, clientID: "", cleanSession: true, keepAlive: 0)))
+        #expect(buffer.readableBytes == 0)
+    }
+
     @Test("remaining length boundaries: 1 to 4 bytes", arguments: [0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152])
     func remainingLengthBoundaries(length: Int) throws {
         // A PUBLISH with topic "t" whose payload makes the remaining length exactly `length`.

@@ -32,15 +32,15 @@ import Testing
     }
 
     @Test("the report validates against the strict Ant JUnit schema")
-    func schemaValid() throws {
+    func schemaValid() async throws {
         let xml = JUnitXMLWriter().render(Self.sampleReport())
-        try JUnitSchema.validate(xml: xml)
+        try await JUnitSchema.validate(xml: xml)
     }
 
     @Test("the schema check is real: a report without required attributes is rejected")
-    func schemaRejects() throws {
+    func schemaRejects() async throws {
         let invalid = "<testsuites><testsuite name=\"x\"><properties/></testsuite></testsuites>"
-        #expect(throws: JUnitSchema.ValidationError.self) { try JUnitSchema.validate(xml: invalid) }
+        await #expect(throws: JUnitSchema.ValidationError.self) { try await JUnitSchema.validate(xml: invalid) }
     }
 
     @Test("counts, times, timestamp and escaping")

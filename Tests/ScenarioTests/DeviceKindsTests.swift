@@ -9,7 +9,8 @@ import Testing
 /// Device kinds in scenarios: the same steps against the device model, the seed firmware as a
 /// process and a board on a pseudo-terminal; clear failures when firmware misbehaves.
 @Suite(.serialized) struct DeviceKindsTests {
-    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+    /// Deadlines scaled x10: the firmware tests share a 2-core machine with Python processes.
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 10))
     static let scenarios = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios")
 
     /// The device of a scenario written as YAML, resolved relative to the scenarios folder.

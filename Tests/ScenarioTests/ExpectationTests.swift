@@ -6,7 +6,8 @@ import Testing
 
 /// Every expectation subject against the real simulated hub and device, passing and failing.
 @Suite struct ExpectationTests {
-    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+    /// Deadlines scaled x5: these tests check outcomes on a machine shared with heavier tests.
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 5))
 
     func run(_ yaml: String) async throws -> ScenarioResult {
         await runner.run(try ScenarioLoader.load(yaml: yaml, path: "test.yaml"))

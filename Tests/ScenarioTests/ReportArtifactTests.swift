@@ -9,7 +9,7 @@ import Testing
 
 /// The files a run leaves behind, checked with the real tools users open them with.
 @Suite(.serialized) struct ReportArtifactTests {
-    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 10))
 
     func runSeed(key: DeviceKey? = nil, options: LoadOptions = LoadOptions()) async throws -> (ScenarioResult, String) {
         var scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path, options: options)
@@ -26,12 +26,12 @@ import Testing
     func pcapWithTshark() async throws {
         let (_, folder) = try await runSeed()
         let tshark = try ExternalTool.locate("tshark", package: "tshark")
-        let output = try ExternalTool.run(tshark, ["-r", folder + "/trace.pcap", "-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype"])
+        let output = try await ExternalTool.run(tshark, ["-r", folder + "/trace.pcap", "-Y", "mqtt", "-T", "fields", "-e", "mqtt.msgtype"])
         #expect(output.status == 0, "\(output.standardError)")
         let types = output.standardOutput.split(separator: "\n").map(String.init)
         // CONNECT, CONNACK, SUBSCRIBE, SUBACK, PUBLISH "on", PUBLISH "off".
         #expect(types == ["1", "2", "8", "9", "3", "3"], "\(output.standardOutput)")
-        let payloads = try ExternalTool.run(tshark, ["-r", folder + "/trace.pcap", "-Y", "mqtt.msgtype == 3", "-T", "fields", "-e", "mqtt.msg"])
+        let payloads = try await ExternalTool.run(tshark, ["-r", folder + "/trace.pcap", "-Y", "mqtt.msgtype == 3", "-T", "fields", "-e", "mqtt.msg"])
         #expect(payloads.standardOutput.split(separator: "\n") == ["6f6e", "6f6666"] || payloads.standardOutput.split(separator: "\n") == ["on", "off"], "\(payloads.standardOutput)")
     }
 
@@ -53,7 +53,7 @@ import Testing
     func htmlInChromium() async throws {
         let (_, folder) = try await runSeed()
         let chromium = try ExternalTool.locate("chromium", package: "chromium")
-        let output = try ExternalTool.run(
+        let output = try await ExternalTool.run(
             chromium,
             ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "file://" + folder + "/report.html"],
             timeout: .seconds(90)

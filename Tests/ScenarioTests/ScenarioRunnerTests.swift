@@ -8,7 +8,10 @@ import Testing
 
 /// Scenarios run end to end: simulated hub and device over real loopback sockets.
 @Suite struct ScenarioRunnerTests {
-    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+    /// Deadlines scaled x10: these tests check outcomes on a machine shared with heavier tests.
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 10))
+    /// Unscaled, for the tests about deadlines themselves.
+    let strictRunner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
 
     @Test("the seed scenario passes, with latencies, round trips and a trace")
     func seedScenarioPasses() async throws {
@@ -29,13 +32,13 @@ import Testing
         #expect(suite.systemOut.contains("hub -> device  PUBLISH"))
         #expect(suite.systemOut.contains("esp8266: LED on"))
         let xml = JUnitXMLWriter(redactor: SecretRedactor(secrets: result.secrets)).render(JUnitReport(suites: [suite]))
-        try JUnitSchema.validate(xml: xml)
+        try await JUnitSchema.validate(xml: xml)
     }
 
     @Test("an expectation that cannot hold fails with expected and observed, and later steps are skipped")
     func impossibleExpectation() async throws {
         let scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.fixture("led-on-after-off"))
-        let result = await runner.run(scenario)
+        let result = await strictRunner.run(scenario)
         #expect(result.isPassed == false)
         guard case .failed(let failure) = result.steps[3].status else {
             Issue.record("step 4 did not fail: \(result.steps[3].status)")
@@ -82,7 +85,7 @@ import Testing
               - send: on
               - expect: { led: off, for: 200ms }
             """
-        let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "holds.yaml"))
+        let result = await strictRunner.run(try ScenarioLoader.load(yaml: yaml, path: "holds.yaml"))
         #expect(result.steps[3].status == .passed)
         guard case .failed(let failure) = result.steps[5].status else {
             Issue.record("step 6 did not fail")
@@ -114,5 +117,23 @@ import Testing
             let result = await runner.run(scenario)
             #expect(result.isPassed, "\(file): \(result.steps.map { "\($0.step.number) \($0.status)" })")
         }
+    }
+
+    @Test("--deadline-scale stretches 'within' deadlines, and the failure says so")
+    func deadlineScale() async throws {
+        let scaled = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 3))
+        let yaml = """
+            device: { id: esp8266 }
+            steps:
+              - connect: {}
+              - expect: { disconnected: true, within: 100ms }
+            """
+        let result = await scaled.run(try ScenarioLoader.load(yaml: yaml, path: "scaled.yaml"))
+        guard case .failed(let failure) = result.steps[1].status else {
+            Issue.record("step 2 did not fail")
+            return
+        }
+        #expect(failure.expected == "disconnected within 100ms of step 1 (scaled x3.0)")
+        #expect(result.steps[1].endTime >= result.steps[0].startTime + 300_000_000)
     }
 }

@@ -31,6 +31,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run only shard i of n (1-based), for CI matrices.", valueName: "i/n"))
     var shard: Shard?
 
+    @Option(name: .customLong("deadline-scale"), help: ArgumentHelp("Multiply every 'within' deadline by this factor, for slow or loaded machines ('for' windows keep their length).", valueName: "factor"))
+    var deadlineScale: Double = 1
+
     @Flag(help: "Print only failures and the closing line.")
     var quiet = false
 
@@ -42,6 +45,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
+        guard deadlineScale >= 1, deadlineScale <= 1000 else { throw ValidationError("--deadline-scale must be from 1 to 1000") }
     }
 
     func run() async throws {
@@ -62,7 +66,7 @@ struct Run: AsyncParsableCommand {
         var redactor = SecretRedactor()
         for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
         let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet, redactor: redactor)
-        let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton))
+        let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: deadlineScale))
         var report = JUnitReport()
         var totals = (passed: 0, failed: 0, skipped: 0, failedRuns: 0, runs: 0)
         var artifacts = ReportArtifacts(folder: reports)

@@ -29,6 +29,9 @@ final class HubCore {
     private var pendingWrites: [ConnectionID: EventLoopFuture<Void>] = [:]
     private var timer: (deadline: HubTime, task: Scheduled<Void>)?
     private var lastConnectionID: ConnectionID = 0
+    private var methodPromises: [UInt64: EventLoopPromise<DirectMethodResult>] = [:]
+    private var lastInvocation: UInt64 = 0
+    private var messageIDs = MessageIDGenerator()
 
     init(
         machine: HubStateMachine,
@@ -46,6 +49,9 @@ final class HubCore {
 
     var configuration: HubConfiguration { machine.configuration }
     var connectionCount: Int { channels.count }
+
+    /// A fresh C2D message id (a version-4 UUID).
+    func makeMessageID() -> String { messageIDs.make() }
 
     func makeConnectionID() -> ConnectionID {
         lastConnectionID += 1
@@ -84,16 +90,31 @@ final class HubCore {
         return count
     }
 
-    func register(_ device: DeviceRecord) { machine.register(device) }
+    func register(_ device: DeviceRecord) { perform(machine.upsert(device, at: clock.now())) }
+
+    /// Starts a direct method call; the future completes when the machine ends it.
+    func invokeMethod(_ request: DirectMethodRequest, on deviceID: DeviceID) -> EventLoopFuture<DirectMethodResult> {
+        lastInvocation += 1
+        let promise = loop.makePromise(of: DirectMethodResult.self)
+        methodPromises[lastInvocation] = promise
+        perform(machine.invokeMethod(request, on: deviceID, invocation: lastInvocation, at: clock.now()))
+        return promise.futureResult
+    }
+
+    /// Runs a machine operation that returns a value and actions, carries out the actions and
+    /// returns the value.
+    func apply<Value>(_ operation: (inout HubStateMachine, HubTime) -> (Value, [HubStateMachine.Action])) -> Value {
+        let (value, actions) = operation(&machine, clock.now())
+        perform(actions)
+        return value
+    }
+
+    /// Reads the machine.
+    func read<Value>(_ query: (HubStateMachine) -> Value) -> Value { query(machine) }
     func register(_ policy: AccessPolicy) { machine.register(policy) }
     func device(_ id: DeviceID) -> DeviceRecord? { machine.registry[id] }
     func isConnected(_ id: DeviceID) -> Bool { machine.isConnected(id) }
     func queueDepth(of id: DeviceID) -> Int { machine.queueDepth(of: id) }
-    func tokenExpiry(of id: DeviceID) -> HubTime? { machine.tokenExpiry(of: id) }
-
-    func revoke(_ id: DeviceID) {
-        perform(machine.revoke(id, primaryKey: DeviceKey.random(), secondaryKey: DeviceKey.random(), at: clock.now()))
-    }
 
     /// The clock jumped: report it and act on every deadline now due.
     func clockAdvanced(by duration: Duration) {
@@ -107,6 +128,8 @@ final class HubCore {
     func closeAll() {
         timer?.task.cancel()
         timer = nil
+        for (_, promise) in methodPromises { promise.succeed(.deviceNotOnline) }
+        methodPromises.removeAll()
         for (_, channel) in channels.sorted(by: { $0.key < $1.key }) { channel.close(promise: nil) }
     }
 
@@ -114,11 +137,19 @@ final class HubCore {
 
     private func perform(_ actions: [HubStateMachine.Action]) {
         var toFlush: [ConnectionID] = []
+        // Only writes followed by a close in the same batch need a future (the close waits for
+        // them); every other write goes without a promise, which saves an allocation each.
+        var closing: [ConnectionID] = []
+        for action in actions { if case .close(let connection) = action { closing.append(connection) } }
         for action in actions {
             switch action {
             case .send(let packet, let connection):
                 guard let channel = channels[connection] else { continue }
-                pendingWrites[connection] = channel.write(packet)
+                if closing.contains(connection) {
+                    pendingWrites[connection] = channel.write(packet)
+                } else {
+                    channel.write(packet, promise: nil)
+                }
                 if !toFlush.contains(connection) { toFlush.append(connection) }
             case .close(let connection):
                 guard let channel = channels.removeValue(forKey: connection) else { continue }
@@ -133,12 +164,19 @@ final class HubCore {
                 emit(event)
             case .wakeUp(let deadline):
                 schedule(at: deadline)
+            case .completeMethod(let invocation, let result):
+                methodPromises.removeValue(forKey: invocation)?.succeed(result)
             }
         }
         for connection in toFlush {
             channels[connection]?.flush()
             pendingWrites[connection] = nil
         }
+    }
+
+    /// Reports a C2D message refused at submission.
+    func reject(_ deviceID: DeviceID, reason: String) {
+        emit(.cloudToDeviceRejected(deviceID, reason: reason))
     }
 
     private func emit(_ event: HubEvent) {

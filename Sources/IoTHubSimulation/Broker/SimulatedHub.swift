@@ -3,6 +3,7 @@ import IoTHubCore
 import MQTTCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The simulated Azure IoT Hub: an MQTT server on loopback that applies the IoT Hub policy of
@@ -11,11 +12,12 @@ import Synchronization
 ///
 /// All connections and the state machine live on one event loop.
 public final class SimulatedHub: Sendable {
-    private let loop: any EventLoop
-    private let core: NIOLoopBoundBox<HubCore>
+    let loop: any EventLoop
+    let core: NIOLoopBoundBox<HubCore>
     private let tap: (any PacketTap)?
     private let monotonic: any MonotonicClock
-    private let serverChannel: Mutex<(any Channel)?>
+    private let serverChannels: Mutex<[any Channel]>
+    private let boundEndpoints: Mutex<HubEndpoints?>
     /// The hub's clock, shared with whoever mints tokens for it.
     public let clock: HubClock
     public let configuration: HubConfiguration
@@ -40,7 +42,8 @@ public final class SimulatedHub: Sendable {
         self.configuration = configuration
         self.monotonic = monotonic
         self.tap = tap
-        self.serverChannel = Mutex(nil)
+        self.serverChannels = Mutex([])
+        self.boundEndpoints = Mutex(nil)
         self.core = NIOLoopBoundBox.makeBoxSendingValue(
             HubCore(
                 machine: HubStateMachine(configuration: configuration, registry: registry),
@@ -53,21 +56,64 @@ public final class SimulatedHub: Sendable {
         )
     }
 
-    /// Starts listening on `host:port` (port 0 picks a free port).
+    /// Starts listening for plain TCP on `host:port` (port 0 picks a free port). This is the
+    /// in-process form scenarios use; ``start(_:)`` adds TLS, as on the real hub.
     /// - Returns: the bound port.
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        let endpoints = try await start(HubListeners(host: host, tls: nil, plainPort: port))
+        return endpoints.plainPort ?? port
+    }
+
+    /// Starts the listeners: TLS (TLS 1.2 and 1.3, with a certificate the hub makes itself
+    /// unless PEM files are given) and, when asked for, plain TCP. Both carry the same MQTT
+    /// pipeline; TLS only prepends the TLS handler.
+    /// - Returns: the bound ports and the CA file clients must trust.
+    /// - Throws: ``HubTLSError`` when TLS cannot be set up; NIO errors when a port is taken.
+    @discardableResult
+    public func start(_ listeners: HubListeners) async throws -> HubEndpoints {
+        var endpoints = HubEndpoints(host: listeners.host)
+        var bound: [any Channel] = []
+        do {
+            if let tls = listeners.tls {
+                let context = try HubTLSContext.make(tls, now: Date())
+                let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: context.context)
+                bound.append(channel)
+                endpoints.tlsPort = channel.localAddress?.port ?? listeners.tlsPort
+                endpoints.caCertificatePath = context.caCertificatePath
+            }
+            if let plainPort = listeners.plainPort {
+                let channel = try await bind(host: listeners.host, port: plainPort, tls: nil)
+                bound.append(channel)
+                endpoints.plainPort = channel.localAddress?.port ?? plainPort
+            }
+        } catch {
+            for channel in bound { try? await channel.close() }
+            throw error
+        }
+        let result = endpoints
+        serverChannels.withLock { $0 += bound }
+        self.boundEndpoints.withLock { $0 = result }
+        return result
+    }
+
+    /// One listener; TLS is the only difference between the two kinds.
+    private func bind(host: String, port: Int, tls: NIOSSLContext?) async throws -> any Channel {
         let core = self.core
         let tap = self.tap
         let monotonic = self.monotonic
         let maximumPacketSize = configuration.maximumPacketSize
-        let channel = try await ServerBootstrap(group: loop)
+        return try await ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let hubCore = core.value
                     let connection = hubCore.makeConnectionID()
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     let codec = MQTTCodecHandler(
                         configuration: .init(
                             maximumPacketSize: maximumPacketSize,
@@ -82,22 +128,31 @@ public final class SimulatedHub: Sendable {
             }
             .bind(host: host, port: port)
             .get()
-        serverChannel.withLock { $0 = channel }
-        return channel.localAddress?.port ?? port
     }
 
-    /// The port the hub listens on, once started.
+    /// The listeners bound by the last start, if started.
+    public var endpoints: HubEndpoints? {
+        boundEndpoints.withLock { $0 }
+    }
+
+    /// The CA certificate file (PEM) TLS clients must trust, once started with TLS.
+    public var caCertificatePath: String? {
+        boundEndpoints.withLock { $0?.caCertificatePath }
+    }
+
+    /// The port the hub listens on once started: the plain TCP port if there is one, otherwise
+    /// the TLS port.
     public var port: Int? {
-        serverChannel.withLock { $0?.localAddress?.port }
+        boundEndpoints.withLock { $0.flatMap { $0.plainPort ?? $0.tlsPort } }
     }
 
     /// Stops listening and closes every connection.
     public func stop() async {
-        let channel = serverChannel.withLock { channel in
-            defer { channel = nil }
-            return channel
+        let channels = serverChannels.withLock { channels in
+            defer { channels = [] }
+            return channels
         }
-        try? await channel?.close()
+        for channel in channels { try? await channel.close() }
         let core = self.core
         try? await loop.submit { core.value.closeAll() }.get()
     }
@@ -127,11 +182,27 @@ public final class SimulatedHub: Sendable {
     @discardableResult
     public func sendCloudToDevice(_ request: CloudToDeviceRequest, to deviceID: DeviceID) async throws -> String {
         let core = self.core
-        let messageID = request.messageID ?? UUID().uuidString.lowercased()
-        try await loop.submit {
+        return try await loop.submit {
+            let messageID = request.messageID ?? core.value.makeMessageID()
             try core.value.enqueue(request, for: deviceID, messageID: messageID)
+            return messageID
         }.get()
-        return messageID
+    }
+
+    /// Sends a C2D message without waiting: it is enqueued on the hub's event loop before the
+    /// loop handles anything else, so an observer reacting to a hub event (a disconnect, say)
+    /// gets it in at that exact moment. A refusal is reported as a `cloudToDeviceRejected`
+    /// event.
+    public func sendCloudToDeviceImmediately(_ request: CloudToDeviceRequest, to deviceID: DeviceID) {
+        let core = self.core
+        loop.execute {
+            let messageID = request.messageID ?? core.value.makeMessageID()
+            do {
+                try core.value.enqueue(request, for: deviceID, messageID: messageID)
+            } catch {
+                core.value.reject(deviceID, reason: "\(error)")
+            }
+        }
     }
 
     /// Removes every queued C2D message of a device.
@@ -151,20 +222,6 @@ public final class SimulatedHub: Sendable {
     public func queueDepth(of deviceID: DeviceID) async throws -> Int {
         let core = self.core
         return try await loop.submit { core.value.queueDepth(of: deviceID) }.get()
-    }
-
-    /// When the token of the device's live connection expires (grace included), or `nil` when
-    /// it is not connected.
-    public func tokenExpiry(of deviceID: DeviceID) async throws -> HubTime? {
-        let core = self.core
-        return try await loop.submit { core.value.tokenExpiry(of: deviceID) }.get()
-    }
-
-    /// Revokes the device's credentials: new random keys, so old tokens are refused, and its
-    /// live connection is dropped.
-    public func revoke(_ deviceID: DeviceID) async throws {
-        let core = self.core
-        try await loop.submit { core.value.revoke(deviceID) }.get()
     }
 
     /// Jumps the hub's clock forward and acts at once on every deadline that passes (token

@@ -14,6 +14,15 @@ public struct CloudToDeviceRequest: Sendable, Hashable {
     public var timeToLive: Duration?
     /// `iothub-ack`: `none`, `positive`, `negative` or `full`.
     public var acknowledgement: String?
+    /// `$.uid`.
+    public var userID: String?
+    /// `$.ct`, for example `application/json`.
+    public var contentType: String?
+    /// `$.ce`, for example `utf-8`.
+    public var contentEncoding: String?
+    /// An absolute expiry (`ExpiryTimeUtc`, shown to the device as `$.exp`); it replaces the
+    /// time to live when set.
+    public var absoluteExpiry: HubTime?
 
     public init(
         payload: ByteBuffer,
@@ -21,7 +30,11 @@ public struct CloudToDeviceRequest: Sendable, Hashable {
         messageID: String? = nil,
         correlationID: String? = nil,
         timeToLive: Duration? = nil,
-        acknowledgement: String? = nil
+        acknowledgement: String? = nil,
+        userID: String? = nil,
+        contentType: String? = nil,
+        contentEncoding: String? = nil,
+        absoluteExpiry: HubTime? = nil
     ) {
         self.payload = payload
         self.properties = properties
@@ -29,6 +42,10 @@ public struct CloudToDeviceRequest: Sendable, Hashable {
         self.correlationID = correlationID
         self.timeToLive = timeToLive
         self.acknowledgement = acknowledgement
+        self.userID = userID
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+        self.absoluteExpiry = absoluteExpiry
     }
 }
 
@@ -47,18 +64,28 @@ public struct QueuedMessage: Sendable, Hashable {
     public var properties: PropertyBag
     public var correlationID: String?
     public var acknowledgement: String?
+    public var userID: String?
+    public var contentType: String?
+    public var contentEncoding: String?
+    /// Set when the sender gave an absolute expiry; shown as `$.exp`.
+    public var absoluteExpiry: HubTime?
     public var enqueuedAt: HubTime
     public var expiresAt: HubTime
     public var deliveryCount: Int
     public var state: State
 
     /// The property bag the delivery topic carries: `$.mid`, `$.to`, the optional system
-    /// properties, then the application properties.
+    /// properties (`$.cid`, `$.uid`, `$.ct`, `$.ce`, `$.exp`, `iothub-ack`), then the
+    /// application properties.
     public func topicProperties(for deviceID: DeviceID) -> PropertyBag {
         var bag = PropertyBag()
         bag.append("$.mid", messageID)
         bag.append("$.to", IoTHubTopics.deviceboundAddress(deviceID))
         if let correlationID { bag.append("$.cid", correlationID) }
+        if let userID { bag.append("$.uid", userID) }
+        if let contentType { bag.append("$.ct", contentType) }
+        if let contentEncoding { bag.append("$.ce", contentEncoding) }
+        if let absoluteExpiry { bag.append("$.exp", absoluteExpiry.iso8601) }
         if let acknowledgement { bag.append("iothub-ack", acknowledgement) }
         bag.properties += properties.properties
         return bag

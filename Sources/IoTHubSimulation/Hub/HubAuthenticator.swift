@@ -76,7 +76,11 @@ public enum HubAuthenticator {
             }
             keys = policy.keys
         }
-        let target = IoTHubCredentials.deviceResource(hostName: configuration.hostName, deviceID: deviceID)
+        var target = IoTHubCredentials.deviceResource(hostName: configuration.hostName, deviceID: deviceID)
+        // Ids with reserved characters are URL-encoded before the whole resource is encoded
+        // again (IoT Hub's double encoding), so the decoded scope may hold the encoded id.
+        let encodedTarget = "\(configuration.hostName)/devices/\(PercentEncoding.encode(deviceID.string))"
+        if !token.covers(target), token.covers(encodedTarget) { target = encodedTarget }
         do {
             try token.verify(
                 keys: keys,

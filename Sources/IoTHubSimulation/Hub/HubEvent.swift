@@ -28,6 +28,69 @@ public enum HubEvent: Sendable, Hashable {
     case telemetry(DeviceID, properties: PropertyBag, payload: ByteBuffer)
     /// The hub's clock jumped forward.
     case clockAdvanced(by: Duration)
+    /// Something happened to a device twin.
+    case twin(TwinEvent)
+    /// Something happened to a direct method call.
+    case directMethod(DirectMethodEvent)
+}
+
+/// Device twin activity.
+public enum TwinEvent: Sendable, Hashable, CustomStringConvertible {
+    /// The device the event concerns.
+    public var deviceID: DeviceID {
+        switch self {
+        case .requested(let id, _), .reportedUpdated(let id, _), .reportedRejected(let id, _), .desiredUpdated(let id, _): id
+        }
+    }
+
+    /// The device asked for its twin (`$iothub/twin/GET`).
+    case requested(DeviceID, requestID: String)
+    /// The device's reported properties changed; `version` is the new reported `$version`.
+    case reportedUpdated(DeviceID, version: Int)
+    /// A reported patch was not a JSON object (answered 400).
+    case reportedRejected(DeviceID, requestID: String)
+    /// The service changed desired properties; `version` is the new desired `$version`.
+    case desiredUpdated(DeviceID, version: Int)
+
+    public var description: String {
+        switch self {
+        case .requested(let id, let rid): "\(id) requested its twin ($rid=\(rid))"
+        case .reportedUpdated(let id, let version): "\(id) reported properties, $version \(version)"
+        case .reportedRejected(let id, let rid): "\(id) sent a reported patch that is not a JSON object ($rid=\(rid)), answered 400"
+        case .desiredUpdated(let id, let version): "desired properties of \(id) changed, $version \(version)"
+        }
+    }
+}
+
+/// Direct method activity.
+public enum DirectMethodEvent: Sendable, Hashable, CustomStringConvertible {
+    /// The device the event concerns.
+    public var deviceID: DeviceID {
+        switch self {
+        case .invoked(let id, _, _), .answered(let id, _, _), .timedOut(let id, _), .deviceNotOnline(let id, _), .unmatchedResponse(let id, _): id
+        }
+    }
+
+    /// The hub sent a method request to the device.
+    case invoked(DeviceID, methodName: String, requestID: String)
+    /// The device answered with `status`.
+    case answered(DeviceID, requestID: String, status: Int)
+    /// The device did not answer in time (504).
+    case timedOut(DeviceID, requestID: String)
+    /// The device was not online and subscribed (404 DeviceNotOnline).
+    case deviceNotOnline(DeviceID, methodName: String)
+    /// The device answered a `$rid` the hub is not waiting for.
+    case unmatchedResponse(DeviceID, requestID: String)
+
+    public var description: String {
+        switch self {
+        case .invoked(let id, let name, let rid): "method \(name) sent to \(id) ($rid=\(rid))"
+        case .answered(let id, let rid, let status): "\(id) answered method $rid=\(rid) with status \(status)"
+        case .timedOut(let id, let rid): "\(id) did not answer method $rid=\(rid) in time (504)"
+        case .deviceNotOnline(let id, let name): "method \(name) for \(id): device not online (404)"
+        case .unmatchedResponse(let id, let rid): "\(id) answered unknown method $rid=\(rid)"
+        }
+    }
 }
 
 /// Why the hub ended a connection.
@@ -46,10 +109,14 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case protocolViolation(String)
     /// CONNECT was refused.
     case refused(ConnectReturnCode)
-    /// The device's credentials were revoked.
-    case credentialsRevoked
     /// The hub stopped.
     case hubStopped
+    /// The device was disabled in the registry.
+    case deviceDisabled
+    /// The device's keys were regenerated (revoked).
+    case credentialsRevoked
+    /// The device was deleted from the registry.
+    case deviceDeleted
 
     public var description: String {
         switch self {
@@ -62,6 +129,8 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .refused(let code): "CONNECT refused with \(code)"
         case .credentialsRevoked: "credentials revoked"
         case .hubStopped: "hub stopped"
+        case .deviceDisabled: "device disabled"
+        case .deviceDeleted: "device deleted"
         }
     }
 }

@@ -29,8 +29,12 @@ extension HubStateMachine {
             properties: request.properties,
             correlationID: request.correlationID,
             acknowledgement: request.acknowledgement,
+            userID: request.userID,
+            contentType: request.contentType,
+            contentEncoding: request.contentEncoding,
+            absoluteExpiry: request.absoluteExpiry,
             enqueuedAt: now,
-            expiresAt: now + ttl,
+            expiresAt: request.absoluteExpiry ?? now + ttl,
             deliveryCount: 0,
             state: .enqueued
         )

@@ -11,7 +11,7 @@ extension HubStateMachine {
         case .refused(let code, let reason):
             refuse(connect, on: connection, code: code, reason: reason, at: now, actions: &actions)
         case .accepted(let deviceID, let tokenExpiry):
-            if let will = connect.will, HubTopicPolicy.classify(will.topic, for: deviceID) == nil {
+            if let will = connect.will, !Self.isTelemetry(will.topic, for: deviceID) {
                 refuse(
                     connect,
                     on: connection,
@@ -50,6 +50,7 @@ extension HubStateMachine {
             lastActivity: now,
             keepAliveTimeout: timeout,
             tokenExpiry: expiry,
+            tokenNotAfter: tokenExpiry,
             will: connect.will,
             cleanSession: connect.cleanSession
         )
@@ -67,6 +68,11 @@ extension HubStateMachine {
         )
         actions.append(.wakeUp(at: min(expiry, now + timeout)))
         deliverQueued(to: deviceID, at: now, actions: &actions)
+        sendWaitingMethods(to: deviceID, at: now, actions: &actions)
+    }
+
+    static func isTelemetry(_ topic: TopicName, for deviceID: DeviceID) -> Bool {
+        if case .telemetry = HubTopicPolicy.classify(topic, for: deviceID) { true } else { false }
     }
 
     private mutating func refuse(

@@ -40,8 +40,28 @@ extension HubStateMachine {
             end(connection, reason: .protocolViolation("QoS 2 PUBLISH: IoT Hub supports QoS 0 and 1 only"), at: now, actions: &actions)
             return
         }
-        guard case .telemetry(var properties) = HubTopicPolicy.classify(publish.topic, for: deviceID) else {
+        let publication: HubTopicPolicy.Publication
+        switch HubTopicPolicy.classify(publish.topic, for: deviceID) {
+        case .none:
             end(connection, reason: .protocolViolation("PUBLISH to disallowed topic '\(publish.topic)'"), at: now, actions: &actions)
+            return
+        case .some(let kind):
+            publication = kind
+        }
+        guard case .telemetry(var properties) = publication else {
+            if let packetID = publish.packetID, publish.qos == .atLeastOnce {
+                actions.append(.send(.puback(packetID: packetID), to: connection))
+            }
+            switch publication {
+            case .twinGet(let requestID):
+                twinRequested(requestID: requestID, from: deviceID, actions: &actions)
+            case .twinReportedPatch(let requestID):
+                reportedPatched(requestID: requestID, payload: publish.payload, from: deviceID, actions: &actions)
+            case .methodResponse(let status, let requestID):
+                methodAnswered(status: status, requestID: requestID, payload: publish.payload, from: deviceID, actions: &actions)
+            case .telemetry:
+                break
+            }
             return
         }
         let propertySize = properties.properties.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.utf8.count ?? 0) }
@@ -95,5 +115,6 @@ extension HubStateMachine {
             actions.append(.emit(.subscribed(deviceID, filter: filter, grantedQoS: qos)))
         }
         deliverQueued(to: deviceID, at: now, actions: &actions)
+        sendWaitingMethods(to: deviceID, at: now, actions: &actions)
     }
 }

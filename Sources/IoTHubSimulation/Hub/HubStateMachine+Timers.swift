@@ -31,6 +31,7 @@ extension HubStateMachine {
                 actions.append(.emit(.cloudToDeviceDeadLettered(deviceID, messageID: message.messageID, reason: "expired")))
             }
         }
+        expireMethods(at: now, actions: &actions)
         if let next = nextDeadline() { actions.append(.wakeUp(at: next)) }
         return actions
     }
@@ -53,6 +54,7 @@ extension HubStateMachine {
         for session in sessions.values {
             for message in session.queue { consider(message.expiresAt) }
         }
+        for pending in methods.values { consider(pending.state.deadline) }
         return earliest
     }
 }

@@ -17,6 +17,8 @@ public struct HubStateMachine: Sendable {
         case emit(HubEvent)
         /// Call ``tick(at:)`` no later than this time.
         case wakeUp(at: HubTime)
+        /// A direct method call (started with ``invokeMethod(_:on:invocation:at:)``) ended.
+        case completeMethod(UInt64, result: DirectMethodResult)
     }
 
     struct Connection: Sendable {
@@ -28,7 +30,10 @@ public struct HubStateMachine: Sendable {
         var phase: Phase
         var lastActivity: HubTime
         var keepAliveTimeout: Duration = .zero
+        /// When the hub drops the connection for token expiry (`se` plus the grace).
         var tokenExpiry: HubTime?
+        /// The token's own expiry (`se`).
+        var tokenNotAfter: HubTime?
         var will: ConnectPacket.Will?
         var cleanSession = true
 
@@ -42,6 +47,9 @@ public struct HubStateMachine: Sendable {
     public internal(set) var registry: DeviceRegistry
     var connections: [ConnectionID: Connection] = [:]
     var sessions: [DeviceID: DeviceSession] = [:]
+    var twins: [DeviceID: DeviceTwin] = [:]
+    var methods: [UInt64: PendingMethod] = [:]
+    var lastMethodRequestNumber: UInt64 = 0
 
     public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
         self.configuration = configuration
@@ -63,26 +71,6 @@ public struct HubStateMachine: Sendable {
     /// Whether `deviceID` has a live, authenticated connection.
     public func isConnected(_ deviceID: DeviceID) -> Bool {
         sessions[deviceID]?.connection != nil
-    }
-
-    /// When the token of the device's live connection expires (grace included), if connected.
-    public func tokenExpiry(of deviceID: DeviceID) -> HubTime? {
-        guard let connection = sessions[deviceID]?.connection else { return nil }
-        return connections[connection]?.tokenExpiry
-    }
-
-    /// Replaces the device's keys, so tokens signed with the old ones no longer verify, and
-    /// drops its live connection.
-    public mutating func revoke(_ deviceID: DeviceID, primaryKey: DeviceKey, secondaryKey: DeviceKey, at now: HubTime) -> [Action] {
-        guard var device = registry[deviceID] else { return [] }
-        device.primaryKey = primaryKey
-        device.secondaryKey = secondaryKey
-        registry.upsert(device)
-        var actions: [Action] = []
-        if let connection = sessions[deviceID]?.connection {
-            end(connection, reason: .credentialsRevoked, at: now, actions: &actions)
-        }
-        return actions
     }
 
     /// Messages waiting in (or locked in) the device's C2D queue.

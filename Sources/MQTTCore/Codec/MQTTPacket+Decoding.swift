@@ -111,6 +111,23 @@ extension MQTTPacket {
         let name = try reader.readString(.protocolName)
         guard name == "MQTT" || name == "MQIsdp" else { throw .invalidProtocolName(name) }
         let level = try reader.readByte(.protocolLevel)
+        guard level == 3 || level == 4 else {
+            // Another protocol version (MQTT 5, a bridge bit): when the rest does not follow the
+            // 3.1.1 rules, the CONNECT carries only its name and level, so the server can
+            // answer CONNACK 0x01 as [MQTT-3.1.2-2] requires instead of closing on a parse error.
+            var attempt = reader
+            if let connect = try? decodeConnectFields(&attempt, name: name, level: level) {
+                reader = attempt
+                return connect
+            }
+            reader.skipToEnd()
+            return ConnectPacket(protocolName: name, protocolLevel: level, clientID: "", cleanSession: true, keepAlive: 0)
+        }
+        return try decodeConnectFields(&reader, name: name, level: level)
+    }
+
+    /// The CONNECT fields after the protocol level.
+    private static func decodeConnectFields(_ reader: inout PacketBodyReader, name: String, level: UInt8) throws(MQTTDecodingError) -> ConnectPacket {
         let flags = try reader.readByte(.connectFlags)
         typealias Flags = ConnectPacket.Flags
         guard flags & Flags.reserved == 0 else { throw .reservedConnectFlagSet }

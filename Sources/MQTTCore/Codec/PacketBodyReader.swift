@@ -13,6 +13,11 @@ struct PacketBodyReader {
     var isAtEnd: Bool { buffer.readableBytes == 0 }
 
     @inline(__always)
+    /// Skips whatever is left of the body.
+    mutating func skipToEnd() {
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+    }
+
     mutating func readByte(_ field: MQTTPacketField) throws(MQTTDecodingError) -> UInt8 {
         guard let byte = buffer.readInteger(as: UInt8.self) else { throw .truncated(type, field: field) }
         return byte

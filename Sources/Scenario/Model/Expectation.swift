@@ -183,6 +183,8 @@ public enum DisconnectKind: String, Sendable, Hashable, CaseIterable {
     case protocolViolation = "protocol_violation"
     case refused
     case revoked
+    case disabled
+    case deleted
 }
 
 /// A regular expression for device output lines, with its source for messages.

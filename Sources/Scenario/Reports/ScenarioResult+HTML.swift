@@ -129,6 +129,12 @@ extension ScenarioResult {
             case .clientDisconnected, .refused, .hubStopped: return nil
             default: return .init(time: time, from: 1, to: lane(device), label: "drop: \(reason)", style: .fault)
             }
+        case .directMethod(let method):
+            if case .invoked(_, let name, _) = method { return .init(time: time, from: 0, to: 1, label: "method \(name)", style: .cloud) }
+            return nil
+        case .twin(let twin):
+            if case .desiredUpdated(_, let version) = twin { return .init(time: time, from: 0, to: 1, label: "desired $version \(version)", style: .cloud) }
+            return nil
         case .connected, .subscribed, .unsubscribed, .cloudToDeviceDelivered, .cloudToDeviceCompleted:
             return nil
         }

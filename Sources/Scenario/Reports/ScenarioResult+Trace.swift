@@ -102,6 +102,8 @@ extension ScenarioResult {
             id
         case .disconnected(let id, _, _): id
         case .connectionRefused(let clientID, _, _, _): try? DeviceID(clientID)
+        case .twin(let event): event.deviceID
+        case .directMethod(let event): event.deviceID
         case .clockAdvanced: nil
         }
     }
@@ -120,6 +122,8 @@ extension ScenarioResult {
         case .cloudToDeviceRejected: "c2d_rejected"
         case .telemetry: "telemetry"
         case .clockAdvanced: "clock_advanced"
+        case .twin: "twin"
+        case .directMethod: "direct_method"
         }
     }
 

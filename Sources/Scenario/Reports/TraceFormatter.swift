@@ -147,6 +147,8 @@ enum TraceFormatter {
             "hub: telemetry from \(id)\(properties.isEmpty ? "" : " [\(properties.encoded)]") \(MQTTPacket.describePayload(payload))"
         case .clockAdvanced(let duration):
             "hub: clock advanced by \(ScenarioDuration.format(duration))"
+        case .twin(let event): "hub: twin: \(event)"
+        case .directMethod(let event): "hub: \(event)"
         }
     }
 

@@ -33,6 +33,8 @@ struct ExpectationEvaluator: Sendable {
     let timeline: Timeline
     /// Devices observed at their own codec.
     let selfObserving: Set<DeviceID>
+    /// Multiplies `within` deadlines (see ``RunEnvironment/deadlineScale``).
+    var deadlineScale: Double = 1
 
     struct Evaluation {
         var status: StepStatus
@@ -42,7 +44,9 @@ struct ExpectationEvaluator: Sendable {
     func evaluate(_ expectation: Expectation, device: DeviceID?, cause: Cause) async -> Evaluation {
         let windowStart = expectation.deadline.isWithin ? cause.time : cause.endTime
         let startIndex = expectation.deadline.isWithin ? cause.index : cause.endIndex
-        let windowEnd = windowStart &+ UInt64(max(0, expectation.deadline.duration.nanoseconds))
+        let allowed = expectation.deadline.isWithin && deadlineScale != 1
+            ? expectation.deadline.duration * deadlineScale : expectation.deadline.duration
+        let windowEnd = windowStart &+ UInt64(max(0, allowed.nanoseconds))
         let history = Array(timeline.entries().prefix(startIndex))
         let matcher = SubjectMatcher(
             subject: expectation.subject,
@@ -50,7 +54,7 @@ struct ExpectationEvaluator: Sendable {
             observesOwnPackets: device.map { selfObserving.contains($0) } ?? true,
             history: history
         )
-        let expected = "\(expectation) of \(cause.name)"
+        let expected = "\(expectation) of \(cause.name)" + (allowed != expectation.deadline.duration ? " (scaled x\(deadlineScale))" : "")
         if case .queued(let count) = expectation.subject, let device {
             return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
         }

@@ -10,11 +10,26 @@ public struct RunEnvironment: Sendable {
     /// Longest time a blocking action (connect, subscribe) may take before the step errors.
     /// Default: 10 s.
     public var actionTimeout: Duration
+    /// Multiplies every `within` deadline and the action timeout, for slow or heavily loaded
+    /// machines (`--deadline-scale`). `for` windows keep their length: a slow machine needs
+    /// more time to see something happen, not to see it not happen. Default: 1.
+    public var deadlineScale: Double
 
-    public init(group: any EventLoopGroup, clock: any MonotonicClock = SystemMonotonicClock(), actionTimeout: Duration = .seconds(10)) {
+    public init(
+        group: any EventLoopGroup,
+        clock: any MonotonicClock = SystemMonotonicClock(),
+        actionTimeout: Duration = .seconds(10),
+        deadlineScale: Double = 1
+    ) {
         self.group = group
         self.clock = clock
         self.actionTimeout = actionTimeout
+        self.deadlineScale = max(1, deadlineScale)
+    }
+
+    /// `duration` times ``deadlineScale``.
+    func scaled(_ duration: Duration) -> Duration {
+        deadlineScale == 1 ? duration : duration * deadlineScale
     }
 }
 

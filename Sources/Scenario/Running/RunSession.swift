@@ -113,14 +113,12 @@ struct RunSession: Sendable {
             try await device.restart()
             return .passed
         case .expireToken:
-            guard let expiry = try await hub.tokenExpiry(of: participant.spec.id) else {
+            guard try await hub.expireToken(of: participant.spec.id) != nil else {
                 return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it has no live connection"))
             }
-            let jump = max(.zero, expiry - hub.clock.now()) + .seconds(1)
-            try await hub.advanceClock(by: jump)
             return .passed
         case .revoke:
-            try await hub.revoke(participant.spec.id)
+            try await hub.regenerateKeys(of: participant.spec.id)
             return .passed
         case .send, .advanceClock, .wait, .expect, .repeatBlock:
             return .errored(message: "internal: not a device action")
@@ -163,8 +161,9 @@ struct RunSession: Sendable {
 
     private func outcomeStatus(expected: String, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
         do {
-            guard let outcome = try await withTimeout(environment.actionTimeout, operation) else {
-                return .failed(Failure(expected: "\(expected) within \(ScenarioDuration.format(environment.actionTimeout))", observed: "nothing arrived"))
+            let timeout = environment.scaled(environment.actionTimeout)
+            guard let outcome = try await withTimeout(timeout, operation) else {
+                return .failed(Failure(expected: "\(expected) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived"))
             }
             switch outcome {
             case .answered:

@@ -101,8 +101,11 @@ struct StepContext: Sendable {
         var result = StepResult(step: step, status: .passed, startTime: start, endTime: start)
         switch step.kind {
         case .expect(let expectation):
-            let evaluation = await ExpectationEvaluator(timeline: timeline, selfObserving: session.selfObservingDevices)
-                .evaluate(expectation, device: step.device, cause: state.cause)
+            let evaluation = await ExpectationEvaluator(
+                timeline: timeline,
+                selfObserving: session.selfObservingDevices,
+                deadlineScale: session.environment.deadlineScale
+            ).evaluate(expectation, device: step.device, cause: state.cause)
             result.status = evaluation.status
             result.latency = evaluation.latency
             result.causeStep = state.cause.step

@@ -164,6 +164,8 @@ extension DisconnectKind {
         case .protocolViolation: self = .protocolViolation
         case .refused: self = .refused
         case .credentialsRevoked: self = .revoked
+        case .deviceDisabled: self = .disabled
+        case .deviceDeleted: self = .deleted
         }
     }
 }

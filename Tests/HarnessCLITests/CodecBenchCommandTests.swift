@@ -5,7 +5,7 @@ import NIOCore
 import Testing
 
 /// `harness bench codec`: parses its flags and measures every case.
-@Suite struct BenchCommandTests {
+@Suite struct CodecBenchCommandTests {
     @Test("harness bench codec parses --duration and --filter")
     func parses() throws {
         let command = try #require(try HarnessCommand.parseAsRoot(["bench", "codec", "--duration", "20ms", "--filter", "tap"]) as? CodecBench)

@@ -1,0 +1,255 @@
+import Foundation
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// `harness bench hub`: the simulated hub (its own process, started as `harness hub`) and
+/// Mosquitto under the same load of TLS clients running in this process on NIO: connection
+/// setup rate, resident memory per connection, and QoS 1 C2D delivery rate.
+struct HubBenchmark: Sendable {
+    struct Settings: Sendable {
+        var devices = 1000
+        var messagesPerDevice = 5
+        /// Unacknowledged C2D sends at a time: HTTP connections to the hub, in-flight PUBLISHes
+        /// to Mosquitto.
+        var window = 32
+        /// TLS handshakes at a time while connecting.
+        var parallel = 50
+        /// The `harness` executable that runs `harness hub`.
+        var harnessPath: String
+        /// The `mosquitto` executable, or `nil` to skip it.
+        var mosquittoPath: String?
+    }
+
+    /// What one broker achieved.
+    struct Measurement: Sendable {
+        var name: String
+        var connections: Int
+        var setupSeconds: Double
+        var residentBefore: Int
+        var residentAfter: Int
+        var messages: Int
+        var deliverySeconds: Double
+
+        var setupRate: Double { Double(connections) / setupSeconds }
+        var bytesPerConnection: Double { Double(residentAfter - residentBefore) / Double(connections) }
+        var deliveryRate: Double { Double(messages) / deliverySeconds }
+    }
+
+    let settings: Settings
+    static let hostName = "bench.azure-devices.net"
+
+    /// Runs the hub, then Mosquitto.
+    func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let certificates = try HubCertificateFactory.make(hostNames: ["localhost"], ipAddresses: ["127.0.0.1"], now: Date())
+        let files = (ca: "\(folder)/ca.pem", cert: "\(folder)/cert.pem", key: "\(folder)/key.pem")
+        try Data(certificates.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.ca))
+        try Data(certificates.serverCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.cert))
+        try Data(certificates.serverPrivateKeyPEM.utf8).write(to: URL(fileURLWithPath: files.key))
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        tlsConfiguration.trustRoots = .file(files.ca)
+        let tls = try NIOSSLContext(configuration: tlsConfiguration)
+        let devices = (0..<settings.devices).map { index in
+            (id: (try? DeviceID(String(format: "bench-%05d", index))) ?? HubBenchmark.fallbackID, key: DeviceKey.random())
+        }
+        var results: [Measurement] = []
+        progress("hub: starting `harness hub` with \(devices.count) devices")
+        results.append(try await measureHub(devices: devices, folder: folder, files: files, tls: tls, progress: progress))
+        if let mosquitto = settings.mosquittoPath {
+            progress("mosquitto: starting \(mosquitto)")
+            results.append(try await measureMosquitto(mosquitto, devices: devices.map(\.id), folder: folder, files: files, tls: tls, progress: progress))
+        }
+        return results
+    }
+
+    private static let fallbackID: DeviceID = {
+        guard let id = try? DeviceID("bench") else { preconditionFailure("'bench' is a valid device id") }
+        return id
+    }()
+
+    private func measureHub(devices: [(id: DeviceID, key: DeviceKey)], folder: String, files: (ca: String, cert: String, key: String), tls: NIOSSLContext, progress: @Sendable (String) -> Void) async throws -> Measurement {
+        let devicesFile = "\(folder)/devices.txt"
+        try Data(devices.map { "\($0.id):\($0.key.base64)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: devicesFile))
+        let statePath = "\(folder)/hub-state.json"
+        let hub = Process()
+        hub.executableURL = URL(fileURLWithPath: settings.harnessPath)
+        hub.arguments = [
+            "hub", "--devices-file", devicesFile, "--port", "0", "--service-port", "0", "--cert", files.cert, "--key", files.key, "--ca", files.ca,
+            "--state-file", statePath, "--silent", "--hostname", Self.hostName,
+        ]
+        hub.standardOutput = FileHandle.nullDevice
+        try hub.run()
+        defer { Self.stop(hub) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: statePath) {
+            guard hub.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "`harness hub` did not start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let state = try HubStateFile.read(from: statePath)
+        guard let port = state.tlsPort, let serviceURL = URL(string: state.serviceURL), let servicePort = serviceURL.port else {
+            throw LoadError(description: "the hub's state file has no TLS port or service URL")
+        }
+        let expiry = Int64(Date().timeIntervalSince1970) + 3600
+        let clients = devices.map { device -> (ConnectPacket, TopicFilter?) in
+            let credentials = IoTHubCredentials.device(device.id, hostName: Self.hostName, key: device.key, expiry: expiry)
+            let connect = ConnectPacket(clientID: credentials.clientID, cleanSession: false, keepAlive: 600, username: credentials.username, password: ByteBuffer(string: credentials.password))
+            return (connect, try? TopicFilter(IoTHubTopics.deviceboundFilter(device.id)))
+        }
+        let ids = devices.map(\.id.string)
+        let policyKey = try DeviceKey(base64: state.policyKey)
+        let token = SASToken.make(resource: Self.hostName, key: policyKey, expiry: expiry, policyName: state.policyName).rendered
+        return try await measure(name: "hub", pid: hub.processIdentifier, port: port, clients: clients, tls: tls, progress: progress) { counters, total in
+            try await sendThroughService(port: servicePort, token: token, ids: ids, total: total, counters: counters)
+        }
+    }
+
+    private func measureMosquitto(_ path: String, devices: [DeviceID], folder: String, files: (ca: String, cert: String, key: String), tls: NIOSSLContext, progress: @Sendable (String) -> Void) async throws -> Measurement {
+        let port = try await Self.freePort()
+        let configuration = """
+            listener \(port) 127.0.0.1
+            cafile \(files.ca)
+            certfile \(files.cert)
+            keyfile \(files.key)
+            allow_anonymous true
+            persistence false
+            max_queued_messages 1000
+            log_type none
+            """
+        try Data(configuration.utf8).write(to: URL(fileURLWithPath: "\(folder)/mosquitto.conf"))
+        let broker = Process()
+        broker.executableURL = URL(fileURLWithPath: path)
+        broker.arguments = ["-c", "\(folder)/mosquitto.conf"]
+        broker.standardOutput = FileHandle.nullDevice
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        defer { Self.stop(broker) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get().close()) == nil {
+            guard broker.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "mosquitto did not start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let clients = devices.map { id -> (ConnectPacket, TopicFilter?) in
+            (ConnectPacket(clientID: id.string, cleanSession: false, keepAlive: 600), try? TopicFilter(IoTHubTopics.deviceboundFilter(id)))
+        }
+        let topics = devices.compactMap { try? TopicName(IoTHubTopics.deviceboundPrefix($0) + "m") }
+        let window = settings.window
+        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: tls)
+        return try await measure(name: "mosquitto", pid: broker.processIdentifier, port: port, clients: clients, tls: tls, progress: progress) { counters, total in
+            let publisherCounters = LoadCounters()
+            let channel = try await connector.open(connect: ConnectPacket(clientID: "bench-publisher", cleanSession: true, keepAlive: 600), filter: nil, counters: publisherCounters)
+            let done = channel.eventLoop.makePromise(of: Void.self)
+            let all = (0..<total).map { topics[$0 % topics.count] }
+            try await channel.eventLoop.submit {
+                let handler = PublisherHandler(topics: all, window: window, counters: publisherCounters, done: done)
+                try channel.pipeline.syncOperations.addHandler(handler)
+                let context = try channel.pipeline.syncOperations.context(handler: handler)
+                handler.start(context: context)
+            }.get()
+            try await done.futureResult.get()
+            try await channel.close()
+        }
+    }
+
+    /// Connects the clients, reads the memory, sends the messages, and times delivery.
+    private func measure(
+        name: String,
+        pid: Int32,
+        port: Int,
+        clients: [(ConnectPacket, TopicFilter?)],
+        tls: NIOSSLContext,
+        progress: @Sendable (String) -> Void,
+        send: (LoadCounters, Int) async throws -> Void
+    ) async throws -> Measurement {
+        try await Task.sleep(for: .milliseconds(500))
+        let before = ProcessMemory.residentBytes(of: pid) ?? 0
+        let counters = LoadCounters()
+        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: tls)
+        let setupStart = ContinuousClock.now
+        let channels = try await connector.openAll(clients, parallel: settings.parallel, counters: counters)
+        let setup = ContinuousClock.now - setupStart
+        progress("\(name): \(channels.count) TLS connections subscribed in \(Self.format(setup))")
+        try await Task.sleep(for: .milliseconds(500))
+        let after = ProcessMemory.residentBytes(of: pid) ?? 0
+        let total = clients.count * settings.messagesPerDevice
+        let deliveryStart = ContinuousClock.now
+        try await send(counters, total)
+        let deadline = ContinuousClock.now + .seconds(300)
+        while counters.received.load(ordering: .relaxed) < total {
+            guard ContinuousClock.now < deadline else {
+                throw LoadError(description: "\(name): only \(counters.received.load(ordering: .relaxed)) of \(total) messages arrived")
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let delivery = ContinuousClock.now - deliveryStart
+        progress("\(name): \(total) QoS 1 messages delivered in \(Self.format(delivery))")
+        for channel in channels { channel.close(promise: nil) }
+        return Measurement(
+            name: name,
+            connections: channels.count,
+            setupSeconds: Self.seconds(setup),
+            residentBefore: before,
+            residentAfter: after,
+            messages: total,
+            deliverySeconds: Self.seconds(delivery)
+        )
+    }
+
+    /// POSTs `total` messages to `/devices/{id}/messages/deviceBound` on one HTTP/1.1
+    /// connection with `window` pipelined requests in flight.
+    private func sendThroughService(port: Int, token: String, ids: [String], total: Int, counters: LoadCounters) async throws {
+        let ticket = MessageTicket(total: total)
+        let headers = HTTPHeaders([("Host", "127.0.0.1:\(port)"), ("Authorization", token)])
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: Void.self)
+        let depth = settings.window
+        let channel = try await ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    let path: @Sendable (Int) -> String = { index in "/devices/\(ids[index % ids.count])/messages/deviceBound?api-version=2021-04-12" }
+                    try channel.pipeline.syncOperations.addHandler(HTTPLoadHandler(ticket: ticket, depth: depth, path: path, headers: headers, counters: counters, done: done))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await done.futureResult.get()
+        try await channel.close()
+        if counters.failed.load(ordering: .relaxed) > 0 {
+            throw LoadError(description: "hub: \(counters.failed.load(ordering: .relaxed)) C2D sends were refused")
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds (Mosquitto
+    /// running as root drops to its own user and was seen to outlive SIGTERM here).
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func format(_ duration: Duration) -> String {
+        String(format: "%.3f s", seconds(duration))
+    }
+}

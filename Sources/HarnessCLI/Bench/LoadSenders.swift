@@ -1,0 +1,155 @@
+import MQTTCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Hands out the next message index to whichever sender asks first.
+final class MessageTicket: Sendable {
+    private let next = Atomic<Int>(0)
+    let total: Int
+
+    init(total: Int) { self.total = total }
+
+    /// The next index, or `nil` when every message has been taken.
+    func take() -> Int? {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < total ? index : nil
+    }
+}
+
+/// Sends C2D messages through the hub's service REST API on one keep-alive HTTP/1.1 connection
+/// with `depth` pipelined requests in flight: the next goes out when an answer arrives (the
+/// HTTP twin of an MQTT publisher keeping a window of unacknowledged QoS 1 messages).
+final class HTTPLoadHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private let ticket: MessageTicket
+    private let path: @Sendable (Int) -> String
+    private let headers: HTTPHeaders
+    private let counters: LoadCounters
+    private let done: EventLoopPromise<Void>
+    private let depth: Int
+    private var inFlight = 0
+    private var isFinished = false
+
+    init(ticket: MessageTicket, depth: Int, path: @escaping @Sendable (Int) -> String, headers: HTTPHeaders, counters: LoadCounters, done: EventLoopPromise<Void>) {
+        self.ticket = ticket
+        self.depth = depth
+        self.path = path
+        self.headers = headers
+        self.counters = counters
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        for _ in 0..<depth { sendNext(context) }
+        context.flush()
+        context.fireChannelActive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if head.status.code >= 300 { counters.failed.add(1, ordering: .relaxed) } else { counters.acknowledged.add(1, ordering: .relaxed) }
+        case .body:
+            break
+        case .end:
+            inFlight -= 1
+            sendNext(context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !isFinished { done.fail(LoadError(description: "the service connection closed")) }
+    }
+
+    private func sendNext(_ context: ChannelHandlerContext) {
+        guard let index = ticket.take() else {
+            if inFlight == 0, !isFinished {
+                isFinished = true
+                done.succeed()
+            }
+            return
+        }
+        inFlight += 1
+        let body = ByteBuffer(string: "m\(index)")
+        var fields = headers
+        fields.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path(index), headers: fields)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension HTTPLoadHandler: Sendable {}
+
+/// Publishes QoS 1 messages on one MQTT connection (the Mosquitto side's "C2D"), keeping
+/// `window` unacknowledged at a time.
+final class PublisherHandler: ChannelInboundHandler {
+    typealias InboundIn = MQTTPacket
+    typealias OutboundOut = MQTTPacket
+
+    private let topics: [TopicName]
+    private let window: Int
+    private let counters: LoadCounters
+    private let done: EventLoopPromise<Void>
+    private var next = 0
+    private var inFlight = 0
+
+    init(topics: [TopicName], window: Int, counters: LoadCounters, done: EventLoopPromise<Void>) {
+        self.topics = topics
+        self.window = window
+        self.counters = counters
+        self.done = done
+    }
+
+    /// Starts publishing (call on the channel's loop once the connection is ready).
+    func start(context: ChannelHandlerContext) {
+        fill(context)
+        context.flush()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .puback = unwrapInboundIn(data) else { return }
+        inFlight -= 1
+        counters.acknowledged.add(1, ordering: .relaxed)
+        fill(context)
+        if next >= topics.count, inFlight == 0 { done.succeed() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    private func fill(_ context: ChannelHandlerContext) {
+        while inFlight < window, next < topics.count {
+            let packetID = UInt16(truncatingIfNeeded: next % 65_535 + 1)
+            context.write(
+                wrapOutboundOut(.publish(PublishPacket(topic: topics[next], payload: ByteBuffer(string: "m\(next)"), qos: .atLeastOnce, packetID: packetID))),
+                promise: nil
+            )
+            next += 1
+            inFlight += 1
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension PublisherHandler: Sendable {}

@@ -1,0 +1,138 @@
+import Foundation
+import IoTHubCore
+import IoTHubSimulation
+import NIOCore
+
+/// A running `harness hub`: the simulated hub with its listeners, the service HTTP API with
+/// the token endpoint, and the state file that lets `harness send` find it.
+final class HubSession: Sendable {
+    /// What to start.
+    struct Settings: Sendable {
+        var hostName: String
+        var bindHost = "127.0.0.1"
+        var tlsPort: Int? = 8883
+        var plainPort: Int?
+        var tls = HubTLSConfiguration()
+        var servicePort = 0
+        var devices: [DeviceArgument]
+        var tokenServiceKey: String
+        var stateFilePath: String?
+        var gatewayHostName = "localhost"
+    }
+
+    let hub: SimulatedHub
+    let server: ServiceHTTPServer
+    let endpoints: HubEndpoints
+    let serviceURL: String
+    let state: HubStateFile
+    let stateFilePath: String?
+    let owner: AccessPolicy
+
+    private init(hub: SimulatedHub, server: ServiceHTTPServer, endpoints: HubEndpoints, serviceURL: String, state: HubStateFile, stateFilePath: String?, owner: AccessPolicy) {
+        self.hub = hub
+        self.server = server
+        self.endpoints = endpoints
+        self.serviceURL = serviceURL
+        self.state = state
+        self.stateFilePath = stateFilePath
+        self.owner = owner
+    }
+
+    /// The built-in shared access policies of an IoT Hub, with random keys.
+    static func builtInPolicies() -> [AccessPolicy] {
+        [
+            AccessPolicy(name: "iothubowner", primaryKey: .random(), permissions: Set(AccessPolicy.Permission.allCases)),
+            AccessPolicy(name: "service", primaryKey: .random(), permissions: [.serviceConnect]),
+            AccessPolicy(name: "device", primaryKey: .random(), permissions: [.deviceConnect]),
+            AccessPolicy(name: "registryRead", primaryKey: .random(), permissions: [.registryRead]),
+            AccessPolicy(name: "registryReadWrite", primaryKey: .random(), permissions: [.registryRead, .registryWrite]),
+        ]
+    }
+
+    /// Starts everything and writes the state file.
+    static func start(_ settings: Settings, group: any EventLoopGroup, log: HubLog) async throws -> HubSession {
+        let policies = builtInPolicies()
+        guard let owner = policies.first else { preconditionFailure("the built-in policies include iothubowner") }
+        let records = settings.devices.map { DeviceRecord(id: $0.id, primaryKey: $0.key ?? .random()) }
+        for policy in policies { log.register(secret: policy.primaryKey.base64); log.register(secret: policy.secondaryKey.base64) }
+        for record in records { log.register(secret: record.primaryKey.base64); log.register(secret: record.secondaryKey.base64) }
+        log.register(secret: settings.tokenServiceKey)
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: settings.hostName),
+            registry: DeviceRegistry(devices: records, policies: policies),
+            group: group,
+            observer: { log.event($0) },
+            tap: log.showsPackets ? log : nil
+        )
+        let listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
+        let endpoints = try await hub.start(listeners)
+        let api = HubServiceAPI(hub: hub, tokenServiceKey: settings.tokenServiceKey)
+        let server = ServiceHTTPServer(api: api, observer: { log.request($0, $1) })
+        let servicePort: Int
+        do {
+            servicePort = try await server.start(host: "127.0.0.1", port: settings.servicePort)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        let serviceURL = "http://127.0.0.1:\(servicePort)"
+        var devices: [String: String] = [:]
+        for record in records {
+            devices[record.id.string] = ConnectionString(
+                hostName: settings.hostName,
+                deviceID: record.id.string,
+                sharedAccessKey: record.primaryKey,
+                gatewayHostName: settings.gatewayHostName
+            ).rendered
+        }
+        let state = HubStateFile(
+            pid: getpid(),
+            hostName: settings.hostName,
+            serviceURL: serviceURL,
+            policyName: owner.name,
+            policyKey: owner.primaryKey.base64,
+            tlsPort: endpoints.tlsPort,
+            plainPort: endpoints.plainPort,
+            caCertificatePath: endpoints.caCertificatePath,
+            tokenServiceURL: "\(serviceURL)/api/token",
+            tokenServiceKey: settings.tokenServiceKey,
+            devices: devices
+        )
+        if let path = settings.stateFilePath {
+            do {
+                try state.write(to: path)
+            } catch {
+                await server.stop()
+                await hub.stop()
+                throw InvalidInput(description: "error: cannot write the state file \(path): \(error.localizedDescription)")
+            }
+        }
+        return HubSession(hub: hub, server: server, endpoints: endpoints, serviceURL: serviceURL, state: state, stateFilePath: settings.stateFilePath, owner: owner)
+    }
+
+    /// The start-up banner: listeners, CA, service URLs and each device's connection string
+    /// (keys masked unless `showKeys`).
+    func banner(showKeys: Bool) -> [String] {
+        var lines = ["harness hub: simulated Azure IoT Hub \(state.hostName)"]
+        if let port = endpoints.tlsPort { lines.append("  MQTT over TLS 1.2/1.3: \(endpoints.host):\(port)") }
+        if let port = endpoints.plainPort { lines.append("  MQTT over plain TCP:   \(endpoints.host):\(port)") }
+        if let ca = endpoints.caCertificatePath { lines.append("  CA certificate:        \(ca)") }
+        lines.append("  service REST API:      \(serviceURL) (shared access policy \(owner.name))")
+        lines.append("  token endpoint:        \(serviceURL)/api/token?device={id}&ttl={seconds} (header x-functions-key)")
+        if let path = stateFilePath { lines.append("  state file:            \(path) (mode 0600; holds the keys)") }
+        for (id, connectionString) in state.devices.sorted(by: { $0.key < $1.key }) {
+            let shown = showKeys ? connectionString : ((try? ConnectionString(parsing: connectionString))?.description ?? connectionString)
+            lines.append("  device \(id): \(shown)")
+        }
+        return lines
+    }
+
+    /// Stops the hub and the API and removes the state file if it is still this process's.
+    func stop() async {
+        await server.stop()
+        await hub.stop()
+        if let path = stateFilePath, let current = try? HubStateFile.read(from: path), current.pid == state.pid, current.serviceURL == state.serviceURL {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+}

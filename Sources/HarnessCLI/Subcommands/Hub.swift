@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import IoTHubCore
+import IoTHubSimulation
+import NIOPosix
+
+/// `harness hub`: runs the simulated IoT Hub on its own until Ctrl-C.
+struct Hub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the simulated Azure IoT Hub on its own (for a real board, SDK tests or user code).",
+        discussion: """
+            Listens for MQTT over TLS (a CA and certificate for localhost and 127.0.0.1 are made \
+            at start unless --cert and --key are given) and serves the IoT Hub service REST API \
+            and a device token endpoint over HTTP on 127.0.0.1. Prints each device's connection \
+            string (keys masked unless --show-keys; the state file holds them), then logs every \
+            connection and packet with secrets masked. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+            """
+    )
+
+    @Option(name: .customLong("device"), help: "A device to register, as id or id:base64key (repeatable; a random key when none is given).")
+    var devices: [DeviceArgument] = []
+
+    @Option(name: .customLong("devices-file"), help: "A file with one id or id:key per line (# comments).")
+    var devicesFile: String?
+
+    @Option(help: "The hub's host name, used in user names, tokens and connection strings.")
+    var hostname = "simulated.azure-devices.net"
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The TLS port (0 picks a free one). The Python SDK always dials 8883.")
+    var port = 8883
+
+    @Option(name: .customLong("plain-port"), help: "Also listen for plain TCP on this port (off by default, as on the real hub).")
+    var plainPort: Int?
+
+    @Option(help: "Server certificate (PEM) instead of the generated one; needs --key.")
+    var cert: String?
+
+    @Option(help: "Private key (PEM) of --cert.")
+    var key: String?
+
+    @Option(help: "CA certificate (PEM) that signed --cert, reported to clients.")
+    var ca: String?
+
+    @Option(name: .customLong("service-port"), help: "The port of the service REST API on 127.0.0.1 (0 picks a free one).")
+    var servicePort = 0
+
+    @Option(name: .customLong("token-service-key"), help: "The token endpoint's x-functions-key (random and printed when absent).")
+    var tokenServiceKey: String?
+
+    @Option(name: .customLong("state-file"), help: "Where to write the state file `harness send` reads (default: per user, under $XDG_RUNTIME_DIR or $TMPDIR).")
+    var stateFile: String?
+
+    @Flag(name: .customLong("show-keys"), help: "Print connection strings with their keys (they are always in the state file).")
+    var showKeys = false
+
+    @Flag(help: "Log connections and service requests, but not every packet.")
+    var quiet = false
+
+    @Flag(help: "Log nothing after the start-up banner (for benchmarks).")
+    var silent = false
+
+    func validate() throws {
+        for (name, port) in [("--port", Optional(port)), ("--plain-port", plainPort), ("--service-port", Optional(servicePort))] {
+            if let port, !(0...65535).contains(port) { throw ValidationError("\(name) must be 0 to 65535") }
+        }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if ca != nil, cert == nil { throw ValidationError("--ca needs --cert and --key") }
+        for (name, path) in [("--cert", cert), ("--key", key), ("--ca", ca), ("--devices-file", devicesFile)] {
+            if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(name): no such file: \(path)") }
+        }
+        if let tokenServiceKey, tokenServiceKey.count < 8 { throw ValidationError("--token-service-key must have at least 8 characters") }
+        if hostname.isEmpty || hostname.contains("/") { throw ValidationError("--hostname must be a host name such as myhub.azure-devices.net") }
+    }
+
+    /// The settings these flags ask for.
+    func makeSettings() throws -> HubSession.Settings {
+        var all = devices
+        if let devicesFile { all += try DeviceArgument.readFile(devicesFile) }
+        var seen = Set<DeviceID>()
+        for device in all where !seen.insert(device.id).inserted {
+            throw InvalidInput(description: "error: device '\(device.id)' is given twice")
+        }
+        var settings = HubSession.Settings(
+            hostName: hostname,
+            devices: all,
+            tokenServiceKey: tokenServiceKey ?? Self.randomKey(),
+            stateFilePath: stateFile ?? HubStateFile.defaultPath()
+        )
+        settings.bindHost = host
+        settings.tlsPort = port
+        settings.plainPort = plainPort
+        settings.servicePort = servicePort
+        if let cert, let key {
+            settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca))
+        } else if let path = settings.stateFilePath {
+            // The generated CA goes next to the state file, so its path stays the same across runs.
+            settings.tls = HubTLSConfiguration(identity: .generated(directory: (path as NSString).deletingLastPathComponent))
+        }
+        return settings
+    }
+
+    static func randomKey() -> String {
+        DeviceKey.random().base64.filter { $0.isLetter || $0.isNumber }
+    }
+
+    func run() async throws {
+        let settings = try makeSettings()
+        let signals = TerminationSignals()
+        let log = HubLog(showsPackets: !quiet, showsEvents: !silent) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        let session: HubSession
+        do {
+            session = try await HubSession.start(settings, group: MultiThreadedEventLoopGroup.singleton, log: log)
+        } catch let error as InvalidInput {
+            throw error
+        } catch {
+            throw InvalidInput(description: "error: the hub could not start: \(error)")
+        }
+        // The banner's connection strings are masked already (unless --show-keys), so it is
+        // printed as is: scanning each line for every device key costs O(devices^2).
+        FileHandle.standardOutput.write(Data((session.banner(showKeys: showKeys).joined(separator: "\n") + "\n").utf8))
+        FileHandle.standardOutput.write(Data("  token service key:     \(showKeys || tokenServiceKey == nil ? settings.tokenServiceKey : "***")\n".utf8))
+        log.print("Press Ctrl-C to stop.")
+        let signal = await signals.wait()
+        log.print("harness hub: \(signal), stopping")
+        await session.stop()
+    }
+
+}
+
+/// SIGINT and SIGTERM, caught from creation on (before the hub starts, so an early Ctrl-C
+/// still stops it cleanly).
+final class TerminationSignals {
+    private let stream: AsyncStream<String>
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        self.stream = stream
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(name) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Waits for the first signal.
+    /// - Returns: its name.
+    func wait() async -> String {
+        var iterator = stream.makeAsyncIterator()
+        let name = await iterator.next() ?? "end of signals"
+        for source in sources { source.cancel() }
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
+        return name
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import IoTHubCore
+
+/// `harness send`: sends a cloud-to-device message through a hub's service REST API.
+struct Send: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send a cloud-to-device message to a device.",
+        discussion: """
+            Without --hub, finds the `harness hub` running on this machine through its state \
+            file. For any other hub give --hub URL and a service --connection-string \
+            (HostName=...;SharedAccessKeyName=...;SharedAccessKey=...). Exit status 0 when the \
+            hub accepted the message, 1 when it refused it, 2 for bad flags.
+            """
+    )
+
+    @Option(help: "The device id.")
+    var device: String
+
+    @Argument(help: "The message body, for example on.")
+    var payload: String
+
+    @Option(help: "The service API's base URL, for example http://127.0.0.1:9000.")
+    var hub: String?
+
+    @Option(name: .customLong("connection-string"), help: "A service connection string with a policy that has ServiceConnect.")
+    var connectionString: String?
+
+    @Option(name: .customLong("property"), help: "An application property name=value (repeatable).")
+    var properties: [String] = []
+
+    @Option(name: .customLong("message-id"), help: "The message id (default: a new UUID).")
+    var messageID: String?
+
+    @Option(name: .customLong("correlation-id"), help: "The correlation id.")
+    var correlationID: String?
+
+    @Option(help: "Feedback requested: none, positive, negative or full.")
+    var ack: String?
+
+    @Option(help: "Time to live, for example 10m (1 minute to 2 days).")
+    var ttl: DurationArgument?
+
+    @Option(name: .customLong("state-file"), help: "The state file of the hub to use (default: the per-user one `harness hub` writes).")
+    var stateFile: String?
+
+    func validate() throws {
+        if let ack, !["none", "positive", "negative", "full"].contains(ack) { throw ValidationError("--ack must be none, positive, negative or full") }
+        for property in properties where !property.contains("=") || property.hasPrefix("=") {
+            throw ValidationError("--property must be name=value, not '\(property)'")
+        }
+        if let ttl, ttl.duration < .seconds(60) || ttl.duration > .seconds(2 * 24 * 3600) {
+            throw ValidationError("--ttl must be from 1 minute to 2 days")
+        }
+        if hub != nil, connectionString == nil { throw ValidationError("--hub needs --connection-string with a service policy key") }
+    }
+
+    /// The client these flags point at.
+    func makeClient() throws -> ServiceClient {
+        if let connectionString {
+            let parsed: ConnectionString
+            do {
+                parsed = try ConnectionString(parsing: connectionString)
+            } catch {
+                throw InvalidInput(description: "error: --connection-string: \(error)")
+            }
+            guard let name = parsed.sharedAccessKeyName, let key = parsed.sharedAccessKey else {
+                throw InvalidInput(description: "error: --connection-string needs SharedAccessKeyName and SharedAccessKey (a service policy)")
+            }
+            let base = hub ?? "https://\(parsed.hostName)"
+            guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw InvalidInput(description: "error: --hub: '\(base)' is not an http or https URL")
+            }
+            return ServiceClient(baseURL: url, hostName: parsed.hostName, policyName: name, policyKey: key)
+        }
+        let state = try HubStateFile.read(from: stateFile ?? HubStateFile.defaultPath())
+        guard let url = URL(string: state.serviceURL) else { throw InvalidInput(description: "error: the state file's service URL is damaged") }
+        let key: DeviceKey
+        do {
+            key = try DeviceKey(base64: state.policyKey)
+        } catch {
+            throw InvalidInput(description: "error: the state file's policy key is damaged")
+        }
+        return ServiceClient(baseURL: url, hostName: state.hostName, policyName: state.policyName, policyKey: key)
+    }
+
+    func run() async throws {
+        let deviceID: DeviceID
+        do {
+            deviceID = try DeviceID(device)
+        } catch {
+            throw InvalidInput(description: "error: --device: \(error)")
+        }
+        let client = try makeClient()
+        let id = messageID ?? UUID().uuidString.lowercased()
+        var headers = [("iothub-messageid", id), ("Content-Type", "text/plain; charset=utf-8")]
+        if let correlationID { headers.append(("iothub-correlationid", correlationID)) }
+        if let ack { headers.append(("iothub-ack", ack)) }
+        if let ttl { headers.append(("iothub-expiry", String(ttl.duration.components.seconds))) }
+        for property in properties {
+            let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            headers.append(("iothub-app-\(parts[0])", parts.count > 1 ? String(parts[1]) : ""))
+        }
+        let path = "/devices/\(PercentEncoding.encode(deviceID.string))/messages/deviceBound"
+        let reply: ServiceClient.Reply
+        do {
+            reply = try await client.send(method: "POST", path: path, headers: headers, body: Data(payload.utf8))
+        } catch let error as InvalidInput {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot reach the hub at \(client.baseURL): \(error)\n".utf8))
+            throw ExitStatus.failure
+        }
+        guard (200..<300).contains(reply.status) else {
+            FileHandle.standardError.write(Data("error: the hub refused the message: \(reply.errorDescription)\n".utf8))
+            throw ExitStatus.failure
+        }
+        print("sent message \(id) to \(deviceID) via \(client.baseURL.absoluteString)")
+    }
+}

@@ -1,0 +1,39 @@
+/// Where the simulated hub listens: TLS (as the real hub, on 8883) and, only when asked for,
+/// plain TCP (the real hub offers no plain port).
+public struct HubListeners: Sendable, Hashable {
+    /// The address to bind. Default: `127.0.0.1`.
+    public var host: String
+    /// TLS settings; `nil` turns the TLS listener off. Default: a generated certificate.
+    public var tls: HubTLSConfiguration?
+    /// The TLS port; 0 picks a free one. Default: 0 (the `harness hub` command uses 8883).
+    public var tlsPort: Int
+    /// A plain TCP port, or `nil` for none; 0 picks a free one. Default: `nil`.
+    public var plainPort: Int?
+
+    public init(host: String = "127.0.0.1", tls: HubTLSConfiguration? = HubTLSConfiguration(), tlsPort: Int = 0, plainPort: Int? = nil) {
+        self.host = host
+        self.tls = tls
+        self.tlsPort = tlsPort
+        self.plainPort = plainPort
+    }
+}
+
+/// The listeners the hub actually bound, once started.
+public struct HubEndpoints: Sendable, Hashable {
+    /// The bound address.
+    public var host: String
+    /// The bound TLS port, when TLS is on.
+    public var tlsPort: Int?
+    /// The bound plain TCP port, when plain TCP is on.
+    public var plainPort: Int?
+    /// The PEM file of the CA that clients must trust for TLS (the generated CA, or the user's
+    /// CA file when one was given).
+    public var caCertificatePath: String?
+
+    public init(host: String, tlsPort: Int? = nil, plainPort: Int? = nil, caCertificatePath: String? = nil) {
+        self.host = host
+        self.tlsPort = tlsPort
+        self.plainPort = plainPort
+        self.caCertificatePath = caCertificatePath
+    }
+}

@@ -1,0 +1,171 @@
+import IoTHubCore
+import NIOCore
+
+/// The hub's service side: routes, authorises and carries out IoT Hub service REST requests
+/// (registry, C2D send and purge, direct methods, twins) and the device token service against
+/// a ``SimulatedHub``. The HTTP server only turns bytes into ``ServiceRequest``s and back.
+///
+/// Requests are carried out on the hub's event loop, directly on its state machine, so a C2D
+/// send costs no thread hops.
+public final class HubServiceAPI: Sendable {
+    public let hub: SimulatedHub
+    /// The token service's function key (`x-functions-key`); `nil` turns the endpoint off.
+    public let tokenServiceKey: String?
+    private let tokens = VerifiedTokenCache()
+
+    public init(hub: SimulatedHub, tokenServiceKey: String?) {
+        self.hub = hub
+        self.tokenServiceKey = tokenServiceKey
+    }
+
+    /// Answers one request.
+    public func respond(to request: ServiceRequest) async -> ServiceResponse {
+        (try? await respondOnHubLoop(to: request).get()) ?? .error(500, code: "ServerError", "the hub stopped")
+    }
+
+    /// Answers one request; the future completes on the hub's event loop.
+    public func respondOnHubLoop(to request: ServiceRequest) -> EventLoopFuture<ServiceResponse> {
+        let loop = hub.loop
+        guard loop.inEventLoop else {
+            return loop.flatSubmit { self.respondOnHubLoop(to: request) }
+        }
+        let route: ServiceRoute
+        switch ServiceRouter.route(request) {
+        case .rejected(let response): return loop.makeSucceededFuture(response)
+        case .route(let routed): route = routed
+        }
+        let core = hub.core.value
+        let policies = core.read { $0.registry.policies }
+        if let refusal = ServiceAuthorizer.check(
+            request,
+            route: route,
+            policies: policies,
+            hostName: hub.configuration.hostName,
+            tokenServiceKey: tokenServiceKey,
+            now: hub.clock.now(),
+            allowingSkew: hub.configuration.connectClockSkew,
+            cache: tokens
+        ) {
+            return loop.makeSucceededFuture(refusal)
+        }
+        if case .invokeMethod(let id, let invocation) = route {
+            return core.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) }
+        }
+        return loop.makeSucceededFuture(perform(route, on: core))
+    }
+
+    /// Carries out every route but direct methods, on the hub's loop.
+    private func perform(_ route: ServiceRoute, on core: HubCore) -> ServiceResponse {
+        switch route {
+        case .getDevice(let id):
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, deviceJSON(device, core: core))
+        case .putDevice(let id, let status, let primary, let secondary, let replace):
+            let existing = core.device(id)
+            if existing != nil, !replace {
+                return .error(409, code: "DeviceAlreadyExists", "A device with ID '\(id)' is already registered.")
+            }
+            let record = DeviceRecord(
+                id: id,
+                primaryKey: primary ?? existing?.primaryKey ?? DeviceKey.random(),
+                secondaryKey: secondary ?? existing?.secondaryKey,
+                status: status
+            )
+            core.register(record)
+            return .json(200, deviceJSON(record, core: core))
+        case .deleteDevice(let id):
+            let found = core.apply { machine, now in
+                let actions = machine.removeDevice(id, at: now)
+                return (actions != nil, actions ?? [])
+            }
+            return found ? .noContent : Self.deviceNotFound(id)
+        case .sendCloudToDevice(let id, let message):
+            do {
+                try core.enqueue(message, for: id, messageID: message.messageID ?? core.makeMessageID())
+                return .noContent
+            } catch {
+                return Self.response(for: error)
+            }
+        case .purgeQueue(let id):
+            guard core.device(id) != nil else { return Self.deviceNotFound(id) }
+            let count = core.purgeQueue(of: id)
+            return .json(200, .object(["deviceId": .string(id.string), "moduleId": .null, "totalMessagesPurged": .integer(Int64(count))]))
+        case .getTwin(let id):
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, twinJSON(device, core: core))
+        case .patchTwin(let id, let desired, let tags):
+            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
+            _ = core.apply { machine, now in
+                guard let (twin, actions) = machine.updateTwin(of: id, desired: desired, tags: tags, at: now) else { return (DeviceTwin?.none, []) }
+                return (twin, actions)
+            }
+            return .json(200, twinJSON(device, core: core))
+        case .mintToken(let id, let ttl):
+            guard let device = core.device(id) else { return .text(404, "device '\(id)' is not registered") }
+            let token = SASToken.make(
+                resource: IoTHubCredentials.deviceResource(hostName: hub.configuration.hostName, deviceID: id),
+                key: device.primaryKey,
+                expiry: hub.clock.now().unixSeconds + ttl
+            )
+            return .text(200, token.rendered)
+        case .invokeMethod(let id, _):
+            return .error(500, code: "ServerError", "internal: method for \(id) not dispatched")
+        }
+    }
+
+    static func deviceNotFound(_ id: DeviceID) -> ServiceResponse {
+        .error(404, code: "DeviceNotFound", "Device '\(id)' is not registered.")
+    }
+
+    static func response(for result: DirectMethodResult, device id: DeviceID) -> ServiceResponse {
+        switch result {
+        case .response(let status, let payload):
+            .json(200, .object(["status": .integer(Int64(status)), "payload": payload ?? .null]))
+        case .deviceNotOnline:
+            .error(404, code: "DeviceNotOnline", "Timed out waiting for device to connect.")
+        case .timedOut:
+            .error(504, code: "GatewayTimeout", "Timed out waiting for the response from device.")
+        case .deviceNotFound:
+            deviceNotFound(id)
+        }
+    }
+
+    static func response(for error: CloudToDeviceError) -> ServiceResponse {
+        switch error {
+        case .deviceNotFound(let id): deviceNotFound(id)
+        case .queueFull: .error(403, code: "DeviceMaximumQueueDepthExceeded", error.description)
+        case .messageTooLarge: .error(413, code: "MessageTooLarge", error.description)
+        case .invalidTimeToLive: .error(400, code: "ArgumentInvalid", error.description)
+        }
+    }
+
+    private func deviceJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+        let (connected, queued) = core.read { ($0.isConnected(device.id), $0.queueDepth(of: device.id)) }
+        return .object([
+            "deviceId": .string(device.id.string),
+            "moduleId": .null,
+            "status": .string(device.status.rawValue),
+            "connectionState": .string(connected ? "Connected" : "Disconnected"),
+            "cloudToDeviceMessageCount": .integer(Int64(queued)),
+            "authentication": .object([
+                "type": .string("sas"),
+                "symmetricKey": .object(["primaryKey": .string(device.primaryKey.base64), "secondaryKey": .string(device.secondaryKey.base64)]),
+                "x509Thumbprint": .object(["primaryThumbprint": .null, "secondaryThumbprint": .null]),
+            ]),
+            "capabilities": .object(["iotEdge": .bool(false)]),
+        ])
+    }
+
+    private func twinJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+        let (twin, connected) = core.read { ($0.twin(of: device.id) ?? DeviceTwin(), $0.isConnected(device.id)) }
+        return .object([
+            "deviceId": .string(device.id.string),
+            "etag": .string("\"\(twin.version)\""),
+            "version": .integer(Int64(twin.version)),
+            "status": .string(device.status.rawValue),
+            "connectionState": .string(connected ? "Connected" : "Disconnected"),
+            "tags": .object(twin.tags),
+            "properties": twin.deviceView,
+        ])
+    }
+}

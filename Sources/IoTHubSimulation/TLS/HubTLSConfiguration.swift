@@ -1,0 +1,55 @@
+import NIOSSL
+
+/// How the simulated hub serves TLS: with a certificate it makes itself at start (the default,
+/// for `localhost` and `127.0.0.1`), or with the user's PEM files.
+///
+/// The real hub accepts TLS 1.2 and 1.3 only (1.0 and 1.1 ended on 31 Aug 2025), so those are
+/// the defaults.
+public struct HubTLSConfiguration: Sendable, Hashable {
+    /// Where the server certificate comes from.
+    public enum Identity: Sendable, Hashable {
+        /// The hub makes a CA and a server certificate signed by it when it starts (P-256
+        /// keys). The certificate names `hostNames` (DNS) and `ipAddresses` as subject
+        /// alternative names. The CA certificate is written as PEM into `directory` (a new
+        /// temporary folder when `nil`), as `ca.pem`.
+        case generated(hostNames: [String] = ["localhost"], ipAddresses: [String] = ["127.0.0.1"], directory: String? = nil)
+        /// PEM files: the server certificate (chain), its private key, and optionally the CA
+        /// that clients should trust (reported as ``HubEndpoints/caCertificatePath``).
+        case pemFiles(certificate: String, privateKey: String, certificateAuthority: String? = nil)
+    }
+
+    /// The server certificate. Default: `.generated()`.
+    public var identity: Identity
+    /// Lowest TLS version accepted. Default: TLS 1.2.
+    public var minimumVersion: TLSVersion
+    /// Highest TLS version accepted. Default: TLS 1.3.
+    public var maximumVersion: TLSVersion
+
+    public init(identity: Identity = .generated(), minimumVersion: TLSVersion = .tlsv12, maximumVersion: TLSVersion = .tlsv13) {
+        self.identity = identity
+        self.minimumVersion = minimumVersion
+        self.maximumVersion = maximumVersion
+    }
+}
+
+/// Why the hub could not set up TLS. Messages name the file and the problem; key material
+/// never appears in them.
+public enum HubTLSError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A PEM file could not be read.
+    case unreadableFile(path: String, reason: String)
+    /// A PEM file holds no usable certificate or key.
+    case invalidPEM(path: String, reason: String)
+    /// Making the certificates or the TLS context failed.
+    case setupFailed(reason: String)
+    /// An IP address for the generated certificate is not a dotted IPv4 or IPv6 address.
+    case invalidIPAddress(String)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason): "\(path): cannot read: \(reason)"
+        case .invalidPEM(let path, let reason): "\(path): not a usable PEM file: \(reason)"
+        case .setupFailed(let reason): "TLS setup failed: \(reason)"
+        case .invalidIPAddress(let text): "'\(text)' is not an IP address"
+        }
+    }
+}

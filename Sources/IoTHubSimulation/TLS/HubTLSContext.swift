@@ -1,0 +1,77 @@
+import Foundation
+import NIOSSL
+
+/// The hub's ready TLS server context and the CA file clients should trust.
+struct HubTLSContext: Sendable {
+    let context: NIOSSLContext
+    /// Path of the CA certificate (PEM) that signed the server certificate, if known.
+    let caCertificatePath: String?
+
+    /// Builds the context: makes certificates (writing the CA file) or loads the user's PEM
+    /// files.
+    /// - Parameter now: real wall-clock time, for the generated certificates' validity.
+    static func make(_ configuration: HubTLSConfiguration, now: Date) throws(HubTLSError) -> HubTLSContext {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        let caPath: String?
+        switch configuration.identity {
+        case .generated(let hostNames, let ipAddresses, let directory):
+            let generated = try HubCertificateFactory.make(hostNames: hostNames, ipAddresses: ipAddresses, now: now)
+            let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("harness-hub-\(UUID().uuidString)").path
+            let path = (folder as NSString).appendingPathComponent("ca.pem")
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try Data(generated.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw .unreadableFile(path: path, reason: "cannot write the CA certificate: \(error.localizedDescription)")
+            }
+            do {
+                chain = [try NIOSSLCertificate(bytes: Array(generated.serverCertificatePEM.utf8), format: .pem)]
+                key = try NIOSSLPrivateKey(bytes: Array(generated.serverPrivateKeyPEM.utf8), format: .pem)
+            } catch {
+                throw .setupFailed(reason: "loading the generated certificate: \(error)")
+            }
+            caPath = path
+        case .pemFiles(let certificatePath, let keyPath, let caFile):
+            let certificateBytes = try read(certificatePath)
+            do {
+                chain = try NIOSSLCertificate.fromPEMBytes(certificateBytes)
+            } catch {
+                throw .invalidPEM(path: certificatePath, reason: "no PEM certificate could be read (\(error))")
+            }
+            guard !chain.isEmpty else { throw .invalidPEM(path: certificatePath, reason: "it holds no certificate") }
+            let keyBytes = try read(keyPath)
+            do {
+                key = try NIOSSLPrivateKey(bytes: keyBytes, format: .pem)
+            } catch {
+                throw .invalidPEM(path: keyPath, reason: "no PEM private key could be read")
+            }
+            if let caFile {
+                let caBytes = try read(caFile)
+                do {
+                    guard try !NIOSSLCertificate.fromPEMBytes(caBytes).isEmpty else {
+                        throw HubTLSError.invalidPEM(path: caFile, reason: "it holds no certificate")
+                    }
+                } catch {
+                    throw .invalidPEM(path: caFile, reason: "no PEM certificate could be read")
+                }
+            }
+            caPath = caFile
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = configuration.minimumVersion
+        tls.maximumTLSVersion = configuration.maximumVersion
+        do {
+            return HubTLSContext(context: try NIOSSLContext(configuration: tls), caCertificatePath: caPath)
+        } catch {
+            throw .setupFailed(reason: "the certificate and key do not make a TLS context (do they match?): \(error)")
+        }
+    }
+
+    private static func read(_ path: String) throws(HubTLSError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        return Array(data)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HarnessTestSupport
+@testable import IoTHubSimulation
+import IoTHubCore
+import MQTTCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+
+/// The hub's TLS listener on a real loopback socket: versions, trust, user PEM files.
+@Suite struct HubTLSTests {
+    let group = MultiThreadedEventLoopGroup.singleton
+
+    func withTLSHub(
+        _ listeners: HubListeners = HubListeners(),
+        _ body: (SimulatedHub, HubEndpoints) async throws -> Void
+    ) async throws {
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: HubFixtures.hostName),
+            registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
+            group: group,
+            clock: HubClock(start: HubFixtures.start)
+        )
+        let endpoints = try await hub.start(listeners)
+        do {
+            try await body(hub, endpoints)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        await hub.stop()
+    }
+
+    /// Connects over TLS, sends CONNECT and returns the client and its first packet.
+    func connect(port: Int, tls: MQTTTestClient.TLS) async throws -> (MQTTTestClient, MQTTPacket?) {
+        let client = try await MQTTTestClient.connect(port: port, group: group, tls: tls)
+        try? await client.send(.connect(HubFixtures.connect()))
+        return (client, await client.receive())
+    }
+
+    @Test("by default the hub listens on TLS only, with a CA file it made for localhost and 127.0.0.1")
+    func defaults() async throws {
+        try await withTLSHub { hub, endpoints in
+            #expect(endpoints.plainPort == nil)
+            let port = try #require(endpoints.tlsPort)
+            #expect(port > 0)
+            let caPath = try #require(endpoints.caCertificatePath)
+            #expect(hub.caCertificatePath == caPath)
+            let pem = try String(contentsOfFile: caPath, encoding: .utf8)
+            #expect(pem.hasPrefix("-----BEGIN CERTIFICATE-----"))
+            // The certificate names 127.0.0.1 as well as localhost.
+            let (client, answer) = try await connect(port: port, tls: .init(trustedCAPath: caPath, serverHostname: nil))
+            #expect(answer == .connack(ConnAckPacket(returnCode: .accepted)))
+            await client.close()
+        }
+    }
+
+    @Test("a TLS 1.2-only client and a TLS 1.3-only client both connect", arguments: [TLSVersion.tlsv12, .tlsv13])
+    func versions(version: TLSVersion) async throws {
+        try await withTLSHub { _, endpoints in
+            let tls = MQTTTestClient.TLS(trustedCAPath: endpoints.caCertificatePath, minimumVersion: version, maximumVersion: version)
+            let (client, answer) = try await connect(port: try #require(endpoints.tlsPort), tls: tls)
+            #expect(answer == .connack(ConnAckPacket(returnCode: .accepted)))
+            #expect(await client.negotiatedTLSVersion() == version)
+            await client.close()
+        }
+    }
+
+    @Test("a TLS 1.1-only client is refused in the handshake, as on the real hub since August 2025")
+    func oldVersion() async throws {
+        try await withTLSHub { _, endpoints in
+            let tls = MQTTTestClient.TLS(trustedCAPath: endpoints.caCertificatePath, minimumVersion: .tlsv1, maximumVersion: .tlsv11)
+            let (client, answer) = try await connect(port: try #require(endpoints.tlsPort), tls: tls)
+            #expect(answer == nil)
+            #expect(await client.waitForClose())
+            #expect(client.lastError != nil)
+        }
+    }
+
+    @Test("a client that does not trust the hub's CA fails the handshake and gets no CONNACK")
+    func untrusted() async throws {
+        try await withTLSHub { _, endpoints in
+            let (client, answer) = try await connect(port: try #require(endpoints.tlsPort), tls: .init(trustedCAPath: nil))
+            #expect(answer == nil)
+            #expect(await client.waitForClose())
+            let error = try #require(client.lastError)
+            #expect("\(error)".contains("CERTIFICATE_VERIFY_FAILED") || error is NIOSSLError, "\(error)")
+        }
+    }
+
+    @Test("plain TCP runs beside TLS when asked for, with the same rules")
+    func plainBesideTLS() async throws {
+        try await withTLSHub(HubListeners(plainPort: 0)) { hub, endpoints in
+            let plain = try #require(endpoints.plainPort)
+            #expect(hub.port == plain)
+            let client = try await MQTTTestClient.connect(port: plain, group: group)
+            try await client.send(.connect(HubFixtures.connect(key: DeviceKey(bytes: Array(repeating: 9, count: 32)))))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))
+            let (secure, answer) = try await connect(port: try #require(endpoints.tlsPort), tls: .init(trustedCAPath: endpoints.caCertificatePath))
+            #expect(answer == .connack(ConnAckPacket(returnCode: .accepted)))
+            await secure.close()
+        }
+    }
+
+    @Test("user PEM files: the hub serves that certificate and reports that CA")
+    func pemFiles() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try HubCertificateFactory.make(hostNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], now: Date())
+        let paths = ["cert.pem": made.serverCertificatePEM, "key.pem": made.serverPrivateKeyPEM, "ca.pem": made.caCertificatePEM]
+        for (name, text) in paths { try Data(text.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(name)")) }
+        let tls = HubTLSConfiguration(identity: .pemFiles(certificate: "\(folder)/cert.pem", privateKey: "\(folder)/key.pem", certificateAuthority: "\(folder)/ca.pem"))
+        try await withTLSHub(HubListeners(tls: tls)) { _, endpoints in
+            #expect(endpoints.caCertificatePath == "\(folder)/ca.pem")
+            let (client, answer) = try await connect(port: try #require(endpoints.tlsPort), tls: .init(trustedCAPath: "\(folder)/ca.pem"))
+            #expect(answer == .connack(ConnAckPacket(returnCode: .accepted)))
+            await client.close()
+        }
+    }
+
+    @Test("missing or broken PEM files are reported with their path")
+    func badPEMFiles() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: "\(folder)/junk.pem"))
+        let missing = HubTLSConfiguration(identity: .pemFiles(certificate: "\(folder)/none.pem", privateKey: "\(folder)/none.pem"))
+        #expect(throws: HubTLSError.unreadableFile(path: "\(folder)/none.pem", reason: "no such file")) {
+            _ = try HubTLSContext.make(missing, now: Date())
+        }
+        let junk = HubTLSConfiguration(identity: .pemFiles(certificate: "\(folder)/junk.pem", privateKey: "\(folder)/junk.pem"))
+        #expect(throws: HubTLSError.self) { _ = try HubTLSContext.make(junk, now: Date()) }
+        #expect(throws: HubTLSError.invalidIPAddress("localhost")) {
+            _ = try HubCertificateFactory.make(hostNames: [], ipAddresses: ["localhost"], now: Date())
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import HarnessTestSupport
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// The official Azure IoT Python device SDK (azure-iot-device 2.14.0 from PyPI, unmodified)
+/// against the simulated hub over TLS. The SDK always dials port 8883, so this suite binds
+/// 127.0.0.1:8883 and runs its tests one at a time.
+@Suite(.serialized) struct IoTHubSDKTests {
+    static let hostName = "sdk-test.azure-devices.net"
+    let device = HubFixtures.deviceIDLiteral("sdk-device")
+
+    /// Hub events with the connection order the test checks.
+    final class Events: Sendable {
+        private let records = Mutex<[HubEvent]>([])
+        private let onDisconnect = Mutex<(@Sendable () -> Void)?>(nil)
+
+        func append(_ record: HubEventRecord) {
+            records.withLock { $0.append(record.event) }
+            if case .disconnected(_, _, .clientDisconnected) = record.event {
+                let action = onDisconnect.withLock { action in
+                    defer { action = nil }
+                    return action
+                }
+                action?()
+            }
+        }
+
+        /// Runs `action` once, at the next clean disconnect (the SDK's renewal).
+        func whenDisconnected(_ action: @escaping @Sendable () -> Void) { onDisconnect.withLock { $0 = action } }
+
+        var all: [HubEvent] { records.withLock { $0 } }
+
+        var connections: [(index: Int, sessionPresent: Bool)] {
+            all.enumerated().compactMap { index, event in
+                if case .connected(_, _, _, let present, _) = event { (index, present) } else { nil }
+            }
+        }
+    }
+
+    @Test("the SDK connects unmodified (GatewayHostName=localhost, server_verification_cert), gets C2D at QoS 1, reports and receives twin properties, answers a method, and renews its token without losing C2D")
+    func pythonSDK() async throws {
+        let python = try Repository.python()
+        let script = try #require(Bundle.module.url(forResource: "sdk_device", withExtension: "py", subdirectory: "Python")).path
+        let key = DeviceKey.random()
+        let events = Events()
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: Self.hostName),
+            registry: DeviceRegistry(devices: [DeviceRecord(id: device, primaryKey: key)]),
+            group: MultiThreadedEventLoopGroup.singleton,
+            observer: { events.append($0) }
+        )
+        let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
+        let ca = try #require(endpoints.caCertificatePath)
+        let connectionString = ConnectionString(hostName: Self.hostName, deviceID: device.string, sharedAccessKey: key, gatewayHostName: "localhost").rendered
+        // sastoken_ttl 130 s: the SDK renews 120 s before expiry, so 10 s after connecting.
+        let sdk = try ExternalProcess(python, [script, connectionString, ca, "130"])
+        defer { sdk.terminate() }
+        do {
+            try await exercise(sdk, hub: hub, events: events)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        sdk.send("quit")
+        let status = await sdk.wait(timeout: .seconds(20))
+        #expect(status == 0, "\(sdk.transcript)")
+        #expect(sdk.lines(startingWith: "ERROR").isEmpty, "\(sdk.transcript)")
+        await hub.stop()
+    }
+
+    private func exercise(_ sdk: ExternalProcess, hub: SimulatedHub, events: Events) async throws {
+        guard await sdk.waitForLine(startingWith: "READY", timeout: .seconds(60)) != nil else {
+            Issue.record("the SDK did not get ready:\n\(sdk.transcript)")
+            return
+        }
+        // Twin: the reported patch (204) and the GET (200) both worked.
+        let twinLine = try #require(sdk.lines(startingWith: "TWIN ").first)
+        let twin = try JSONValue(parsing: Array(twinLine.dropFirst(5).utf8))
+        #expect(twin.objectValue?["reported"] == .object(["led": .string("on"), "firmware": .object(["version": .integer(2)]), "$version": .integer(2)]))
+        #expect(try await hub.twin(of: device).reported["led"] == .string("on"))
+
+        // C2D at QoS 1 with an application property.
+        try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), properties: ["color": "red"], messageID: "c2d-first"), to: device)
+        let received = await sdk.waitForLine(startingWith: "C2D c2d-first ", timeout: .seconds(10))
+        #expect(received == #"C2D c2d-first on {"color": "red"}"#, "\(sdk.transcript)")
+        #expect(events.all.contains(.cloudToDeviceDelivered(device, messageID: "c2d-first", qos: .atLeastOnce, duplicate: false)))
+
+        // Desired properties pushed while connected.
+        try await hub.updateTwin(of: device, desired: ["interval": .integer(5)])
+        let desired = await sdk.waitForLine(startingWith: #"DESIRED {"$version": 2"#, timeout: .seconds(10))
+        #expect(desired == #"DESIRED {"$version": 2, "interval": 5}"#, "\(sdk.transcript)")
+
+        // A direct method, answered by the SDK's handler.
+        let result = try await hub.invokeMethod(DirectMethodRequest(methodName: "blink", payload: .object(["times": .integer(2)])), on: device)
+        #expect(result == .response(status: 200, payload: .object(["echo": .object(["times": .integer(2)])])))
+
+        // Token renewal: the SDK disconnects and reconnects with a new token, without
+        // re-subscribing. C2D keeps flowing across it, and one message is sent while the
+        // device is between connections.
+        let beforeRenewal = events.all.count
+        events.whenDisconnected {
+            // On the hub's loop, before it handles the reconnect: the message enters the gap.
+            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "gap"), messageID: "c2d-gap"), to: device)
+        }
+        var sent = ["c2d-gap"]
+        let deadline = ContinuousClock.now + .seconds(25)
+        var renewedAt: ContinuousClock.Instant?
+        while ContinuousClock.now < deadline {
+            let id = "c2d-\(sent.count)"
+            try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "tick"), messageID: id), to: device)
+            sent.append(id)
+            if renewedAt == nil, events.connections.contains(where: { $0.index >= beforeRenewal }) { renewedAt = .now }
+            if let renewedAt, ContinuousClock.now - renewedAt > .seconds(1) { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let renewal = try #require(events.connections.first { $0.index >= beforeRenewal }, "the SDK did not renew its token within 25 s:\n\(sdk.transcript)")
+        #expect(renewal.sessionPresent)
+        let afterRenewal = events.all[renewal.index...]
+        #expect(!afterRenewal.contains { if case .subscribed = $0 { true } else { false } }, "the SDK re-subscribed after renewing")
+        for id in sent {
+            let line = await sdk.waitForLine(startingWith: "C2D \(id) ", timeout: .seconds(10))
+            #expect(line != nil, "C2D \(id) was lost around the token renewal:\n\(sdk.transcript)")
+        }
+        #expect(try await hub.queueDepth(of: device) == 0)
+        let gapEnqueued = events.all.firstIndex { if case .cloudToDeviceEnqueued(_, "c2d-gap", _) = $0 { true } else { false } }
+        // The gap message reached the hub while the device was between its two connections, and
+        // was still delivered (waited for above).
+        #expect(gapEnqueued.map { $0 < renewal.index } == true, "c2d-gap was not sent during the renewal gap")
+    }
+}
