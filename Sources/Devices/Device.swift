@@ -12,6 +12,8 @@ public struct ConnectRequest: Sendable, Hashable {
     public var password: String?
     public var cleanSession: Bool
     public var keepAlive: UInt16
+    /// TLS to the broker; `nil` for plain TCP.
+    public var tls: ClientTLS?
 
     public init(
         host: String,
@@ -20,7 +22,8 @@ public struct ConnectRequest: Sendable, Hashable {
         username: String? = nil,
         password: String? = nil,
         cleanSession: Bool,
-        keepAlive: UInt16
+        keepAlive: UInt16,
+        tls: ClientTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -29,6 +32,26 @@ public struct ConnectRequest: Sendable, Hashable {
         self.password = password
         self.cleanSession = cleanSession
         self.keepAlive = keepAlive
+        self.tls = tls
+    }
+}
+
+/// How a device's client runs TLS to the broker.
+public struct ClientTLS: Sendable, Hashable {
+    /// PEM file of the CA to trust; `nil` trusts the system's roots.
+    public var caFile: String?
+    /// The name sent as SNI and checked against the certificate; `nil` sends none and checks
+    /// the host as given.
+    public var serverName: String?
+    /// Client certificate and key (PEM files) for mutual TLS, if the broker asks.
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(caFile: String? = nil, serverName: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+        self.caFile = caFile
+        self.serverName = serverName
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
     }
 }
 

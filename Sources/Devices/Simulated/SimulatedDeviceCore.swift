@@ -2,6 +2,7 @@ import IoTHubCore
 import MQTTCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Drives a simulated device's ``ClientStateMachine`` on its event loop: opens the
 /// connection, carries out actions (timers and token requests included), runs the firmware
@@ -262,10 +263,19 @@ final class SimulatedDeviceCore {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let tap = self.tap
         let monotonic = self.monotonic
+        let tls: (settings: ClientTLS, context: NIOSSLContext)?
+        do {
+            tls = try request.tls.map { ($0, try $0.makeContext()) }
+        } catch {
+            perform(machine.transportFailed(reason: "TLS: \(error)", now: now))
+            return
+        }
+        let host = request.host
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try tls.settings.addHandler(to: channel, context: tls.context, host: host) }
                     let codec = MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic))
                     try channel.pipeline.syncOperations.addHandler(codec)
                     try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(core: bound.value, connection: connection))
