@@ -81,6 +81,14 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder + "/c2d-led/report.html"))
     }
 
+    @Test("an unreachable broker fails the run with exit 1 and says which connection failed")
+    func unreachableBroker() async throws {
+        let output = try await HarnessBinary.run(["run", Self.root.appendingPathComponent("scenarios/c2d-led.yaml").path, "--hub", "mqtt://127.0.0.1:1", "--no-color", "--junit", FileManager.default.temporaryDirectory.path + "/harness-unreachable/junit.xml", "--reports", FileManager.default.temporaryDirectory.path + "/harness-unreachable"])
+        #expect(output.status == 1, "\(output.standardOutput)\(output.standardError)")
+        #expect(output.standardOutput.contains("could not start the run: the harness's cloud connection to mqtt://127.0.0.1:1 failed"), "\(output.standardOutput)")
+        #expect(output.standardOutput.contains("7 skipped"))
+    }
+
     @Test(
         "bad run options exit 2 with a message",
         arguments: [
@@ -88,7 +96,8 @@ import Testing
             ["--set", "1BAD=x"],
             ["--shard", "3/2"],
             ["--quiet", "--verbose"],
-            ["--hub", "mqtt://nowhere:1883"],
+            ["--hub", "mqtt:/nowhere:1883"],
+            ["--hub", "mqtts://127.0.0.1:8883?cafile=x"],
             ["--device", "profil=x"],
             ["--deadline-scale", "0.5"],
         ]

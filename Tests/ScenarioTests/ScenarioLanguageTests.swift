@@ -141,7 +141,7 @@ import Testing
         let overridden = try load(yaml, options: LoadOptions(hubOverride: "simulated", deviceOverrides: [(key: "token_ttl", value: "5m")]))
         #expect(overridden.targets.count == 1)
         #expect(overridden.device?.tokenTTL == .seconds(300))
-        let bad = diagnostics(yaml, options: LoadOptions(hubOverride: "mqtt://nowhere", deviceOverrides: [(key: "profil", value: "x")]))
+        let bad = diagnostics(yaml, options: LoadOptions(hubOverride: "tcp://nowhere", deviceOverrides: [(key: "profil", value: "x")]))
         #expect(bad.contains { $0.location.file == "--hub" })
         #expect(bad.contains { $0.location.file == "--device" && $0.message.contains("did you mean 'profile'?") })
     }

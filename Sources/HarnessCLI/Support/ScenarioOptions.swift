@@ -10,7 +10,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("secret"), help: ArgumentHelp("Set a variable whose value is masked in every report and console line (repeatable).", valueName: "NAME=value"))
     var secrets: [String] = []
 
-    @Option(help: ArgumentHelp("Run against this hub instead of the file's hub or targets (for example: simulated).", valueName: "hub"))
+    @Option(help: ArgumentHelp("Run against this hub instead of the file's hub or targets: simulated, simulated+tcp, mqtt://host:port, mqtts://host:port?ca_file=..., azure://NAME.azure-devices.net.", valueName: "hub"))
     var hub: String?
 
     @Option(name: .customLong("device"), help: ArgumentHelp("Override a device setting for every device (repeatable), for example profile=umqtt-simple.", valueName: "key=value"))

@@ -115,6 +115,7 @@ public final class CloudClient: Sendable {
         private var promises: [UInt64: EventLoopPromise<Void>] = [:]
         private var lastToken: UInt64 = 0
         private var pinger: RepeatedTask?
+        private var hasClosed = false
 
         init(loop: any EventLoop, onMessage: @escaping @Sendable (PublishPacket) -> Void) {
             self.loop = loop
@@ -122,6 +123,10 @@ public final class CloudClient: Sendable {
         }
 
         func start(channel: any Channel, connect: ConnectPacket, keepAlive: UInt16) -> EventLoopFuture<Void> {
+            // The channel may already have closed (a TLS handshake the broker or we refused).
+            guard !hasClosed, channel.isActive else {
+                return loop.makeFailedFuture(OperationError(description: "the connection closed before CONNACK (for TLS: is the broker's CA trusted?)"))
+            }
             self.channel = channel
             let promise = loop.makePromise(of: Void.self)
             promises[0] = promise
@@ -149,6 +154,7 @@ public final class CloudClient: Sendable {
         func received(_ packet: MQTTPacket) { perform(machine.received(packet)) }
 
         func closed() {
+            hasClosed = true
             pinger?.cancel()
             channel = nil
             perform(machine.closed())

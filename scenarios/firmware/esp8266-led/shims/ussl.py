@@ -9,8 +9,6 @@ host name only when `server_hostname` is given (umqtt.simple 1.3.4 gives none, s
 import os
 import ssl as _ssl
 
-import usocket
-
 
 def wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=None, cadata=None, server_hostname=None, do_handshake=True, **unused):
     context = _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
@@ -26,6 +24,8 @@ def wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=None, ca
             context.load_verify_locations(cadata=text)
             roots += 1
     context.verify_mode = _ssl.CERT_REQUIRED if roots else _ssl.CERT_NONE
-    inner = sock._sock if isinstance(sock, usocket.socket) else sock
+    # The usocket shim keeps the CPython socket in `_sock`. Its class is taken from the object,
+    # not from `usocket`: the harness prelude replaces that module with a tapping wrapper.
+    inner = getattr(sock, '_sock', sock)
     wrapped = context.wrap_socket(inner, server_hostname=server_hostname, do_handshake_on_connect=do_handshake)
-    return usocket.socket(_wrapped=wrapped)
+    return type(sock)(_wrapped=wrapped) if inner is not sock else wrapped

@@ -1,0 +1,95 @@
+import Foundation
+import HarnessTestSupport
+@testable import HarnessCLI
+import NIOPosix
+import Testing
+
+/// The `azure://` target end to end against `harness hub`, which serves the real hub's MQTT
+/// and service REST shapes: the device connects over TLS with a token minted from its
+/// connection string, and C2D goes through the REST API or a command.
+@Suite(.serialized) struct AzureTargetTests {
+    static let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+    /// Starts `harness hub` in-process with esp8266 registered, and gives `body` its state.
+    func withHub(_ body: (HubStateFile, String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-azure-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let statePath = "\(folder)/state.json"
+        let command = try #require(try HarnessCommand.parseAsRoot(["hub", "--device", "esp8266:\(Self.key)", "--port", "0", "--state-file", statePath]) as? Hub)
+        let session = try await HubSession.start(try command.makeSettings(), group: MultiThreadedEventLoopGroup.singleton, log: HubLog(showsPackets: false) { _ in })
+        do {
+            try await body(try HubStateFile.read(from: statePath), folder)
+        } catch {
+            await session.stop()
+            throw error
+        }
+        await session.stop()
+    }
+
+    /// Every file under `folder`, as text.
+    func reportTexts(_ folder: String) -> String {
+        let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
+        return files.compactMap { try? String(contentsOfFile: "\(folder)/\($0)", encoding: .isoLatin1) }.joined(separator: "\n")
+    }
+
+    @Test("c2d-led passes against harness hub as azure://: TLS with its CA, a minted token, C2D through the service REST API")
+    func restPath() async throws {
+        try await withHub { state, folder in
+            let port = try #require(state.tlsPort)
+            let ca = try #require(state.caCertificatePath)
+            let device = try #require(state.devices["esp8266"])
+            let service = "HostName=\(state.hostName);SharedAccessKeyName=\(state.policyName);SharedAccessKey=\(state.policyKey)"
+            let hub = "azure://\(state.hostName)?address=127.0.0.1:\(port)&ca_file=\(ca)&service_url=\(state.serviceURL)"
+            let output = try await ExternalTool.run("/usr/bin/env", [
+                "IOTHUB_SERVICE_CONNECTION_STRING=\(service)", try HarnessBinary.path(), "run",
+                Repository.root.appendingPathComponent("scenarios/c2d-led.yaml").path,
+                "--hub", hub, "--device", "connection_string=\(device)", "--no-color",
+                "--junit", "\(folder)/reports/junit.xml", "--reports", "\(folder)/reports",
+            ])
+            #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
+            #expect(output.standardOutput.contains("c2d-led [azure://\(state.hostName)]") || output.standardOutput.contains("azure://\(state.hostName)"), "\(output.standardOutput)")
+            #expect(output.standardOutput.contains("7 passed"), "\(output.standardOutput)")
+            let everything = output.standardOutput + output.standardError + reportTexts("\(folder)/reports")
+            #expect(everything.contains("CONNECT"))
+            #expect(everything.contains(Self.key) == false, "the device key leaked")
+            #expect(everything.contains(state.policyKey) == false, "the service policy key leaked")
+        }
+    }
+
+    @Test("C2D through a c2d_command (harness send standing in for az iot device c2d-message send); a failing command fails the step")
+    func commandPath() async throws {
+        try await withHub { state, folder in
+            let port = try #require(state.tlsPort)
+            let ca = try #require(state.caCertificatePath)
+            let binary = try HarnessBinary.path()
+            let scenario = """
+                name: c2d-led-command
+                hub:
+                  kind: azure
+                  hostname: \(state.hostName)
+                  address: 127.0.0.1:\(port)
+                  ca_file: \(ca)
+                  c2d_command: [\(binary), send, --device, "$${DEVICE_ID}", --state-file, \(folder)/state.json, "$${PAYLOAD}"]
+                device: { id: esp8266, key: "${KEY}" }
+                secrets: [KEY]
+                steps:
+                  - connect: { clean_session: false, keepalive: 4000 }
+                  - subscribe: devices/esp8266/messages/devicebound/#
+                  - send: "on"
+                  - expect: { led: on, within: 2s }
+                  - send: "off"
+                  - expect: { led: off, within: 2s }
+
+                """
+            try scenario.write(toFile: "\(folder)/command.yaml", atomically: true, encoding: .utf8)
+            let failing = scenario.replacingOccurrences(of: "c2d_command: [\(binary), send", with: "c2d_command: [/bin/sh, -c, 'echo no route >&2; exit 3', send")
+            try failing.write(toFile: "\(folder)/failing.yaml", atomically: true, encoding: .utf8)
+            let output = try await HarnessBinary.run(["run", "command.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
+            #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
+            let failed = try await HarnessBinary.run(["run", "failing.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
+            #expect(failed.status == 1)
+            #expect(failed.standardOutput.contains("expected c2d_command to exit 0; observed exit status 3: no route"), "\(failed.standardOutput)")
+        }
+    }
+}
