@@ -72,6 +72,8 @@ let package = Package(
                 "MQTTCore", "IoTHubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -84,7 +86,7 @@ let package = Package(
         .target(
             name: "Scenario",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "IoTHubSimulation", "Devices", "Reporting",
+                "MQTTCore", "IoTHubCore", "IoTHubSimulation", "Devices", "Reporting", "Targets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -98,7 +100,7 @@ let package = Package(
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore", "CHeapStatistics",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore", "Targets", "CHeapStatistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -205,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "MQTTCore", "Devices", "HarnessTestSupport",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore", "Devices", "HarnessTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],

@@ -37,12 +37,32 @@ public final class Mosquitto: @unchecked Sendable {
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// PEM text of a TLS identity for the broker's listener.
+    public struct TLSIdentity: Sendable {
+        public var caPEM: String
+        public var certificatePEM: String
+        public var keyPEM: String
+
+        public init(caPEM: String, certificatePEM: String, keyPEM: String) {
+            self.caPEM = caPEM
+            self.certificatePEM = certificatePEM
+            self.keyPEM = keyPEM
+        }
+    }
+
+    /// The CA file clients must trust, when the listener runs TLS.
+    public var caFilePath: String? {
+        let path = directory.appendingPathComponent("ca.pem").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     /// Starts a broker on a free port of 127.0.0.1 that allows anonymous clients.
     /// - Parameter deniedSubscriptions: topic filter patterns anonymous clients may not
     ///   subscribe to (Mosquitto then answers SUBACK 0x80), enforced by the broker's dynamic
     ///   security plugin; none by default.
+    /// - Parameter tls: makes the listener TLS-only (MQTT over TLS 1.2+) with this identity.
     /// - Throws: ``StartError`` when `mosquitto` is missing or does not start listening.
-    public static func start(deniedSubscriptions: [String] = [], group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Mosquitto {
+    public static func start(deniedSubscriptions: [String] = [], tls: TLSIdentity? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Mosquitto {
         guard let executable = executablePath else {
             throw StartError(description: "mosquitto is not installed (Debian package mosquitto); .ci/run installs it")
         }
@@ -58,6 +78,18 @@ public final class Mosquitto: @unchecked Sendable {
             "log_type warning",
             "log_type notice",
         ]
+        if let tls {
+            for (name, text) in [("ca.pem", tls.caPEM), ("server.pem", tls.certificatePEM), ("server.key", tls.keyPEM)] {
+                let file = directory.appendingPathComponent(name)
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+            }
+            config += [
+                "cafile \(directory.appendingPathComponent("ca.pem").path)",
+                "certfile \(directory.appendingPathComponent("server.pem").path)",
+                "keyfile \(directory.appendingPathComponent("server.key").path)",
+            ]
+        }
         if !deniedSubscriptions.isEmpty {
             guard let plugin = dynamicSecurityPluginPath else {
                 throw StartError(description: "mosquitto_dynamic_security.so is missing (Debian package mosquitto)")

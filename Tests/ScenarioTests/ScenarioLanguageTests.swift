@@ -159,7 +159,7 @@ import Testing
         #expect(scenario.targets.map(\.name) == ["short", "simulated"])
         #expect(scenario.targets[0].devices[0].tokenTTL == .seconds(120))
         #expect(scenario.targets[1].devices[0].tokenTTL == .seconds(3600))
-        #expect(scenario.targets[1].hub == .simulated(hostName: "lab.azure-devices.net"))
+        #expect(scenario.targets[1].hub == .simulated(SimulatedHubTarget(hostName: "lab.azure-devices.net")))
     }
 
     @Test("x- keys hold YAML anchors and are otherwise ignored; CRLF line endings and a BOM are fine")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IoTHubCore
+import Targets
 
 /// `harness send`: sends a cloud-to-device message through a hub's service REST API.
 struct Send: AsyncParsableCommand {
@@ -58,20 +59,11 @@ struct Send: AsyncParsableCommand {
     /// The client these flags point at.
     func makeClient() throws -> ServiceClient {
         if let connectionString {
-            let parsed: ConnectionString
             do {
-                parsed = try ConnectionString(parsing: connectionString)
+                return try ServiceClient(connectionString: connectionString, baseURL: hub)
             } catch {
-                throw InvalidInput(description: "error: --connection-string: \(error)")
+                throw InvalidInput(description: "error: --connection-string/--hub: \(error)")
             }
-            guard let name = parsed.sharedAccessKeyName, let key = parsed.sharedAccessKey else {
-                throw InvalidInput(description: "error: --connection-string needs SharedAccessKeyName and SharedAccessKey (a service policy)")
-            }
-            let base = hub ?? "https://\(parsed.hostName)"
-            guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw InvalidInput(description: "error: --hub: '\(base)' is not an http or https URL")
-            }
-            return ServiceClient(baseURL: url, hostName: parsed.hostName, policyName: name, policyKey: key)
         }
         let state = try HubStateFile.read(from: stateFile ?? HubStateFile.defaultPath())
         guard let url = URL(string: state.serviceURL) else { throw InvalidInput(description: "error: the state file's service URL is damaged") }
@@ -92,26 +84,30 @@ struct Send: AsyncParsableCommand {
             throw InvalidInput(description: "error: --device: \(error)")
         }
         let client = try makeClient()
-        let id = messageID ?? UUID().uuidString.lowercased()
-        var headers = [("iothub-messageid", id), ("Content-Type", "text/plain; charset=utf-8")]
-        if let correlationID { headers.append(("iothub-correlationid", correlationID)) }
-        if let ack { headers.append(("iothub-ack", ack)) }
-        if let ttl { headers.append(("iothub-expiry", String(ttl.duration.components.seconds))) }
+        var bag = PropertyBag()
         for property in properties {
             let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            headers.append(("iothub-app-\(parts[0])", parts.count > 1 ? String(parts[1]) : ""))
+            bag.append(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }
-        let path = "/devices/\(PercentEncoding.encode(deviceID.string))/messages/deviceBound"
+        let message = ServiceCloudToDeviceMessage(
+            payload: Data(payload.utf8),
+            messageID: messageID ?? UUID().uuidString.lowercased(),
+            correlationID: correlationID,
+            acknowledgement: ack,
+            timeToLive: ttl?.duration,
+            properties: bag
+        )
+        let id = message.messageID
         let reply: ServiceClient.Reply
         do {
-            reply = try await client.send(method: "POST", path: path, headers: headers, body: Data(payload.utf8))
-        } catch let error as InvalidInput {
-            throw error
+            reply = try await client.sendCloudToDevice(message, to: deviceID)
+        } catch let error as ServiceClient.ConfigurationError {
+            throw InvalidInput(description: "error: --hub: \(error)")
         } catch {
             FileHandle.standardError.write(Data("error: cannot reach the hub at \(client.baseURL): \(error)\n".utf8))
             throw ExitStatus.failure
         }
-        guard (200..<300).contains(reply.status) else {
+        guard reply.isSuccess else {
             FileHandle.standardError.write(Data("error: the hub refused the message: \(reply.errorDescription)\n".utf8))
             throw ExitStatus.failure
         }

@@ -10,8 +10,10 @@ enum DeviceParser {
     static let keys = [
         "id", "kind", "profile", "key", "token", "token_ttl", "api_version", "keepalive_pings", "renewal_margin",
         "token_service", "command", "args", "env", "working_directory", "port", "baud", "firmware", "config", "led",
-        "ready", "connected", "ca_file", "will", "auto_ack",
+        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string", "will", "auto_ack",
     ]
+    /// Keys whose values are secret.
+    static let secretKeys: Set<String> = ["key", "token", "password", "connection_string"]
     /// Keys whose values are lists or mappings.
     static let structuredKeys: Set<String> = ["args", "env", "token_service", "config", "led", "will"]
     /// Keys that only a `process` or a `serial` device takes.
@@ -35,21 +37,29 @@ enum DeviceParser {
                 entries.items.append(item)
             }
         }
-        guard let idNode = entries["id"] else {
-            reader.missing("id", in: base, "device")
-            return nil
-        }
-        guard let idText = reader.nonEmptyString(idNode, "device id") else { return nil }
+        let connection = entries["connection_string"].flatMap { readConnectionString($0, reader: &reader) }
         let id: DeviceID
-        do {
-            id = try DeviceID(idText)
-        } catch {
-            reader.error("\(error)", at: idNode)
+        if let idNode = entries["id"] {
+            guard let idText = reader.nonEmptyString(idNode, "device id") else { return nil }
+            do {
+                id = try DeviceID(idText)
+            } catch {
+                reader.error("\(error)", at: idNode)
+                return nil
+            }
+            if let connection, let other = connection.deviceID, other != id {
+                reader.error("the connection string is for device '\(other)', not '\(id)'", at: entries["connection_string"])
+            }
+        } else if let connectionID = connection?.deviceID {
+            id = connectionID
+        } else {
+            reader.missing("id", in: base, "device")
             return nil
         }
         var spec = DeviceSpec(id: id)
         let folder = URL(fileURLWithPath: reader.file).deletingLastPathComponent()
-        for item in entries.items where item.key != "id" {
+        spec.key = connection?.key
+        for item in entries.items where item.key != "id" && item.key != "connection_string" {
             if structuredKeys.contains(item.key), item.value.scalar == nil || item.key == "led" {
                 readStructured(item.key, item.value, into: &spec, folder: folder, reader: &reader)
                 continue
@@ -58,7 +68,10 @@ enum DeviceParser {
             if let problem = apply(item.key, text, to: &spec, folder: folder) {
                 reader.error(problem, at: item.value)
             }
-            if item.key == "key" || item.key == "token" { reader.markSecret(text) }
+            if secretKeys.contains(item.key) { reader.markSecret(text) }
+        }
+        if entries["connection_string"] != nil, let node = entries["key"] {
+            reader.error("give a 'key' or a 'connection_string' (which holds the key), not both", at: node)
         }
         if entries["token"] != nil, entries["token_ttl"] != nil {
             reader.error("give a fixed 'token' or a 'token_ttl' for minted tokens, not both", at: entries["token_ttl"])
@@ -68,6 +81,24 @@ enum DeviceParser {
         }
         checkKind(spec, entries: entries, reader: &reader)
         return spec
+    }
+
+    /// A device connection string's id and key (`HostName=...;DeviceId=...;SharedAccessKey=...`).
+    private static func readConnectionString(_ node: Node, reader: inout YAMLReader) -> (deviceID: DeviceID?, key: DeviceKey?)? {
+        guard let text = reader.nonEmptyString(node, "connection_string") else { return nil }
+        reader.markSecret(text)
+        do {
+            let parsed = try ConnectionString(parsing: text)
+            if let key = parsed.sharedAccessKey { reader.markSecret(key.base64) }
+            guard let deviceID = parsed.deviceID else {
+                reader.error("connection_string has no DeviceId: give a device connection string, not a service one", at: node)
+                return nil
+            }
+            return (try DeviceID(deviceID), parsed.sharedAccessKey)
+        } catch {
+            reader.error("connection_string: \(error)", at: node)
+            return nil
+        }
     }
 
     /// Reports keys that do not fit the device's kind, and missing required ones.
@@ -242,6 +273,18 @@ enum DeviceParser {
             case .failure(let failure):
                 return "token_ttl: \(failure)"
             }
+        case "connection_string":
+            guard let parsed = try? ConnectionString(parsing: text), let key = parsed.sharedAccessKey else {
+                return "connection_string must be HostName=...;DeviceId=...;SharedAccessKey=..."
+            }
+            guard parsed.deviceID == spec.id.string else { return "the connection string is for another device than '\(spec.id)'" }
+            spec.key = key
+        case "client_id":
+            spec.clientID = text
+        case "username":
+            spec.username = text
+        case "password":
+            spec.password = text
         case "api_version":
             guard !text.isEmpty else { return "api_version must not be empty" }
             spec.apiVersion = text

@@ -7,7 +7,6 @@ import Yams
 /// the steps, reporting all problems at once with `file:line:column`.
 public enum ScenarioLoader {
     static let topLevelKeys = ["name", "description", "statements", "hub", "device", "devices", "targets", "secrets", "steps"]
-    static let hubKeys = ["kind", "hostname"]
     static let targetKeys = ["name", "hub", "device"]
 
     /// Loads the scenario at `path`.
@@ -53,7 +52,9 @@ public enum ScenarioLoader {
             reader.missing("steps", in: top, "the scenario")
         }
         if reader.diagnostics.isEmpty {
-            for problem in ScenarioValidator.check(steps: steps, devices: targets.first?.devices ?? []) {
+            let problems = ScenarioValidator.check(steps: steps, devices: targets.first?.devices ?? [])
+                + TargetValidator.check(steps: steps, targets: targets)
+            for problem in problems {
                 reader.error(problem.message, at: problem.location)
             }
         }
@@ -154,7 +155,7 @@ public enum ScenarioLoader {
                     if let problem = DeviceParser.apply(key, value, to: &spec) {
                         reader.error(problem, at: SourceLocation(file: "--device", line: 1, column: 1))
                     }
-                    if key == "key" || key == "token" { reader.markSecret(value) }
+                    if DeviceParser.secretKeys.contains(key) { reader.markSecret(value) }
                 }
                 return spec
             }
@@ -167,7 +168,7 @@ public enum ScenarioLoader {
             return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
         }
         guard let targetsNode = top["targets"] else {
-            let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulated(hostName: HubTarget.defaultSimulatedHostName)
+            let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulatedDefault
             return [ScenarioTarget(name: "\(hub)", hub: hub, devices: devices(overrides: nil))]
         }
         if let hubNode = top["hub"] {
@@ -199,30 +200,5 @@ public enum ScenarioLoader {
         let nsError = error as NSError
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
-    }
-}
-
-/// Reads `hub:` values.
-enum HubParser {
-    static func read(_ node: Node, reader: inout YAMLReader) -> HubTarget? {
-        if node.scalar != nil {
-            guard let text = reader.string(node, "hub") else { return nil }
-            return parse(text: text, reader: &reader, location: reader.location(of: node))
-        }
-        guard let entries = reader.mapping(node, "hub", allowed: ScenarioLoader.hubKeys) else { return nil }
-        if let kind = entries["kind"], let text = reader.string(kind, "hub kind"), text != "simulated" {
-            reader.error("hub kind '\(text)' is not supported yet; use 'simulated'\(Suggestions.hint(for: text, in: ["simulated"]))", at: kind)
-            return nil
-        }
-        let hostName = entries["hostname"].flatMap { reader.nonEmptyString($0, "hub hostname") } ?? HubTarget.defaultSimulatedHostName
-        return .simulated(hostName: hostName)
-    }
-
-    static func parse(text: String, reader: inout YAMLReader, location: SourceLocation) -> HubTarget? {
-        guard text == "simulated" else {
-            reader.error("hub '\(text)' is not supported yet; use 'simulated'\(Suggestions.hint(for: text, in: ["simulated"]))", at: location)
-            return nil
-        }
-        return .simulated(hostName: HubTarget.defaultSimulatedHostName)
     }
 }

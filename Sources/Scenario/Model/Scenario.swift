@@ -55,20 +55,6 @@ public struct ScenarioTarget: Sendable, Hashable {
     }
 }
 
-/// The broker or cloud a scenario runs against.
-public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
-    /// The embedded simulated IoT Hub, started for the run on a free loopback port.
-    case simulated(hostName: String)
-
-    public static let defaultSimulatedHostName = "simulated.azure-devices.net"
-
-    public var description: String {
-        switch self {
-        case .simulated: "simulated"
-        }
-    }
-}
-
 /// A device under test.
 public struct DeviceSpec: Sendable, Hashable {
     /// How the device is realised.
@@ -170,6 +156,13 @@ public struct DeviceSpec: Sendable, Hashable {
     public var output: FirmwareOutputConfiguration = FirmwareOutputConfiguration()
     /// The hub's root certificate file offered to firmware (`${CA_FILE}`); absolute.
     public var caFile: String?
+    /// The MQTT client id the device presents instead of its device id (`client_id`).
+    public var clientID: String?
+    /// The user name the device presents instead of the IoT Hub one (`username`); on a
+    /// generic broker the device sends none unless this is set.
+    public var username: String?
+    /// The password the device presents instead of a SAS token (`password`). Secret.
+    public var password: String?
     /// Kind `client`: the will sent with CONNECT.
     public var will: WillSpec?
     /// Kind `client`: whether received QoS 1 and 2 messages are acknowledged (`auto_ack`).

@@ -3,6 +3,7 @@ import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
 import NIOCore
+import Targets
 
 /// The live parts of one scenario run (hub and devices) and the actions on them.
 struct RunSession: Sendable {
@@ -18,52 +19,94 @@ struct RunSession: Sendable {
 
     let target: ScenarioTarget
     let environment: RunEnvironment
-    let hub: SimulatedHub
+    let backend: any HubBackend
+    /// The simulated hub, when the target is one: the only hub whose clock, credentials and
+    /// queues a scenario can act on.
+    let simulatedHub: SimulatedHub?
     let participants: [DeviceID: Participant]
-    let hubPort: Int
-    let hostName: String
+    /// Tap proxies in front of the broker, by the device that connects through them.
+    let taps: [DeviceID: (proxy: TapProxy, port: Int)]
 
     /// Secrets the reports must mask.
     var secrets: [String] {
-        participants.values.flatMap { [$0.key.base64] + ($0.spec.token.map { [$0] } ?? []) + ($0.spec.tokenService.map { [$0.key] } ?? []) }
+        backend.secrets
+            + participants.values.flatMap { participant in
+                let spec = participant.spec
+                return [participant.key.base64] + [spec.token, spec.password, spec.tokenService?.key].compactMap { $0 }
+            }
     }
 
-    /// Devices observed at their own codec.
+    /// Devices observed at their own codec (or at their tap proxy).
     var selfObservingDevices: Set<DeviceID> {
         Set(participants.values.filter(\.observesOwnPackets).map(\.spec.id))
     }
 
-    /// Starts the simulated hub with the target's devices registered, and creates the devices.
-    static func start(target: ScenarioTarget, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
-        let hostName: String
-        switch target.hub {
-        case .simulated(let name): hostName = name
-        }
+    /// Starts the target's hub or connects to its broker, and creates the devices.
+    /// - Parameter needsCloud: whether the steps send C2D or expect telemetry (a broker
+    ///   target then opens the harness's own cloud connection).
+    static func start(target: ScenarioTarget, needsCloud: Bool = true, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
         var keys: [DeviceID: DeviceKey] = [:]
         for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
-        let registry = DeviceRegistry(devices: target.devices.map { DeviceRecord(id: $0.id, primaryKey: keys[$0.id] ?? DeviceKey.random()) })
-        let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: hostName),
-            registry: registry,
-            group: environment.group,
-            clock: HubClock(monotonic: environment.clock),
-            monotonic: environment.clock,
-            observer: { record in timeline.append(.hub(record.event), at: record.timestamp) },
-            tap: TimelineTap(timeline: timeline, vantage: .hub, device: nil)
-        )
-        let port = try await hub.start()
-        var participants: [DeviceID: Participant] = [:]
-        for spec in target.devices {
-            let key = keys[spec.id] ?? DeviceKey.random()
-            let made = DeviceFactory.make(spec, key: key, hub: hub, hostName: hostName, environment: environment, timeline: timeline)
-            participants[spec.id] = Participant(spec: spec, device: made.device, key: key, observesOwnPackets: made.observesOwnPackets)
+        let backend: any HubBackend
+        var simulatedHub: SimulatedHub?
+        switch target.hub {
+        case .simulated(let settings):
+            let simulated = try await SimulatedBackend.start(settings, keys: keys, environment: environment, timeline: timeline)
+            simulatedHub = simulated.hub
+            backend = simulated
+        case .broker(let broker):
+            backend = try await BrokerBackend.start(broker, needsCloud: needsCloud, environment: environment, timeline: timeline)
+        case .azure(let azure):
+            backend = try AzureBackend(azure, needsCloud: needsCloud)
         }
-        return RunSession(target: target, environment: environment, hub: hub, participants: participants, hubPort: port, hostName: hostName)
+        var taps: [DeviceID: (proxy: TapProxy, port: Int)] = [:]
+        var participants: [DeviceID: Participant] = [:]
+        do {
+            for spec in target.devices {
+                if simulatedHub == nil, spec.kind == .process, backend.endpoint.tls == nil {
+                    taps[spec.id] = try await startTap(for: spec.id, upstream: backend.endpoint, environment: environment, timeline: timeline)
+                }
+                let key = keys[spec.id] ?? DeviceKey.random()
+                let made = DeviceFactory.make(spec, key: key, backend: backend, tapped: taps[spec.id] != nil, hubSeesPackets: simulatedHub != nil, environment: environment, timeline: timeline)
+                participants[spec.id] = Participant(spec: spec, device: made.device, key: key, observesOwnPackets: made.observesOwnPackets)
+            }
+        } catch {
+            for tap in taps.values { await tap.proxy.stop() }
+            await backend.stop()
+            throw error
+        }
+        return RunSession(target: target, environment: environment, backend: backend, simulatedHub: simulatedHub, participants: participants, taps: taps)
+    }
+
+    /// A tap proxy between a firmware process and the broker: its packets, and the CONNACKs
+    /// and closes derived from them, go to the timeline as the device's own.
+    private static func startTap(for id: DeviceID, upstream: DeviceEndpoint, environment: RunEnvironment, timeline: Timeline) async throws -> (proxy: TapProxy, port: Int) {
+        let clock = environment.clock
+        let proxy = TapProxy(
+            upstreamHost: upstream.host,
+            upstreamPort: upstream.port,
+            group: environment.group,
+            tap: DeviceTapObserver(timeline: timeline, device: id),
+            clock: clock,
+            observer: { event in
+                switch event {
+                case .closed:
+                    timeline.append(.device(id, .disconnected(reason: "connection closed (seen at the tap proxy)")), at: clock.nanoseconds())
+                case .upstreamFailed(_, let reason):
+                    timeline.append(.device(id, .transportFailed(reason: "the tap proxy could not reach the broker: \(reason)")), at: clock.nanoseconds())
+                case .opened, .malformed:
+                    break
+                }
+            }
+        )
+        let port = try await proxy.start()
+        return (proxy, port)
     }
 
     func stop() async {
         for participant in participants.values { await participant.device.shutdown() }
-        await hub.stop()
+        for tap in taps.values { await tap.proxy.stop() }
+        await backend.stop()
     }
 
     /// Carries out an action step.
@@ -71,7 +114,7 @@ struct RunSession: Sendable {
         do {
             switch step.kind {
             case .advanceClock(let duration):
-                try await hub.advanceClock(by: duration)
+                try await requireSimulatedHub("advance_clock").advanceClock(by: duration)
                 return .passed
             case .wait(let duration):
                 try await Task.sleep(for: duration)
@@ -119,12 +162,12 @@ struct RunSession: Sendable {
             let request = try await connectRequest(for: participant, cleanSession: true, keepAlive: 0)
             return await outcomeStatus(expected: "the bytes to be written") { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
         case .expireToken:
-            guard try await hub.expireToken(of: participant.spec.id) != nil else {
+            guard try await requireSimulatedHub("expire_token").expireToken(of: participant.spec.id) != nil else {
                 return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it has no live connection"))
             }
             return .passed
         case .revoke:
-            try await hub.regenerateKeys(of: participant.spec.id)
+            try await requireSimulatedHub("revoke").regenerateKeys(of: participant.spec.id)
             return .passed
         case .send, .advanceClock, .wait, .expect, .repeatBlock:
             return .errored(message: "internal: not a device action")
@@ -133,36 +176,44 @@ struct RunSession: Sendable {
 
     private func send(_ message: CloudToDeviceSpec, to step: Step) async throws -> StepStatus {
         guard let id = step.device else { return .errored(message: "internal: send names no device") }
-        let request = CloudToDeviceRequest(
-            payload: ByteBuffer(string: message.payload),
-            properties: message.properties,
-            messageID: message.messageID,
-            correlationID: message.correlationID,
-            timeToLive: message.timeToLive,
-            acknowledgement: message.acknowledgement
-        )
-        do {
-            try await hub.sendCloudToDevice(request, to: id)
-            return .passed
-        } catch let error as CloudToDeviceError {
-            return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(error)"))
-        }
+        return try await backend.sendCloudToDevice(message, to: id, timeout: environment.scaled(environment.actionTimeout))
     }
 
-    /// The credentials the device presents: its fixed token, or one minted now on the hub's clock.
-    private func connectRequest(for participant: Participant, cleanSession: Bool, keepAlive: UInt16) async throws -> ConnectRequest {
+    /// The simulated hub, or an error naming the action that needs it (the loader refuses
+    /// such steps on other targets, so this is a safety net).
+    private func requireSimulatedHub(_ action: String) throws -> SimulatedHub {
+        guard let simulatedHub else { throw SessionError(description: "'\(action)' needs the simulated hub; the target is \(target.hub)") }
+        return simulatedHub
+    }
+
+    /// What the device presents: its spec's client id, user name and password where given;
+    /// otherwise, on an IoT Hub, its IoT Hub identity and a token minted now on the hub's
+    /// clock; on a generic broker, its device id as client id and no credentials.
+    func connectRequest(for participant: Participant, cleanSession: Bool, keepAlive: UInt16) async throws -> ConnectRequest {
         let spec = participant.spec
-        let expiry = hub.clock.now().unixSeconds + spec.tokenTTL.nanoseconds / 1_000_000_000
-        let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
-        return ConnectRequest(
-            host: "127.0.0.1",
-            port: hubPort,
-            clientID: credentials.clientID,
-            username: credentials.username,
-            password: spec.token ?? credentials.password,
+        var endpoint = backend.endpoint
+        if let tap = taps[spec.id] {
+            endpoint.host = "127.0.0.1"
+            endpoint.port = tap.port
+        }
+        var request = ConnectRequest(
+            host: endpoint.host,
+            port: endpoint.port,
+            clientID: spec.clientID ?? spec.id.string,
+            username: spec.username,
+            password: spec.password,
             cleanSession: cleanSession,
-            keepAlive: keepAlive
+            keepAlive: keepAlive,
+            tls: endpoint.tls
         )
+        if let hostName = backend.iotHubHostName {
+            let expiry = backend.wallClock.unixSeconds() + spec.tokenTTL.nanoseconds / 1_000_000_000
+            let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
+            request.clientID = spec.clientID ?? credentials.clientID
+            request.username = spec.username ?? credentials.username
+            request.password = spec.password ?? spec.token ?? credentials.password
+        }
+        return request
     }
 
     private func outcomeStatus(expected: String, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
@@ -183,4 +234,9 @@ struct RunSession: Sendable {
             return .errored(message: "\(error)")
         }
     }
+}
+
+/// A session operation that cannot be carried out on this target.
+struct SessionError: Error, CustomStringConvertible {
+    var description: String
 }

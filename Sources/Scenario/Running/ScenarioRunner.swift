@@ -53,7 +53,7 @@ public struct ScenarioRunner: Sendable {
         )
         let session: RunSession
         do {
-            session = try await RunSession.start(target: target, environment: environment, timeline: timeline)
+            session = try await RunSession.start(target: target, needsCloud: scenario.steps.needsCloud, environment: environment, timeline: timeline)
         } catch {
             result.setupError = "could not start the run: \(error)"
             result.endTime = clock.nanoseconds()

@@ -165,3 +165,18 @@ extension [TimelineEntry] {
         return map
     }
 }
+
+/// Records what a tap proxy sees of one device as the device's own observations: every packet,
+/// plus a CONNACK event for each CONNACK the broker sends it (what a device with its own codec
+/// reports), so `expect connack` works for firmware behind the proxy.
+struct DeviceTapObserver: PacketTap {
+    let timeline: Timeline
+    let device: DeviceID
+
+    func record(_ record: PacketRecord) {
+        timeline.append(.packet(record, vantage: .device, device: device), at: record.timestamp)
+        if record.direction == .inbound, case .connack(let connack) = record.packet {
+            timeline.append(.device(device, .connAckReceived(connack)), at: record.timestamp)
+        }
+    }
+}

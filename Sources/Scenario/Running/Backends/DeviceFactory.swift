@@ -9,18 +9,24 @@ import NIOCore
 enum DeviceFactory {
     /// The device, and whether it observes its own packets with a codec of its own (process
     /// and serial devices are watched at the hub; their tap lines are extra).
+    /// - Parameters:
+    ///   - tapped: whether a ``TapProxy`` records the device's packets, so its own tap lines
+    ///     (if its firmware prints any) would count them twice.
+    ///   - hubSeesPackets: whether the hub records packets (the simulated hub does); firmware
+    ///     devices are then watched there, else at their tap proxy or their own tap lines.
     static func make(
         _ spec: DeviceSpec,
         key: DeviceKey,
-        hub: SimulatedHub,
-        hostName: String,
+        backend: any HubBackend,
+        tapped: Bool = false,
+        hubSeesPackets: Bool = true,
         environment: RunEnvironment,
         timeline: Timeline
     ) -> (device: any Device, observesOwnPackets: Bool) {
         let id = spec.id
         let observer: @Sendable (DeviceEventRecord) -> Void = { record in timeline.append(.device(id, record.event), at: record.timestamp) }
-        let tap = TimelineTap(timeline: timeline, vantage: .device, device: id)
-        let tokens = tokenSource(for: spec, key: key, hub: hub, hostName: hostName, group: environment.group)
+        let tap: any PacketTap = tapped ? DiscardingTap() : TimelineTap(timeline: timeline, vantage: .device, device: id)
+        let tokens = tokenSource(for: spec, key: key, backend: backend, group: environment.group)
         switch spec.kind {
         case .simulated:
             let device = SimulatedDevice(
@@ -29,7 +35,7 @@ enum DeviceFactory {
                 settings: ClientSettings(sendsPings: spec.sendsPings, renewalMargin: spec.renewalMargin),
                 group: environment.group,
                 monotonic: environment.clock,
-                wallClock: HubWallClock(clock: hub.clock),
+                wallClock: backend.wallClock,
                 tokenSource: tokens,
                 observer: observer,
                 tap: tap
@@ -42,23 +48,23 @@ enum DeviceFactory {
                 arguments: settings.arguments,
                 environment: settings.environment,
                 workingDirectory: settings.workingDirectory,
-                caFile: spec.caFile,
+                caFile: spec.caFile ?? backend.endpoint.caFileForFirmware,
                 tokenService: spec.tokenService.map { ProcessDevice.TokenServiceFacts(url: $0.url, functionKey: $0.key, ttl: spec.tokenTTL) },
                 output: spec.output
             )
             let device = ProcessDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
-            return (device, false)
+            return (device, !hubSeesPackets)
         case .serial:
             let settings = spec.serial ?? DeviceSpec.SerialSettings(port: "")
             let configuration = SerialDevice.Configuration(
                 port: SerialPortSettings(path: settings.port, baud: settings.baud),
                 firmware: settings.firmware ?? "main.py",
                 config: settings.config,
-                caFile: spec.caFile,
+                caFile: spec.caFile ?? backend.endpoint.caFileForFirmware,
                 output: spec.output
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
-            return (device, false)
+            return (device, !hubSeesPackets)
         case .client:
             let will = spec.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
             let settings = GenericClientSettings(will: will, acknowledgesMessages: spec.autoAck, sendsPings: spec.sendsPings ?? true)
@@ -67,20 +73,19 @@ enum DeviceFactory {
         }
     }
 
-    /// A fixed token, a token service, or tokens minted on the hub's clock with the device key.
-    static func tokenSource(for spec: DeviceSpec, key: DeviceKey, hub: SimulatedHub, hostName: String, group: any EventLoopGroup) -> any TokenSource {
-        if let token = spec.token { return FixedTokenSource(token) }
+    /// A fixed password or token, a token service, or tokens minted on the backend's clock
+    /// with the device key; none for a generic broker when the spec gives no password.
+    static func tokenSource(for spec: DeviceSpec, key: DeviceKey, backend: any HubBackend, group: any EventLoopGroup) -> (any TokenSource)? {
+        if let password = spec.password ?? spec.token { return FixedTokenSource(password) }
         if let service = spec.tokenService, let endpoint = try? TokenServiceEndpoint(url: service.url) {
             return TokenServiceSource(endpoint: endpoint, functionKey: service.key, deviceID: spec.id, ttl: spec.tokenTTL, group: group)
         }
-        return MintedTokenSource(deviceID: spec.id, hostName: hostName, key: key, ttl: spec.tokenTTL, clock: HubWallClock(clock: hub.clock))
+        guard let hostName = backend.iotHubHostName else { return nil }
+        return MintedTokenSource(deviceID: spec.id, hostName: hostName, key: key, ttl: spec.tokenTTL, clock: backend.wallClock)
     }
 }
 
-/// The simulated hub's clock as the devices' wall clock: jumps of the hub's clock
-/// (`advance_clock`, `expire_token`) reach the devices' timers and token expiry too.
-struct HubWallClock: WallClock {
-    let clock: HubClock
-
-    func unixNanoseconds() -> Int64 { clock.now().nanosecondsSince1970 }
+/// A tap that keeps nothing, for devices whose packets another tap records.
+struct DiscardingTap: PacketTap {
+    func record(_ record: PacketRecord) {}
 }

@@ -1,0 +1,71 @@
+/// Checks that every step can be carried out and observed on every target of the scenario:
+/// moving the hub's clock, revoking credentials, queue depths and disconnect reasons exist only
+/// on the simulated hub; telemetry is not observable on a real IoT Hub.
+enum TargetValidator {
+    static func check(steps: [Step], targets: [ScenarioTarget]) -> [ScenarioValidator.Problem] {
+        var problems: [ScenarioValidator.Problem] = []
+        for target in targets where !target.hub.isSimulated {
+            walk(steps, target: target, problems: &problems)
+        }
+        return problems
+    }
+
+    private static func walk(_ steps: [Step], target: ScenarioTarget, problems: inout [ScenarioValidator.Problem]) {
+        let named = target.name == "\(target.hub)" ? "the target \(target.hub)" : "target '\(target.name)' (\(target.hub))"
+        for step in steps {
+            var problem: String?
+            switch step.kind {
+            case .expireToken:
+                problem = "'expire_token' needs the simulated hub, and \(named) is not: a real hub's clock cannot be moved; give the device a short token_ttl and 'wait' instead"
+            case .advanceClock:
+                problem = "'advance_clock' needs the simulated hub, and \(named) is not: a real hub's clock cannot be moved"
+            case .revoke:
+                problem = "'revoke' needs the simulated hub, and \(named) is not"
+            case .expect(let expectation):
+                switch expectation.subject {
+                case .queued:
+                    problem = "'expect queued' needs the simulated hub, and \(named) is not: only it shows its C2D queue"
+                case .disconnected(_, let reason?):
+                    problem = "'reason: \(reason.rawValue)' needs the simulated hub, and \(named) is not: only it says why it dropped a device; leave out 'reason'"
+                case .telemetry where !isBroker(target):
+                    problem = "'expect telemetry' is not observable on \(named): the harness does not read a real hub's Event Hubs endpoint; expect a 'packet' of type PUBLISH to_hub instead"
+                default:
+                    break
+                }
+            case .repeatBlock(let block):
+                walk(block.steps, target: target, problems: &problems)
+            default:
+                break
+            }
+            if let problem { problems.append(ScenarioValidator.Problem(location: step.location, message: problem)) }
+        }
+    }
+
+    private static func isBroker(_ target: ScenarioTarget) -> Bool {
+        if case .broker = target.hub { return true }
+        return false
+    }
+}
+
+extension [Step] {
+    /// Whether any step (in `repeat` blocks too) satisfies `predicate`.
+    func containsStep(where predicate: (Step) -> Bool) -> Bool {
+        contains { step in
+            if predicate(step) { return true }
+            if case .repeatBlock(let block) = step.kind { return block.steps.containsStep(where: predicate) }
+            return false
+        }
+    }
+
+    /// Whether the scenario needs a cloud side: it sends C2D messages or expects telemetry.
+    var needsCloud: Bool {
+        containsStep { step in
+            switch step.kind {
+            case .send: true
+            case .expect(let expectation):
+                if case .telemetry = expectation.subject { true } else { false }
+            default: false
+            }
+        }
+    }
+}

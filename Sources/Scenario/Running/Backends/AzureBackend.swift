@@ -1,0 +1,106 @@
+import Devices
+import Foundation
+import IoTHubCore
+import Targets
+
+/// An Azure IoT Hub (or `harness hub`) as a run's backend: devices connect to it over MQTT/TLS
+/// with tokens minted on the system clock; C2D messages go through the service REST API with
+/// a service connection string, or through a command the scenario names (such as the Azure
+/// CLI's `az iot device c2d-message send`).
+struct AzureBackend: HubBackend {
+    let target: AzureHubTarget
+    let service: ServiceClient?
+
+    var endpoint: DeviceEndpoint {
+        DeviceEndpoint(
+            host: target.host,
+            port: target.port,
+            tls: ClientTLS(caFile: target.caFile, serverName: target.caFile == nil ? target.hostName : nil),
+            caFileForFirmware: target.caFile
+        )
+    }
+    var iotHubHostName: String? { target.hostName }
+    var wallClock: any WallClock { SystemWallClock() }
+    var secrets: [String] {
+        (target.serviceConnectionString.map { [$0] } ?? []) + (service.map { [$0.policyKey.base64] } ?? [])
+    }
+
+    /// Why the backend cannot be used.
+    struct ConfigurationError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Checks the target's settings; makes the REST client unless a command sends C2D.
+    /// - Parameter needsCloud: whether the scenario sends C2D messages.
+    init(_ target: AzureHubTarget, needsCloud: Bool) throws {
+        self.target = target
+        guard needsCloud, target.cloudToDeviceCommand == nil else {
+            service = nil
+            return
+        }
+        guard let connectionString = target.serviceConnectionString else {
+            throw ConfigurationError(description: """
+                sending C2D to \(target.hostName) needs a service connection string: set \(HubParser.serviceConnectionStringVariable) \
+                or the hub's service_connection_string, or give a c2d_command
+                """)
+        }
+        do {
+            service = try ServiceClient(connectionString: connectionString, baseURL: target.serviceURL)
+        } catch {
+            throw ConfigurationError(description: "\(target.hostName): \(error)")
+        }
+    }
+
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
+        let messageID = message.messageID ?? UUID().uuidString.lowercased()
+        if let command = target.cloudToDeviceCommand {
+            return await run(command, message: message, messageID: messageID, device: device, timeout: timeout)
+        }
+        guard let service else { return .errored(message: "internal: no service client for \(target.hostName)") }
+        let request = ServiceCloudToDeviceMessage(
+            payload: Data(message.payload.utf8),
+            messageID: messageID,
+            correlationID: message.correlationID,
+            acknowledgement: message.acknowledgement,
+            timeToLive: message.timeToLive,
+            properties: message.properties
+        )
+        let reply: ServiceClient.Reply?
+        do {
+            reply = try await withTimeout(timeout) { try await service.sendCloudToDevice(request, to: device) }
+        } catch {
+            return .failed(Failure(expected: "the service API at \(service.baseURL.absoluteString) to accept the message", observed: "the request failed: \(error)"))
+        }
+        guard let reply else {
+            return .failed(Failure(expected: "an answer from \(service.baseURL.absoluteString) within \(ScenarioDuration.format(timeout))", observed: "none"))
+        }
+        guard reply.isSuccess else {
+            return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(reply.errorDescription)"))
+        }
+        return .passed
+    }
+
+    /// Runs the C2D command with the message's facts filled in; exit status 0 means sent.
+    private func run(_ command: [String], message: CloudToDeviceSpec, messageID: String, device: DeviceID, timeout: Duration) async -> StepStatus {
+        let facts = [
+            "DEVICE_ID": device.string, "PAYLOAD": message.payload, "HUB_NAME": target.hubName,
+            "HUB_HOSTNAME": target.hostName, "MESSAGE_ID": messageID,
+        ]
+        let arguments = command.map { argument in
+            facts.reduce(argument) { text, fact in text.replacingOccurrences(of: "${\(fact.key)}", with: fact.value) }
+        }
+        let outcome = await CommandRunner.run(arguments, timeout: timeout)
+        switch outcome {
+        case .exited(0, _):
+            return .passed
+        case .exited(let status, let output):
+            return .failed(Failure(expected: "c2d_command to exit 0", observed: "exit status \(status)\(output.isEmpty ? "" : ": \(output)")"))
+        case .timedOut:
+            return .failed(Failure(expected: "c2d_command to finish within \(ScenarioDuration.format(timeout))", observed: "it was still running; stopped"))
+        case .failedToStart(let reason):
+            return .errored(message: "c2d_command '\(arguments.first ?? "")' could not start: \(reason)")
+        }
+    }
+
+    func stop() async {}
+}

@@ -1,0 +1,105 @@
+import Devices
+import Foundation
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import Targets
+
+/// A generic MQTT broker as a run's backend. The harness plays the cloud with a connection of
+/// its own: a C2D message is a QoS 1 PUBLISH to the device's `devicebound` topic, with the
+/// property bag IoT Hub would put there, and telemetry published to
+/// `devices/<id>/messages/events/...` is observed as the hub would report it.
+struct BrokerBackend: HubBackend {
+    let target: BrokerTarget
+    /// The cloud side's connection; `nil` when the scenario neither sends nor expects telemetry.
+    let cloud: CloudClient?
+
+    var endpoint: DeviceEndpoint {
+        DeviceEndpoint(host: target.host, port: target.port, tls: target.tls, caFileForFirmware: target.tls?.caFile)
+    }
+    var iotHubHostName: String? { nil }
+    var wallClock: any WallClock { SystemWallClock() }
+    var secrets: [String] { target.password.map { [$0] } ?? [] }
+
+    /// Why the cloud side could not start.
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Connects the cloud side when the scenario needs one.
+    static func start(_ target: BrokerTarget, needsCloud: Bool, environment: RunEnvironment, timeline: Timeline) async throws -> BrokerBackend {
+        guard needsCloud else { return BrokerBackend(target: target, cloud: nil) }
+        var prepareChannel: (@Sendable (any Channel) throws -> Void)?
+        if let tls = target.tls {
+            let context = try tls.makeContext()
+            let host = target.host
+            prepareChannel = { channel in try tls.addHandler(to: channel, context: context, host: host) }
+        }
+        let options = CloudClient.Options(
+            host: target.host,
+            port: target.port,
+            clientID: "harness-cloud-\(UInt32.random(in: .min ... .max))",
+            username: target.username,
+            password: target.password,
+            prepareChannel: prepareChannel
+        )
+        let clock = environment.clock
+        let connect: @Sendable () async throws -> CloudClient = {
+            try await CloudClient.connect(options, group: environment.group) { publish in
+                guard let (device, properties) = Self.telemetry(publish.topic) else { return }
+                timeline.append(.hub(.telemetry(device, properties: properties, payload: publish.payload)), at: clock.nanoseconds())
+            }
+        }
+        let timeout = environment.scaled(environment.actionTimeout)
+        let client: CloudClient?
+        do {
+            client = try await withTimeout(timeout, connect)
+        } catch {
+            throw StartError(description: "the harness's cloud connection to \(target.url) failed: \(error)")
+        }
+        guard let client else { throw StartError(description: "the broker at \(target.url) did not answer the harness's CONNECT within \(ScenarioDuration.format(timeout))") }
+        do {
+            let filter = try TopicFilter("devices/+/messages/events/#")
+            try await client.subscribe(to: filter, qos: .atMostOnce)
+        } catch {
+            await client.close()
+            throw StartError(description: "the broker at \(target.url) refused the harness's telemetry subscription: \(error)")
+        }
+        return BrokerBackend(target: target, cloud: client)
+    }
+
+    /// The device and property bag of a telemetry topic (`devices/<id>/messages/events/<bag>`).
+    static func telemetry(_ topic: TopicName) -> (DeviceID, PropertyBag)? {
+        let parts = topic.string.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[0] == "devices", parts[2] == "messages", parts[3] == "events",
+            let device = try? DeviceID(String(parts[1]))
+        else { return nil }
+        let bag = parts.count == 5 ? (try? PropertyBag(parsing: String(parts[4]))) ?? PropertyBag() : PropertyBag()
+        return (device, bag)
+    }
+
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
+        guard let cloud else { return .errored(message: "internal: no cloud connection to \(target.url)") }
+        var bag = PropertyBag()
+        bag.append("$.mid", message.messageID ?? UUID().uuidString.lowercased())
+        bag.append("$.to", IoTHubTopics.deviceboundAddress(device))
+        if let correlationID = message.correlationID { bag.append("$.cid", correlationID) }
+        if let acknowledgement = message.acknowledgement { bag.append("iothub-ack", acknowledgement) }
+        bag.properties += message.properties.properties
+        let topic = try TopicName(IoTHubTopics.deviceboundTopic(device, properties: bag))
+        let payload = ByteBuffer(string: message.payload)
+        do {
+            guard try await withTimeout(timeout, { try await cloud.publish(topic, payload: payload, qos: .atLeastOnce) }) != nil else {
+                return .failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived"))
+            }
+            return .passed
+        } catch {
+            return .failed(Failure(expected: "the broker to accept the message", observed: "\(error)"))
+        }
+    }
+
+    func stop() async {
+        await cloud?.close()
+    }
+}

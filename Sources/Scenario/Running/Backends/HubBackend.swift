@@ -1,0 +1,34 @@
+import Devices
+import IoTHubCore
+
+/// Where the devices of a run connect, and how.
+struct DeviceEndpoint: Sendable, Hashable {
+    var host: String
+    var port: Int
+    /// TLS settings for the devices' clients; `nil` for plain TCP.
+    var tls: ClientTLS?
+    /// The CA file firmware is given as `${CA_FILE}` (it decides TLS by it); `nil` on plain TCP.
+    var caFileForFirmware: String?
+}
+
+/// The hub side of a run: what the devices connect to and what plays the cloud. The simulated
+/// hub, a generic MQTT broker and an Azure IoT Hub each have one; the session drives them
+/// alike and asks the simulated one alone for what only a simulation can do.
+protocol HubBackend: Sendable {
+    /// Where devices connect.
+    var endpoint: DeviceEndpoint { get }
+    /// The IoT Hub host name devices put in user names and token scopes; `nil` for a generic
+    /// broker (devices present only what their spec gives).
+    var iotHubHostName: String? { get }
+    /// The clock tokens are minted on (the simulated hub's, with its jumps, or the system's).
+    var wallClock: any WallClock { get }
+    /// Values the reports must mask (service keys, broker passwords).
+    var secrets: [String] { get }
+
+    /// The cloud sends a C2D message to `device`.
+    /// - Returns: passed when the hub or broker accepted it, failed with what it said otherwise.
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus
+
+    /// Releases the backend's connections and listeners.
+    func stop() async
+}

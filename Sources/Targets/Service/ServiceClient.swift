@@ -1,0 +1,202 @@
+import Foundation
+import IoTHubCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A small client of the IoT Hub service REST API (the simulated hub's, or a real one's),
+/// authorised with a service SAS token minted from a shared access policy key. It speaks
+/// HTTP/1.1 through NIO (TLS for https) and sends header names exactly as given, so
+/// `iothub-app-*` property names keep their case.
+public struct ServiceClient: Sendable {
+    /// The API version sent with every request.
+    public static let apiVersion = "2021-04-12"
+
+    public var baseURL: URL
+    public var hostName: String
+    public var policyName: String
+    /// Secret.
+    public var policyKey: DeviceKey
+
+    /// Why a client could not be made.
+    public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// A response: status, headers and body text.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+
+        /// Whether the status is 2xx.
+        public var isSuccess: Bool { (200..<300).contains(status) }
+
+        /// The IoT Hub error code and message, for failures.
+        public var errorDescription: String {
+            let code = headers.first { $0.key.lowercased() == "iothub-errorcode" }?.value
+            return "HTTP \(status)\(code.map { " \($0)" } ?? ""): \(body)"
+        }
+    }
+
+    public init(baseURL: URL, hostName: String, policyName: String, policyKey: DeviceKey) {
+        self.baseURL = baseURL
+        self.hostName = hostName
+        self.policyName = policyName
+        self.policyKey = policyKey
+    }
+
+    /// A client for the hub a service connection string names
+    /// (`HostName=...;SharedAccessKeyName=...;SharedAccessKey=...`).
+    /// - Parameter baseURL: the REST API's base URL; `https://<HostName>` when `nil`.
+    /// - Throws: ``ConfigurationError`` saying what is wrong, never echoing the key.
+    public init(connectionString text: String, baseURL: String? = nil) throws(ConfigurationError) {
+        let parsed: ConnectionString
+        do {
+            parsed = try ConnectionString(parsing: text)
+        } catch {
+            throw ConfigurationError(description: "the service connection string is malformed: \(error)")
+        }
+        guard let name = parsed.sharedAccessKeyName, let key = parsed.sharedAccessKey else {
+            throw ConfigurationError(description: "the service connection string needs SharedAccessKeyName and SharedAccessKey (a service policy)")
+        }
+        let base = baseURL ?? "https://\(parsed.hostName)"
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError(description: "'\(base)' is not an http or https URL")
+        }
+        self.init(baseURL: url, hostName: parsed.hostName, policyName: name, policyKey: key)
+    }
+
+    /// Sends a cloud-to-device message (`POST /devices/{id}/messages/deviceBound` with the
+    /// `iothub-*` headers the service SDKs send).
+    public func sendCloudToDevice(_ message: ServiceCloudToDeviceMessage, to deviceID: DeviceID) async throws -> Reply {
+        let path = "/devices/\(PercentEncoding.encode(deviceID.string))/messages/deviceBound"
+        return try await send(method: "POST", path: path, headers: message.headers, body: message.payload)
+    }
+
+    /// Sends one request with a fresh service token valid for an hour.
+    public func send(method: String, path: String, headers: [(String, String)] = [], body: Data = Data(), now: Date = Date()) async throws -> Reply {
+        guard let host = baseURL.host, let scheme = baseURL.scheme else {
+            throw ConfigurationError(description: "'\(baseURL)' is not a URL")
+        }
+        let isTLS = scheme == "https"
+        let port = baseURL.port ?? (isTLS ? 443 : 80)
+        let token = SASToken.make(resource: hostName, key: policyKey, expiry: Int64(now.timeIntervalSince1970) + 3600, policyName: policyName)
+        var fields = HTTPHeaders()
+        fields.add(name: "Host", value: baseURL.port.map { "\(host):\($0)" } ?? host)
+        fields.add(name: "Authorization", value: token.rendered)
+        fields.add(name: "Content-Length", value: String(body.count))
+        fields.add(name: "Connection", value: "close")
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "\(path)?api-version=\(Self.apiVersion)", headers: fields)
+        let sslContext = isTLS ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        let group = MultiThreadedEventLoopGroup.singleton
+        let promise = group.next().makePromise(of: Reply.self)
+        let bodyBytes = Array(body)
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: host))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ReplyCollector(promise: promise))
+                }
+            }
+            .connect(host: host, port: port)
+            .get()
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if !bodyBytes.isEmpty {
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: bodyBytes))), promise: nil)
+        }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        return try await promise.futureResult.get()
+    }
+}
+
+/// Collects one HTTP response.
+/// A C2D message as the service REST API takes it.
+public struct ServiceCloudToDeviceMessage: Sendable, Hashable {
+    public var payload: Data
+    /// `iothub-messageid`; a new UUID by default.
+    public var messageID: String
+    public var correlationID: String?
+    /// `iothub-ack`: none, positive, negative or full.
+    public var acknowledgement: String?
+    /// `iothub-expiry`, whole seconds.
+    public var timeToLive: Duration?
+    /// Application properties, sent as `iothub-app-<name>` headers.
+    public var properties: PropertyBag
+
+    public init(
+        payload: Data,
+        messageID: String = UUID().uuidString.lowercased(),
+        correlationID: String? = nil,
+        acknowledgement: String? = nil,
+        timeToLive: Duration? = nil,
+        properties: PropertyBag = PropertyBag()
+    ) {
+        self.payload = payload
+        self.messageID = messageID
+        self.correlationID = correlationID
+        self.acknowledgement = acknowledgement
+        self.timeToLive = timeToLive
+        self.properties = properties
+    }
+
+    /// The request headers that carry the message's properties.
+    public var headers: [(String, String)] {
+        var headers = [("iothub-messageid", messageID), ("Content-Type", "text/plain; charset=utf-8")]
+        if let correlationID { headers.append(("iothub-correlationid", correlationID)) }
+        if let acknowledgement { headers.append(("iothub-ack", acknowledgement)) }
+        if let timeToLive { headers.append(("iothub-expiry", String(timeToLive.components.seconds))) }
+        for property in properties.properties { headers.append(("iothub-app-\(property.name)", property.value ?? "")) }
+        return headers
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.payload == rhs.payload && lhs.headers.map { "\($0.0)=\($0.1)" } == rhs.headers.map { "\($0.0)=\($0.1)" }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(payload)
+        for (name, value) in headers { hasher.combine(name); hasher.combine(value) }
+    }
+}
+
+private final class ReplyCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let promise: EventLoopPromise<ServiceClient.Reply>
+    private var reply = ServiceClient.Reply(status: 0, headers: [:], body: "")
+    private var body: [UInt8] = []
+
+    init(promise: EventLoopPromise<ServiceClient.Reply>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            reply.status = Int(head.status.code)
+            for (name, value) in head.headers { reply.headers[name] = value }
+        case .body(let buffer):
+            body += buffer.readableBytesView
+        case .end:
+            reply.body = String(decoding: body, as: UTF8.self)
+            promise.succeed(reply)
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.eof)
+    }
+}

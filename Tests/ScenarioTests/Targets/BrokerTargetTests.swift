@@ -1,0 +1,98 @@
+import Foundation
+import IoTHubCore
+import MQTTCore
+import HarnessTestSupport
+import IoTHubSimulation
+import NIOPosix
+import Reporting
+import Scenario
+import Testing
+
+/// Scenarios against a real Mosquitto (Debian package), started on a free loopback port: over
+/// TCP and TLS, with a simulated device, and with the seed firmware behind the tap proxy.
+@Suite(.serialized) struct BrokerTargetTests {
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 10))
+
+    static func seed(_ name: String) -> String {
+        ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/\(name)").path
+    }
+
+    func summary(_ result: ScenarioResult) -> String {
+        let steps = result.steps.map { "\($0.step.number) \($0.step.title): \($0.status)" }
+        return ((result.setupError.map { ["setup: \($0)"] } ?? []) + steps).joined(separator: "\n")
+    }
+
+    @Test("c2d-led passes against Mosquitto over TCP, the cloud side publishing to the devicebound topic")
+    func seedOverTCP() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let scenario = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(broker.port)"))
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
+        #expect(result.target.name == "mqtt://127.0.0.1:\(broker.port)")
+        // The device saw the C2D PUBLISH with IoT Hub's property bag, timed at its own codec.
+        let suite = result.makeTestSuite(hostname: "test")
+        let trace = suite.systemOut
+        #expect(trace.contains("hub -> device  PUBLISH"), "\(trace)")
+        #expect(trace.contains("%24.to=%2Fdevices%2Fesp8266%2Fmessages%2Fdevicebound"), "\(trace)")
+        #expect(suite.properties.contains { $0.name == "roundtrip.connect-connack.ms" })
+        #expect(suite.properties.contains { $0.name == "hub" && $0.value == "mqtt://127.0.0.1:\(broker.port)" })
+    }
+
+    @Test("c2d-led passes against Mosquitto over TLS with the broker's CA (mqtts://)")
+    func seedOverTLS() async throws {
+        let certificates = try HubCertificateFactory.make(hostNames: ["localhost"], ipAddresses: ["127.0.0.1"], now: Date())
+        let broker = try await Mosquitto.start(tls: Mosquitto.TLSIdentity(
+            caPEM: certificates.caCertificatePEM, certificatePEM: certificates.serverCertificatePEM, keyPEM: certificates.serverPrivateKeyPEM
+        ))
+        defer { broker.stop() }
+        let ca = try #require(broker.caFilePath)
+        let hub = "mqtts://127.0.0.1:\(broker.port)?ca_file=\(ca)&server_name=localhost"
+        let scenario = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: hub))
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
+        // A device that does not trust the CA is refused at the TLS handshake.
+        let untrusted = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: "mqtts://127.0.0.1:\(broker.port)"))
+        let refused = await runner.run(untrusted)
+        #expect(refused.isPassed == false)
+        #expect(refused.setupError?.contains("cloud connection") == true, "\(summary(refused))")
+    }
+
+    @Test("telemetry, packet and disconnect expectations against a broker")
+    func telemetryAndPackets() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let yaml = """
+            hub: mqtt://127.0.0.1:\(broker.port)
+            device: { id: sensor, profile: sdk }
+            steps:
+              - connect: { clean_session: true, keepalive: 60 }
+              - expect: { connack: accepted, within: 1s }
+              - publish: { payload: "21.5", properties: { unit: C }, qos: 1 }
+              - expect: { telemetry: "21.5", properties: { unit: C }, within: 1s }
+              - expect: { packet: PUBACK, direction: to_device, within: 1s }
+              - disconnect: {}
+              - expect: { disconnected: true, within: 1s }
+
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "broker-telemetry.yaml")
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(summary(result))")
+    }
+
+    @Test("the seed firmware process through the tap proxy against Mosquitto: packets timed at the proxy, LED switched")
+    func firmwareBehindTap() async throws {
+        _ = try Repository.python()
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let scenario = try ScenarioLoader.load(path: Self.seed("c2d-led-firmware.yaml"), options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(broker.port)"))
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
+        let packets = result.timeline.compactMap { entry -> String? in
+            if case .packet(let record, .device, let device) = entry.observation, device?.string == "esp8266" { return "\(record.direction) \(record.packet.type)" }
+            return nil
+        }
+        #expect(packets.prefix(4) == ["outbound CONNECT", "inbound CONNACK", "outbound SUBSCRIBE", "inbound SUBACK"], "\(packets)")
+        #expect(packets.filter { $0 == "inbound PUBLISH" }.count == 2)
+    }
+}
