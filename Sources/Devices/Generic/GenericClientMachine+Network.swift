@@ -50,31 +50,39 @@ extension GenericClientMachine {
             }
             return withTimer(actions)
         case (.connected, .publish(let publish)):
-            return withTimer(received(publish, now: now))
+            let actions: [Action] = received(publish, now: now)
+            return withTimer(actions)
         case (.connected, .pubrel(let id)):
             // Answered whatever the settings: the broker only sends PUBREL after our PUBREC.
             incomingQoS2.remove(id)
-            return withTimer([sent(.pubcomp(packetID: id), now: now)])
+            let actions: [Action] = [sent(.pubcomp(packetID: id), now: now)]
+            return withTimer(actions)
         case (.connected, .suback(let suback)) where suback.packetID == pendingSubscription:
             pendingSubscription = nil
-            return withTimer([.report(.subAckReceived(suback)), .complete(.subscribe, .answered)])
+            let actions: [Action] = [.report(.subAckReceived(suback)), .complete(.subscribe, .answered)]
+            return withTimer(actions)
         case (.connected, .unsuback(let id)) where id == pendingUnsubscription:
             pendingUnsubscription = nil
-            return withTimer([.complete(.unsubscribe, .answered)])
+            let actions: [Action] = [.complete(.unsubscribe, .answered)]
+            return withTimer(actions)
         case (.connected, .puback(let id)) where id == pendingPublication:
             pendingPublication = nil
-            return withTimer([.complete(.publish, .answered)])
+            let actions: [Action] = [.complete(.publish, .answered)]
+            return withTimer(actions)
         case (.connected, .pubrec(let id)) where outgoingQoS2[id] != nil:
             outgoingQoS2[id] = .awaitingPubComp
-            return withTimer([sent(.pubrel(packetID: id), now: now)])
+            let actions: [Action] = [sent(.pubrel(packetID: id), now: now)]
+            return withTimer(actions)
         case (.connected, .pubcomp(let id)) where outgoingQoS2[id] == .awaitingPubComp:
             outgoingQoS2[id] = nil
             guard id == pendingPublication else { return withTimer([]) }
             pendingPublication = nil
-            return withTimer([.complete(.publish, .answered)])
+            let actions: [Action] = [.complete(.publish, .answered)]
+            return withTimer(actions)
         default:
             // PINGRESP, late or unknown acknowledgements: nothing to do (the packet tap shows them).
-            return withTimer([])
+            let actions: [Action] = []
+            return withTimer(actions)
         }
     }
 
@@ -100,7 +108,8 @@ extension GenericClientMachine {
     public mutating func tick(now: UInt64) -> [Action] {
         guard state == .connected, let due = pingDue else { return [] }
         guard now >= due else { return [.scheduleTick(at: due)] }
-        return withTimer([sent(.pingreq, now: now)])
+        let actions: [Action] = [sent(.pingreq, now: now)]
+        return withTimer(actions)
     }
 
     /// When the next PINGREQ is due: a keep-alive period after the last packet sent.
@@ -109,7 +118,8 @@ extension GenericClientMachine {
         return lastSent + UInt64(keepAlive) * 1_000_000_000
     }
 
-    /// `actions` plus a timer request for the next ping, if one is due.
+    /// `actions` plus a timer request for the next ping, if one is due. Build `actions` first
+    /// (a send moves the due time), then call this.
     func withTimer(_ actions: [Action]) -> [Action] {
         guard let due = pingDue else { return actions }
         return actions + [.scheduleTick(at: due)]

@@ -134,7 +134,8 @@ public struct GenericClientMachine: Sendable {
         guard state == .connected else { return [.complete(.subscribe, .connectionEnded(reason: "the client is not connected"))] }
         let id = nextPacketID()
         pendingSubscription = id
-        return withTimer([sent(.subscribe(SubscribePacket(packetID: id, subscriptions: [.init(filter: filter, qos: qos)])), now: now)])
+        let actions: [Action] = [sent(.subscribe(SubscribePacket(packetID: id, subscriptions: [.init(filter: filter, qos: qos)])), now: now)]
+        return withTimer(actions)
     }
 
     /// Sends UNSUBSCRIBE; completes on UNSUBACK.
@@ -142,19 +143,22 @@ public struct GenericClientMachine: Sendable {
         guard state == .connected else { return [.complete(.unsubscribe, .connectionEnded(reason: "the client is not connected"))] }
         let id = nextPacketID()
         pendingUnsubscription = id
-        return withTimer([sent(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])), now: now)])
+        let actions: [Action] = [sent(.unsubscribe(UnsubscribePacket(packetID: id, filters: [filter])), now: now)]
+        return withTimer(actions)
     }
 
     /// Publishes; completes at once at QoS 0, on PUBACK at QoS 1, on PUBCOMP at QoS 2.
     public mutating func publish(_ topic: TopicName, payload: ByteBuffer, qos: MQTTQoS, retain: Bool, now: UInt64) -> [Action] {
         guard state == .connected else { return [.complete(.publish, .connectionEnded(reason: "the client is not connected"))] }
         guard qos != .atMostOnce else {
-            return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, retain: retain)), now: now), .complete(.publish, .answered)])
+            let actions: [Action] = [sent(.publish(PublishPacket(topic: topic, payload: payload, retain: retain)), now: now), .complete(.publish, .answered)]
+            return withTimer(actions)
         }
         let id = nextPacketID()
         pendingPublication = id
         if qos == .exactlyOnce { outgoingQoS2[id] = .awaitingPubRec }
-        return withTimer([sent(.publish(PublishPacket(topic: topic, payload: payload, qos: qos, packetID: id, retain: retain)), now: now)])
+        let actions: [Action] = [sent(.publish(PublishPacket(topic: topic, payload: payload, qos: qos, packetID: id, retain: retain)), now: now)]
+        return withTimer(actions)
     }
 
     /// Sends DISCONNECT and closes.
