@@ -24,7 +24,7 @@ public struct HexBytes: Sendable, Hashable, CustomStringConvertible {
         var highOffset = 0
         for (offset, character) in text.enumerated() {
             if character.isWhitespace {
-                if high != nil { throw ParseError(offset: offset, message: "hex digit '\(text[text.index(text.startIndex, offsetBy: highOffset)])' has no second digit; write bytes as pairs such as 0c") }
+                if high != nil { throw ParseError(offset: highOffset, message: "hex digit '\(text[text.index(text.startIndex, offsetBy: highOffset)])' has no second digit; write bytes as pairs such as 0c") }
                 continue
             }
             guard let value = character.hexDigitValue, character.isASCII else {
