@@ -12,6 +12,12 @@ public enum DeviceEvent: Sendable, Hashable {
     case transportFailed(reason: String)
     /// The device received CONNACK.
     case connAckReceived(ConnAckPacket)
+    /// Raw bytes the device wrote on its connection around its codec (a scenario's
+    /// `send_bytes`).
+    case bytesSent(ByteBuffer)
+    /// Bytes the device read from its connection, exactly as they arrived (generic clients
+    /// report every read, so scenarios can expect exact bytes).
+    case bytesReceived(ByteBuffer)
     /// The device received SUBACK.
     case subAckReceived(SubAckPacket)
     /// An application message reached the device's code (before its callback ran).

@@ -111,6 +111,9 @@ import Testing
         let folder = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios")
         let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix(".yaml") }
+            // The MQTT conformance pack needs a broker: ConformancePackTests runs it against a
+            // Mosquitto it starts.
+            .filter { !$0.hasPrefix("conformance/mqtt-3.1.1/") }
         #expect(files.count >= 3)
         for file in files {
             let scenario = try ScenarioLoader.load(path: folder.appendingPathComponent(file).path)

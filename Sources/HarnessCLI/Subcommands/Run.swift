@@ -49,6 +49,16 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let results = try await execute()
+        if results.contains(where: { $0.result.failedCount > 0 }) { throw ExitStatus.failure }
+    }
+
+    /// Loads every scenario (exit 2 on any problem), runs each on each of its targets,
+    /// prints the progress and writes the JUnit report and the per-scenario artifacts.
+    /// - Parameter adjustSuite: changes each scenario's JUnit suite before it is written
+    ///   (`harness conform` names the statement ids in its test cases).
+    /// - Returns: every run's result with its scenario, in order.
+    func execute(adjustSuite: (Scenario, inout JUnitTestSuite) -> Void = { _, _ in }) async throws -> [(scenario: Scenario, result: ScenarioResult)] {
         var files = try ScenarioFiles.resolve(paths)
         if let shard { files = shard.select(from: files) }
         let options = scenarioOptions.makeLoadOptions()
@@ -69,6 +79,7 @@ struct Run: AsyncParsableCommand {
         let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: deadlineScale))
         var report = JUnitReport()
         var totals = (passed: 0, failed: 0, skipped: 0, failedRuns: 0, runs: 0)
+        var results: [(scenario: Scenario, result: ScenarioResult)] = []
         var artifacts = ReportArtifacts(folder: reports)
         let started = ContinuousClock.now
         if let shard, scenarios.isEmpty {
@@ -79,7 +90,10 @@ struct Run: AsyncParsableCommand {
                 let result = await runOne(scenario, target: target, runner: runner, console: console)
                 for secret in result.secrets { redactor.register(secret) }
                 console.redactor = redactor
-                report.suites.append(result.makeTestSuite())
+                var suite = result.makeTestSuite()
+                adjustSuite(scenario, &suite)
+                report.suites.append(suite)
+                results.append((scenario, result))
                 do {
                     try artifacts.write(result, redactor: redactor)
                 } catch {
@@ -106,7 +120,7 @@ struct Run: AsyncParsableCommand {
             skipped: totals.skipped,
             detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(ContinuousClock.now - started)))); JUnit: \(junit); reports: \(reports)/"
         )
-        if totals.failed > 0 { throw ExitStatus.failure }
+        return results
     }
 
     private func runOne(_ scenario: Scenario, target: ScenarioTarget, runner: ScenarioRunner, console: ConsoleReporter) async -> ScenarioResult {

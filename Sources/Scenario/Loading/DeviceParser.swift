@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import IoTHubCore
+import MQTTCore
 import Yams
 
 /// Reads device descriptions (`device:` or each item of `devices:`), with per-target and
@@ -9,16 +10,18 @@ enum DeviceParser {
     static let keys = [
         "id", "kind", "profile", "key", "token", "token_ttl", "api_version", "keepalive_pings", "renewal_margin",
         "token_service", "command", "args", "env", "working_directory", "port", "baud", "firmware", "config", "led",
-        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string",
+        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string", "will", "auto_ack",
     ]
     /// Keys whose values are secret.
     static let secretKeys: Set<String> = ["key", "token", "password", "connection_string"]
     /// Keys whose values are lists or mappings.
-    static let structuredKeys: Set<String> = ["args", "env", "token_service", "config", "led"]
+    static let structuredKeys: Set<String> = ["args", "env", "token_service", "config", "led", "will"]
     /// Keys that only a `process` or a `serial` device takes.
     static let processKeys: Set<String> = ["command", "args", "env", "working_directory"]
     static let serialKeys: Set<String> = ["port", "baud", "firmware", "config"]
     static let firmwareKeys: Set<String> = ["led", "ready", "connected"]
+    /// Keys that only a `client` device takes.
+    static let clientKeys: Set<String> = ["will", "auto_ack"]
 
     /// Reads a device from its entries, then applies `overrides` (entries of the same form that
     /// win over the base ones, for example a target's `device:` mapping).
@@ -106,6 +109,8 @@ enum DeviceParser {
                 allowedKinds = [.process]
             } else if serialKeys.contains(item.key) {
                 allowedKinds = [.serial]
+            } else if clientKeys.contains(item.key) {
+                allowedKinds = [.client]
             } else if firmwareKeys.contains(item.key) || item.key == "ca_file" {
                 allowedKinds = [.process, .serial]
             } else {
@@ -173,6 +178,8 @@ enum DeviceParser {
             }
             reader.markSecret(functionKey)
             spec.tokenService = DeviceSpec.TokenServiceSpec(url: url, key: functionKey)
+        case "will":
+            readWill(node, into: &spec, reader: &reader)
         case "led":
             if node.scalar != nil {
                 guard let pin = reader.integer(node, "led pin", in: 0...255) else { return }
@@ -197,6 +204,29 @@ enum DeviceParser {
         default:
             reader.error("internal: '\(key)' is not a structured key", at: node)
         }
+    }
+
+    /// `will: { topic, payload, qos, retain }` of a client device.
+    private static func readWill(_ node: Node, into spec: inout DeviceSpec, reader: inout YAMLReader) {
+        guard let entries = reader.mapping(node, "will", allowed: ["topic", "payload", "qos", "retain"]) else { return }
+        guard let topicNode = entries["topic"], let text = reader.string(topicNode, "will topic") else {
+            if entries["topic"] == nil { reader.missing("topic", in: entries, "will") }
+            return
+        }
+        let topic: TopicName
+        do {
+            topic = try TopicName(text)
+        } catch {
+            reader.error("will topic: \(error)", at: topicNode)
+            return
+        }
+        var will = DeviceSpec.WillSpec(topic: topic, payload: "")
+        if let payloadNode = entries["payload"] { will.payload = reader.string(payloadNode, "will payload") ?? "" }
+        if let qosNode = entries["qos"] {
+            will.qos = reader.integer(qosNode, "will qos", in: UInt8(0)...UInt8(2)).flatMap(MQTTQoS.init(rawValue:)) ?? .atMostOnce
+        }
+        if let retainNode = entries["retain"] { will.retain = reader.bool(retainNode, "will retain") ?? false }
+        spec.will = will
     }
 
     /// Every key of a mapping node (for free-form mappings such as `env`).
@@ -311,6 +341,14 @@ enum DeviceParser {
             if key == "ready" { spec.output.patterns.ready = text } else { spec.output.patterns.connected = text }
         case "ca_file":
             spec.caFile = path(text)
+        case "will":
+            return "will must be a mapping { topic, payload, qos, retain }, not '\(text)'"
+        case "auto_ack":
+            switch text.lowercased() {
+            case "on", "true", "yes": spec.autoAck = true
+            case "off", "false", "no": spec.autoAck = false
+            default: return "auto_ack must be true or false, not '\(text)'"
+            }
         case "led":
             guard let pin = Int(text), (0...255).contains(pin) else { return "led must be a GPIO number or { on: ..., off: ... } patterns" }
             spec.output.ledPin = pin

@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `expect:` mappings: one subject, its qualifiers, and one deadline.
 struct ExpectationParser {
-    static let subjects = ["connack", "led", "pin", "packet", "telemetry", "disconnected", "reconnected", "queued", "output"]
+    static let subjects = ["connack", "led", "pin", "packet", "telemetry", "disconnected", "reconnected", "queued", "output", "bytes"]
     static let deadlines = ["within", "for"]
     /// Keys that refine a subject, and the subject they belong to.
     static let qualifiers: [String: String] = [
@@ -50,6 +50,9 @@ struct ExpectationParser {
         switch (subject, deadline) {
         case (.disconnected(true, _), .holdsFor), (.reconnected(true), .holdsFor):
             reader.error("'\(subjectKey): true' with 'for' is ambiguous; write '\(subjectKey): false, for: ...' for 'does not happen'", at: deadlineKeyNode)
+            return nil
+        case (.bytes, .holdsFor):
+            reader.error("'bytes' takes 'within' (the bytes must arrive by then), not 'for'", at: deadlineKeyNode)
             return nil
         case (.disconnected(false, _), .within), (.reconnected(false), .within):
             reader.error("'\(subjectKey): false' takes 'for' (it must not happen for that long), not 'within'", at: deadlineKeyNode)
@@ -105,6 +108,11 @@ struct ExpectationParser {
             return reader.bool(node, "reconnected").map { .reconnected($0) }
         case "queued":
             return reader.integer(node, "queued", in: 0...1_000).map { .queued($0) }
+        case "bytes":
+            var steps = StepParser(deviceIDs: [], reader: reader)
+            let bytes = steps.readHex(node, "bytes")
+            reader = steps.reader
+            return bytes.map(Expectation.Subject.bytes)
         case "output":
             guard let text = reader.nonEmptyString(node, "output") else { return nil }
             do {

@@ -6,7 +6,7 @@ import Yams
 /// Loads scenario files: YAML syntax, variables, then every key and value, then the order of
 /// the steps, reporting all problems at once with `file:line:column`.
 public enum ScenarioLoader {
-    static let topLevelKeys = ["name", "description", "hub", "device", "devices", "targets", "secrets", "steps"]
+    static let topLevelKeys = ["name", "description", "statements", "hub", "device", "devices", "targets", "secrets", "steps"]
     static let targetKeys = ["name", "hub", "device"]
 
     /// Loads the scenario at `path`.
@@ -35,6 +35,7 @@ public enum ScenarioLoader {
         let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let name = top["name"].flatMap { reader.nonEmptyString($0, "name") } ?? defaultName
         let description = top["description"].flatMap { reader.string($0, "description") }
+        let statements = top["statements"].map { readStatements($0, reader: &reader) } ?? []
 
         let deviceEntries = readDeviceEntries(top, reader: &reader)
         let targets = readTargets(top, deviceEntries: deviceEntries, options: options, reader: &reader)
@@ -60,7 +61,9 @@ public enum ScenarioLoader {
         guard reader.diagnostics.isEmpty, !targets.isEmpty else {
             throw ScenarioLoadError(diagnostics: reader.diagnostics.sorted { $0.location < $1.location })
         }
-        return Scenario(name: name, description: description, path: path, targets: targets, steps: steps, secretValues: reader.secretValues)
+        var scenario = Scenario(name: name, description: description, path: path, targets: targets, steps: steps, secretValues: reader.secretValues)
+        scenario.statements = statements
+        return scenario
     }
 
     // MARK: Parts
@@ -82,6 +85,27 @@ public enum ScenarioLoader {
                 ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML syntax error: \(error)")
             ])
         }
+    }
+
+    /// `statements: [MQTT-3.1.2-24, ...]`: the ids of the normative statements a scenario
+    /// checks; each a non-empty word without spaces, none twice.
+    private static func readStatements(_ node: Node, reader: inout YAMLReader) -> [String] {
+        guard let sequence = node.sequence else {
+            reader.error("statements must be a list of statement ids, for example [MQTT-3.1.2-24]", at: node)
+            return []
+        }
+        var statements: [String] = []
+        for item in sequence {
+            guard let id = reader.nonEmptyString(item, "statement id") else { continue }
+            if id.contains(where: \.isWhitespace) {
+                reader.error("statement id '\(id)' must not contain spaces", at: item)
+            } else if statements.contains(id) {
+                reader.error("statement id '\(id)' is listed twice", at: item)
+            } else {
+                statements.append(id)
+            }
+        }
+        return statements
     }
 
     private static func readSecretNames(_ node: Node, reader: inout YAMLReader) {

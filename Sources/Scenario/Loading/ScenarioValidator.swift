@@ -11,11 +11,12 @@ enum ScenarioValidator {
     static func check(steps: [Step], devices: [DeviceSpec]) -> [Problem] {
         var connected: Set<DeviceID> = []
         var problems: [Problem] = []
-        walk(steps, connected: &connected, problems: &problems)
+        let kinds = Dictionary(devices.map { ($0.id, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        walk(steps, kinds: kinds, connected: &connected, problems: &problems)
         return problems
     }
 
-    private static func walk(_ steps: [Step], connected: inout Set<DeviceID>, problems: inout [Problem]) {
+    private static func walk(_ steps: [Step], kinds: [DeviceID: DeviceSpec.Kind], connected: inout Set<DeviceID>, problems: inout [Problem]) {
         for step in steps {
             let device = step.device
             func requireConnection(_ what: String) {
@@ -25,18 +26,29 @@ enum ScenarioValidator {
             switch step.kind {
             case .connect:
                 if let device { connected.insert(device) }
+            case .sendBytes:
+                // Raw bytes open the transport themselves.
+                if let device {
+                    connected.insert(device)
+                    if let kind = kinds[device], kind != .client {
+                        problems.append(Problem(location: step.location, message: "step \(step.number) (send_bytes): device '\(device)' is of kind '\(kind.rawValue)', which cannot send raw bytes; use a device of kind 'client'"))
+                    }
+                }
             case .subscribe: requireConnection("subscribe")
             case .unsubscribe: requireConnection("unsubscribe")
             case .publish: requireConnection("publish")
             case .disconnect: requireConnection("disconnect")
             case .expireToken: requireConnection("expire_token")
             case .expect(let expectation):
+                if case .bytes = expectation.subject, let device, let kind = kinds[device], kind != .client {
+                    problems.append(Problem(location: step.location, message: "step \(step.number) (expect bytes): device '\(device)' is of kind '\(kind.rawValue)', which does not report raw bytes; use a device of kind 'client'"))
+                }
                 switch expectation.subject {
-                case .connack, .disconnected, .reconnected: requireConnection("expect \(expectation.subject.name)")
+                case .connack, .disconnected, .reconnected, .bytes: requireConnection("expect \(expectation.subject.name)")
                 default: break
                 }
             case .repeatBlock(let block):
-                walk(block.steps, connected: &connected, problems: &problems)
+                walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
             case .send, .restart, .revoke, .advanceClock, .wait:
                 break
             }

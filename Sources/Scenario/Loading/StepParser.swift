@@ -6,8 +6,8 @@ import Yams
 /// `repeat`, optionally with `device:` naming the device it concerns.
 struct StepParser {
     static let actionKeys = [
-        "connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "restart", "expire_token", "revoke",
-        "advance_clock", "wait", "expect", "repeat",
+        "connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "restart", "send_bytes", "expire_token",
+        "revoke", "advance_clock", "wait", "expect", "repeat",
     ]
     static let extraKeys = ["device", "steps", "thresholds"]
     static let connectKeys = ["clean_session", "keepalive"]
@@ -132,6 +132,8 @@ struct StepParser {
             case "expire_token": return .expireToken
             default: return .revoke
             }
+        case "send_bytes":
+            return readHex(value, "send_bytes").map(Step.Kind.sendBytes)
         case "advance_clock":
             guard let duration = reader.duration(value, "advance_clock") else { return nil }
             guard duration > .zero else {
@@ -149,6 +151,23 @@ struct StepParser {
         case "repeat":
             return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
         default:
+            return nil
+        }
+    }
+
+    /// Hex text as bytes; a bad character is reported at its own column when the text is on
+    /// one line.
+    mutating func readHex(_ node: Node, _ what: String) -> HexBytes? {
+        guard let text = reader.string(node, what) else { return nil }
+        do {
+            return try HexBytes(parsing: text)
+        } catch {
+            var location = reader.location(of: node)
+            if let scalar = node.scalar, !text.contains("\n"), scalar.string == text {
+                let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+                location.column += error.offset + (quoted ? 1 : 0)
+            }
+            reader.error("\(what): \(error.message)", at: location)
             return nil
         }
     }

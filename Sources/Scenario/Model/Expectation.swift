@@ -32,12 +32,14 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         case queued(Int)
         /// The device prints a line matching the pattern.
         case output(OutputPattern)
+        /// The bytes the device receives after the causing action start with exactly these.
+        case bytes(HexBytes)
 
         /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
         public var isState: Bool {
             switch self {
             case .led, .pin, .queued: true
-            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output: false
+            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes: false
             }
         }
 
@@ -53,6 +55,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .reconnected: "reconnected"
             case .queued: "queued"
             case .output: "output"
+            case .bytes: "bytes"
             }
         }
 
@@ -68,6 +71,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .reconnected(let value): value ? "reconnected" : "not reconnected"
             case .queued(let count): "queued \(count)"
             case .output(let pattern): "output /\(pattern.source)/"
+            case .bytes(let bytes): "bytes \(bytes)"
             }
         }
     }

@@ -1,5 +1,6 @@
 import Devices
 import IoTHubCore
+import MQTTCore
 
 /// A loaded, validated scenario: the devices, the targets to run against, and the steps.
 public struct Scenario: Sendable {
@@ -13,6 +14,9 @@ public struct Scenario: Sendable {
     public var steps: [Step]
     /// Values of variables marked secret, masked in every output.
     public var secretValues: [String]
+    /// The normative statements the scenario checks (`statements:`, for example
+    /// `MQTT-3.1.2-24`), in the file's order; empty when it names none.
+    public var statements: [String] = []
 
     public init(
         name: String,
@@ -61,6 +65,23 @@ public struct DeviceSpec: Sendable, Hashable {
         case process
         /// A MicroPython board on a serial port (``Devices/SerialDevice``).
         case serial
+        /// A full MQTT 3.1.1 client that can also send raw bytes (``Devices/GenericClient``).
+        case client
+    }
+
+    /// The will of a `client` device (`will: { topic, payload, qos, retain }`).
+    public struct WillSpec: Sendable, Hashable {
+        public var topic: TopicName
+        public var payload: String
+        public var qos: MQTTQoS
+        public var retain: Bool
+
+        public init(topic: TopicName, payload: String, qos: MQTTQoS = .atMostOnce, retain: Bool = false) {
+            self.topic = topic
+            self.payload = payload
+            self.qos = qos
+            self.retain = retain
+        }
     }
 
     /// How a `process` device runs its firmware.
@@ -142,6 +163,10 @@ public struct DeviceSpec: Sendable, Hashable {
     public var username: String?
     /// The password the device presents instead of a SAS token (`password`). Secret.
     public var password: String?
+    /// Kind `client`: the will sent with CONNECT.
+    public var will: WillSpec?
+    /// Kind `client`: whether received QoS 1 and 2 messages are acknowledged (`auto_ack`).
+    public var autoAck: Bool = true
 
     public init(
         id: DeviceID,

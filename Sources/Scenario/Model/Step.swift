@@ -26,6 +26,9 @@ public struct Step: Sendable, Hashable {
         case disconnect
         /// The device's program starts again from scratch.
         case restart
+        /// The device writes raw bytes on its connection (opening the transport without
+        /// CONNECT when it is not open).
+        case sendBytes(HexBytes)
         /// The hub's clock jumps just past the expiry of the device's token.
         case expireToken
         /// The hub revokes the device's credentials and drops its connection.
@@ -51,7 +54,7 @@ public struct Step: Sendable, Hashable {
     public var isAction: Bool {
         switch kind {
         case .expect, .wait, .repeatBlock: false
-        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .expireToken, .revoke, .advanceClock: true
+        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .sendBytes, .expireToken, .revoke, .advanceClock: true
         }
     }
 
@@ -66,6 +69,7 @@ public struct Step: Sendable, Hashable {
         case .publish(let message): text = "publish \(message.summary)"
         case .disconnect: text = "disconnect"
         case .restart: text = "restart"
+        case .sendBytes(let bytes): text = "send_bytes \(bytes)"
         case .expireToken: text = "expire_token"
         case .revoke: text = "revoke"
         case .advanceClock(let duration): text = "advance_clock \(ScenarioDuration.format(duration))"

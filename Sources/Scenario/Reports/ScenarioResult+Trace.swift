@@ -145,6 +145,8 @@ extension ScenarioResult {
         case .renewingToken: "renewing_token"
         case .tokenFailed: "token_failed"
         case .stateReported: "state_reported"
+        case .bytesSent: "bytes_sent"
+        case .bytesReceived: "bytes_received"
         }
     }
 }

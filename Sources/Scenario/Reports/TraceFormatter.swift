@@ -3,6 +3,7 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
+import NIOCore
 
 /// Renders a run's timeline as readable lines: time offset from the start of the run, who,
 /// what, size and key fields.
@@ -118,6 +119,8 @@ enum TraceFormatter {
         case .renewingToken: "renewing its token (disconnect, connect)"
         case .tokenFailed(let reason): "no token: \(reason)"
         case .stateReported(let state): "state \(state)"
+        case .bytesSent(let bytes): "raw bytes sent: \(HexBytes.format(bytes.readableBytesView.prefix(32)))\(bytes.readableBytes > 32 ? " ..." : "") (\(bytes.readableBytes) B)"
+        case .bytesReceived: nil
         }
     }
 

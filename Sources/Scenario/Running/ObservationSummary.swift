@@ -75,6 +75,8 @@ struct ObservationSummary {
             parts.append("no new connection from the device")
         case .queued:
             parts.append("the queue depth did not get there")
+        case .bytes:
+            parts.append("the bytes did not arrive")
         case .output:
             let lines = window.compactMap { entry -> String? in
                 if case .device(device, .output(let line)) = entry.observation { return line }

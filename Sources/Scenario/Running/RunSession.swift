@@ -155,6 +155,12 @@ struct RunSession: Sendable {
         case .restart:
             try await device.restart()
             return .passed
+        case .sendBytes(let hex):
+            guard let raw = device as? any RawByteSending else {
+                return .errored(message: "device '\(participant.spec.id)' of kind '\(participant.spec.kind.rawValue)' cannot send raw bytes")
+            }
+            let request = try await connectRequest(for: participant, cleanSession: true, keepAlive: 0)
+            return await outcomeStatus(expected: "the bytes to be written") { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
         case .expireToken:
             guard try await requireSimulatedHub("expire_token").expireToken(of: participant.spec.id) != nil else {
                 return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it has no live connection"))

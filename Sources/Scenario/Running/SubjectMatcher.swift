@@ -70,6 +70,9 @@ final class SubjectMatcher: Sendable {
         case .output(let pattern):
             if case .device(device, .output(let line)) = entry.observation, pattern.matches(line) { return .satisfies }
             return .irrelevant
+        case .bytes:
+            // A stream: ExpectationEvaluator collects the bytes; single entries say nothing.
+            return .irrelevant
         }
     }
 

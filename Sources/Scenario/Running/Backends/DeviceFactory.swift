@@ -65,6 +65,11 @@ enum DeviceFactory {
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
             return (device, !hubSeesPackets)
+        case .client:
+            let will = spec.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
+            let settings = GenericClientSettings(will: will, acknowledgesMessages: spec.autoAck, sendsPings: spec.sendsPings ?? true)
+            let device = GenericClient(id: id, settings: settings, group: environment.group, monotonic: environment.clock, observer: observer, tap: tap)
+            return (device, true)
         }
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import HarnessTestSupport
+import NIOPosix
+import Scenario
+import Testing
+
+/// The shipped conformance packs: the MQTT 3.1.1 pack against a real Mosquitto started for
+/// the test, the IoT Hub pack against the simulated hub.
+@Suite(.serialized) struct ConformancePackTests {
+    let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: 3))
+
+    func pack(_ name: String) -> [String] {
+        let folder = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/conformance/\(name)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0).path }
+    }
+
+    @Test("the MQTT 3.1.1 pack passes against Mosquitto, and every scenario names its statements")
+    func mqttPack() async throws {
+        // The subscribe-failure case needs a denied subscription, as the shipped broker
+        // configuration sets up.
+        let broker = try await Mosquitto.start(deniedSubscriptions: ["harness/conform/denied/#"])
+        defer { broker.stop() }
+        let files = pack("mqtt-3.1.1")
+        #expect(files.count >= 30)
+        var statements: Set<String> = []
+        for file in files {
+            let scenario = try ScenarioLoader.load(path: file, options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(broker.port)"))
+            #expect(!scenario.statements.isEmpty, "\(file) names no statement")
+            statements.formUnion(scenario.statements)
+            let result = await runner.run(scenario)
+            #expect(result.isPassed, "\(file): \(result.setupError ?? "") \(result.steps.filter { !$0.status.isPassed }.map { "\($0.step.number) \($0.status)" })")
+        }
+        // The Paho interoperability cases and the malformed-packet cases of the issue.
+        for id in ["MQTT-3.1.0-1", "MQTT-3.1.0-2", "MQTT-3.1.2-1", "MQTT-3.1.2-3", "MQTT-2.2.2-1", "MQTT-3.8.1-1", "MQTT-3.8.3-3", "MQTT-3.3.2-2", "MQTT-3.3.1-4", "MQTT-1.5.3-1", "MQTT-3.1.2-22", "MQTT-3.1.2-24", "MQTT-4.4.0-1", "MQTT-4.7.2-1", "MQTT-3.9.3-1", "MQTT-3.10.4-4", "MQTT-3.1.3-8", "MQTT-3.3.1-5"] {
+            #expect(statements.contains(id), "no scenario checks \(id)")
+        }
+    }
+
+    @Test("the MQTT pack can fail: without the denied subscription, subscribe-failure fails")
+    func mqttPackCanFail() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let file = try #require(pack("mqtt-3.1.1").first { $0.hasSuffix("/subscribe-failure.yaml") })
+        let scenario = try ScenarioLoader.load(path: file, options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(broker.port)"))
+        let result = await runner.run(scenario)
+        #expect(!result.isPassed)
+    }
+
+    @Test("the IoT Hub pack passes against the simulated hub")
+    func iotHubPack() async throws {
+        let files = pack("iothub")
+        #expect(files.count >= 8)
+        for file in files {
+            let scenario = try ScenarioLoader.load(path: file)
+            #expect(!scenario.statements.isEmpty, "\(file) names no statement")
+            let result = await runner.run(scenario)
+            #expect(result.isPassed, "\(file): \(result.setupError ?? "") \(result.steps.filter { !$0.status.isPassed }.map { "\($0.step.number) \($0.status)" })")
+        }
+    }
+}
