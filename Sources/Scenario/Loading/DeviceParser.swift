@@ -300,6 +300,9 @@ enum DeviceParser {
             text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardizedFileURL.path
         }
         switch key {
+        case "token_service":
+            guard text == "hub" else { return "token_service must be 'hub' (the simulated hub's token endpoint) or { url, key }, not '\(text)'" }
+            spec.tokenServiceFromHub = true
         case "keepalive_pings":
             switch text.lowercased() {
             case "on", "true", "yes": spec.sendsPings = true

@@ -165,11 +165,14 @@ public enum ScenarioLoader {
             guard let hub = HubParser.parse(text: override, reader: &reader, location: SourceLocation(file: "--hub", line: 1, column: 1)) else {
                 return []
             }
+            checkHubTokenService(hub, specs, at: SourceLocation(file: "--hub", line: 1, column: 1), reader: &reader)
             return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
         }
         guard let targetsNode = top["targets"] else {
             let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulatedDefault
-            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: devices(overrides: nil))]
+            let specs = devices(overrides: nil)
+            checkHubTokenService(hub, specs, at: reader.location(of: top["hub"]), reader: &reader)
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
         }
         if let hubNode = top["hub"] {
             reader.error("give 'hub' (one target) or 'targets' (several), not both", at: hubNode)
@@ -191,9 +194,19 @@ public enum ScenarioLoader {
             if targets.contains(where: { $0.name == name }) {
                 reader.error("target name '\(name)' is used twice; give each target a distinct 'name'", at: entries["name"] ?? item)
             }
-            targets.append(ScenarioTarget(name: name, hub: hub, devices: devices(overrides: overrides)))
+            let specs = devices(overrides: overrides)
+            checkHubTokenService(hub, specs, at: reader.location(of: hubNode), reader: &reader)
+            targets.append(ScenarioTarget(name: name, hub: hub, devices: specs))
         }
         return targets
+    }
+
+    /// `token_service: hub` needs the simulated hub, which serves the endpoint.
+    private static func checkHubTokenService(_ hub: HubTarget, _ specs: [DeviceSpec], at location: SourceLocation, reader: inout YAMLReader) {
+        guard !hub.isSimulated else { return }
+        for spec in specs where spec.tokenServiceFromHub {
+            reader.error("device '\(spec.id)' has 'token_service: hub', which only the simulated hub serves; this hub is \(hub): give the token service's { url, key }", at: location)
+        }
     }
 
     static func describe(_ error: any Error) -> String {

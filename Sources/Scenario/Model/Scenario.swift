@@ -148,6 +148,9 @@ public struct DeviceSpec: Sendable, Hashable {
     public var renewalMargin: Duration?
     /// A token service instead of minted tokens (`token_service: { url, key }`).
     public var tokenService: TokenServiceSpec?
+    /// The simulated hub's own token endpoint instead (`token_service: hub`); the run fills
+    /// in ``tokenService`` when it starts the hub.
+    public var tokenServiceFromHub = false
     /// Kind `process`: the command to run.
     public var process: ProcessSettings?
     /// Kind `serial`: the board.

@@ -47,13 +47,18 @@ struct RunSession: Sendable {
     static func start(target: ScenarioTarget, needsCloud: Bool = true, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
         var keys: [DeviceID: DeviceKey] = [:]
         for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
+        var devices = target.devices
         let backend: any HubBackend
         var simulatedHub: SimulatedHub?
         switch target.hub {
         case .simulated(let settings):
-            let simulated = try await SimulatedBackend.start(settings, keys: keys, environment: environment, timeline: timeline)
+            let servesTokens = target.devices.contains(where: \.tokenServiceFromHub)
+            let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, timeline: timeline)
             simulatedHub = simulated.hub
             backend = simulated
+            if let service = simulated.tokenService?.spec {
+                for index in devices.indices where devices[index].tokenServiceFromHub { devices[index].tokenService = service }
+            }
         case .broker(let broker):
             backend = try await BrokerBackend.start(broker, needsCloud: needsCloud, environment: environment, timeline: timeline)
         case .azure(let azure):
@@ -62,7 +67,7 @@ struct RunSession: Sendable {
         var taps: [DeviceID: (proxy: TapProxy, port: Int)] = [:]
         var participants: [DeviceID: Participant] = [:]
         do {
-            for spec in target.devices {
+            for spec in devices {
                 if simulatedHub == nil, spec.kind == .process, backend.endpoint.tls == nil {
                     taps[spec.id] = try await startTap(for: spec.id, upstream: backend.endpoint, environment: environment, timeline: timeline)
                 }

@@ -157,4 +157,16 @@ import Testing
             """)
         #expect(mismatch == ["/work/s/test.yaml:1:37: error: the connection string is for device 'b', not 'a'"])
     }
+
+    @Test("token_service: hub is the simulated hub's endpoint; another hub refuses it with the position of its hub")
+    func hubTokenService() throws {
+        let yaml = "hub: HUB\ndevice: { id: d, profile: umqtt-robust, token_service: hub }\nsteps:\n  - connect: {}\n"
+        let scenario = try load(yaml.replacingOccurrences(of: "HUB", with: "simulated"))
+        #expect(scenario.devices[0].tokenServiceFromHub)
+        #expect(errors(yaml.replacingOccurrences(of: "HUB", with: "mqtt://127.0.0.1:1883")) == [
+            "/work/s/test.yaml:1:6: error: device 'd' has 'token_service: hub', which only the simulated hub serves; this hub is mqtt://127.0.0.1:1883: give the token service's { url, key }",
+        ])
+        #expect(errors(yaml.replacingOccurrences(of: "HUB", with: "simulated").replacingOccurrences(of: "token_service: hub", with: "token_service: cloud")).first?
+            .contains("token_service must be 'hub' (the simulated hub's token endpoint) or { url, key }, not 'cloud'") == true)
+    }
 }

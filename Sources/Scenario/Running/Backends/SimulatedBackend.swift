@@ -11,15 +11,18 @@ struct SimulatedBackend: HubBackend {
     let hub: SimulatedHub
     let endpoint: DeviceEndpoint
     let hostName: String
+    /// The hub's token endpoint (`token_service: hub`), when a device uses it.
+    let tokenService: (server: ServiceHTTPServer, spec: DeviceSpec.TokenServiceSpec)?
 
     var iotHubHostName: String? { hostName }
     var wallClock: any WallClock { HubWallClock(clock: hub.clock) }
-    var secrets: [String] { [] }
+    var secrets: [String] { tokenService.map { [$0.spec.key] } ?? [] }
 
     /// Starts a hub with `keys` registered as the devices' primary keys.
     static func start(
         _ target: SimulatedHubTarget,
         keys: [DeviceID: DeviceKey],
+        servesTokens: Bool = false,
         environment: RunEnvironment,
         timeline: Timeline
     ) async throws -> SimulatedBackend {
@@ -44,7 +47,21 @@ struct SimulatedBackend: HubBackend {
         } else {
             endpoint = DeviceEndpoint(host: endpoints.host, port: endpoints.plainPort ?? 0, tls: nil, caFileForFirmware: nil)
         }
-        return SimulatedBackend(hub: hub, endpoint: endpoint, hostName: target.hostName)
+        var tokenService: (server: ServiceHTTPServer, spec: DeviceSpec.TokenServiceSpec)?
+        if servesTokens {
+            // The hub's token endpoint (GET /api/token?device=&ttl= with x-functions-key), as
+            // the seed's planned Azure Function: tokens minted on the hub's clock.
+            let key = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+            let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: key))
+            do {
+                let port = try await server.start(host: endpoints.host, port: 0)
+                tokenService = (server, DeviceSpec.TokenServiceSpec(url: "http://\(endpoints.host):\(port)/api/token", key: key))
+            } catch {
+                await hub.stop()
+                throw error
+            }
+        }
+        return SimulatedBackend(hub: hub, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService)
     }
 
     func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
@@ -65,6 +82,7 @@ struct SimulatedBackend: HubBackend {
     }
 
     func stop() async {
+        await tokenService?.server.stop()
         await hub.stop()
     }
 }
