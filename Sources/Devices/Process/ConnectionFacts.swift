@@ -9,7 +9,8 @@ import Foundation
 /// | `${DEVICE_ID}` | the device id (MQTT client id) |
 /// | `${USERNAME}` | the IoT Hub user name |
 /// | `${PASSWORD}` | the SAS token from the device's token source (empty with a token service) |
-/// | `${CA_FILE}` | the file of the hub's root certificate (empty on plain TCP) |
+/// | `${HUB_TLS}` | `1` when the hub wants TLS, `0` on plain TCP |
+/// | `${CA_FILE}` | the file of the hub's root certificate: the target's CA, else the system's bundle on TLS (empty on plain TCP) |
 /// | `${TOKEN_URL}`, `${TOKEN_KEY}`, `${TOKEN_TTL}` | the token service, its function key and the token lifetime in seconds |
 /// | `${CLEAN_SESSION}`, `${KEEPALIVE}` | what the scenario's `connect` step asked for (`0`/`1`, seconds) |
 /// | `${PRELUDE_FILE}` | a file holding the harness's MicroPython prelude |
@@ -21,7 +22,7 @@ public struct ConnectionFacts: Sendable, Hashable {
 
     /// The names the harness fills in.
     public static let names = [
-        "HUB_HOST", "HUB_PORT", "DEVICE_ID", "USERNAME", "PASSWORD", "CA_FILE", "TOKEN_URL", "TOKEN_KEY", "TOKEN_TTL",
+        "HUB_HOST", "HUB_PORT", "HUB_TLS", "DEVICE_ID", "USERNAME", "PASSWORD", "CA_FILE", "TOKEN_URL", "TOKEN_KEY", "TOKEN_TTL",
         "CLEAN_SESSION", "KEEPALIVE", "PRELUDE_FILE",
     ]
 
@@ -32,6 +33,13 @@ public struct ConnectionFacts: Sendable, Hashable {
         self.values = values
     }
 
+    /// The system's bundle of root certificates (Debian's and Alpine's, then Red Hat's), for
+    /// firmware on a TLS hub whose target names no CA, such as the real Azure IoT Hub.
+    public static var systemRootBundle: String? {
+        ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// The secret values, for masking.
     public var secrets: [String] {
         Self.secretNames.compactMap { values[$0] }.filter { !$0.isEmpty }
@@ -40,6 +48,12 @@ public struct ConnectionFacts: Sendable, Hashable {
     /// `text` with every `${NAME}` of a known name replaced by its value (empty when the run
     /// has none). Other `${...}` are left as they are.
     public func substitute(in text: String) -> String {
+        substitute(in: text, names: Set(Self.names))
+    }
+
+    /// `text` with every `${NAME}` of `names` replaced by its value (empty when absent), in
+    /// one pass: replaced text is never scanned again.
+    public func substitute(in text: String, names: Set<String>) -> String {
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
@@ -51,7 +65,7 @@ public struct ConnectionFacts: Sendable, Hashable {
                 return result
             }
             let name = String(afterOpen[..<close])
-            if Self.names.contains(name) {
+            if names.contains(name) {
                 result += values[name] ?? ""
             } else {
                 result += rest[start.lowerBound...close]

@@ -142,7 +142,15 @@ public final class SerialDevice: OutputTailing {
         let connection = try openConnection()
         _ = try await connection.run({ $0.enterRawREPL(softReset: true) }, expecting: "raw REPL prompt", timeout: configuration.answerTimeout)
         var certificatePath = ""
-        if let caFile = configuration.caFile {
+        let usesTLS = request.tls != nil || configuration.caFile != nil
+        let caFile = configuration.caFile ?? request.tls?.caFile
+        if usesTLS, caFile == nil {
+            throw SerialPortError(
+                path: configuration.port.path,
+                reason: "the hub wants TLS and the board needs its root certificate: give the device a 'ca_file' (for Azure IoT Hub: DigiCert Global Root G2)"
+            )
+        }
+        if let caFile {
             certificatePath = "ca.pem"
             try await upload(file: caFile, as: certificatePath, over: connection)
         }
@@ -150,7 +158,7 @@ public final class SerialDevice: OutputTailing {
         var values: [(name: String, value: MicroPythonPrelude.ConfigValue)] = [
             ("HOST", .string(request.host)), ("PORT", .integer(request.port)), ("DEVICE_ID", .string(request.clientID)),
             ("USERNAME", .string(request.username ?? "")), ("PASSWORD", .string(password)),
-            ("SSL", .boolean(configuration.caFile != nil)), ("CERT_PATH", .string(certificatePath)),
+            ("SSL", .boolean(usesTLS)), ("CERT_PATH", .string(certificatePath)),
             ("WIFI_SSID", .string(configuration.config["WIFI_SSID"] ?? "")), ("WIFI_PASSWORD", .string(configuration.config["WIFI_PASSWORD"] ?? "")),
         ]
         for (name, value) in configuration.config.sorted(by: { $0.key < $1.key }) where !["WIFI_SSID", "WIFI_PASSWORD"].contains(name) {

@@ -40,7 +40,7 @@ struct Conform: AsyncParsableCommand {
 
     func validate() throws {
         guard broker.hasPrefix("mqtt://") || broker.hasPrefix("mqtts://") else {
-            throw ValidationError("the broker must be an mqtt:// or mqtts:// URL, for example mqtt://127.0.0.1:1883, not '\(broker)'")
+            throw ValidationError("the broker must be an mqtt:// or mqtts:// URL, for example mqtt://127.0.0.1:1883, not '\(HubTarget.redacted(broker))'")
         }
         guard deadlineScale >= 1, deadlineScale <= 1000 else { throw ValidationError("--deadline-scale must be from 1 to 1000") }
     }

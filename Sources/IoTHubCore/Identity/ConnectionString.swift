@@ -28,13 +28,16 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``IoTHubCoreError/malformedConnectionString(reason:)``.
     public init(parsing text: String) throws(IoTHubCoreError) {
         var values: [String: String] = [:]
-        for part in text.split(separator: ";") where !part.isEmpty {
+        for (index, part) in text.split(separator: ";").enumerated() where !part.isEmpty {
             guard let equals = part.firstIndex(of: "=") else {
-                throw .malformedConnectionString(reason: "'\(part.prefix(16))' has no '='")
+                // Never quoted: a key pasted without its name would leak into the message.
+                throw .malformedConnectionString(reason: "part \(index + 1) has no '=' (expected Name=value parts separated by ';')")
             }
             let name = String(part[..<equals])
             guard ["HostName", "DeviceId", "ModuleId", "SharedAccessKeyName", "SharedAccessKey", "GatewayHostName"].contains(name) else {
-                throw .malformedConnectionString(reason: "unknown field '\(name)'")
+                // Field names are short words; anything else may be a pasted key, never quoted.
+                let looksLikeName = name.count <= 32 && name.allSatisfy { $0.isASCII && $0.isLetter }
+                throw .malformedConnectionString(reason: looksLikeName ? "unknown field '\(name)'" : "part \(index + 1) is not a Name=value field")
             }
             values[name] = String(part[part.index(after: equals)...])
         }

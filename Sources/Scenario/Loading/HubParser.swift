@@ -54,7 +54,7 @@ enum HubParser {
             return nil
         }
         if let url = settings["url"], urlKind == nil || kind == "simulated" {
-            reader.error("hub url must start with mqtt://, mqtts:// or azure://, not '\(url.text)'", at: url.node)
+            reader.error("hub url must start with mqtt://, mqtts:// or azure://, not '\(HubTarget.redacted(url.text))'", at: url.node)
             return nil
         }
         if let urlKind, urlKind != kind {
@@ -112,7 +112,7 @@ enum HubParser {
         }
         guard let kind = scheme(of: text), let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
             let known = ["simulated", "simulated+tcp", "mqtt://host:port", "mqtts://host:port", "azure://NAME.azure-devices.net"]
-            reader.error("hub '\(text)' is not one of: \(known.joined(separator: ", "))\(Suggestions.hint(for: text, in: ["simulated", "simulated+tcp"]))", at: location)
+            reader.error("hub '\(HubTarget.redacted(text))' is not one of: \(known.joined(separator: ", "))\(Suggestions.hint(for: text, in: ["simulated", "simulated+tcp"]))", at: location)
             return nil
         }
         var settings: [String: String] = [:]
@@ -130,6 +130,7 @@ enum HubParser {
             settings[key].map { $0.hasPrefix("/") ? $0 : folder.appendingPathComponent($0).standardizedFileURL.path }
         }
         if let password = components.password { reader.markSecret(password) }
+        if let raw = components.percentEncodedPassword { reader.markSecret(raw) }
         switch kind {
         case "mqtt", "mqtts":
             let port = components.port ?? (kind == "mqtts" ? 8883 : 1883)
@@ -148,8 +149,9 @@ enum HubParser {
                 host: host,
                 port: port,
                 tls: tls,
-                username: settings["username"] ?? components.user?.removingPercentEncoding,
-                password: settings["password"] ?? components.password?.removingPercentEncoding
+                // URLComponents has already decoded them (`%40` is `@`).
+                username: settings["username"] ?? components.user,
+                password: settings["password"] ?? components.password
             ))
         default:
             var hub = AzureHubTarget(hostName: host, port: components.port ?? 8883, caFile: path("ca_file"), serviceURL: settings["service_url"])

@@ -1,4 +1,5 @@
 import Devices
+import Foundation
 
 /// The broker or cloud a scenario runs against.
 public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
@@ -31,6 +32,15 @@ public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
         case .azure(let hub): hub.hostName
         case .broker: nil
         }
+    }
+
+    /// `text` (a hub as given on a command line or in a file) with any `user:password@` part
+    /// of a URL replaced by `***@`, for error messages.
+    public static func redacted(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") else { return text }
+        let authorityEnd = text[scheme.upperBound...].firstIndex { "/?#".contains($0) } ?? text.endIndex
+        guard at < authorityEnd else { return text }
+        return String(text[..<scheme.upperBound]) + "***" + String(text[at...])
     }
 
     /// `simulated`, `simulated+tcp`, `mqtt://127.0.0.1:1883`, `azure://NAME.azure-devices.net`:

@@ -1,6 +1,7 @@
 import MQTTCore
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// What a run needs from the outside: threads for the hub and devices, and the clock every
 /// observation is stamped with. One environment serves many scenario runs.
@@ -34,16 +35,46 @@ public struct RunEnvironment: Sendable {
 }
 
 /// Runs `operation`, giving up after `timeout`.
+///
+/// Not a task group: a group waits for all its children before it returns, and an operation
+/// blocked on something that ignores cancellation (an `EventLoopFuture` a silent peer never
+/// completes) would hold the caller past the deadline. Here the caller resumes at the deadline;
+/// the operation is cancelled and left to end when its connection is closed.
 /// - Returns: the operation's result, or `nil` if it timed out.
 func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T? {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
+    let race = TimeoutRace<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        race.start(continuation)
+        let work = Task {
+            do {
+                race.finish(.success(try await operation()))
+            } catch {
+                race.finish(.failure(error))
+            }
         }
-        let first = try await group.next() ?? nil
-        group.cancelAll()
-        return first
+        Task {
+            try? await Task.sleep(for: timeout)
+            if race.finish(.success(nil)) { work.cancel() }
+        }
+    }
+}
+
+/// The continuation of ``withTimeout(_:_:)``, resumed by whichever finishes first.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T?, any Error>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<T?, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    /// Resumes the caller unless someone already did; returns whether this call did.
+    @discardableResult
+    func finish(_ result: Result<T?, any Error>) -> Bool {
+        let pending = continuation.withLock { state -> CheckedContinuation<T?, any Error>? in
+            defer { state = nil }
+            return state
+        }
+        pending?.resume(with: result)
+        return pending != nil
     }
 }

@@ -162,7 +162,6 @@ public final class CloudClient: Sendable {
 
         func close() -> EventLoopFuture<Void> {
             guard let channel else { return loop.makeSucceededVoidFuture() }
-            channel.write(MQTTPacket.disconnect, promise: nil)
             return channel.writeAndFlush(MQTTPacket.disconnect).flatMap { channel.close() }.recover { _ in }
         }
 

@@ -3,6 +3,7 @@ import IoTHubCore
 import MQTTCore
 import HarnessTestSupport
 import IoTHubSimulation
+import NIOCore
 import NIOPosix
 import Reporting
 import Scenario
@@ -51,6 +52,12 @@ import Testing
         let scenario = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: hub))
         let result = await runner.run(scenario)
         #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
+        // The seed firmware on the real umqtt.simple over TLS to the broker (HUB_TLS=1, the
+        // broker's CA as CA_FILE); no tap proxy can see inside TLS, so the prelude's lines time it.
+        _ = try Repository.python()
+        let firmware = try ScenarioLoader.load(path: Self.seed("c2d-led-firmware.yaml"), options: LoadOptions(hubOverride: hub))
+        let firmwareResult = await runner.run(firmware)
+        #expect(firmwareResult.isPassed, "\(summary(firmwareResult))\n\(broker.log)")
         // A device that does not trust the CA is refused at the TLS handshake.
         let untrusted = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: "mqtts://127.0.0.1:\(broker.port)"))
         let refused = await runner.run(untrusted)
@@ -94,5 +101,27 @@ import Testing
         }
         #expect(packets.prefix(4) == ["outbound CONNECT", "inbound CONNACK", "outbound SUBSCRIBE", "inbound SUBACK"], "\(packets)")
         #expect(packets.filter { $0 == "inbound PUBLISH" }.count == 2)
+    }
+
+    @Test("a broker that accepts and then stays silent fails the step at the action timeout, not a hang")
+    func silentBroker() async throws {
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        defer { silent.close(promise: nil) }
+        let port = try #require(silent.localAddress?.port)
+        let quick = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, actionTimeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+        let cloud = await quick.run(try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"), options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(port)")))
+        #expect(cloud.setupError?.contains("did not answer the harness's CONNECT within 300ms") == true, "\(summary(cloud))")
+        let yaml = "hub: mqtt://127.0.0.1:\(port)\ndevice: { id: d }\nsteps:\n  - connect: {}\n"
+        let device = await quick.run(try ScenarioLoader.load(yaml: yaml, path: "silent.yaml"))
+        guard case .failed(let failure) = device.steps.first?.status else {
+            Issue.record("connect did not fail: \(summary(device))")
+            return
+        }
+        #expect(failure.observed == "nothing arrived")
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }

@@ -6,7 +6,7 @@ micropython-umqtt.simple 1.3.4 from PyPI, which `.ci/run` unpacks into
 <repo>/.venv/micropython-lib (or set UMQTT_PATH). The firmware's settings come from a `config`
 module built from the environment the harness provides:
 
-    HUB_HOST, HUB_PORT, DEVICE_ID, USERNAME, PASSWORD, CA_FILE (TLS when set),
+    HUB_HOST, HUB_PORT, DEVICE_ID, USERNAME, PASSWORD, HUB_TLS (1: TLS, 0: plain TCP), CA_FILE (the root to trust; TLS when set if HUB_TLS is absent),
     TOKEN_URL, TOKEN_KEY, TOKEN_TTL (fetch the password from a token service when PASSWORD
     is empty), WIFI_SSID, WIFI_PASSWORD (the network shim accepts any).
 
@@ -84,7 +84,8 @@ def install_config():
     if not config.PASSWORD and environment.get('TOKEN_URL'):
         config.PASSWORD = token_from_service()
     config.CERT_PATH = environment.get('CA_FILE', '')
-    config.SSL = bool(config.CERT_PATH)
+    tls = environment.get('HUB_TLS', '')
+    config.SSL = tls == '1' if tls in ('0', '1') else bool(config.CERT_PATH)
     config.WIFI_SSID = environment.get('WIFI_SSID', 'harness')
     config.WIFI_PASSWORD = environment.get('WIFI_PASSWORD', '')
     sys.modules['config'] = config

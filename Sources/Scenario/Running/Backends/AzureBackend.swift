@@ -44,11 +44,18 @@ struct AzureBackend: HubBackend {
                 or the hub's service_connection_string, or give a c2d_command
                 """)
         }
+        let client: ServiceClient
         do {
-            service = try ServiceClient(connectionString: connectionString, baseURL: target.serviceURL)
+            client = try ServiceClient(connectionString: connectionString, baseURL: target.serviceURL)
         } catch {
             throw ConfigurationError(description: "\(target.hostName): \(error)")
         }
+        // The service token is signed for the connection string's hub: another hub would
+        // answer 401 at the first send, after the devices connected.
+        guard client.hostName.lowercased() == target.hostName.lowercased() else {
+            throw ConfigurationError(description: "the service connection string is for \(client.hostName), not \(target.hostName)")
+        }
+        service = client
     }
 
     func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
@@ -86,9 +93,8 @@ struct AzureBackend: HubBackend {
             "DEVICE_ID": device.string, "PAYLOAD": message.payload, "HUB_NAME": target.hubName,
             "HUB_HOSTNAME": target.hostName, "MESSAGE_ID": messageID,
         ]
-        let arguments = command.map { argument in
-            facts.reduce(argument) { text, fact in text.replacingOccurrences(of: "${\(fact.key)}", with: fact.value) }
-        }
+        // One pass over each argument: a payload that itself holds `${DEVICE_ID}` stays as sent.
+        let arguments = command.map { ConnectionFacts(values: facts).substitute(in: $0, names: Set(facts.keys)) }
         let outcome = await CommandRunner.run(arguments, timeout: timeout)
         switch outcome {
         case .exited(0, _):

@@ -44,7 +44,9 @@ enum CommandRunner {
             process.terminate()
             return .timedOut
         }
-        let output = String(decoding: await reader.value, as: UTF8.self)
+        // A background child of the command may hold the pipe open; do not wait for it forever.
+        let data = (try? await withTimeout(.seconds(1)) { await reader.value }) ?? nil
+        let output = String(decoding: data ?? Data(), as: UTF8.self)
         let tail = output.split(separator: "\n").suffix(5).joined(separator: " | ")
         return .exited(status, output: String(tail.prefix(500)))
     }
