@@ -61,8 +61,18 @@ public final class Mosquitto: @unchecked Sendable {
     ///   subscribe to (Mosquitto then answers SUBACK 0x80), enforced by the broker's dynamic
     ///   security plugin; none by default.
     /// - Parameter tls: makes the listener TLS-only (MQTT over TLS 1.2+) with this identity.
+    /// - Parameter requireClientCertificate: with `tls`, clients must present a certificate
+    ///   signed by its CA (`require_certificate true`).
+    /// - Parameter users: user names and passwords; when given, anonymous clients are refused
+    ///   (a `password_file` made with `mosquitto_passwd`).
     /// - Throws: ``StartError`` when `mosquitto` is missing or does not start listening.
-    public static func start(deniedSubscriptions: [String] = [], tls: TLSIdentity? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Mosquitto {
+    public static func start(
+        deniedSubscriptions: [String] = [],
+        tls: TLSIdentity? = nil,
+        requireClientCertificate: Bool = false,
+        users: [String: String] = [:],
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> Mosquitto {
         guard let executable = executablePath else {
             throw StartError(description: "mosquitto is not installed (Debian package mosquitto); .ci/run installs it")
         }
@@ -71,7 +81,7 @@ public final class Mosquitto: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = [
             "listener \(port) 127.0.0.1",
-            "allow_anonymous true",
+            "allow_anonymous \(users.isEmpty)",
             "persistence false",
             "log_dest stderr",
             "log_type error",
@@ -89,6 +99,18 @@ public final class Mosquitto: @unchecked Sendable {
                 "certfile \(directory.appendingPathComponent("server.pem").path)",
                 "keyfile \(directory.appendingPathComponent("server.key").path)",
             ]
+            if requireClientCertificate { config.append("require_certificate true") }
+        }
+        if !users.isEmpty {
+            let file = directory.appendingPathComponent("passwords")
+            let tool = ["/usr/bin/mosquitto_passwd", "/usr/local/bin/mosquitto_passwd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            guard let tool else { throw StartError(description: "mosquitto_passwd is missing (Debian package mosquitto)") }
+            for (index, (user, password)) in users.sorted(by: { $0.key < $1.key }).enumerated() {
+                let output = try await ExternalTool.run(tool, (index == 0 ? ["-c"] : []) + ["-b", file.path, user, password])
+                guard output.status == 0 else { throw StartError(description: "mosquitto_passwd failed: \(output.standardError)") }
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+            config.append("password_file \(file.path)")
         }
         if !deniedSubscriptions.isEmpty {
             guard let plugin = dynamicSecurityPluginPath else {

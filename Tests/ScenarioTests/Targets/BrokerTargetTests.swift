@@ -124,4 +124,71 @@ import Testing
         #expect(failure.observed == "nothing arrived")
         #expect(ContinuousClock.now - started < .seconds(5))
     }
+
+    /// A CA, a server certificate for localhost and 127.0.0.1, and a client certificate, made
+    /// with the openssl command line tool in `folder`.
+    static func makeCertificates(in folder: String) async throws {
+        let script = """
+            set -e
+            cd "$0"
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=harness-test-ca
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=localhost
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -out client.csr -subj /CN=esp8266
+            printf 'extendedKeyUsage=clientAuth\\n' > client.ext
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext
+            """
+        _ = try Repository.tool("openssl", package: "openssl")
+        let output = try await ExternalTool.run("/bin/sh", ["-c", script, folder])
+        #expect(output.status == 0, "\(output.standardError)")
+    }
+
+    @Test("mqtts:// with a client certificate, and user names and passwords for the cloud side and the device (require_certificate, password_file)")
+    func clientCertificateAndPasswords() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-mtls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await Self.makeCertificates(in: folder)
+        func read(_ name: String) throws -> String { try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8) }
+        let broker = try await Mosquitto.start(
+            tls: Mosquitto.TLSIdentity(caPEM: try read("ca.pem"), certificatePEM: try read("server.pem"), keyPEM: try read("server.key")),
+            requireClientCertificate: true,
+            users: ["cloud": "cloud-secret-pw", "esp8266": "device-secret-pw"]
+        )
+        defer { broker.stop() }
+        let steps = """
+            steps:
+              - connect: { clean_session: false, keepalive: 4000 }
+              - expect: { connack: accepted, within: 1s }
+              - subscribe: devices/esp8266/messages/devicebound/#
+              - send: "on"
+              - expect: { led: on, within: 500ms }
+
+            """
+        func scenario(devicePassword: String, certificate: Bool = true) throws -> Scenario {
+            let identity = certificate ? ", cert_file: client.pem, key_file: client.key" : ""
+            return try ScenarioLoader.load(yaml: """
+                hub: { url: "mqtts://127.0.0.1:\(broker.port)", ca_file: ca.pem, server_name: localhost\(identity), username: cloud, password: cloud-secret-pw }
+                device: { id: esp8266, username: esp8266, password: \(devicePassword) }
+                \(steps)
+                """, path: "\(folder)/mtls.yaml")
+        }
+        let result = await runner.run(try scenario(devicePassword: "device-secret-pw"))
+        #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
+        var redactor = SecretRedactor()
+        for secret in result.secrets { redactor.register(secret) }
+        let junit = JUnitXMLWriter(redactor: redactor).render(JUnitReport(suites: [result.makeTestSuite()]))
+        #expect(junit.contains("device-secret-pw") == false && junit.contains("cloud-secret-pw") == false)
+
+        let wrongPassword = await runner.run(try scenario(devicePassword: "guess"))
+        guard case .failed(let failure) = wrongPassword.steps[1].status else {
+            Issue.record("a wrong password was not refused: \(summary(wrongPassword))")
+            return
+        }
+        #expect(failure.observed.contains("CONNACK 5"), "\(failure)")
+
+        let noCertificate = await runner.run(try scenario(devicePassword: "device-secret-pw", certificate: false))
+        #expect(noCertificate.setupError?.contains("cloud connection") == true, "\(summary(noCertificate))")
+    }
 }
