@@ -47,6 +47,33 @@ import Testing
         #expect(!result.isPassed)
     }
 
+    @Test("exact bytes: the CONNACK alone passes; a SUBACK after it fails the expectation, where a prefix match passes")
+    func exactBytes() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let connect = "10 17 00 04 4d 51 54 54 04 02 00 3c 00 0b 68 61 72 6e 65 73 73 2d 72 61 77"
+        let subscribe = "82 06 00 01 00 01 61 00"
+        func run(_ bytes: String, exact: Bool) async throws -> ScenarioResult {
+            let yaml = """
+                hub: mqtt://127.0.0.1:\(broker.port)
+                device: { id: raw, kind: client }
+                steps:
+                  - send_bytes: "\(bytes)"
+                  - expect: { bytes: "20 02 00 00", exact: \(exact), within: 300ms }
+
+                """
+            return await runner.run(try ScenarioLoader.load(yaml: yaml, path: "exact.yaml"))
+        }
+        #expect(try await run(connect, exact: true).isPassed)
+        #expect(try await run(connect + " " + subscribe, exact: false).isPassed)
+        let strict = try await run(connect + " " + subscribe, exact: true)
+        guard case .failed(let failure) = strict.steps[1].status else {
+            Issue.record("exact did not fail: \(strict.steps[1].status)")
+            return
+        }
+        #expect(failure.observed == "more arrived: 20 02 00 00 90 03 00 01 00", "\(failure)")
+    }
+
     @Test("the IoT Hub pack passes against the simulated hub")
     func iotHubPack() async throws {
         let files = pack("iothub")

@@ -10,7 +10,7 @@ struct ExpectationParser {
     /// Keys that refine a subject, and the subject they belong to.
     static let qualifiers: [String: String] = [
         "value": "pin", "direction": "packet", "topic": "packet", "qos": "packet", "dup": "packet", "retain": "packet",
-        "payload": "packet", "properties": "telemetry", "reason": "disconnected",
+        "payload": "packet", "properties": "telemetry", "reason": "disconnected", "exact": "bytes",
     ]
 
     var reader: YAMLReader
@@ -112,7 +112,12 @@ struct ExpectationParser {
             var steps = StepParser(deviceIDs: [], reader: reader)
             let bytes = steps.readHex(node, "bytes")
             reader = steps.reader
-            return bytes.map(Expectation.Subject.bytes)
+            var exact = false
+            if let exactNode = entries["exact"] {
+                guard let value = reader.bool(exactNode, "exact") else { return nil }
+                exact = value
+            }
+            return bytes.map { Expectation.Subject.bytes($0, exact: exact) }
         case "output":
             guard let text = reader.nonEmptyString(node, "output") else { return nil }
             do {

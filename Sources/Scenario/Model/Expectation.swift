@@ -32,8 +32,9 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         case queued(Int)
         /// The device prints a line matching the pattern.
         case output(OutputPattern)
-        /// The bytes the device receives after the causing action start with exactly these.
-        case bytes(HexBytes)
+        /// The bytes the device receives after the causing action start with exactly these;
+        /// with `exact`, they are all it receives until the connection closes or the deadline.
+        case bytes(HexBytes, exact: Bool)
 
         /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
         public var isState: Bool {
@@ -71,7 +72,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .reconnected(let value): value ? "reconnected" : "not reconnected"
             case .queued(let count): "queued \(count)"
             case .output(let pattern): "output /\(pattern.source)/"
-            case .bytes(let bytes): "bytes \(bytes)"
+            case .bytes(let bytes, let exact): "bytes \(bytes)\(exact ? " exactly" : "")"
             }
         }
     }

@@ -6,18 +6,23 @@ import Synchronization
 extension ExpectationEvaluator {
     /// `bytes: "20 02 00 00"`: the bytes the device reads after the causing action must start
     /// with exactly these (more may follow). Decided as soon as enough bytes arrived, or when
-    /// the connection closed first.
-    func evaluateBytes(_ expected: HexBytes, device: DeviceID, cause: Cause, windowEnd: UInt64, expected description: String) async -> Evaluation {
-        let stream = ReceivedBytes(device: device, wanted: expected.bytes.count)
+    /// the connection closed first. With `exact: true` nothing else may arrive: decided when
+    /// the connection closes, when a byte too many or a wrong one arrives, or at the deadline
+    /// (passing if exactly these arrived by then).
+    func evaluateBytes(_ expected: HexBytes, exact: Bool, device: DeviceID, cause: Cause, windowEnd: UInt64, expected description: String) async -> Evaluation {
+        let stream = ReceivedBytes(device: device, expected: expected.bytes, exact: exact)
         let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { stream.isDecided(after: $0) }
         let received = stream.bytes
         let shown = HexBytes.format(received.prefix(expected.bytes.count + 8)) + (received.count > expected.bytes.count + 8 ? " ..." : "")
         guard let (_, entry) = match, entry.time <= windowEnd else {
+            if exact, received == expected.bytes {
+                return Evaluation(status: .passed, latency: stream.lastArrival.map { .nanoseconds(Int64($0 &- cause.time)) })
+            }
             let observed = received.isEmpty ? "no bytes arrived" : "only \(received.count) byte(s) arrived: \(shown)"
             return Evaluation(status: .failed(Failure(expected: description, observed: observed)), latency: nil)
         }
         let latency = Duration.nanoseconds(Int64(entry.time &- cause.time))
-        if received.starts(with: expected.bytes) {
+        if exact ? received == expected.bytes : received.starts(with: expected.bytes) {
             return Evaluation(status: .passed, latency: latency)
         }
         let observed: String
@@ -25,6 +30,8 @@ extension ExpectationEvaluator {
             observed = received.isEmpty
                 ? "the connection closed after \(Self.formatMilliseconds(latency)) with no bytes"
                 : "the connection closed after \(Self.formatMilliseconds(latency)) with only \(shown)"
+        } else if exact, received.starts(with: expected.bytes) {
+            observed = "more arrived\(stream.closed ? " before the close" : ""): \(shown)"
         } else {
             observed = "received \(shown)"
         }
@@ -37,19 +44,24 @@ final class ReceivedBytes: Sendable {
     private struct State {
         var bytes: [UInt8] = []
         var closed = false
+        var lastArrival: UInt64?
     }
 
     let device: DeviceID
-    let wanted: Int
+    let expected: [UInt8]
+    let exact: Bool
     private let state = Mutex(State())
 
-    init(device: DeviceID, wanted: Int) {
+    init(device: DeviceID, expected: [UInt8], exact: Bool) {
         self.device = device
-        self.wanted = wanted
+        self.expected = expected
+        self.exact = exact
     }
 
     var bytes: [UInt8] { state.withLock { $0.bytes } }
     var closed: Bool { state.withLock { $0.closed } }
+    /// When the last byte arrived, on the run's clock.
+    var lastArrival: UInt64? { state.withLock { $0.lastArrival } }
 
     /// Takes one entry; whether enough bytes arrived (or the connection closed) to decide.
     func isDecided(after entry: TimelineEntry) -> Bool {
@@ -58,7 +70,10 @@ final class ReceivedBytes: Sendable {
             switch event {
             case .bytesReceived(let buffer):
                 state.bytes += buffer.readableBytesView
-                return state.bytes.count >= wanted
+                state.lastArrival = entry.time
+                guard exact else { return state.bytes.count >= expected.count }
+                // Exact: undecided while what arrived is still a beginning of the expected bytes.
+                return state.bytes.count > expected.count || !expected.starts(with: state.bytes)
             case .disconnected:
                 state.closed = true
                 return true

@@ -55,8 +55,8 @@ struct ExpectationEvaluator: Sendable {
             history: history
         )
         let expected = "\(expectation) of \(cause.name)" + (allowed != expectation.deadline.duration ? " (scaled x\(deadlineScale))" : "")
-        if case .bytes(let bytes) = expectation.subject, let device {
-            return await evaluateBytes(bytes, device: device, cause: cause, windowEnd: windowEnd, expected: expected)
+        if case .bytes(let bytes, let exact) = expectation.subject, let device {
+            return await evaluateBytes(bytes, exact: exact, device: device, cause: cause, windowEnd: windowEnd, expected: expected)
         }
         if case .queued(let count) = expectation.subject, let device {
             return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
