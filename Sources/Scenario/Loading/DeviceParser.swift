@@ -10,7 +10,7 @@ enum DeviceParser {
     static let keys = [
         "id", "kind", "profile", "key", "token", "token_ttl", "api_version", "keepalive_pings", "renewal_margin",
         "token_service", "command", "args", "env", "working_directory", "port", "baud", "firmware", "config", "led",
-        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string", "will", "auto_ack",
+        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string", "tap", "will", "auto_ack",
     ]
     /// Keys whose values are secret.
     static let secretKeys: Set<String> = ["key", "token", "password", "connection_string"]
@@ -111,7 +111,7 @@ enum DeviceParser {
                 allowedKinds = [.serial]
             } else if clientKeys.contains(item.key) {
                 allowedKinds = [.client]
-            } else if firmwareKeys.contains(item.key) || item.key == "ca_file" {
+            } else if firmwareKeys.contains(item.key) || item.key == "ca_file" || item.key == "tap" {
                 allowedKinds = [.process, .serial]
             } else {
                 continue
@@ -279,6 +279,15 @@ enum DeviceParser {
             }
             guard parsed.deviceID == spec.id.string else { return "the connection string is for another device than '\(spec.id)'" }
             spec.key = key
+        case "tap":
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                return "tap must be host:port, the address of this machine the device connects to (port 0 picks a free one), not '\(text)'"
+            }
+            let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            guard !host.isEmpty, !["0.0.0.0", "::", "*"].contains(host) else {
+                return "tap needs an address the device can reach (for example 192.168.1.10:1884), not '\(text)'"
+            }
+            spec.tapAddress = DeviceSpec.TapAddress(host: host, port: port)
         case "client_id":
             spec.clientID = text
         case "username":

@@ -201,11 +201,17 @@ public enum ScenarioLoader {
         return targets
     }
 
-    /// `token_service: hub` needs the simulated hub, which serves the endpoint.
+    /// Device settings that need a kind of hub: `token_service: hub` the simulated one (it
+    /// serves the endpoint), `tap` a plain broker (the proxy cannot see inside TLS, and the
+    /// simulated hub records packets itself).
     private static func checkHubTokenService(_ hub: HubTarget, _ specs: [DeviceSpec], at location: SourceLocation, reader: inout YAMLReader) {
-        guard !hub.isSimulated else { return }
-        for spec in specs where spec.tokenServiceFromHub {
+        for spec in specs where spec.tokenServiceFromHub && !hub.isSimulated {
             reader.error("device '\(spec.id)' has 'token_service: hub', which only the simulated hub serves; this hub is \(hub): give the token service's { url, key }", at: location)
+        }
+        var plainBroker = false
+        if case .broker(let broker) = hub, broker.tls == nil { plainBroker = true }
+        for spec in specs where spec.tapAddress != nil && !plainBroker {
+            reader.error("device '\(spec.id)' has a 'tap', which works on a plain mqtt:// broker only; this hub is \(hub)", at: location)
         }
     }
 

@@ -166,6 +166,21 @@ public struct DeviceSpec: Sendable, Hashable {
     public var username: String?
     /// The password the device presents instead of a SAS token (`password`). Secret.
     public var password: String?
+    /// Where the tap proxy for this device listens (`tap: host:port`, port 0 picks one); the
+    /// device is told to connect there. Process devices on a plain broker get one on
+    /// 127.0.0.1 without asking; a board needs an address of this machine it can reach.
+    public var tapAddress: TapAddress?
+
+    /// A tap proxy's listening address.
+    public struct TapAddress: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
     /// Kind `client`: the will sent with CONNECT.
     public var will: WillSpec?
     /// Kind `client`: whether received QoS 1 and 2 messages are acknowledged (`auto_ack`).

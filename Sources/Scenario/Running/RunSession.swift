@@ -25,7 +25,7 @@ struct RunSession: Sendable {
     let simulatedHub: SimulatedHub?
     let participants: [DeviceID: Participant]
     /// Tap proxies in front of the broker, by the device that connects through them.
-    let taps: [DeviceID: (proxy: TapProxy, port: Int)]
+    let taps: [DeviceID: (proxy: TapProxy, host: String, port: Int)]
 
     /// Secrets the reports must mask.
     var secrets: [String] {
@@ -64,12 +64,16 @@ struct RunSession: Sendable {
         case .azure(let azure):
             backend = try AzureBackend(azure, needsCloud: needsCloud)
         }
-        var taps: [DeviceID: (proxy: TapProxy, port: Int)] = [:]
+        var taps: [DeviceID: (proxy: TapProxy, host: String, port: Int)] = [:]
         var participants: [DeviceID: Participant] = [:]
         do {
             for spec in devices {
-                if simulatedHub == nil, spec.kind == .process, backend.endpoint.tls == nil {
-                    taps[spec.id] = try await startTap(for: spec.id, upstream: backend.endpoint, environment: environment, timeline: timeline)
+                // Firmware processes on a plain broker always go through a tap on loopback;
+                // a board only when the scenario gives an address it can reach.
+                let wantsTap = spec.kind == .process || (spec.kind == .serial && spec.tapAddress != nil)
+                if simulatedHub == nil, backend.endpoint.tls == nil, wantsTap {
+                    let listen = spec.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
+                    taps[spec.id] = try await startTap(for: spec.id, listen: listen, upstream: backend.endpoint, environment: environment, timeline: timeline)
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
                 let made = DeviceFactory.make(spec, key: key, backend: backend, tapped: taps[spec.id] != nil, hubSeesPackets: simulatedHub != nil, environment: environment, timeline: timeline)
@@ -85,7 +89,13 @@ struct RunSession: Sendable {
 
     /// A tap proxy between a firmware process and the broker: its packets, and the CONNACKs
     /// and closes derived from them, go to the timeline as the device's own.
-    private static func startTap(for id: DeviceID, upstream: DeviceEndpoint, environment: RunEnvironment, timeline: Timeline) async throws -> (proxy: TapProxy, port: Int) {
+    private static func startTap(
+        for id: DeviceID,
+        listen: DeviceSpec.TapAddress,
+        upstream: DeviceEndpoint,
+        environment: RunEnvironment,
+        timeline: Timeline
+    ) async throws -> (proxy: TapProxy, host: String, port: Int) {
         let clock = environment.clock
         let proxy = TapProxy(
             upstreamHost: upstream.host,
@@ -104,8 +114,8 @@ struct RunSession: Sendable {
                 }
             }
         )
-        let port = try await proxy.start()
-        return (proxy, port)
+        let port = try await proxy.start(host: listen.host, port: listen.port)
+        return (proxy, listen.host, port)
     }
 
     func stop() async {
@@ -198,7 +208,7 @@ struct RunSession: Sendable {
         let spec = participant.spec
         var endpoint = backend.endpoint
         if let tap = taps[spec.id] {
-            endpoint.host = "127.0.0.1"
+            endpoint.host = tap.host
             endpoint.port = tap.port
         }
         var request = ConnectRequest(

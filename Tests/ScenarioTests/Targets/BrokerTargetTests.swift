@@ -103,6 +103,48 @@ import Testing
         #expect(packets.filter { $0 == "inbound PUBLISH" }.count == 2)
     }
 
+    @Test("a board on a serial port behind a tap at the address the scenario gives: its packets timed at the proxy")
+    func boardBehindTap() async throws {
+        let python = try Repository.python()
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let emulator = try BoardEmulator(python: python, launcher: Repository.seedFirmware.appendingPathComponent("run.py").path)
+        defer { emulator.stop() }
+        let seed = try ScenarioLoader.load(path: Self.seed("c2d-led.yaml"))
+        let yaml = """
+            hub: mqtt://127.0.0.1:\(broker.port)
+            device:
+              id: esp8266
+              kind: serial
+              port: \(emulator.path)
+              firmware: firmware/esp8266-led/main.py
+              led: { pin: 5 }
+              ready: '^connected\\.\\.\\.$'
+              tap: 127.0.0.1:0
+            steps:
+              - connect: { clean_session: false, keepalive: 4000 }
+              - expect: { connack: accepted, within: 1s }
+              - subscribe: devices/esp8266/messages/devicebound/#
+              - send: "on"
+              - expect: { led: on, within: 500ms }
+              - expect: { packet: PUBLISH, direction: to_device, within: 500ms }
+
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/board-tap.yaml").path)
+        #expect(seed.device?.id == scenario.device?.id)
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(summary(result))\n\(result.makeTestSuite().systemOut)")
+        let packets = result.timeline.compactMap { entry -> String? in
+            if case .packet(let record, .device, _) = entry.observation { return "\(record.direction) \(record.packet.type)" }
+            return nil
+        }
+        #expect(packets.prefix(2) == ["outbound CONNECT", "inbound CONNACK"], "\(packets)")
+        // A tap on a hub it cannot serve is refused at load, with the hub's position.
+        #expect(throws: ScenarioLoadError.self) {
+            try ScenarioLoader.load(yaml: yaml.replacingOccurrences(of: "hub: mqtt://", with: "hub: mqtts://"), path: "board-tap.yaml")
+        }
+    }
+
     @Test("a broker that accepts and then stays silent fails the step at the action timeout, not a hang")
     func silentBroker() async throws {
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
