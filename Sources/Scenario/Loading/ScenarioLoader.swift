@@ -52,9 +52,11 @@ public enum ScenarioLoader {
             reader.missing("steps", in: top, "the scenario")
         }
         if reader.diagnostics.isEmpty {
-            let problems = ScenarioValidator.check(steps: steps, devices: targets.first?.devices ?? [])
+            // Each target's devices (a target may change a device's kind), each problem once.
+            var seen: Set<String> = []
+            let problems = targets.flatMap { ScenarioValidator.check(steps: steps, devices: $0.devices) }
                 + TargetValidator.check(steps: steps, targets: targets)
-            for problem in problems {
+            for problem in problems where seen.insert("\(problem.location)|\(problem.message)").inserted {
                 reader.error(problem.message, at: problem.location)
             }
         }
