@@ -42,7 +42,8 @@ import Testing
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))
             everything += String(decoding: data, as: UTF8.self)
         }
-        #expect(everything.contains("sig=***"))
+        // The CONNECT's SAS token is in the pcap only as stars.
+        #expect(everything.contains(String(repeating: "*", count: 100)))
         for secret in [key.base64, "classified-note-text", "Y2xhc3NpZmllZC1ub3RlLXRleHQ"] {
             #expect(!everything.contains(secret), "an output contains \(secret)")
         }

@@ -10,11 +10,20 @@ Commands: "quit".
 """
 import json
 import sys
+import threading
 import traceback
 
 
+_out_lock = threading.Lock()
+
+
 def out(*parts):
-    print(*parts, flush=True)
+    # The SDK calls back on several threads; print() writes its parts and the newline
+    # separately, so unlocked lines could interleave ("STATEC2D ...").
+    line = ' '.join(str(part) for part in parts) + '\n'
+    with _out_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def main():
