@@ -59,6 +59,38 @@ import Testing
         }
     }
 
+    @Test("azure:// with only the host name finds the harness hub running on this machine (as harness send does): port, CA, service and device keys")
+    func localHubDiscovery() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-azure-local-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The state file where a harness hub writes it when XDG_RUNTIME_DIR is the folder.
+        let statePath = "\(folder)/harness-hub/default.json"
+        let command = try #require(try HarnessCommand.parseAsRoot(["hub", "--device", "esp8266:\(Self.key)", "--port", "0", "--state-file", statePath]) as? Hub)
+        let session = try await HubSession.start(try command.makeSettings(), group: MultiThreadedEventLoopGroup.singleton, log: HubLog(showsPackets: false) { _ in })
+        defer { Task { await session.stop() } }
+        let output = try await ExternalTool.run("/usr/bin/env", [
+            "XDG_RUNTIME_DIR=\(folder)", "IOTHUB_SERVICE_CONNECTION_STRING=", try HarnessBinary.path(), "run",
+            Repository.root.appendingPathComponent("scenarios/c2d-led.yaml").path, "--hub", "azure://simulated.azure-devices.net",
+            "--no-color", "--junit", "\(folder)/reports/junit.xml", "--reports", "\(folder)/reports",
+        ])
+        #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
+        #expect(output.standardOutput.contains("c2d-led: using the harness hub running on this machine"), "\(output.standardOutput)")
+        #expect(output.standardOutput.contains("7 passed"))
+        let state = try HubStateFile.read(from: statePath)
+        let everything = output.standardOutput + output.standardError + reportTexts("\(folder)/reports")
+        #expect(everything.contains(Self.key) == false && everything.contains(state.policyKey) == false)
+        // Another host name is not this hub: without an address it would dial the real one,
+        // so the run names what is missing for C2D instead.
+        let other = try await ExternalTool.run("/usr/bin/env", [
+            "XDG_RUNTIME_DIR=\(folder)", "IOTHUB_SERVICE_CONNECTION_STRING=", try HarnessBinary.path(), "run",
+            Repository.root.appendingPathComponent("scenarios/c2d-led.yaml").path, "--hub", "azure://other.azure-devices.net",
+            "--no-color", "--junit", "\(folder)/reports/other.xml", "--reports", "\(folder)/reports",
+        ])
+        #expect(other.status == 1)
+        #expect(other.standardOutput.contains("needs a service connection string"), "\(other.standardOutput)")
+    }
+
     @Test("C2D through a c2d_command (harness send standing in for az iot device c2d-message send); a failing command fails the step")
     func commandPath() async throws {
         try await withHub { state, folder in

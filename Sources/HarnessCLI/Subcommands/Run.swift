@@ -72,10 +72,15 @@ struct Run: AsyncParsableCommand {
             }
         }
         if !diagnostics.isEmpty { throw InvalidInput(description: diagnostics.joined(separator: "\n")) }
+        var notes: [String] = []
+        for index in scenarios.indices {
+            if let note = LocalHubDiscovery.apply(to: &scenarios[index]) { notes.append("\(scenarios[index].name): \(note)") }
+        }
 
         var redactor = SecretRedactor()
         for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
         let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet, redactor: redactor)
+        for note in notes { console.note(note) }
         let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: deadlineScale))
         var report = JUnitReport()
         var totals = (passed: 0, failed: 0, skipped: 0, failedRuns: 0, runs: 0)

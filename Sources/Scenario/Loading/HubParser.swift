@@ -169,7 +169,9 @@ enum HubParser {
                     return nil
                 }
             }
-            hub.serviceConnectionString = settings["service_connection_string"] ?? reader.variables.value(of: serviceConnectionStringVariable)
+            // An empty value (a variable exported but not filled) counts as none.
+            let connection = settings["service_connection_string"] ?? reader.variables.value(of: serviceConnectionStringVariable)
+            hub.serviceConnectionString = connection.flatMap { $0.isEmpty ? nil : $0 }
             if let connectionString = hub.serviceConnectionString { reader.markSecret(connectionString) }
             return .azure(hub)
         }
