@@ -18,7 +18,7 @@ import Testing
         let folder = try temporaryFolder()
         let junit = folder + "/conformance.xml"
         let output = try await HarnessBinary.run(
-            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--junit", junit, "--reports", folder + "/reports", "--deadline-scale", "3"],
+            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--junit", junit, "--reports", folder + "/reports", "--deadline-scale", "3", "--no-color"],
             in: CommandTests.root.path
         )
         #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
@@ -28,6 +28,7 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("MQTT-4.4.0-1") && $0.contains("pass") && $0.contains("mqtt-redelivery-on-reconnect") })
         #expect(!lines.contains { $0.contains("FAIL") })
         #expect(lines.last?.hasSuffix("passed, 0 failed") == true)
+        #expect(output.standardOutput.contains("\u{1B}[") == false, "--no-color")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains("name=\"[MQTT-3.1.0-2 MQTT-4.8.0-1] 01 send_bytes"))
     }

@@ -38,6 +38,9 @@ struct Conform: AsyncParsableCommand {
     @Flag(help: "Print every step, not only failures.")
     var verbose = false
 
+    @Flag(name: .customLong("no-color"), help: "Never colour the output.")
+    var noColor = false
+
     func validate() throws {
         guard broker.hasPrefix("mqtt://") || broker.hasPrefix("mqtts://") else {
             throw ValidationError("the broker must be an mqtt:// or mqtts:// URL, for example mqtt://127.0.0.1:1883, not '\(HubTarget.redacted(broker))'")
@@ -55,6 +58,7 @@ struct Conform: AsyncParsableCommand {
         guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(pack)' holds no .yaml scenario") }
         var arguments = files + ["--hub", broker, "--junit", junit, "--reports", reports, "--deadline-scale", String(deadlineScale)]
         if !verbose { arguments.append("--quiet") }
+        if noColor { arguments.append("--no-color") }
         let runner = try Run.parse(arguments)
         let results = try await runner.execute { scenario, suite in
             guard !scenario.statements.isEmpty else { return }
