@@ -12,7 +12,7 @@ final class HubLog: PacketTap, Sendable {
     private let output: @Sendable (String) -> Void
     /// Whether every packet is logged (otherwise the hub needs no packet tap at all).
     let showsPackets: Bool
-    private let showsEvents: Bool
+    let showsEvents: Bool
 
     /// - Parameters:
     ///   - showsPackets: log every packet.

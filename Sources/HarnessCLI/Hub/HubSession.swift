@@ -57,17 +57,24 @@ final class HubSession: Sendable {
         for policy in policies { log.register(secret: policy.primaryKey.base64); log.register(secret: policy.secondaryKey.base64) }
         for record in records { log.register(secret: record.primaryKey.base64); log.register(secret: record.secondaryKey.base64) }
         log.register(secret: settings.tokenServiceKey)
+        // Quiet (benchmarks): no observers at all, so nothing is built per message for them.
+        var eventObserver: (@Sendable (HubEventRecord) -> Void)?
+        var requestObserver: (@Sendable (ServiceRequest, ServiceResponse) -> Void)?
+        if log.showsEvents {
+            eventObserver = { @Sendable record in log.event(record) }
+            requestObserver = { @Sendable request, response in log.request(request, response) }
+        }
         let hub = SimulatedHub(
             configuration: HubConfiguration(hostName: settings.hostName),
             registry: DeviceRegistry(devices: records, policies: policies),
             group: group,
-            observer: { log.event($0) },
+            observer: eventObserver,
             tap: log.showsPackets ? log : nil
         )
         let listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
         let endpoints = try await hub.start(listeners)
         let api = HubServiceAPI(hub: hub, tokenServiceKey: settings.tokenServiceKey)
-        let server = ServiceHTTPServer(api: api, observer: { log.request($0, $1) })
+        let server = ServiceHTTPServer(api: api, observer: requestObserver)
         let servicePort: Int
         do {
             servicePort = try await server.start(host: "127.0.0.1", port: settings.servicePort)
