@@ -1,12 +1,10 @@
 import IoTHubCore
 import MQTTCore
 import NIOCore
-import NIOPosix
-import NIOSSL
 
 /// Drives a ``GenericClientMachine`` on one event loop: opens connections, carries out the
 /// machine's actions and completes the waiting operations. It decides nothing itself.
-final class GenericClientCore {
+final class GenericClientCore: ClientTransportDriver {
     let deviceID: DeviceID
     private var machine: GenericClientMachine
     private let loop: any EventLoop
@@ -94,13 +92,15 @@ final class GenericClientCore {
 
     // MARK: Network events
 
-    func transportConnected(_ channel: any Channel, raw: RawBytesHandler, connection: UInt64) {
+    func transportConnected(_ channel: any Channel, connection: UInt64) {
         guard connection == connectionCount, !isShutDown else {
             channel.close(promise: nil)
             return
         }
         self.channel = channel
-        self.raw = raw
+        // The raw-bytes handler this connection's pipeline was built with (send_bytes writes
+        // past the codec through it).
+        self.raw = try? channel.pipeline.syncOperations.handler(type: RawBytesHandler.self)
         perform(machine.transportConnected(now: now))
     }
 
@@ -175,72 +175,26 @@ final class GenericClientCore {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let tap = self.tap
         let monotonic = self.monotonic
-        let tls: (settings: ClientTLS, context: NIOSSLContext)?
+        let opening: EventLoopFuture<any Channel>
         do {
-            tls = try request.tls.map { ($0, try $0.makeContext()) }
+            opening = try ClientTransport.open(request, on: loop) { channel in
+                let raw = RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) }
+                try channel.pipeline.syncOperations.addHandler(raw)
+                try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic)))
+                try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(driver: bound.value, connection: connection))
+            }
         } catch {
             perform(machine.transportFailed(reason: "TLS: \(error)", now: now))
             return
         }
-        let host = request.host
-        ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls { try tls.settings.addHandler(to: channel, context: tls.context, host: host) }
-                    let raw = RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) }
-                    try channel.pipeline.syncOperations.addHandler(raw)
-                    try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic)))
-                    try channel.pipeline.syncOperations.addHandler(GenericConnectionHandler(core: bound.value, raw: raw, connection: connection))
-                }
-            }
-            .connect(host: request.host, port: request.port)
-            .whenFailure { error in
-                let core = bound.value
-                guard connection == core.connectionCount, !core.isShutDown else { return }
-                core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
-            }
+        opening.whenFailure { error in
+            let core = bound.value
+            guard connection == core.connectionCount, !core.isShutDown else { return }
+            core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
+        }
     }
 
     private func report(_ event: DeviceEvent) {
         observer?(DeviceEventRecord(timestamp: monotonic.nanoseconds(), deviceID: deviceID, event: event))
     }
 }
-
-/// The last handler of a generic client's pipeline: passes channel events to the driver,
-/// tagged with their connection.
-final class GenericConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
-
-    private let core: GenericClientCore
-    private let raw: RawBytesHandler
-    private let connection: UInt64
-
-    init(core: GenericClientCore, raw: RawBytesHandler, connection: UInt64) {
-        self.core = core
-        self.raw = raw
-        self.connection = connection
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        core.transportConnected(context.channel, raw: raw, connection: connection)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        core.received(unwrapInboundIn(data), connection: connection)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        core.transportError(error, connection: connection)
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        core.transportClosed(connection: connection)
-        context.fireChannelInactive()
-    }
-}
-
-@available(*, unavailable)
-extension GenericConnectionHandler: Sendable {}

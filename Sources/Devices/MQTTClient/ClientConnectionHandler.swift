@@ -1,35 +1,45 @@
 import MQTTCore
 import NIOCore
 
-/// The last handler of a simulated device's pipeline: passes channel events to the device's
-/// driver, tagged with the connection they belong to. It decides nothing itself.
-final class ClientConnectionHandler: ChannelInboundHandler {
+/// What a device client's driver (the simulated device's, the generic client's) hears from
+/// its connection, each call tagged with the connection it belongs to, so a late event of an
+/// old connection can be told apart.
+protocol ClientTransportDriver: AnyObject {
+    func transportConnected(_ channel: any Channel, connection: UInt64)
+    func received(_ packet: MQTTPacket, connection: UInt64)
+    func transportError(_ error: any Error, connection: UInt64)
+    func transportClosed(connection: UInt64)
+}
+
+/// The last handler of a device client's pipeline: passes channel events to the driver,
+/// tagged with the connection they belong to. It decides nothing itself.
+final class ClientConnectionHandler<Driver: ClientTransportDriver>: ChannelInboundHandler {
     typealias InboundIn = MQTTPacket
 
-    private let core: SimulatedDeviceCore
+    private let driver: Driver
     private let connection: UInt64
 
-    init(core: SimulatedDeviceCore, connection: UInt64) {
-        self.core = core
+    init(driver: Driver, connection: UInt64) {
+        self.driver = driver
         self.connection = connection
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        core.transportConnected(context.channel, connection: connection)
+        driver.transportConnected(context.channel, connection: connection)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        core.received(unwrapInboundIn(data), connection: connection)
+        driver.received(unwrapInboundIn(data), connection: connection)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        core.transportError(error, connection: connection)
+        driver.transportError(error, connection: connection)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        core.transportClosed(connection: connection)
+        driver.transportClosed(connection: connection)
         context.fireChannelInactive()
     }
 }

@@ -1,13 +1,11 @@
 import IoTHubCore
 import MQTTCore
 import NIOCore
-import NIOPosix
-import NIOSSL
 
 /// Drives a simulated device's ``ClientStateMachine`` on its event loop: opens the
 /// connection, carries out actions (timers and token requests included), runs the firmware
 /// callback, and completes the pending async operations. It decides nothing itself.
-final class SimulatedDeviceCore {
+final class SimulatedDeviceCore: ClientTransportDriver {
     let deviceID: DeviceID
     private let profile: DeviceProfile
     private let settings: ClientSettings
@@ -263,30 +261,22 @@ final class SimulatedDeviceCore {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let tap = self.tap
         let monotonic = self.monotonic
-        let tls: (settings: ClientTLS, context: NIOSSLContext)?
+        let opening: EventLoopFuture<any Channel>
         do {
-            tls = try request.tls.map { ($0, try $0.makeContext()) }
+            opening = try ClientTransport.open(request, on: loop) { channel in
+                let codec = MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic))
+                try channel.pipeline.syncOperations.addHandler(codec)
+                try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(driver: bound.value, connection: connection))
+            }
         } catch {
             perform(machine.transportFailed(reason: "TLS: \(error)", now: now))
             return
         }
-        let host = request.host
-        ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls { try tls.settings.addHandler(to: channel, context: tls.context, host: host) }
-                    let codec = MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic))
-                    try channel.pipeline.syncOperations.addHandler(codec)
-                    try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(core: bound.value, connection: connection))
-                }
-            }
-            .connect(host: request.host, port: request.port)
-            .whenFailure { error in
-                let core = bound.value
-                guard connection == core.connectionCount, !core.isShutDown else { return }
-                core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
-            }
+        opening.whenFailure { error in
+            let core = bound.value
+            guard connection == core.connectionCount, !core.isShutDown else { return }
+            core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
+        }
     }
 
     private func report(_ event: DeviceEvent) {

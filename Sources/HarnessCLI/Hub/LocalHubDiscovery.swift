@@ -8,13 +8,29 @@ import Scenario
 /// of the devices it registered. So `harness hub --device esp8266` and
 /// `harness run scenarios/c2d-led.yaml --hub azure://simulated.azure-devices.net` are enough.
 enum LocalHubDiscovery {
-    /// What was filled in, for a console note; `nil` when nothing was.
-    static func apply(to scenario: inout Scenario, statePath: String = HubStateFile.defaultPath()) -> String? {
-        guard let state = try? HubStateFile.read(from: statePath), kill(state.pid, 0) == 0, let port = state.tlsPort else { return nil }
+    /// Fills in the scenarios' bare `azure://` targets; the state file is read once, and only
+    /// when some target could use it.
+    /// - Returns: a console note per scenario that uses the local hub.
+    static func apply(to scenarios: inout [Scenario], statePath: String = HubStateFile.defaultPath()) -> [String] {
+        let wanted = scenarios.contains { $0.targets.contains { target in bareAzureHostName(target.hub) != nil } }
+        guard wanted, let state = try? HubStateFile.read(from: statePath), kill(state.pid, 0) == 0 else { return [] }
+        return scenarios.indices.compactMap { index in apply(state, to: &scenarios[index]).map { "\(scenarios[index].name): \($0)" } }
+    }
+
+    /// The host name of an `azure://` target that gives no address, CA or service URL.
+    private static func bareAzureHostName(_ hub: HubTarget) -> String? {
+        guard case .azure(let azure) = hub, azure.host == azure.hostName, azure.port == 8883, azure.caFile == nil,
+            azure.serviceURL == "https://\(azure.hostName)"
+        else { return nil }
+        return azure.hostName.lowercased()
+    }
+
+    private static func apply(_ state: HubStateFile, to scenario: inout Scenario) -> String? {
+        guard let port = state.tlsPort else { return nil }
         var used = false
         for index in scenario.targets.indices {
-            guard case .azure(var hub) = scenario.targets[index].hub, hub.hostName.lowercased() == state.hostName.lowercased(),
-                hub.host == hub.hostName, hub.port == 8883, hub.caFile == nil, hub.serviceURL == "https://\(hub.hostName)"
+            guard bareAzureHostName(scenario.targets[index].hub) == state.hostName.lowercased(),
+                case .azure(var hub) = scenario.targets[index].hub
             else { continue }
             hub.host = "127.0.0.1"
             hub.port = port

@@ -72,10 +72,7 @@ struct Run: AsyncParsableCommand {
             }
         }
         if !diagnostics.isEmpty { throw InvalidInput(description: diagnostics.joined(separator: "\n")) }
-        var notes: [String] = []
-        for index in scenarios.indices {
-            if let note = LocalHubDiscovery.apply(to: &scenarios[index]) { notes.append("\(scenarios[index].name): \(note)") }
-        }
+        let notes = LocalHubDiscovery.apply(to: &scenarios)
 
         var redactor = SecretRedactor()
         for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }

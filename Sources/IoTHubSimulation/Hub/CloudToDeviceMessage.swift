@@ -78,17 +78,17 @@ public struct QueuedMessage: Sendable, Hashable {
     /// properties (`$.cid`, `$.uid`, `$.ct`, `$.ce`, `$.exp`, `iothub-ack`), then the
     /// application properties.
     public func topicProperties(for deviceID: DeviceID) -> PropertyBag {
-        var bag = PropertyBag()
-        bag.append("$.mid", messageID)
-        bag.append("$.to", IoTHubTopics.deviceboundAddress(deviceID))
-        if let correlationID { bag.append("$.cid", correlationID) }
-        if let userID { bag.append("$.uid", userID) }
-        if let contentType { bag.append("$.ct", contentType) }
-        if let contentEncoding { bag.append("$.ce", contentEncoding) }
-        if let absoluteExpiry { bag.append("$.exp", absoluteExpiry.iso8601) }
-        if let acknowledgement { bag.append("iothub-ack", acknowledgement) }
-        bag.properties += properties.properties
-        return bag
+        IoTHubTopics.deviceboundProperties(
+            deviceID,
+            messageID: messageID,
+            correlationID: correlationID,
+            userID: userID,
+            contentType: contentType,
+            contentEncoding: contentEncoding,
+            absoluteExpiry: absoluteExpiry?.iso8601,
+            acknowledgement: acknowledgement,
+            application: properties
+        )
     }
 }
 

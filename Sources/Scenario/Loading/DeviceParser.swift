@@ -280,11 +280,10 @@ enum DeviceParser {
             guard parsed.deviceID == spec.id.string else { return "the connection string is for another device than '\(spec.id)'" }
             spec.key = key
         case "tap":
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            guard let (host, port) = HubParser.hostAndPort(text, ports: 0...65535) else {
                 return "tap must be host:port, the address of this machine the device connects to (port 0 picks a free one), not '\(text)'"
             }
-            let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            guard !host.isEmpty, !["0.0.0.0", "::", "*"].contains(host) else {
+            guard !["0.0.0.0", "::", "*"].contains(host) else {
                 return "tap needs an address the device can reach (for example 192.168.1.10:1884), not '\(text)'"
             }
             spec.tapAddress = DeviceSpec.TapAddress(host: host, port: port)

@@ -191,8 +191,9 @@ enum HubParser {
         }
     }
 
-    private static func hostAndPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+    /// `host:port` (IPv6 hosts in brackets), with a port in `ports`.
+    static func hostAndPort(_ text: String, ports: ClosedRange<Int> = 1...65535) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), ports.contains(port) else { return nil }
         let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return host.isEmpty ? nil : (host, port)
     }

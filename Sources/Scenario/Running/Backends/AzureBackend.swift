@@ -15,8 +15,7 @@ struct AzureBackend: HubBackend {
         DeviceEndpoint(
             host: target.host,
             port: target.port,
-            tls: ClientTLS(caFile: target.caFile, serverName: target.caFile == nil ? target.hostName : nil),
-            caFileForFirmware: target.caFile
+            tls: ClientTLS(caFile: target.caFile, serverName: target.caFile == nil ? target.hostName : nil)
         )
     }
     var iotHubHostName: String? { target.hostName }

@@ -16,7 +16,7 @@ struct BrokerBackend: HubBackend {
     let cloud: CloudClient?
 
     var endpoint: DeviceEndpoint {
-        DeviceEndpoint(host: target.host, port: target.port, tls: target.tls, caFileForFirmware: target.tls?.caFile)
+        DeviceEndpoint(host: target.host, port: target.port, tls: target.tls)
     }
     var iotHubHostName: String? { nil }
     var wallClock: any WallClock { SystemWallClock() }
@@ -81,12 +81,13 @@ struct BrokerBackend: HubBackend {
 
     func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
         guard let cloud else { return .errored(message: "internal: no cloud connection to \(target.url)") }
-        var bag = PropertyBag()
-        bag.append("$.mid", message.messageID ?? UUID().uuidString.lowercased())
-        bag.append("$.to", IoTHubTopics.deviceboundAddress(device))
-        if let correlationID = message.correlationID { bag.append("$.cid", correlationID) }
-        if let acknowledgement = message.acknowledgement { bag.append("iothub-ack", acknowledgement) }
-        bag.properties += message.properties.properties
+        let bag = IoTHubTopics.deviceboundProperties(
+            device,
+            messageID: message.messageID ?? UUID().uuidString.lowercased(),
+            correlationID: message.correlationID,
+            acknowledgement: message.acknowledgement,
+            application: message.properties
+        )
         let topic = try TopicName(IoTHubTopics.deviceboundTopic(device, properties: bag))
         let payload = ByteBuffer(string: message.payload)
         do {

@@ -48,7 +48,7 @@ enum DeviceFactory {
                 arguments: settings.arguments,
                 environment: settings.environment,
                 workingDirectory: settings.workingDirectory,
-                caFile: spec.caFile ?? backend.endpoint.caFileForFirmware,
+                caFile: spec.caFile,
                 tokenService: spec.tokenService.map { ProcessDevice.TokenServiceFacts(url: $0.url, functionKey: $0.key, ttl: spec.tokenTTL) },
                 output: spec.output
             )
@@ -60,7 +60,7 @@ enum DeviceFactory {
                 port: SerialPortSettings(path: settings.port, baud: settings.baud),
                 firmware: settings.firmware ?? "main.py",
                 config: settings.config,
-                caFile: spec.caFile ?? backend.endpoint.caFileForFirmware,
+                caFile: spec.caFile,
                 output: spec.output
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)

@@ -5,10 +5,9 @@ import IoTHubCore
 struct DeviceEndpoint: Sendable, Hashable {
     var host: String
     var port: Int
-    /// TLS settings for the devices' clients; `nil` for plain TCP.
+    /// TLS settings for the devices' clients (firmware gets their CA as `${CA_FILE}`); `nil`
+    /// for plain TCP.
     var tls: ClientTLS?
-    /// The CA file firmware is given as `${CA_FILE}` (it decides TLS by it); `nil` on plain TCP.
-    var caFileForFirmware: String?
 }
 
 /// The hub side of a run: what the devices connect to and what plays the cloud. The simulated

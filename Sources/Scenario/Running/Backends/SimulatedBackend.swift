@@ -43,9 +43,9 @@ struct SimulatedBackend: HubBackend {
             let caFile = endpoints.caCertificatePath
             // The generated certificate names localhost and 127.0.0.1; devices check it against
             // the name they send, as they would check the real hub's name.
-            endpoint = DeviceEndpoint(host: endpoints.host, port: port, tls: ClientTLS(caFile: caFile, serverName: "localhost"), caFileForFirmware: caFile)
+            endpoint = DeviceEndpoint(host: endpoints.host, port: port, tls: ClientTLS(caFile: caFile, serverName: "localhost"))
         } else {
-            endpoint = DeviceEndpoint(host: endpoints.host, port: endpoints.plainPort ?? 0, tls: nil, caFileForFirmware: nil)
+            endpoint = DeviceEndpoint(host: endpoints.host, port: endpoints.plainPort ?? 0, tls: nil)
         }
         var tokenService: (server: ServiceHTTPServer, spec: DeviceSpec.TokenServiceSpec)?
         if servesTokens {
