@@ -98,7 +98,23 @@ import Testing
         let actions = machine.restart(now: 1)
         #expect(sentPackets(actions).isEmpty)
         #expect(actions.contains(.closeTransport))
+        #expect(machine.disconnect(now: 2) == [.complete(.disconnect, .answered)])
+    }
+
+    @Test("disconnect completes only when the connection has closed, and a connect while closing is refused")
+    func disconnectWaitsForTheClose() {
+        var machine = connected()
+        let actions = machine.disconnect(now: 1)
+        #expect(sentPackets(actions) == [.disconnect])
+        #expect(actions.contains(.closeTransport))
+        #expect(!actions.contains(.complete(.disconnect, .answered)))
         #expect(machine.disconnect(now: 2).isEmpty)
+        let packet = ConnectPacket(clientID: "c", cleanSession: true, keepAlive: 0)
+        #expect(machine.connect(packet, now: 2) == [.complete(.connect, .connectionEnded(reason: "the client is already connected or connecting"))])
+        let closed = machine.transportClosed(now: 3)
+        #expect(closed.contains(.report(.disconnected(reason: "the client disconnected"))))
+        #expect(closed.contains(.complete(.disconnect, .answered)))
+        #expect(machine.connect(packet, now: 4) == [.openTransport])
     }
 
     @Test("pings a keep-alive period after the last packet sent; never when pings are off")

@@ -67,9 +67,9 @@ public final class GenericClient: RawByteSending {
         try await loop.submit { core.value.restart() }.get()
     }
 
+    /// Sends DISCONNECT and returns once the connection is closed.
     public func disconnect() async throws {
-        let core = self.core
-        try await loop.submit { core.value.disconnect() }.get()
+        _ = try await operation { core, promise in core.start(.disconnect, promise: promise) { $0.disconnect(now: $1) } }
     }
 
     public func shutdown() async {

@@ -66,8 +66,6 @@ final class GenericClientCore: ClientTransportDriver {
         start(.sendBytes, promise: promise) { $0.sendBytes(bytes, now: $1) }
     }
 
-    func disconnect() { perform(machine.disconnect(now: now)) }
-
     func restart() {
         timer?.cancel()
         timer = nil

@@ -26,16 +26,18 @@ extension GenericClientMachine {
     /// The network connection closed (by either side).
     public mutating func transportClosed(now: UInt64) -> [Action] {
         let reason: String
+        var completion: [Action] = []
         switch state {
         case .idle, .opening:
             return []
         case .closing:
             reason = "the client disconnected"
+            completion = [.complete(.disconnect, .answered)]
         case .awaitingConnAck, .connected, .open:
             reason = "the broker closed the connection"
         }
         state = .idle
-        return [.report(.disconnected(reason: reason))] + endPending(reason)
+        return [.report(.disconnected(reason: reason))] + endPending(reason) + completion
     }
 
     /// A packet arrived from the broker.

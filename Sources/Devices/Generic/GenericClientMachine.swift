@@ -29,7 +29,7 @@ public struct GenericClientSettings: Sendable, Hashable {
 public struct GenericClientMachine: Sendable {
     /// The operations a caller waits for.
     public enum Operation: Sendable, Hashable {
-        case connect, subscribe, unsubscribe, publish, sendBytes
+        case connect, subscribe, unsubscribe, publish, sendBytes, disconnect
     }
 
     /// What the driver must do, in order.
@@ -161,14 +161,18 @@ public struct GenericClientMachine: Sendable {
         return withTimer(actions)
     }
 
-    /// Sends DISCONNECT and closes.
+    /// Sends DISCONNECT and closes; completes once the connection is closed, so a connect
+    /// right after it never finds the old connection still closing.
     public mutating func disconnect(now: UInt64) -> [Action] {
         switch state {
         case .awaitingConnAck, .connected, .open:
             state = .closing
             return [sent(.disconnect, now: now), .closeTransport] + endPending("the client disconnected")
-        case .idle, .opening, .closing:
+        case .closing:
+            // Completed by the close already under way.
             return []
+        case .idle, .opening:
+            return [.complete(.disconnect, .answered)]
         }
     }
 
@@ -177,6 +181,7 @@ public struct GenericClientMachine: Sendable {
         let wasOpen = isTransportOpen
         var actions: [Action] = [.report(.restarted)] + endPending("the device restarted")
         if case .opening(let raw) = state, raw != nil { actions.append(.complete(.sendBytes, .connectionEnded(reason: "the device restarted"))) }
+        if state == .closing { actions.append(.complete(.disconnect, .answered)) }
         state = .idle
         if wasOpen { actions.append(.closeTransport) }
         return actions

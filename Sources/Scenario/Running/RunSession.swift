@@ -165,7 +165,10 @@ struct RunSession: Sendable {
                 try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
             }
         case .disconnect:
-            try await device.disconnect()
+            let timeout = environment.scaled(environment.actionTimeout)
+            guard try await withTimeout(timeout, { try await device.disconnect() }) != nil else {
+                return .failed(Failure(expected: "the connection closed within \(ScenarioDuration.format(timeout))", observed: "it was still open"))
+            }
             return .passed
         case .restart:
             try await device.restart()
