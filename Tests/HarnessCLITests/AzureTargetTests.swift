@@ -123,7 +123,52 @@ import Testing
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
             let failed = try await HarnessBinary.run(["run", "failing.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
             #expect(failed.status == 1)
-            #expect(failed.standardOutput.contains("expected c2d_command to exit 0; observed exit status 3: no route"), "\(failed.standardOutput)")
+            #expect(failed.standardOutput.contains("expected the hub to accept the message; observed it refused: c2d_command exited with status 3: no route"), "\(failed.standardOutput)")
+            // A step that expects the refusal passes on the same failing command.
+            let expecting = failing.replacingOccurrences(of: "  - send: \"on\"\n  - expect: { led: on, within: 2s }", with: "  - send: { payload: \"on\", refused: true }\n  - expect: { led: off, for: 200ms }")
+                .replacingOccurrences(of: "  - send: \"off\"\n", with: "").replacingOccurrences(of: "  - expect: { led: off, within: 2s }\n", with: "")
+            try expecting.write(toFile: "\(folder)/expecting.yaml", atomically: true, encoding: .utf8)
+            let refused = try await HarnessBinary.run(["run", "expecting.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
+            #expect(refused.status == 0, "\(expecting)\n\(refused.standardOutput)")
+        }
+    }
+
+    @Test("refusals through the service REST API: the hub's error code is compared with 'refused', and acceptance of a message meant to be refused fails")
+    func restRefusals() async throws {
+        try await withHub { state, folder in
+            let port = try #require(state.tlsPort)
+            let ca = try #require(state.caCertificatePath)
+            let service = "HostName=\(state.hostName);SharedAccessKeyName=\(state.policyName);SharedAccessKey=\(state.policyKey)"
+            func scenario(_ sends: String) -> String {
+                """
+                name: refusals
+                hub: "azure://\(state.hostName)?address=127.0.0.1:\(port)&ca_file=\(ca)&service_url=\(state.serviceURL)"
+                device: { id: esp8266, key: "\(Self.key)" }
+                steps:
+                  - connect: { clean_session: false, keepalive: 60 }
+                \(sends)
+                """
+            }
+            let passing = scenario("""
+                  - send: { payload: x, payload_size: 65536 }
+                  - send: { payload: x, payload_size: 65537, refused: MessageTooLarge }
+                """)
+            let wrongCode = scenario("  - send: { payload: x, payload_size: 65537, refused: DeviceNotFound }\n")
+            let accepted = scenario("  - send: { payload: x, refused: true }\n")
+            var outputs: [String] = []
+            for (name, text) in [("passing", passing), ("wrong-code", wrongCode), ("accepted", accepted)] {
+                try text.write(toFile: "\(folder)/\(name).yaml", atomically: true, encoding: .utf8)
+                let output = try await ExternalTool.run("/usr/bin/env", [
+                    "IOTHUB_SERVICE_CONNECTION_STRING=\(service)", try HarnessBinary.path(), "run", "\(folder)/\(name).yaml", "--no-color",
+                    "--junit", "\(folder)/\(name).xml", "--reports", "\(folder)/reports",
+                ])
+                #expect(output.status == (name == "passing" ? 0 : 1), "\(name): \(output.standardOutput)\n\(output.standardError)")
+                outputs.append(output.standardOutput)
+            }
+            #expect(outputs[0].contains("3 passed"), "\(outputs[0])")
+            #expect(outputs[1].contains("expected the hub to refuse the message with DeviceNotFound; observed it refused: HTTP 413 MessageTooLarge"), "\(outputs[1])")
+            #expect(outputs[2].contains("expected the hub to refuse the message; observed it accepted it"), "\(outputs[2])")
+            #expect(outputs.joined().contains("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == false, "a 64 KB payload was printed whole")
         }
     }
 }

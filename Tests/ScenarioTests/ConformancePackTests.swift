@@ -85,4 +85,36 @@ import Testing
             #expect(result.isPassed, "\(file): \(result.setupError ?? "") \(result.steps.filter { !$0.status.isPassed }.map { "\($0.step.number) \($0.status)" })")
         }
     }
+
+    @Test("the IoT Hub pack can fail: a send the hub takes fails 'refused', a refused send fails without it, and the code must match")
+    func refusalsCanFail() async throws {
+        let yaml = """
+            name: refusals
+            device: { id: dev1, kind: client }
+            steps:
+              - connect: { clean_session: true, keepalive: 60 }
+              - send: { payload: "fits", refused: true }
+
+            """
+        let steps = [
+            "  - send: { payload: \"fits\", refused: true }\n",
+            "  - send: { payload: x, payload_size: 65537 }\n",
+            "  - send: { payload: x, payload_size: 65537, refused: DeviceMaximumQueueDepthExceeded }\n",
+        ]
+        var observed: [String] = []
+        for step in steps {
+            let text = yaml.replacingOccurrences(of: "  - send: { payload: \"fits\", refused: true }\n", with: step)
+            let result = await runner.run(try ScenarioLoader.load(yaml: text, path: "refusals.yaml"))
+            guard case .failed(let failure) = result.steps[1].status else {
+                Issue.record("\(step) did not fail: \(result.steps[1].status)")
+                continue
+            }
+            observed.append("\(failure.expected) / \(failure.observed)")
+        }
+        #expect(observed == [
+            "the hub to refuse the message / it accepted it",
+            "the hub to accept the message / it refused: MessageTooLarge: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
+            "the hub to refuse the message with DeviceMaximumQueueDepthExceeded / it refused: MessageTooLarge: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
+        ])
+    }
 }

@@ -24,7 +24,7 @@ import Testing
     @Test("every action and expectation parses to its step")
     func vocabulary() throws {
         let scenario = try ScenarioLoader.load(path: ScenarioLoaderTests.fixture("vocabulary"))
-        #expect(scenario.steps.count == 23)
+        #expect(scenario.steps.count == 25)
         #expect(scenario.steps[0].kind == .connect(cleanSession: false, keepAlive: 30))
         #expect(scenario.steps[2].kind == .unsubscribe(try TopicFilter("a/#")))
         guard case .send(let send) = scenario.steps[3].kind else {
@@ -44,6 +44,33 @@ import Testing
         #expect(matcher.type == .publish && matcher.flow == .toDevice && matcher.qos == .atLeastOnce && matcher.dup == true && matcher.payload == "on")
         #expect(scenario.steps.allSatisfy { $0.device?.string == "d" || $0.device == nil })
         #expect(scenario.steps[11].device == nil)
+        guard case .send(let refused) = scenario.steps[23].kind, case .publish(let large) = scenario.steps[24].kind else {
+            Issue.record("not a send and a publish")
+            return
+        }
+        #expect(refused.payload == "abcab")
+        #expect(refused.refusal == .code("MessageTooLarge"))
+        #expect(large.payload == "xyz")
+    }
+
+    @Test("refused: true, a code, or false; long payloads are cut in step summaries")
+    func refusalsAndPayloadSizes() throws {
+        let scenario = try load("""
+            device: { id: d }
+            steps:
+              - send: { payload: "a", refused: true }
+              - send: { payload: "b", refused: false }
+              - send: { payload: "c", refused: IotHubQuotaExceeded }
+              - send: { payload: "0123456789", payload_size: 65537, refused: MessageTooLarge }
+            """)
+        let sends = scenario.steps.compactMap { step -> CloudToDeviceSpec? in
+            if case .send(let spec) = step.kind { spec } else { nil }
+        }
+        #expect(sends.map(\.refusal) == [.any, nil, .code("IotHubQuotaExceeded"), .code("MessageTooLarge")])
+        #expect(sends[3].payload.utf8.count == 65537)
+        #expect(sends[3].payload.hasPrefix("01234567890123"))
+        #expect(sends[3].summary == "\"012345678901234567890123…\" (65537 bytes), refused with MessageTooLarge")
+        #expect(sends[0].summary == "\"a\", refused")
     }
 
     @Test("repeat blocks with thresholds; inner steps numbered within the block")
@@ -103,6 +130,11 @@ import Testing
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - send:", "send needs a payload"),
             ("device: {id: d}\nsteps:\n  - connect", "write '- connect: {}'"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - publish: ~", "publish needs a payload"),
+            ("device: {id: d}\nsteps:\n  - send: { payload: x, refused: MessageTooLarg }", "unknown error code 'MessageTooLarg' (did you mean 'MessageTooLarge'?)"),
+            ("device: {id: d}\nsteps:\n  - send: { payload: x, refused: 'no such' }", "refused must be true or an IoT Hub error code"),
+            ("device: {id: d}\nsteps:\n  - send: { payload: x, payload_size: 0 }", "payload_size must be a whole number from 1 to 1048576"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - publish: { payload: x, payload_size: 2000000 }", "payload_size must be a whole number from 1 to 1048576"),
+            ("device: {id: d}\nsteps:\n  - send: { payload: é, payload_size: 10 }", "with payload_size the payload must be ASCII"),
         ]
     )
     func mistakes(yaml: String, message: String) {

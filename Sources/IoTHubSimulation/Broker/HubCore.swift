@@ -79,8 +79,16 @@ final class HubCore {
         perform(machine.connectionClosed(connection, at: clock.now()))
     }
 
+    /// Enqueues a C2D message; a refusal is reported as a `cloudToDeviceRejected` event (so
+    /// traces and the hub's log show it) and thrown.
     func enqueue(_ request: CloudToDeviceRequest, for deviceID: DeviceID, messageID: String) throws(CloudToDeviceError) {
-        let actions = try machine.enqueue(request, for: deviceID, messageID: messageID, at: clock.now())
+        let actions: [HubStateMachine.Action]
+        do {
+            actions = try machine.enqueue(request, for: deviceID, messageID: messageID, at: clock.now())
+        } catch {
+            emit(.cloudToDeviceRejected(deviceID, reason: "\(error.errorCode): \(error)"))
+            throw error
+        }
         perform(actions)
     }
 
@@ -172,11 +180,6 @@ final class HubCore {
             channels[connection]?.flush()
             pendingWrites[connection] = nil
         }
-    }
-
-    /// Reports a C2D message refused at submission.
-    func reject(_ deviceID: DeviceID, reason: String) {
-        emit(.cloudToDeviceRejected(deviceID, reason: reason))
     }
 
     private func emit(_ event: HubEvent) {

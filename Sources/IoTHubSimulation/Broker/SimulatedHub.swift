@@ -197,11 +197,8 @@ public final class SimulatedHub: Sendable {
         let core = self.core
         loop.execute {
             let messageID = request.messageID ?? core.value.makeMessageID()
-            do {
-                try core.value.enqueue(request, for: deviceID, messageID: messageID)
-            } catch {
-                core.value.reject(deviceID, reason: "\(error)")
-            }
+            // A refusal is reported by the core as an event; nobody waits for it here.
+            try? core.value.enqueue(request, for: deviceID, messageID: messageID)
         }
     }
 

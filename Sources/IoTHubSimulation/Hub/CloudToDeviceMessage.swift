@@ -100,6 +100,16 @@ public enum CloudToDeviceError: Error, Sendable, Hashable, CustomStringConvertib
     case messageTooLarge(size: Int, limit: Int)
     case invalidTimeToLive(Duration)
 
+    /// The service API's `iothub-errorcode` for this refusal, as the real hub answers.
+    public var errorCode: String {
+        switch self {
+        case .deviceNotFound: "DeviceNotFound"
+        case .queueFull: "DeviceMaximumQueueDepthExceeded"
+        case .messageTooLarge: "MessageTooLarge"
+        case .invalidTimeToLive: "ArgumentInvalid"
+        }
+    }
+
     public var description: String {
         switch self {
         case .deviceNotFound(let id): "device '\(id)' is not registered"

@@ -133,9 +133,9 @@ public final class HubServiceAPI: Sendable {
     static func response(for error: CloudToDeviceError) -> ServiceResponse {
         switch error {
         case .deviceNotFound(let id): deviceNotFound(id)
-        case .queueFull: .error(403, code: "DeviceMaximumQueueDepthExceeded", error.description)
-        case .messageTooLarge: .error(413, code: "MessageTooLarge", error.description)
-        case .invalidTimeToLive: .error(400, code: "ArgumentInvalid", error.description)
+        case .queueFull: .error(403, code: error.errorCode, error.description)
+        case .messageTooLarge: .error(413, code: error.errorCode, error.description)
+        case .invalidTimeToLive: .error(400, code: error.errorCode, error.description)
         }
     }
 

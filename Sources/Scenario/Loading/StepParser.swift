@@ -12,8 +12,10 @@ struct StepParser {
     static let extraKeys = ["device", "steps", "thresholds"]
     static let connectKeys = ["clean_session", "keepalive"]
     static let subscribeKeys = ["topic", "qos"]
-    static let sendKeys = ["payload", "properties", "message_id", "correlation_id", "ttl", "ack"]
-    static let publishKeys = ["payload", "topic", "properties", "qos", "retain"]
+    static let sendKeys = ["payload", "payload_size", "properties", "message_id", "correlation_id", "ttl", "ack", "refused"]
+    static let publishKeys = ["payload", "payload_size", "topic", "properties", "qos", "retain"]
+    /// The largest `payload_size`: 1 MiB, four times IoT Hub's largest message.
+    static let maximumPayloadSize = 1 << 20
     /// Steps that concern the hub or time rather than one device.
     static let deviceless: Set<String> = ["advance_clock", "wait", "repeat"]
 
@@ -202,7 +204,8 @@ struct StepParser {
             return nil
         }
         guard let payload = reader.string(payloadNode, "send payload") else { return nil }
-        var spec = CloudToDeviceSpec(payload: payload)
+        var spec = CloudToDeviceSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "send"))
+        if let node = options["refused"] { spec.refusal = readRefusal(node) }
         if let node = options["properties"], let bag = readProperties(node) { spec.properties = bag }
         if let node = options["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
         if let node = options["correlation_id"] { spec.correlationID = reader.nonEmptyString(node, "correlation_id") }
@@ -224,6 +227,37 @@ struct StepParser {
         return spec
     }
 
+    /// `payload_size: N`: the payload repeated, and cut, to exactly N bytes (for limit tests).
+    private mutating func readPayloadSize(_ options: YAMLReader.Entries, seed: String, payloadNode: Node, _ what: String) -> String {
+        guard let node = options["payload_size"] else { return seed }
+        guard let size = reader.integer(node, "\(what) payload_size", in: 1...Self.maximumPayloadSize) else { return seed }
+        guard seed.utf8.allSatisfy({ $0 < 0x80 }) else {
+            reader.error("with payload_size the payload must be ASCII (it is repeated byte by byte)", at: payloadNode)
+            return seed
+        }
+        return PayloadText.expand(seed, toSize: size)
+    }
+
+    /// `refused: true` (any refusal) or `refused: ERROR_CODE`; `refused: false` is the default.
+    private mutating func readRefusal(_ node: Node) -> CloudToDeviceRefusal? {
+        guard let text = reader.string(node, "refused") else { return nil }
+        switch text.lowercased() {
+        case "true", "yes": return .any
+        case "false", "no": return nil
+        default: break
+        }
+        guard !text.isEmpty, text.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
+            reader.error("refused must be true or an IoT Hub error code such as DeviceMaximumQueueDepthExceeded, not '\(text)'", at: node)
+            return nil
+        }
+        let known = CloudToDeviceRefusal.knownCodes
+        if !known.contains(text), let closest = Suggestions.closest(to: text, in: known) {
+            reader.error("unknown error code '\(text)' (did you mean '\(closest)'?)", at: node)
+            return nil
+        }
+        return .code(text)
+    }
+
     private mutating func readPublish(_ value: Node) -> PublishSpec? {
         if reader.isNull(value) {
             reader.error("publish needs a payload, for example publish: \"23.5\"", at: value)
@@ -235,7 +269,7 @@ struct StepParser {
             if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
             return nil
         }
-        var spec = PublishSpec(payload: payload)
+        var spec = PublishSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "publish"))
         if let node = options["topic"], let text = reader.string(node, "publish topic") {
             do {
                 spec.topic = try TopicName(text)

@@ -1,6 +1,7 @@
 /// Checks that every step can be carried out and observed on every target of the scenario:
 /// moving the hub's clock, revoking credentials, queue depths and disconnect reasons exist only
-/// on the simulated hub; telemetry is not observable on a real IoT Hub.
+/// on the simulated hub; telemetry is not observable on a real IoT Hub; a plain broker never
+/// refuses a C2D message.
 enum TargetValidator {
     static func check(steps: [Step], targets: [ScenarioTarget]) -> [ScenarioValidator.Problem] {
         var problems: [ScenarioValidator.Problem] = []
@@ -21,6 +22,8 @@ enum TargetValidator {
                 problem = "'advance_clock' needs the simulated hub, and \(named) is not: a real hub's clock cannot be moved"
             case .revoke:
                 problem = "'revoke' needs the simulated hub, and \(named) is not"
+            case .send(let message) where message.refusal != nil && isBroker(target):
+                problem = "'refused' needs an IoT Hub (simulated or azure://), and \(named) is a plain broker: it takes every publish the cloud side may make"
             case .expect(let expectation):
                 switch expectation.subject {
                 case .queued:

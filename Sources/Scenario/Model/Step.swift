@@ -106,37 +106,6 @@ public struct StepNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
     public static func < (lhs: StepNumber, rhs: StepNumber) -> Bool { lhs.path.lexicographicallyPrecedes(rhs.path) }
 }
 
-/// A C2D message as a scenario describes it.
-public struct CloudToDeviceSpec: Sendable, Hashable {
-    public var payload: String
-    public var properties: PropertyBag
-    public var messageID: String?
-    public var correlationID: String?
-    public var timeToLive: Duration?
-    public var acknowledgement: String?
-
-    public init(
-        payload: String,
-        properties: PropertyBag = PropertyBag(),
-        messageID: String? = nil,
-        correlationID: String? = nil,
-        timeToLive: Duration? = nil,
-        acknowledgement: String? = nil
-    ) {
-        self.payload = payload
-        self.properties = properties
-        self.messageID = messageID
-        self.correlationID = correlationID
-        self.timeToLive = timeToLive
-        self.acknowledgement = acknowledgement
-    }
-
-    /// `"on"`, plus the properties if any.
-    public var summary: String {
-        properties.isEmpty ? "\"\(payload)\"" : "\"\(payload)\" \(properties.encoded)"
-    }
-}
-
 /// A device publication as a scenario describes it.
 public struct PublishSpec: Sendable, Hashable {
     public var payload: String
@@ -155,7 +124,7 @@ public struct PublishSpec: Sendable, Hashable {
     }
 
     public var summary: String {
-        var text = "\"\(payload)\""
+        var text = PayloadText.summary(payload)
         if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
         if qos != .atMostOnce { text += " qos=\(qos)" }
         if retain { text += " retain" }

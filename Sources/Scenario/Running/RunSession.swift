@@ -194,7 +194,8 @@ struct RunSession: Sendable {
 
     private func send(_ message: CloudToDeviceSpec, to step: Step) async throws -> StepStatus {
         guard let id = step.device else { return .errored(message: "internal: send names no device") }
-        return try await backend.sendCloudToDevice(message, to: id, timeout: environment.scaled(environment.actionTimeout))
+        let outcome = try await backend.sendCloudToDevice(message, to: id, timeout: environment.scaled(environment.actionTimeout))
+        return outcome.status(expecting: message.refusal)
     }
 
     /// The simulated hub, or an error naming the action that needs it (the loader refuses

@@ -33,10 +33,12 @@ public struct ServiceClient: Sendable {
         /// Whether the status is 2xx.
         public var isSuccess: Bool { (200..<300).contains(status) }
 
+        /// The `iothub-errorcode` header (`DeviceMaximumQueueDepthExceeded`, ...), if any.
+        public var errorCode: String? { headers.first { $0.key.lowercased() == "iothub-errorcode" }?.value }
+
         /// The IoT Hub error code and message, for failures.
         public var errorDescription: String {
-            let code = headers.first { $0.key.lowercased() == "iothub-errorcode" }?.value
-            return "HTTP \(status)\(code.map { " \($0)" } ?? ""): \(body)"
+            "HTTP \(status)\(errorCode.map { " \($0)" } ?? ""): \(body)"
         }
     }
 

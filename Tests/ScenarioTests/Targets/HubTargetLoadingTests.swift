@@ -125,10 +125,12 @@ import Testing
               - expect: { queued: 0, for: 1s }
               - expect: { disconnected: true, reason: token_expired, within: 1s }
               - expect: { telemetry: x, within: 1s }
+              - send: { payload: x, refused: DeviceMaximumQueueDepthExceeded }
 
             """
         let broker = errors(Self.scenario(hub: "mqtt://127.0.0.1:1883", steps: steps))
-        #expect(broker.count == 5)
+        #expect(broker.count == 6)
+        #expect(broker.last == "/work/s/test.yaml:11:5: error: 'refused' needs an IoT Hub (simulated or azure://), and the target mqtt://127.0.0.1:1883 is a plain broker: it takes every publish the cloud side may make")
         #expect(broker.first == "/work/s/test.yaml:5:5: error: 'expire_token' needs the simulated hub, and the target mqtt://127.0.0.1:1883 is not: a real hub's clock cannot be moved; give the device a short token_ttl and 'wait' instead")
         #expect(broker.contains { $0.hasPrefix("/work/s/test.yaml:9:5: error: 'reason: token_expired' needs the simulated hub") })
         let azure = errors(Self.scenario(hub: "{ kind: azure, hostname: h.azure-devices.net, c2d_command: [true] }", steps: steps))

@@ -57,12 +57,12 @@ struct AzureBackend: HubBackend {
         service = client
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         let messageID = message.messageID ?? UUID().uuidString.lowercased()
         if let command = target.cloudToDeviceCommand {
             return await run(command, message: message, messageID: messageID, device: device, timeout: timeout)
         }
-        guard let service else { return .errored(message: "internal: no service client for \(target.hostName)") }
+        guard let service else { return .failed(.errored(message: "internal: no service client for \(target.hostName)")) }
         let request = ServiceCloudToDeviceMessage(
             payload: Data(message.payload.utf8),
             messageID: messageID,
@@ -75,19 +75,19 @@ struct AzureBackend: HubBackend {
         do {
             reply = try await withTimeout(timeout) { try await service.sendCloudToDevice(request, to: device) }
         } catch {
-            return .failed(Failure(expected: "the service API at \(service.baseURL.absoluteString) to accept the message", observed: "the request failed: \(error)"))
+            return .failed(.failed(Failure(expected: "an answer from the service API at \(service.baseURL.absoluteString)", observed: "the request failed: \(error)")))
         }
         guard let reply else {
-            return .failed(Failure(expected: "an answer from \(service.baseURL.absoluteString) within \(ScenarioDuration.format(timeout))", observed: "none"))
+            return .failed(.failed(Failure(expected: "an answer from \(service.baseURL.absoluteString) within \(ScenarioDuration.format(timeout))", observed: "none")))
         }
-        guard reply.isSuccess else {
-            return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(reply.errorDescription)"))
-        }
-        return .passed
+        guard reply.isSuccess else { return .refused(code: reply.errorCode, reason: reply.errorDescription) }
+        return .accepted
     }
 
     /// Runs the C2D command with the message's facts filled in; exit status 0 means sent.
-    private func run(_ command: [String], message: CloudToDeviceSpec, messageID: String, device: DeviceID, timeout: Duration) async -> StepStatus {
+    /// Exit status 0 is acceptance; any other is a refusal, with the command's output as the
+    /// reason (the Azure CLI prints the hub's error code there).
+    private func run(_ command: [String], message: CloudToDeviceSpec, messageID: String, device: DeviceID, timeout: Duration) async -> CloudToDeviceOutcome {
         let facts = [
             "DEVICE_ID": device.string, "PAYLOAD": message.payload, "HUB_NAME": target.hubName,
             "HUB_HOSTNAME": target.hostName, "MESSAGE_ID": messageID,
@@ -97,13 +97,13 @@ struct AzureBackend: HubBackend {
         let outcome = await CommandRunner.run(arguments, timeout: timeout)
         switch outcome {
         case .exited(0, _):
-            return .passed
+            return .accepted
         case .exited(let status, let output):
-            return .failed(Failure(expected: "c2d_command to exit 0", observed: "exit status \(status)\(output.isEmpty ? "" : ": \(output)")"))
+            return .refused(code: nil, reason: "c2d_command exited with status \(status)\(output.isEmpty ? "" : ": \(output)")")
         case .timedOut:
-            return .failed(Failure(expected: "c2d_command to finish within \(ScenarioDuration.format(timeout))", observed: "it was still running; stopped"))
+            return .failed(.failed(Failure(expected: "c2d_command to finish within \(ScenarioDuration.format(timeout))", observed: "it was still running; stopped")))
         case .failedToStart(let reason):
-            return .errored(message: "c2d_command '\(arguments.first ?? "")' could not start: \(reason)")
+            return .failed(.errored(message: "c2d_command '\(arguments.first ?? "")' could not start: \(reason)"))
         }
     }
 

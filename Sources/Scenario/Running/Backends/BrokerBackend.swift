@@ -79,8 +79,8 @@ struct BrokerBackend: HubBackend {
         return (device, bag)
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
-        guard let cloud else { return .errored(message: "internal: no cloud connection to \(target.url)") }
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
+        guard let cloud else { return .failed(.errored(message: "internal: no cloud connection to \(target.url)")) }
         let bag = IoTHubTopics.deviceboundProperties(
             device,
             messageID: message.messageID ?? UUID().uuidString.lowercased(),
@@ -92,11 +92,11 @@ struct BrokerBackend: HubBackend {
         let payload = ByteBuffer(string: message.payload)
         do {
             guard try await withTimeout(timeout, { try await cloud.publish(topic, payload: payload, qos: .atLeastOnce) }) != nil else {
-                return .failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived"))
+                return .failed(.failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived")))
             }
-            return .passed
+            return .accepted
         } catch {
-            return .failed(Failure(expected: "the broker to accept the message", observed: "\(error)"))
+            return .failed(.failed(Failure(expected: "the broker to accept the message", observed: "\(error)")))
         }
     }
 

@@ -25,8 +25,9 @@ protocol HubBackend: Sendable {
     var secrets: [String] { get }
 
     /// The cloud sends a C2D message to `device`.
-    /// - Returns: passed when the hub or broker accepted it, failed with what it said otherwise.
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus
+    /// - Returns: whether the hub or broker accepted it, refused it (with what it said), or
+    ///   gave no verdict.
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome
 
     /// Releases the backend's connections and listeners.
     func stop() async

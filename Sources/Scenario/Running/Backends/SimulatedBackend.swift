@@ -64,7 +64,7 @@ struct SimulatedBackend: HubBackend {
         return SimulatedBackend(hub: hub, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService)
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> StepStatus {
+    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         let request = CloudToDeviceRequest(
             payload: ByteBuffer(string: message.payload),
             properties: message.properties,
@@ -75,9 +75,9 @@ struct SimulatedBackend: HubBackend {
         )
         do {
             try await hub.sendCloudToDevice(request, to: device)
-            return .passed
+            return .accepted
         } catch let error as CloudToDeviceError {
-            return .failed(Failure(expected: "the hub to accept the message", observed: "it refused: \(error)"))
+            return .refused(code: error.errorCode, reason: "\(error.errorCode): \(error)")
         }
     }
 

@@ -1,0 +1,80 @@
+import IoTHubCore
+
+/// A C2D message as a scenario describes it, and whether the hub should take it.
+public struct CloudToDeviceSpec: Sendable, Hashable {
+    public var payload: String
+    public var properties: PropertyBag
+    public var messageID: String?
+    public var correlationID: String?
+    public var timeToLive: Duration?
+    public var acknowledgement: String?
+    /// `nil`: the hub must accept the message. Otherwise it must refuse it (a full queue, an
+    /// oversize body), and accepting it fails the step.
+    public var refusal: CloudToDeviceRefusal?
+
+    public init(
+        payload: String,
+        properties: PropertyBag = PropertyBag(),
+        messageID: String? = nil,
+        correlationID: String? = nil,
+        timeToLive: Duration? = nil,
+        acknowledgement: String? = nil,
+        refusal: CloudToDeviceRefusal? = nil
+    ) {
+        self.payload = payload
+        self.properties = properties
+        self.messageID = messageID
+        self.correlationID = correlationID
+        self.timeToLive = timeToLive
+        self.acknowledgement = acknowledgement
+        self.refusal = refusal
+    }
+
+    /// `"on"`, plus the properties and the expected refusal if any.
+    public var summary: String {
+        var text = PayloadText.summary(payload)
+        if !properties.isEmpty { text += " \(properties.encoded)" }
+        if let refusal { text += ", refused\(refusal.summary)" }
+        return text
+    }
+}
+
+/// The refusal a `send` expects.
+public enum CloudToDeviceRefusal: Sendable, Hashable {
+    /// Any refusal (`refused: true`).
+    case any
+    /// A refusal with this IoT Hub error code (`refused: DeviceMaximumQueueDepthExceeded`).
+    case code(String)
+
+    /// The error codes the simulated hub answers a refused send with, as the real one does.
+    public static let knownCodes = ["ArgumentInvalid", "DeviceMaximumQueueDepthExceeded", "DeviceNotFound", "MessageTooLarge"]
+
+    var summary: String {
+        switch self {
+        case .any: ""
+        case .code(let code): " with \(code)"
+        }
+    }
+}
+
+/// Payload text for console lines, test case names and failure messages: short payloads as
+/// they are, long ones (limit tests send 64 KB) cut, with their size.
+enum PayloadText {
+    static let shownCharacters = 24
+
+    static func summary(_ payload: String) -> String {
+        guard payload.count > shownCharacters * 2 else { return "\"\(payload)\"" }
+        return "\"\(payload.prefix(shownCharacters))…\" (\(payload.utf8.count) bytes)"
+    }
+
+    /// `seed` repeated, and cut, to exactly `size` bytes (`payload_size`). `seed` is ASCII
+    /// (the parser checks), so bytes and characters agree.
+    static func expand(_ seed: String, toSize size: Int) -> String {
+        let bytes = Array(seed.utf8)
+        guard !bytes.isEmpty else { return String(repeating: "x", count: size) }
+        var result: [UInt8] = []
+        result.reserveCapacity(size)
+        while result.count < size { result.append(bytes[result.count % bytes.count]) }
+        return String(decoding: result, as: UTF8.self)
+    }
+}
