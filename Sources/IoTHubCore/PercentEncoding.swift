@@ -3,6 +3,8 @@
 public enum PercentEncoding {
     /// Encodes `text`, for example `a/b` as `a%2Fb`.
     public static func encode(_ text: String) -> String {
+        // Most values (message ids, device ids) need no escaping: no copy for them.
+        if text.utf8.allSatisfy(isUnreserved) { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 16)
         for byte in text.utf8 {

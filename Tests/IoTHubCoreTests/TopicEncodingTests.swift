@@ -6,6 +6,8 @@ import Testing
     func percentEncoding() throws {
         #expect(PercentEncoding.encode("a/b c=d&e~f_g.h-i") == "a%2Fb%20c%3Dd%26e~f_g.h-i")
         #expect(PercentEncoding.encode("é") == "%C3%A9")
+        #expect(PercentEncoding.encode("Unreserved-0.9_~") == "Unreserved-0.9_~")
+        #expect(PercentEncoding.encode("") == "")
         #expect(try PercentEncoding.decode("a%2fb%2F") == "a/b/")
         #expect(try PercentEncoding.decode("a+b") == "a+b")
         #expect(throws: IoTHubCoreError.self) { try PercentEncoding.decode("%4") }

@@ -38,8 +38,9 @@ import Testing
     @Test("C2D send reads the iothub-* headers and iothub-app-* application properties")
     func cloudToDevice() {
         let headers = [
-            ("iothub-messageid", "m1"), ("iothub-correlationid", "c1"), ("iothub-ack", "full"), ("iothub-expiry", "120"),
-            ("iothub-app-color", "red"), ("iothub-contenttype", "text/plain"), ("Content-Type", "application/octet-stream"), ("iothub-app-Mode", "x y"),
+            ("IoTHub-MessageId", "m1"), ("iothub-correlationid", "c1"), ("iothub-ack", "full"), ("iothub-expiry", "120"),
+            ("iothub-app-color", "red"), ("iothub-contenttype", "text/plain"), ("Content-Type", "application/octet-stream"), ("IOTHUB-APP-Mode", "x y"),
+            ("iothub-app", "not a property"), ("iothub-messageidx", "not the id"),
         ].map { (name: $0.0, value: $0.1) }
         guard case .route(.sendCloudToDevice(let id, let message)) = route("POST", "/devices/esp8266/messages/deviceBound?api-version=2021-04-12", headers: headers, body: "on") else {
             Issue.record("not a C2D route")
@@ -53,6 +54,9 @@ import Testing
         #expect(message.timeToLive == .seconds(120))
         #expect(message.contentType == "text/plain")
         #expect(message.properties == ["color": "red", "Mode": "x y"])
+        let request = ServiceRequest(method: "GET", path: "/", headers: [(name: "Authorization", value: "a"), (name: "ÄB", value: "b")])
+        #expect(request.header("authorization") == "a" && request.header("AUTHORIZATION") == "a")
+        #expect(request.header("authorizatio") == nil && request.header("äb") == nil && request.header("ÄB") == "b")
     }
 
     @Test(

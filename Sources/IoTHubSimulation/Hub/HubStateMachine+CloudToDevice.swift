@@ -19,8 +19,8 @@ extension HubStateMachine {
         }
         let ttl = request.timeToLive ?? configuration.c2dDefaultTTL
         guard ttl >= .seconds(60), ttl <= .seconds(2 * 24 * 3600) else { throw .invalidTimeToLive(ttl) }
-        var session = sessions[deviceID] ?? DeviceSession()
-        guard session.queue.count < configuration.c2dQueueLimit else {
+        let depth = sessions[deviceID]?.queue.count ?? 0
+        guard depth < configuration.c2dQueueLimit else {
             throw .queueFull(deviceID, limit: configuration.c2dQueueLimit)
         }
         let message = QueuedMessage(
@@ -38,10 +38,10 @@ extension HubStateMachine {
             deliveryCount: 0,
             state: .enqueued
         )
-        session.queue.append(message)
-        sessions[deviceID] = session
+        // Appended in place: a copy of the session would copy its queue too.
+        sessions[deviceID, default: DeviceSession()].queue.append(message)
         var actions: [Action] = [
-            .emit(.cloudToDeviceEnqueued(deviceID, messageID: message.messageID, queueDepth: session.queue.count)),
+            .emit(.cloudToDeviceEnqueued(deviceID, messageID: message.messageID, queueDepth: depth + 1)),
             .wakeUp(at: message.expiresAt),
         ]
         deliverQueued(to: deviceID, at: now, actions: &actions)
@@ -63,9 +63,9 @@ extension HubStateMachine {
     /// subscription: at QoS 1 the message is locked until PUBACK; at QoS 0 it completes on
     /// sending. Redeliveries carry DUP.
     mutating func deliverQueued(to deviceID: DeviceID, at now: HubTime, actions: inout [Action]) {
-        guard var session = sessions[deviceID], let connection = session.connection, let qos = session.cloudToDeviceQoS else {
-            return
-        }
+        guard let connection = sessions[deviceID]?.connection, let qos = sessions[deviceID]?.cloudToDeviceQoS else { return }
+        // Taken out of the dictionary so the queue is uniquely referenced and changes in place.
+        guard var session = sessions.removeValue(forKey: deviceID) else { return }
         var index = 0
         while index < session.queue.count {
             var message = session.queue[index]
@@ -116,11 +116,9 @@ extension HubStateMachine {
 
     /// PUBACK from the device completes the locked message with that packet id.
     mutating func acknowledge(packetID: UInt16, from deviceID: DeviceID, actions: inout [Action]) {
-        guard var session = sessions[deviceID],
-            let index = session.queue.firstIndex(where: { $0.state == .invisible(packetID: packetID) })
+        guard let index = sessions[deviceID]?.queue.firstIndex(where: { $0.state == .invisible(packetID: packetID) }),
+            let message = sessions[deviceID]?.queue.remove(at: index)
         else { return }
-        let message = session.queue.remove(at: index)
-        sessions[deviceID] = session
         actions.append(.emit(.cloudToDeviceCompleted(deviceID, messageID: message.messageID)))
     }
 }

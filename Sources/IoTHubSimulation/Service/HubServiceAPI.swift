@@ -29,9 +29,25 @@ public final class HubServiceAPI: Sendable {
         guard loop.inEventLoop else {
             return loop.flatSubmit { self.respondOnHubLoop(to: request) }
         }
+        switch answer(request) {
+        case .now(let response): return loop.makeSucceededFuture(response)
+        case .later(let future): return future
+        }
+    }
+
+    /// An answer given at once, or later (a direct method waits for the device).
+    enum Answer {
+        case now(ServiceResponse)
+        case later(EventLoopFuture<ServiceResponse>)
+    }
+
+    /// Answers one request. Call on the hub's event loop: the HTTP server does, so a C2D
+    /// send is answered without a future.
+    func answer(_ request: ServiceRequest) -> Answer {
+        hub.loop.assertInEventLoop()
         let route: ServiceRoute
         switch ServiceRouter.route(request) {
-        case .rejected(let response): return loop.makeSucceededFuture(response)
+        case .rejected(let response): return .now(response)
         case .route(let routed): route = routed
         }
         let core = hub.core.value
@@ -46,12 +62,12 @@ public final class HubServiceAPI: Sendable {
             allowingSkew: hub.configuration.connectClockSkew,
             cache: tokens
         ) {
-            return loop.makeSucceededFuture(refusal)
+            return .now(refusal)
         }
         if case .invokeMethod(let id, let invocation) = route {
-            return core.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) }
+            return .later(core.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) })
         }
-        return loop.makeSucceededFuture(perform(route, on: core))
+        return .now(perform(route, on: core))
     }
 
     /// Carries out every route but direct methods, on the hub's loop.

@@ -110,22 +110,31 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
                 write(.error(413, code: "MessageTooLarge", "the request body exceeds \(ServiceHTTPServer.maximumBodySize) bytes"), version: version, keepAlive: false, context: context)
                 return
             }
-            let api = self.api
-            let observer = self.observer
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            api.respondOnHubLoop(to: request).hop(to: context.eventLoop).whenComplete { result in
-                let response = (try? result.get()) ?? .error(500, code: "ServerError", "the hub stopped")
+            // The server's connections live on the hub's loop (see `start`), so the answer is
+            // computed right here; only a direct method's answer comes later.
+            switch api.answer(request) {
+            case .now(let response):
                 observer?(request, response)
-                let (handler, context) = bound.value
-                handler.write(response, version: version, keepAlive: keepAlive, context: context)
+                write(response, version: version, keepAlive: keepAlive, context: context)
+            case .later(let future):
+                let observer = self.observer
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                future.hop(to: context.eventLoop).whenComplete { result in
+                    let response = (try? result.get()) ?? .error(500, code: "ServerError", "the hub stopped")
+                    observer?(request, response)
+                    let (handler, context) = bound.value
+                    handler.write(response, version: version, keepAlive: keepAlive, context: context)
+                }
             }
         }
     }
 
     private func write(_ response: ServiceResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
-        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
-        headers.add(name: "Content-Length", value: String(response.body.count))
+        if !response.headers.isEmpty {
+            for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
+        }
+        headers.add(name: "Content-Length", value: response.body.isEmpty ? "0" : String(response.body.count))
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -39,14 +39,32 @@ public struct ServiceRequest: Sendable, Hashable {
     }
 
     private static func decodeQueryText(_ text: String) -> String {
-        let spaced = text.contains("+") ? String(text.map { $0 == "+" ? " " : $0 }) : text
+        let spaced = text.utf8.contains(UInt8(ascii: "+")) ? String(text.map { $0 == "+" ? " " : $0 }) : text
         return (try? PercentEncoding.decode(spaced)) ?? spaced
     }
 
     /// The first value of header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return headers.first { $0.name.lowercased() == lowered }?.value
+        headers.first { Self.equalIgnoringASCIICase($0.name, name) }?.value
+    }
+
+    /// Whether two header names are equal ignoring ASCII case, without building lowercased
+    /// copies (the service answers every C2D send with several lookups).
+    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && hasPrefixIgnoringASCIICase(lhs, rhs)
+    }
+
+    /// Whether `text` starts with `prefix`, ignoring ASCII case.
+    static func hasPrefixIgnoringASCIICase(_ text: String, _ prefix: String) -> Bool {
+        var characters = text.utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let found = characters.next(), lowercased(found) == lowercased(expected) else { return false }
+        }
+        return true
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 
     public static func == (lhs: ServiceRequest, rhs: ServiceRequest) -> Bool {

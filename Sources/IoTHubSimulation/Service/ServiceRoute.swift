@@ -139,7 +139,7 @@ public enum ServiceRouter {
             }
             message.timeToLive = .seconds(seconds)
         }
-        for (name, value) in request.headers where name.lowercased().hasPrefix("iothub-app-") {
+        for (name, value) in request.headers where ServiceRequest.hasPrefixIgnoringASCIICase(name, "iothub-app-") {
             let property = String(name.dropFirst("iothub-app-".count))
             guard !property.isEmpty else { return .rejected(badBody("an iothub-app- header has no property name")) }
             message.properties.append(property, value)
