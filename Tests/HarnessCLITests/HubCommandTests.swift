@@ -130,6 +130,9 @@ import Testing
             ["hub", "--ca", "/etc/hostname"],
             ["hub", "--devices-file", "/no/such/devices.txt"],
             ["hub", "--token-service-key", "short"],
+            ["hub", "--cert-name", "bad_name!"],
+            ["hub", "--cert-name", "-lead.example"],
+            ["hub", "--cert-name", "board.local", "--cert", "/etc/hostname", "--key", "/etc/hostname"],
             ["send", "--device", "d"],
             ["send", "--device", "d", "on", "--hub", "http://127.0.0.1:1"],
             ["send", "--device", "d", "on", "--ack", "always"],
@@ -142,6 +145,41 @@ import Testing
     )
     func badFlags(arguments: [String]) async {
         #expect(await HarnessCommand.runMain(arguments: arguments) == 2)
+    }
+
+    @Test("hub: the generated CA is kept beside the state file, so a restart serves a new certificate from the same CA, for every --cert-name")
+    func persistentCA() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let statePath = "\(folder)/default.json"
+        let flags = ["--device", "esp8266:\(Self.key)", "--port", "0", "--state-file", statePath, "--cert-name", "board-hub.local", "--cert-name", "127.0.0.2"]
+        var caTexts: [String] = []
+        for _ in 0..<2 {
+            try await withHub(flags) { session, _ in
+                let ca = try #require(session.endpoints.caCertificatePath)
+                caTexts.append(try String(contentsOfFile: ca, encoding: .utf8))
+                let keyAttributes = try FileManager.default.attributesOfItem(atPath: "\(folder)/ca-key.pem")
+                #expect((keyAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+                let port = try #require(session.endpoints.tlsPort)
+                // OpenSSL checks the served certificate against the kept CA for the name a
+                // board dials (NIO's client would accept any name on 127.0.0.1, which is in the
+                // certificate too); a name not given fails.
+                for (check, name, verifies) in [
+                    ("-verify_hostname", "board-hub.local", true), ("-verify_hostname", "localhost", true), ("-verify_ip", "127.0.0.2", true),
+                    ("-verify_hostname", "other.local", false), ("-verify_ip", "127.0.0.3", false),
+                ] {
+                    let output = try await ExternalTool.run("/usr/bin/openssl", [
+                        "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", ca, check, name, "-verify_return_error", "-brief",
+                    ], timeout: .seconds(20))
+                    #expect((output.status == 0) == verifies, "\(name): \(output.standardError)")
+                }
+            }
+        }
+        #expect(caTexts.count == 2 && caTexts[0] == caTexts[1] && caTexts[0].contains("BEGIN CERTIFICATE"))
+        #expect(CertificateNames(extra: ["board.local", "10.0.0.7", "10.0.0.7", "BOARD.local"], listeningOn: "192.168.1.20") == CertificateNames(extra: ["192.168.1.20", "board.local", "10.0.0.7"], listeningOn: "0.0.0.0"))
+        let names = CertificateNames(extra: ["board.local", "::1"], listeningOn: "::")
+        #expect(names.dnsNames == ["localhost", "board.local"] && names.ipAddresses == ["127.0.0.1", "::1"])
+        #expect(CertificateNames.isDNSName("*.example.com") && !CertificateNames.isDNSName("a..b") && !CertificateNames.isDNSName(String(repeating: "a", count: 64)))
     }
 
     @Test("a devices file with mistakes is refused with file:line for each")

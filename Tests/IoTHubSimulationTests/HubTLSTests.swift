@@ -136,4 +136,34 @@ import Testing
             _ = try HubCertificateFactory.make(hostNames: [], ipAddresses: ["localhost"], now: Date())
         }
     }
+
+    @Test("a kept CA whose files are damaged or do not match is an error naming the file, never silently replaced")
+    func damagedPersistentCA() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-tls-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tls = HubTLSConfiguration(identity: .generated(directory: folder))
+        _ = try HubTLSContext.make(tls, now: Date())
+        let kept = try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)
+        // A second start reuses the CA.
+        _ = try HubTLSContext.make(tls, now: Date())
+        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) == kept)
+        // Another CA's key beside this certificate.
+        let other = try HubCertificateAuthority.make(now: Date(), validity: 3600)
+        try Data(try other.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: "\(folder)/ca-key.pem"))
+        #expect(throws: HubTLSError.invalidPEM(path: "\(folder)/ca-key.pem", reason: "the key does not belong to the CA certificate \(folder)/ca.pem")) {
+            _ = try HubTLSContext.make(tls, now: Date())
+        }
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: "\(folder)/ca-key.pem"))
+        #expect(throws: HubTLSError.invalidPEM(path: "\(folder)/ca-key.pem", reason: "no P-256 private key could be read")) {
+            _ = try HubTLSContext.make(tls, now: Date())
+        }
+        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) == kept)
+        // An expiring CA is replaced by a new one (its server certificates would outlive it).
+        try FileManager.default.removeItem(atPath: "\(folder)/ca-key.pem")
+        _ = try HubTLSContext.make(tls, now: Date())
+        let renewed = try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)
+        #expect(renewed != kept)
+        _ = try HubTLSContext.make(tls, now: Date().addingTimeInterval(5 * 365 * 24 * 3600 - 24 * 3600))
+        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) != renewed)
+    }
 }

@@ -10,8 +10,10 @@ struct Hub: AsyncParsableCommand {
         commandName: "hub",
         abstract: "Run the simulated Azure IoT Hub on its own (for a real board, SDK tests or user code).",
         discussion: """
-            Listens for MQTT over TLS (a CA and certificate for localhost and 127.0.0.1 are made \
-            at start unless --cert and --key are given) and serves the IoT Hub service REST API \
+            Listens for MQTT over TLS (unless --cert and --key are given, a certificate for \
+            localhost, 127.0.0.1, a specific --host and each --cert-name is made at start, signed \
+            by a CA kept next to the state file so boards keep trusting it across restarts) and \
+            serves the IoT Hub service REST API \
             and a device token endpoint over HTTP on 127.0.0.1. Prints each device's connection \
             string (keys masked unless --show-keys; the state file holds them), then logs every \
             connection and packet with secrets masked. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
@@ -45,6 +47,12 @@ struct Hub: AsyncParsableCommand {
     @Option(help: "CA certificate (PEM) that signed --cert, reported to clients.")
     var ca: String?
 
+    @Option(
+        name: .customLong("cert-name"),
+        help: "Another name the generated server certificate is for: a DNS name or an IP address, such as the address a board on the bench dials (repeatable). localhost, 127.0.0.1 and a specific --host are always in it."
+    )
+    var certNames: [String] = []
+
     @Option(name: .customLong("service-port"), help: "The port of the service REST API on 127.0.0.1 (0 picks a free one).")
     var servicePort = 0
 
@@ -74,6 +82,10 @@ struct Hub: AsyncParsableCommand {
         }
         if let tokenServiceKey, tokenServiceKey.count < 8 { throw ValidationError("--token-service-key must have at least 8 characters") }
         if hostname.isEmpty || hostname.contains("/") { throw ValidationError("--hostname must be a host name such as myhub.azure-devices.net") }
+        if !certNames.isEmpty, cert != nil { throw ValidationError("--cert-name names go into the generated certificate; with --cert, put them in your own certificate") }
+        for name in certNames where !CertificateNames.isIPAddress(name) && !CertificateNames.isDNSName(name) {
+            throw ValidationError("--cert-name '\(name)' is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally '*.' first)")
+        }
     }
 
     /// The settings these flags ask for.
@@ -98,7 +110,9 @@ struct Hub: AsyncParsableCommand {
             settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca))
         } else if let path = settings.stateFilePath {
             // The generated CA goes next to the state file, so its path stays the same across runs.
-            settings.tls = HubTLSConfiguration(identity: .generated(directory: (path as NSString).deletingLastPathComponent))
+            // A CA key beside it too, so the CA (and a board's trust in it) survives restarts.
+            let names = CertificateNames(extra: certNames, listeningOn: host)
+            settings.tls = HubTLSConfiguration(identity: .generated(hostNames: names.dnsNames, ipAddresses: names.ipAddresses, directory: (path as NSString).deletingLastPathComponent))
         }
         return settings
     }

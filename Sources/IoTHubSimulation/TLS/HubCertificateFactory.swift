@@ -1,7 +1,4 @@
-import Crypto
 import Foundation
-import SwiftASN1
-import X509
 
 /// A CA and a server certificate signed by it, as PEM text.
 public struct GeneratedCertificates: Sendable {
@@ -27,67 +24,15 @@ public enum HubCertificateFactory {
         now: Date,
         validity: TimeInterval = 30 * 24 * 3600
     ) throws(HubTLSError) -> GeneratedCertificates {
-        let addresses = try ipAddresses.map { text throws(HubTLSError) in try ipAddressBytes(text) }
-        do {
-            let caKey = P256.Signing.PrivateKey()
-            let serverKey = P256.Signing.PrivateKey()
-            let caPublicKey = Certificate.PublicKey(caKey.publicKey)
-            let caKeyID = SubjectKeyIdentifier(hash: caPublicKey)
-            let caName = try DistinguishedName {
-                OrganizationName("harness")
-                CommonName("harness simulated IoT Hub CA")
-            }
-            let notBefore = now.addingTimeInterval(-3600)
-            let notAfter = now.addingTimeInterval(validity)
-            let ca = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: caPublicKey,
-                notValidBefore: notBefore,
-                notValidAfter: notAfter,
-                issuer: caName,
-                subject: caName,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                    Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                    caKeyID
-                },
-                issuerPrivateKey: Certificate.PrivateKey(caKey)
-            )
-            let serverPublicKey = Certificate.PublicKey(serverKey.publicKey)
-            let serverName = try DistinguishedName {
-                OrganizationName("harness")
-                CommonName(hostNames.first ?? "localhost")
-            }
-            let names = hostNames.map { GeneralName.dnsName($0) } + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
-            let server = try Certificate(
-                version: .v3,
-                serialNumber: Certificate.SerialNumber(),
-                publicKey: serverPublicKey,
-                notValidBefore: notBefore,
-                notValidAfter: notAfter,
-                issuer: caName,
-                subject: serverName,
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
-                    try ExtendedKeyUsage([.serverAuth])
-                    SubjectAlternativeNames(names)
-                    SubjectKeyIdentifier(hash: serverPublicKey)
-                    AuthorityKeyIdentifier(keyIdentifier: caKeyID.keyIdentifier)
-                },
-                issuerPrivateKey: Certificate.PrivateKey(caKey)
-            )
-            return GeneratedCertificates(
-                caCertificatePEM: try ca.serializeAsPEM().pemString,
-                serverCertificatePEM: try server.serializeAsPEM().pemString,
-                serverPrivateKeyPEM: serverKey.pemRepresentation
-            )
-        } catch {
-            throw .setupFailed(reason: "making the hub's certificates: \(error)")
-        }
+        // Addresses first, so a bad one is reported before any key is made.
+        for address in ipAddresses { _ = try ipAddressBytes(address) }
+        let authority = try HubCertificateAuthority.make(now: now, validity: validity)
+        let server = try authority.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
+        return GeneratedCertificates(
+            caCertificatePEM: try authority.certificatePEM,
+            serverCertificatePEM: server.certificatePEM,
+            serverPrivateKeyPEM: server.privateKeyPEM
+        )
     }
 
     /// The 4 (IPv4) or 16 (IPv6) bytes of an address.

@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The CA the hub signs its server certificates with: made fresh, or loaded from the PEM files
+/// of an earlier start, so a board that holds the CA keeps trusting the hub across restarts.
+public struct HubCertificateAuthority: Sendable {
+    /// The CA certificate clients trust.
+    public let certificate: Certificate
+    /// The CA key's raw scalar (the Crypto key type is not `Sendable`).
+    private let privateKeyBytes: Data
+    private let keyIdentifier: SubjectKeyIdentifier
+
+    /// Makes a CA with a new P-256 key, valid from one hour before `now` for `validity`.
+    /// - Parameter now: real wall-clock time (what clients verify against).
+    public static func make(now: Date, validity: TimeInterval) throws(HubTLSError) -> HubCertificateAuthority {
+        let key = P256.Signing.PrivateKey()
+        let publicKey = Certificate.PublicKey(key.publicKey)
+        let keyID = SubjectKeyIdentifier(hash: publicKey)
+        do {
+            let name = try DistinguishedName {
+                OrganizationName("harness")
+                CommonName("harness simulated IoT Hub CA")
+            }
+            let certificate = try Certificate(
+                version: .v3,
+                serialNumber: Certificate.SerialNumber(),
+                publicKey: publicKey,
+                notValidBefore: now.addingTimeInterval(-3600),
+                notValidAfter: now.addingTimeInterval(validity),
+                issuer: name,
+                subject: name,
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                    Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                    keyID
+                },
+                issuerPrivateKey: Certificate.PrivateKey(key)
+            )
+            return HubCertificateAuthority(certificate: certificate, privateKey: key, keyIdentifier: keyID)
+        } catch {
+            throw .setupFailed(reason: "making the hub's CA: \(error)")
+        }
+    }
+
+    /// Loads a CA written by ``certificatePEM`` and ``privateKeyPEM`` earlier.
+    /// - Throws: ``HubTLSError/invalidPEM(path:reason:)`` naming `certificatePath` or
+    ///   `keyPath` when a file does not hold what it should, or the key does not match.
+    public init(certificatePEM: String, privateKeyPEM: String, certificatePath: String, keyPath: String) throws(HubTLSError) {
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(pemEncoded: certificatePEM)
+        } catch {
+            throw .invalidPEM(path: certificatePath, reason: "no PEM certificate could be read")
+        }
+        let key: P256.Signing.PrivateKey
+        do {
+            key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+        } catch {
+            throw .invalidPEM(path: keyPath, reason: "no P-256 private key could be read")
+        }
+        guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else {
+            throw .invalidPEM(path: keyPath, reason: "the key does not belong to the CA certificate \(certificatePath)")
+        }
+        guard let basic = try? certificate.extensions.basicConstraints, case .isCertificateAuthority = basic else {
+            throw .invalidPEM(path: certificatePath, reason: "it is not a CA certificate")
+        }
+        self.init(certificate: certificate, privateKey: key, keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey))
+    }
+
+    private init(certificate: Certificate, privateKey: P256.Signing.PrivateKey, keyIdentifier: SubjectKeyIdentifier) {
+        self.certificate = certificate
+        self.privateKeyBytes = privateKey.rawRepresentation
+        self.keyIdentifier = keyIdentifier
+    }
+
+    private var privateKey: P256.Signing.PrivateKey {
+        get throws(HubTLSError) {
+            do {
+                return try P256.Signing.PrivateKey(rawRepresentation: privateKeyBytes)
+            } catch {
+                throw .setupFailed(reason: "the CA key: \(error)")
+            }
+        }
+    }
+
+    /// The CA certificate as PEM.
+    public var certificatePEM: String {
+        get throws(HubTLSError) {
+            do {
+                return try certificate.serializeAsPEM().pemString
+            } catch {
+                throw .setupFailed(reason: "encoding the CA certificate: \(error)")
+            }
+        }
+    }
+
+    /// The CA's private key as PEM (PKCS #8). Secret: it is written with owner-only access.
+    public var privateKeyPEM: String {
+        get throws(HubTLSError) { try privateKey.pemRepresentation }
+    }
+
+    /// Whether the CA is valid from `now` for at least `duration` more.
+    public func isValid(at now: Date, for duration: TimeInterval) -> Bool {
+        certificate.notValidBefore <= now && certificate.notValidAfter >= now.addingTimeInterval(duration)
+    }
+
+    /// Issues a server certificate with a new P-256 key for `hostNames` (DNS) and `ipAddresses`
+    /// as subject alternative names, valid from one hour before `now` for `validity` (never
+    /// past the CA's own end).
+    /// - Returns: the certificate and its private key, as PEM.
+    /// - Throws: ``HubTLSError`` for a bad IP address or a failure to sign.
+    public func issueServerCertificate(
+        hostNames: [String],
+        ipAddresses: [String],
+        now: Date,
+        validity: TimeInterval
+    ) throws(HubTLSError) -> (certificatePEM: String, privateKeyPEM: String) {
+        let addresses = try ipAddresses.map { text throws(HubTLSError) in try HubCertificateFactory.ipAddressBytes(text) }
+        let issuerKey = try privateKey
+        let key = P256.Signing.PrivateKey()
+        let publicKey = Certificate.PublicKey(key.publicKey)
+        do {
+            let subject = try DistinguishedName {
+                OrganizationName("harness")
+                CommonName(hostNames.first ?? ipAddresses.first ?? "localhost")
+            }
+            let names = hostNames.map { GeneralName.dnsName($0) } + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
+            let server = try Certificate(
+                version: .v3,
+                serialNumber: Certificate.SerialNumber(),
+                publicKey: publicKey,
+                notValidBefore: now.addingTimeInterval(-3600),
+                notValidAfter: min(now.addingTimeInterval(validity), certificate.notValidAfter),
+                issuer: certificate.subject,
+                subject: subject,
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
+                    try ExtendedKeyUsage([.serverAuth])
+                    SubjectAlternativeNames(names)
+                    SubjectKeyIdentifier(hash: publicKey)
+                    AuthorityKeyIdentifier(keyIdentifier: keyIdentifier.keyIdentifier)
+                },
+                issuerPrivateKey: Certificate.PrivateKey(issuerKey)
+            )
+            return (try server.serializeAsPEM().pemString, key.pemRepresentation)
+        } catch {
+            throw .setupFailed(reason: "making the hub's server certificate: \(error)")
+        }
+    }
+}
