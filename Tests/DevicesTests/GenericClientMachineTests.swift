@@ -115,6 +115,8 @@ import Testing
         #expect(closed.contains(.report(.disconnected(reason: "the client disconnected"))))
         #expect(closed.contains(.complete(.disconnect, .answered)))
         #expect(machine.connect(packet, now: 4) == [.openTransport])
+        // Still opening: nothing to close cleanly yet.
+        #expect(machine.disconnect(now: 5) == [.complete(.disconnect, .connectionEnded(reason: "the connection is still opening"))])
     }
 
     @Test("pings a keep-alive period after the last packet sent; never when pings are off")

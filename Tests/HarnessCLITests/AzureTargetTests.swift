@@ -123,13 +123,28 @@ import Testing
             #expect(output.status == 0, "\(output.standardOutput)\n\(output.standardError)")
             let failed = try await HarnessBinary.run(["run", "failing.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
             #expect(failed.status == 1)
-            #expect(failed.standardOutput.contains("expected the hub to accept the message; observed it refused: c2d_command exited with status 3: no route"), "\(failed.standardOutput)")
-            // A step that expects the refusal passes on the same failing command.
-            let expecting = failing.replacingOccurrences(of: "  - send: \"on\"\n  - expect: { led: on, within: 2s }", with: "  - send: { payload: \"on\", refused: true }\n  - expect: { led: off, for: 200ms }")
-                .replacingOccurrences(of: "  - send: \"off\"\n", with: "").replacingOccurrences(of: "  - expect: { led: off, within: 2s }\n", with: "")
-            try expecting.write(toFile: "\(folder)/expecting.yaml", atomically: true, encoding: .utf8)
-            let refused = try await HarnessBinary.run(["run", "expecting.yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
-            #expect(refused.status == 0, "\(expecting)\n\(refused.standardOutput)")
+            #expect(failed.standardOutput.contains("expected c2d_command to exit 0, or to print the hub's refusal (ErrorCode:...); observed exit status 3: no route"), "\(failed.standardOutput)")
+            // A step that expects a refusal fails too: a command that fails without the hub's
+            // answer gives no verdict. One that prints the hub's error code is a refusal.
+            func expecting(_ refused: String, command: String) -> String {
+                scenario.replacingOccurrences(of: "c2d_command: [\(binary), send", with: "c2d_command: [/bin/sh, -c, '\(command)', send")
+                    .replacingOccurrences(of: "  - send: \"on\"\n  - expect: { led: on, within: 2s }", with: "  - send: { payload: \"on\", refused: \(refused) }\n  - expect: { led: off, for: 200ms }")
+                    .replacingOccurrences(of: "  - send: \"off\"\n", with: "").replacingOccurrences(of: "  - expect: { led: off, within: 2s }\n", with: "")
+            }
+            let hubAnswer = "echo \"{\\\"Message\\\":\\\"ErrorCode:MessageTooLarge;too big\\\"}\" >&2; exit 1"
+            let cases = [
+                ("no-verdict", expecting("true", command: "echo no route >&2; exit 3"), Int32(1)),
+                ("refused", expecting("MessageTooLarge", command: hubAnswer), Int32(0)),
+                ("other-code", expecting("DeviceNotFound", command: hubAnswer), Int32(1)),
+            ]
+            for (name, text, status) in cases {
+                try text.write(toFile: "\(folder)/\(name).yaml", atomically: true, encoding: .utf8)
+                let output = try await HarnessBinary.run(["run", "\(name).yaml", "--secret", "KEY=\(Self.key)", "--no-color"], in: folder)
+                #expect(output.status == status, "\(name)\n\(text)\n\(output.standardOutput)")
+                if name == "other-code" {
+                    #expect(output.standardOutput.contains("expected the hub to refuse the message with DeviceNotFound; observed it refused: c2d_command: exit status 1"), "\(output.standardOutput)")
+                }
+            }
         }
     }
 
@@ -169,6 +184,14 @@ import Testing
             #expect(outputs[1].contains("expected the hub to refuse the message with DeviceNotFound; observed it refused: HTTP 413 MessageTooLarge"), "\(outputs[1])")
             #expect(outputs[2].contains("expected the hub to refuse the message; observed it accepted it"), "\(outputs[2])")
             #expect(outputs.joined().contains("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == false, "a 64 KB payload was printed whole")
+            // Wrong service credentials are no verdict: 'refused: true' fails on a 401.
+            let wrongKey = "HostName=\(state.hostName);SharedAccessKeyName=\(state.policyName);SharedAccessKey=\(Self.key)"
+            let unauthorised = try await ExternalTool.run("/usr/bin/env", [
+                "IOTHUB_SERVICE_CONNECTION_STRING=\(wrongKey)", try HarnessBinary.path(), "run", "\(folder)/accepted.yaml", "--no-color",
+                "--junit", "\(folder)/unauthorised.xml", "--reports", "\(folder)/reports",
+            ])
+            #expect(unauthorised.status == 1)
+            #expect(unauthorised.standardOutput.contains("expected the service API to accept or refuse the message; observed HTTP 401"), "\(unauthorised.standardOutput)")
         }
     }
 }

@@ -177,6 +177,7 @@ import Testing
         }
         #expect(caTexts.count == 2 && caTexts[0] == caTexts[1] && caTexts[0].contains("BEGIN CERTIFICATE"))
         #expect(CertificateNames(extra: ["board.local", "10.0.0.7", "10.0.0.7", "BOARD.local"], listeningOn: "192.168.1.20") == CertificateNames(extra: ["192.168.1.20", "board.local", "10.0.0.7"], listeningOn: "0.0.0.0"))
+        #expect(CertificateNames(extra: [], listeningOn: "not a host!") == CertificateNames(extra: [], listeningOn: "127.0.0.1"))
         let names = CertificateNames(extra: ["board.local", "::1"], listeningOn: "::")
         #expect(names.dnsNames == ["localhost", "board.local"] && names.ipAddresses == ["127.0.0.1", "::1"])
         #expect(CertificateNames.isDNSName("*.example.com") && !CertificateNames.isDNSName("a..b") && !CertificateNames.isDNSName(String(repeating: "a", count: 64)))

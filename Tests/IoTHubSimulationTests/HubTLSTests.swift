@@ -137,33 +137,41 @@ import Testing
         }
     }
 
-    @Test("a kept CA whose files are damaged or do not match is an error naming the file, never silently replaced")
+    @Test("a kept CA that is damaged, mismatched or open to others is an error naming the file, never silently replaced")
     func damagedPersistentCA() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-tls-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        let kept = "\(folder)/ca-key.pem"
         let tls = HubTLSConfiguration(identity: .generated(directory: folder))
         _ = try HubTLSContext.make(tls, now: Date())
-        let kept = try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)
-        // A second start reuses the CA.
+        let attributes = try FileManager.default.attributesOfItem(atPath: kept)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let folderAttributes = try FileManager.default.attributesOfItem(atPath: folder)
+        #expect((folderAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+        let original = try String(contentsOfFile: kept, encoding: .utf8)
+        let caPEM = try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)
+        #expect(original.hasSuffix(caPEM) && original.contains("PRIVATE KEY"))
+        // A second start reuses the CA; a lost ca.pem is written again from the kept file.
+        try FileManager.default.removeItem(atPath: "\(folder)/ca.pem")
         _ = try HubTLSContext.make(tls, now: Date())
-        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) == kept)
-        // Another CA's key beside this certificate.
+        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) == caPEM)
+        func expectRefused(_ contents: String, _ reason: String, mode: Int = 0o600) throws {
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: kept))
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: kept)
+            #expect(throws: HubTLSError.invalidPEM(path: kept, reason: reason)) { _ = try HubTLSContext.make(tls, now: Date()) }
+            #expect(try String(contentsOfFile: kept, encoding: .utf8) == contents, "the kept file was replaced")
+        }
+        // Another CA's key with this certificate.
         let other = try HubCertificateAuthority.make(now: Date(), validity: 3600)
-        try Data(try other.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: "\(folder)/ca-key.pem"))
-        #expect(throws: HubTLSError.invalidPEM(path: "\(folder)/ca-key.pem", reason: "the key does not belong to the CA certificate \(folder)/ca.pem")) {
-            _ = try HubTLSContext.make(tls, now: Date())
-        }
-        try Data("garbage".utf8).write(to: URL(fileURLWithPath: "\(folder)/ca-key.pem"))
-        #expect(throws: HubTLSError.invalidPEM(path: "\(folder)/ca-key.pem", reason: "no P-256 private key could be read")) {
-            _ = try HubTLSContext.make(tls, now: Date())
-        }
-        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) == kept)
-        // An expiring CA is replaced by a new one (its server certificates would outlive it).
-        try FileManager.default.removeItem(atPath: "\(folder)/ca-key.pem")
-        _ = try HubTLSContext.make(tls, now: Date())
-        let renewed = try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)
-        #expect(renewed != kept)
+        try expectRefused(try other.privateKeyPEM + caPEM, "the private key does not belong to the CA certificate")
+        try expectRefused("garbage\n" + caPEM, "no P-256 private key could be read")
+        try expectRefused(try other.privateKeyPEM, "it holds no CA certificate after the key; delete it to make a new CA")
+        try expectRefused(original, "others may read or write it; a CA key must be yours alone (chmod 600)", mode: 0o644)
+        // A CA near its end is replaced by a new one (its server certificates would outlive it).
+        try Data(original.utf8).write(to: URL(fileURLWithPath: kept))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kept)
         _ = try HubTLSContext.make(tls, now: Date().addingTimeInterval(5 * 365 * 24 * 3600 - 24 * 3600))
-        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) != renewed)
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) != original)
+        #expect(try String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8) != caPEM)
     }
 }

@@ -113,8 +113,8 @@ import Testing
         }
         #expect(observed == [
             "the hub to refuse the message / it accepted it",
-            "the hub to accept the message / it refused: MessageTooLarge: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
-            "the hub to refuse the message with DeviceMaximumQueueDepthExceeded / it refused: MessageTooLarge: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
+            "the hub to accept the message / it refused: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
+            "the hub to refuse the message with DeviceMaximumQueueDepthExceeded / it refused: message of 65537 bytes exceeds 65536 bytes (MessageTooLarge)",
         ])
     }
 }

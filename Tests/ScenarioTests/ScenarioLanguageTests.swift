@@ -59,7 +59,7 @@ import Testing
             device: { id: d }
             steps:
               - send: { payload: "a", refused: true }
-              - send: { payload: "b", refused: false }
+              - send: { payload: "b", refused: off }
               - send: { payload: "c", refused: IotHubQuotaExceeded }
               - send: { payload: "0123456789", payload_size: 65537, refused: MessageTooLarge }
             """)
@@ -71,6 +71,27 @@ import Testing
         #expect(sends[3].payload.hasPrefix("01234567890123"))
         #expect(sends[3].summary == "\"012345678901234567890123…\" (65537 bytes), refused with MessageTooLarge")
         #expect(sends[0].summary == "\"a\", refused")
+    }
+
+    @Test("a long payload that holds a secret is never shown cut, and payload_size refuses to repeat a secret")
+    func secretPayloads() throws {
+        let token = "SharedAccessSignature sr=h&sig=abcdefghijklmnopqrstuvwxyz0123456789&se=1"
+        let options = LoadOptions(variables: Variables(overrides: ["TOKEN": token], secretNames: ["TOKEN"]))
+        let scenario = try load("""
+            device: { id: d }
+            steps:
+              - send: "{\\"token\\": \\"${TOKEN}\\"}"
+              - send: { payload: "${TOKEN}" }
+              - send: "short ${TOKEN}"
+            """, options: options)
+        let summaries = scenario.steps.compactMap { step -> String? in
+            if case .send(let spec) = step.kind { spec.summary } else { nil }
+        }
+        #expect(summaries[0] == "(\(token.utf8.count + 13) bytes holding a secret)")
+        #expect(summaries[1] == "(\(token.utf8.count) bytes holding a secret)")
+        #expect(summaries.allSatisfy { !$0.contains("SharedAccess") })
+        let mistakes = diagnostics("device: { id: d }\nsteps:\n  - send: { payload: \"${TOKEN}\", payload_size: 1000 }\n", options: options)
+        #expect(mistakes.contains { $0.message.contains("with payload_size the payload must not hold a secret") }, "\(mistakes)")
     }
 
     @Test("repeat blocks with thresholds; inner steps numbered within the block")

@@ -68,12 +68,20 @@ public final class GenericClient: RawByteSending {
     }
 
     /// Sends DISCONNECT and returns once the connection is closed.
+    /// - Throws: ``DisconnectFailure`` when there was nothing to close cleanly (the connection
+    ///   is still opening, or another disconnect is under way).
     public func disconnect() async throws {
-        _ = try await operation { core, promise in core.start(.disconnect, promise: promise) { $0.disconnect(now: $1) } }
+        let outcome = try await operation { core, promise in core.start(.disconnect, promise: promise) { $0.disconnect(now: $1) } }
+        if case .connectionEnded(let reason) = outcome { throw DisconnectFailure(description: "cannot disconnect: \(reason)") }
     }
 
     public func shutdown() async {
         let core = self.core
         try? await loop.submit { core.value.shutdown() }.get()
     }
+}
+
+/// Why ``GenericClient/disconnect()`` could not disconnect.
+public struct DisconnectFailure: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }

@@ -171,8 +171,10 @@ public struct GenericClientMachine: Sendable {
         case .closing:
             // Completed by the close already under way.
             return []
-        case .idle, .opening:
+        case .idle:
             return [.complete(.disconnect, .answered)]
+        case .opening:
+            return [.complete(.disconnect, .connectionEnded(reason: "the connection is still opening"))]
         }
     }
 

@@ -9,7 +9,9 @@ struct CertificateNames: Equatable {
 
     init(extra: [String], listeningOn host: String) {
         let wildcardAddresses: Set<String> = ["0.0.0.0", "::", "[::]"]
-        for name in (wildcardAddresses.contains(host) ? [] : [host]) + extra {
+        // A listening address that is neither (a typo) is left to the bind to report.
+        let listening = wildcardAddresses.contains(host) || !(Self.isIPAddress(host) || Self.isDNSName(host)) ? [] : [host]
+        for name in listening + extra {
             if Self.isIPAddress(name) {
                 if !ipAddresses.contains(name) { ipAddresses.append(name) }
             } else if !dnsNames.contains(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) {

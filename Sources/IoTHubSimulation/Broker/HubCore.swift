@@ -86,7 +86,7 @@ final class HubCore {
         do {
             actions = try machine.enqueue(request, for: deviceID, messageID: messageID, at: clock.now())
         } catch {
-            emit(.cloudToDeviceRejected(deviceID, reason: "\(error.errorCode): \(error)"))
+            emit(.cloudToDeviceRejected(deviceID, reason: error.descriptionWithCode))
             throw error
         }
         perform(actions)

@@ -110,6 +110,11 @@ public enum CloudToDeviceError: Error, Sendable, Hashable, CustomStringConvertib
         }
     }
 
+    /// The description, naming the error code once.
+    public var descriptionWithCode: String {
+        description.contains(errorCode) ? description : "\(errorCode): \(description)"
+    }
+
     public var description: String {
         switch self {
         case .deviceNotFound(let id): "device '\(id)' is not registered"

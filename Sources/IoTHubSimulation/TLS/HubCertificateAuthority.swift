@@ -45,27 +45,29 @@ public struct HubCertificateAuthority: Sendable {
         }
     }
 
-    /// Loads a CA written by ``certificatePEM`` and ``privateKeyPEM`` earlier.
-    /// - Throws: ``HubTLSError/invalidPEM(path:reason:)`` naming `certificatePath` or
-    ///   `keyPath` when a file does not hold what it should, or the key does not match.
-    public init(certificatePEM: String, privateKeyPEM: String, certificatePath: String, keyPath: String) throws(HubTLSError) {
+    /// Loads a CA from its certificate and private key (as ``certificatePEM`` and
+    /// ``privateKeyPEM`` wrote them).
+    /// - Parameter path: the file they came from, named in errors.
+    /// - Throws: ``HubTLSError/invalidPEM(path:reason:)`` when either cannot be read, the key
+    ///   does not belong to the certificate, or the certificate is not a CA's.
+    public init(certificatePEM: String, privateKeyPEM: String, path: String) throws(HubTLSError) {
         let certificate: Certificate
         do {
             certificate = try Certificate(pemEncoded: certificatePEM)
         } catch {
-            throw .invalidPEM(path: certificatePath, reason: "no PEM certificate could be read")
+            throw .invalidPEM(path: path, reason: "no PEM certificate could be read")
         }
         let key: P256.Signing.PrivateKey
         do {
             key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
         } catch {
-            throw .invalidPEM(path: keyPath, reason: "no P-256 private key could be read")
+            throw .invalidPEM(path: path, reason: "no P-256 private key could be read")
         }
         guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else {
-            throw .invalidPEM(path: keyPath, reason: "the key does not belong to the CA certificate \(certificatePath)")
+            throw .invalidPEM(path: path, reason: "the private key does not belong to the CA certificate")
         }
         guard let basic = try? certificate.extensions.basicConstraints, case .isCertificateAuthority = basic else {
-            throw .invalidPEM(path: certificatePath, reason: "it is not a CA certificate")
+            throw .invalidPEM(path: path, reason: "the certificate is not a CA certificate")
         }
         self.init(certificate: certificate, privateKey: key, keyIdentifier: SubjectKeyIdentifier(hash: certificate.publicKey))
     }

@@ -18,7 +18,9 @@ struct HubTLSContext: Sendable {
         case .generated(let hostNames, let ipAddresses, let directory):
             for address in ipAddresses { _ = try HubCertificateFactory.ipAddressBytes(address) }
             let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("harness-hub-\(UUID().uuidString)").path
-            let authority = try directory == nil ? HubCertificateAuthority.make(now: now, validity: serverValidity) : persistentAuthority(in: folder, now: now)
+            let authority = try directory == nil
+                ? HubCertificateAuthority.make(now: now, validity: serverValidity)
+                : KeptCertificateAuthority.load(in: folder, now: now, serverValidity: serverValidity)
             let server = try authority.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: serverValidity)
             let path = (folder as NSString).appendingPathComponent("ca.pem")
             do {
@@ -74,42 +76,8 @@ struct HubTLSContext: Sendable {
 
     /// How long a generated server certificate is valid (a new one is issued at every start).
     static let serverValidity: TimeInterval = 30 * 24 * 3600
-    /// How long a CA kept in a directory is valid: boards that hold it go on trusting the hub.
-    static let persistentCAValidity: TimeInterval = 5 * 365 * 24 * 3600
 
-    /// The CA kept in `folder` (`ca.pem`, and `ca-key.pem` readable by the owner only), made
-    /// and written there when there is none yet or it ends within a server certificate's
-    /// validity. A CA whose files are damaged is an error naming the file, never silently
-    /// replaced: boards may hold it.
-    static func persistentAuthority(in folder: String, now: Date) throws(HubTLSError) -> HubCertificateAuthority {
-        let certificatePath = (folder as NSString).appendingPathComponent("ca.pem")
-        let keyPath = (folder as NSString).appendingPathComponent("ca-key.pem")
-        let manager = FileManager.default
-        if manager.fileExists(atPath: keyPath), manager.fileExists(atPath: certificatePath) {
-            let authority = try HubCertificateAuthority(
-                certificatePEM: String(decoding: try read(certificatePath), as: UTF8.self),
-                privateKeyPEM: String(decoding: try read(keyPath), as: UTF8.self),
-                certificatePath: certificatePath,
-                keyPath: keyPath
-            )
-            if authority.isValid(at: now, for: serverValidity) { return authority }
-        }
-        let authority = try HubCertificateAuthority.make(now: now, validity: persistentCAValidity)
-        do {
-            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try? manager.removeItem(atPath: keyPath)
-            guard manager.createFile(atPath: keyPath, contents: Data(try authority.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw HubTLSError.unreadableFile(path: keyPath, reason: "cannot write the CA key")
-            }
-        } catch let error as HubTLSError {
-            throw error
-        } catch {
-            throw .unreadableFile(path: keyPath, reason: "cannot write the CA key: \(error.localizedDescription)")
-        }
-        return authority
-    }
-
-    private static func read(_ path: String) throws(HubTLSError) -> [UInt8] {
+    static func read(_ path: String) throws(HubTLSError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadableFile(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }

@@ -197,7 +197,12 @@ struct StepParser {
             reader.error("send needs a payload, for example send: \"on\"", at: value)
             return nil
         }
-        if value.scalar != nil { return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) } }
+        if value.scalar != nil {
+            guard let payload = reader.string(value, "send payload") else { return nil }
+            var spec = CloudToDeviceSpec(payload: payload)
+            spec.payloadHoldsSecret = holdsSecret(payload)
+            return spec
+        }
         guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
         guard let payloadNode = options["payload"] else {
             reader.missing("payload", in: options, "send")
@@ -205,6 +210,7 @@ struct StepParser {
         }
         guard let payload = reader.string(payloadNode, "send payload") else { return nil }
         var spec = CloudToDeviceSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "send"))
+        spec.payloadHoldsSecret = holdsSecret(payload)
         if let node = options["refused"] { spec.refusal = readRefusal(node) }
         if let node = options["properties"], let bag = readProperties(node) { spec.properties = bag }
         if let node = options["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
@@ -235,15 +241,25 @@ struct StepParser {
             reader.error("with payload_size the payload must be ASCII (it is repeated byte by byte)", at: payloadNode)
             return seed
         }
+        guard !holdsSecret(seed) else {
+            reader.error("with payload_size the payload must not hold a secret: the last copy could cut it, and a cut secret escapes masking", at: payloadNode)
+            return seed
+        }
         return PayloadText.expand(seed, toSize: size)
+    }
+
+    /// Whether `payload` holds a value the reports mask.
+    private func holdsSecret(_ payload: String) -> Bool {
+        reader.secretValues.contains { !$0.isEmpty && payload.contains($0) }
     }
 
     /// `refused: true` (any refusal) or `refused: ERROR_CODE`; `refused: false` is the default.
     private mutating func readRefusal(_ node: Node) -> CloudToDeviceRefusal? {
         guard let text = reader.string(node, "refused") else { return nil }
+        // The words `bool` takes, so `refused: off` is not read as an error code "off".
         switch text.lowercased() {
-        case "true", "yes": return .any
-        case "false", "no": return nil
+        case "true", "yes", "on", "1": return .any
+        case "false", "no", "off", "0": return nil
         default: break
         }
         guard !text.isEmpty, text.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
@@ -263,13 +279,19 @@ struct StepParser {
             reader.error("publish needs a payload, for example publish: \"23.5\"", at: value)
             return nil
         }
-        if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
+        if value.scalar != nil {
+            guard let payload = reader.string(value, "publish payload") else { return nil }
+            var spec = PublishSpec(payload: payload)
+            spec.payloadHoldsSecret = holdsSecret(payload)
+            return spec
+        }
         guard let options = reader.mapping(value, "publish", allowed: Self.publishKeys) else { return nil }
         guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {
             if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
             return nil
         }
         var spec = PublishSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "publish"))
+        spec.payloadHoldsSecret = holdsSecret(payload)
         if let node = options["topic"], let text = reader.string(node, "publish topic") {
             do {
                 spec.topic = try TopicName(text)

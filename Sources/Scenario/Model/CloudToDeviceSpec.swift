@@ -11,6 +11,9 @@ public struct CloudToDeviceSpec: Sendable, Hashable {
     /// `nil`: the hub must accept the message. Otherwise it must refuse it (a full queue, an
     /// oversize body), and accepting it fails the step.
     public var refusal: CloudToDeviceRefusal?
+    /// The payload holds a secret value, so it is never shown cut (a cut secret escapes
+    /// masking).
+    public var payloadHoldsSecret = false
 
     public init(
         payload: String,
@@ -32,7 +35,7 @@ public struct CloudToDeviceSpec: Sendable, Hashable {
 
     /// `"on"`, plus the properties and the expected refusal if any.
     public var summary: String {
-        var text = PayloadText.summary(payload)
+        var text = PayloadText.summary(payload, holdsSecret: payloadHoldsSecret)
         if !properties.isEmpty { text += " \(properties.encoded)" }
         if let refusal { text += ", refused\(refusal.summary)" }
         return text
@@ -58,12 +61,15 @@ public enum CloudToDeviceRefusal: Sendable, Hashable {
 }
 
 /// Payload text for console lines, test case names and failure messages: short payloads as
-/// they are, long ones (limit tests send 64 KB) cut, with their size.
+/// they are (reports mask any secret in them), long ones (limit tests send 64 KB) cut, with
+/// their size, and not shown at all when they hold a secret, which cutting could split so that
+/// masking no longer finds it.
 enum PayloadText {
     static let shownCharacters = 24
 
-    static func summary(_ payload: String) -> String {
+    static func summary(_ payload: String, holdsSecret: Bool) -> String {
         guard payload.count > shownCharacters * 2 else { return "\"\(payload)\"" }
+        guard !holdsSecret else { return "(\(payload.utf8.count) bytes holding a secret)" }
         return "\"\(payload.prefix(shownCharacters))…\" (\(payload.utf8.count) bytes)"
     }
 

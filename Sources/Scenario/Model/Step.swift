@@ -114,6 +114,8 @@ public struct PublishSpec: Sendable, Hashable {
     public var properties: PropertyBag
     public var qos: MQTTQoS
     public var retain: Bool
+    /// The payload holds a secret value, so it is never shown cut.
+    public var payloadHoldsSecret = false
 
     public init(payload: String, topic: TopicName? = nil, properties: PropertyBag = PropertyBag(), qos: MQTTQoS = .atMostOnce, retain: Bool = false) {
         self.payload = payload
@@ -124,7 +126,7 @@ public struct PublishSpec: Sendable, Hashable {
     }
 
     public var summary: String {
-        var text = PayloadText.summary(payload)
+        var text = PayloadText.summary(payload, holdsSecret: payloadHoldsSecret)
         if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
         if qos != .atMostOnce { text += " qos=\(qos)" }
         if retain { text += " retain" }

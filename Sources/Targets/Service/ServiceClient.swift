@@ -33,6 +33,10 @@ public struct ServiceClient: Sendable {
         /// Whether the status is 2xx.
         public var isSuccess: Bool { (200..<300).contains(status) }
 
+        /// Whether the hub refused what was asked (400, 403, 404, 409, 412, 413, 429, ...) as
+        /// opposed to failing to judge it: 401 (credentials), 408 and 5xx are no verdict.
+        public var isRefusal: Bool { (400..<500).contains(status) && status != 401 && status != 407 && status != 408 }
+
         /// The `iothub-errorcode` header (`DeviceMaximumQueueDepthExceeded`, ...), if any.
         public var errorCode: String? { headers.first { $0.key.lowercased() == "iothub-errorcode" }?.value }
 

@@ -80,13 +80,16 @@ struct AzureBackend: HubBackend {
         guard let reply else {
             return .failed(.failed(Failure(expected: "an answer from \(service.baseURL.absoluteString) within \(ScenarioDuration.format(timeout))", observed: "none")))
         }
-        guard reply.isSuccess else { return .refused(code: reply.errorCode, reason: reply.errorDescription) }
-        return .accepted
+        if reply.isSuccess { return .accepted }
+        if reply.isRefusal { return .refused(code: reply.errorCode, reason: reply.errorDescription) }
+        return .failed(.failed(Failure(expected: "the service API to accept or refuse the message", observed: reply.errorDescription)))
     }
 
-    /// Runs the C2D command with the message's facts filled in; exit status 0 means sent.
-    /// Exit status 0 is acceptance; any other is a refusal, with the command's output as the
-    /// reason (the Azure CLI prints the hub's error code there).
+    /// Runs the C2D command with the message's facts filled in. Exit status 0 is acceptance;
+    /// another exit status is a refusal only when the output carries the hub's error
+    /// (`ErrorCode:DeviceMaximumQueueDepthExceeded;...`, which the Azure CLI and `harness send`
+    /// print), otherwise the command failed (not logged in, not found, no route) and the step
+    /// fails whatever it expects.
     private func run(_ command: [String], message: CloudToDeviceSpec, messageID: String, device: DeviceID, timeout: Duration) async -> CloudToDeviceOutcome {
         let facts = [
             "DEVICE_ID": device.string, "PAYLOAD": message.payload, "HUB_NAME": target.hubName,
@@ -99,12 +102,23 @@ struct AzureBackend: HubBackend {
         case .exited(0, _):
             return .accepted
         case .exited(let status, let output):
-            return .refused(code: nil, reason: "c2d_command exited with status \(status)\(output.isEmpty ? "" : ": \(output)")")
+            let observed = "exit status \(status)\(output.isEmpty ? "" : ": \(output)")"
+            guard let code = Self.hubErrorCode(in: output) else {
+                return .failed(.failed(Failure(expected: "c2d_command to exit 0, or to print the hub's refusal (ErrorCode:...)", observed: observed)))
+            }
+            return .refused(code: code, reason: "c2d_command: \(observed)")
         case .timedOut:
             return .failed(.failed(Failure(expected: "c2d_command to finish within \(ScenarioDuration.format(timeout))", observed: "it was still running; stopped")))
         case .failedToStart(let reason):
             return .failed(.errored(message: "c2d_command '\(arguments.first ?? "")' could not start: \(reason)"))
         }
+    }
+
+    /// The IoT Hub error code in a service error body (`"Message":"ErrorCode:X;..."`).
+    static func hubErrorCode(in output: String) -> String? {
+        guard let marker = output.range(of: "ErrorCode:") else { return nil }
+        let code = output[marker.upperBound...].prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return code.isEmpty ? nil : String(code)
     }
 
     func stop() async {}

@@ -77,7 +77,7 @@ struct SimulatedBackend: HubBackend {
             try await hub.sendCloudToDevice(request, to: device)
             return .accepted
         } catch let error as CloudToDeviceError {
-            return .refused(code: error.errorCode, reason: "\(error.errorCode): \(error)")
+            return .refused(code: error.errorCode, reason: error.descriptionWithCode)
         }
     }
 
