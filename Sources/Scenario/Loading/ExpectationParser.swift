@@ -35,6 +35,7 @@ struct ExpectationParser {
                 reader.error("'\(item.key)' refines '\(owner)', not '\(subjectKey)'", at: item.keyNode)
             }
         }
+        // The subject is read even when the deadline is wrong, so both mistakes are reported.
         guard deadlines.count == 1, let (deadlineKey, deadlineKeyNode, deadlineNode) = deadlines.first else {
             reader.error(
                 deadlines.isEmpty
@@ -42,11 +43,13 @@ struct ExpectationParser {
                     : "expect has both 'within' and 'for'; use one",
                 at: value
             )
+            _ = readSubject(subjectKey, subjectNode, entries: entries)
             return nil
         }
-        guard let duration = reader.duration(deadlineNode, deadlineKey) else { return nil }
+        let duration = reader.duration(deadlineNode, deadlineKey)
+        let subject = readSubject(subjectKey, subjectNode, entries: entries)
+        guard let duration, let subject else { return nil }
         let deadline: Expectation.Deadline = deadlineKey == "within" ? .within(duration) : .holdsFor(duration)
-        guard let subject = readSubject(subjectKey, subjectNode, entries: entries) else { return nil }
         switch (subject, deadline) {
         case (.disconnected(true, _), .holdsFor), (.reconnected(true), .holdsFor):
             reader.error("'\(subjectKey): true' with 'for' is ambiguous; write '\(subjectKey): false, for: ...' for 'does not happen'", at: deadlineKeyNode)

@@ -262,7 +262,9 @@ struct StepParser {
         case "false", "no", "off", "0": return nil
         default: break
         }
-        guard !text.isEmpty, text.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
+        guard let first = text.unicodeScalars.first, ("A"..."Z").contains(first) || ("a"..."z").contains(first),
+            text.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+        else {
             reader.error("refused must be true or an IoT Hub error code such as DeviceMaximumQueueDepthExceeded, not '\(text)'", at: node)
             return nil
         }

@@ -16,6 +16,13 @@ enum YAMLSyntax {
             if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
                 message += "; check the indentation"
             }
+            // `{ keepalive: ${KA:-30} }`: inside braces or brackets YAML reads `{` as a nested
+            // mapping, so a variable there must be quoted.
+            let lineText = mark.line >= 1 && mark.line <= lines.count ? lines[mark.line - 1] : ""
+            let contextLine = context.map { $0.mark.line >= 1 && $0.mark.line <= lines.count ? lines[$0.mark.line - 1] : "" } ?? ""
+            if (lineText + contextLine).contains("${"), context?.text.contains("flow") == true {
+                message += "; a ${VAR} inside { } or [ ] must be quoted, for example keepalive: \"${KA:-30}\""
+            }
             return ScenarioDiagnostic(location: SourceLocation(file: path, line: mark.line, column: mark.column), message: message)
         }
         switch error {
