@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HarnessTestSupport
 @testable import HarnessCLI
@@ -54,7 +55,7 @@ import Testing
     }
 
     @Test("--shard splits a folder deterministically, every file in exactly one shard")
-    func shards() throws {
+    func shards() async throws {
         let files = try ScenarioFiles.resolve([Self.root.appendingPathComponent("scenarios").path])
         var seen: [String] = []
         for index in 1...3 {
@@ -67,6 +68,8 @@ import Testing
         #expect(Shard(argument: "0/3") == nil)
         #expect(Shard(argument: "4/3") == nil)
         #expect(Shard(argument: "x") == nil)
+        #expect(throws: ValidationError.self) { try Shard.parse("3/2") }
+        #expect(await HarnessCommand.runMain(arguments: ["run", "scenarios/c2d-led.yaml", "--shard", "3/2"]) == 2)
     }
 
     @Test("a run of one shard with --hub and --device overrides")

@@ -28,7 +28,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Folder for per-scenario traces and HTML reports.")
     var reports: String = "reports"
 
-    @Option(help: ArgumentHelp("Run only shard i of n (1-based), for CI matrices.", valueName: "i/n"))
+    @Option(help: ArgumentHelp("Run only shard i of n (1-based), for CI matrices.", valueName: "i/n"), transform: Shard.parse)
     var shard: Shard?
 
     @Option(name: .customLong("deadline-scale"), help: ArgumentHelp("Multiply every 'within' deadline by this factor, for slow or loaded machines ('for' windows keep their length).", valueName: "factor"))

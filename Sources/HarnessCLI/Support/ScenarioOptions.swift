@@ -64,12 +64,25 @@ struct Shard: ExpressibleByArgument, Equatable {
     var count: Int
 
     init?(argument: String) {
-        let parts = argument.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else {
-            return nil
-        }
+        guard let shard = try? Self.parse(argument) else { return nil }
+        self = shard
+    }
+
+    private init(index: Int, count: Int) {
         self.index = index
         self.count = count
+    }
+
+    /// Parses `i/n`, saying what is wrong with anything else.
+    static func parse(_ argument: String) throws -> Shard {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else {
+            throw ValidationError("--shard takes i/n, two whole numbers such as 2/4, not '\(argument)'")
+        }
+        guard count >= 1, (1...count).contains(index) else {
+            throw ValidationError("--shard \(argument): i must be from 1 to n (shards are numbered 1/\(max(count, 1)) to \(max(count, 1))/\(max(count, 1)))")
+        }
+        return Shard(index: index, count: count)
     }
 
     /// This shard's share of `files`: after sorting, every `count`-th file starting at
