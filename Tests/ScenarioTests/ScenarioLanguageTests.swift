@@ -156,6 +156,8 @@ import Testing
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { led: maybe, within: fast }", "within: 'fast' is not a duration"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { led: maybe }", "led must be on or off, not 'maybe'"),
             ("device: {id: d}\nsteps:\n  - send: { payload: x, refused: 12 }", "refused must be true or an IoT Hub error code"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { output: hello, within: 1s }", "which prints no output; 'output' reads the lines"),
+            ("device: {id: d, kind: client}\nsteps:\n  - connect: {}\n  - expect: { led: on, within: 1s }", "a bare MQTT client without pins"),
             ("device: {id: d}\nsteps:\n  - send: { payload: x, refused: MessageTooLarg }", "unknown error code 'MessageTooLarg' (did you mean 'MessageTooLarge'?)"),
             ("device: {id: d}\nsteps:\n  - send: { payload: x, refused: 'no such' }", "refused must be true or an IoT Hub error code"),
             ("device: {id: d}\nsteps:\n  - send: { payload: x, payload_size: 0 }", "payload_size must be a whole number from 1 to 1048576"),

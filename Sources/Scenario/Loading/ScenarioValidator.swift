@@ -44,6 +44,17 @@ enum ScenarioValidator {
                     problems.append(Problem(location: step.location, message: "step \(step.number) (expect bytes): device '\(device)' is of kind '\(kind.rawValue)', which does not report raw bytes; use a device of kind 'client'"))
                 }
                 switch expectation.subject {
+                case .led, .pin:
+                    if let device, let kind = kinds[device], kind == .client {
+                        problems.append(Problem(location: step.location, message: "step \(step.number) (expect \(expectation.subject.name)): device '\(device)' is of kind 'client', a bare MQTT client without pins; use kind 'simulated', 'process' or 'serial' for an LED"))
+                    }
+                default:
+                    break
+                }
+                if case .output = expectation.subject, let device, let kind = kinds[device], kind == .simulated {
+                    problems.append(Problem(location: step.location, message: "step \(step.number) (expect output): device '\(device)' is of kind 'simulated', which prints no output; 'output' reads the lines of a 'process' or 'serial' device"))
+                }
+                switch expectation.subject {
                 case .connack, .disconnected, .reconnected, .bytes: requireConnection("expect \(expectation.subject.name)")
                 default: break
                 }
