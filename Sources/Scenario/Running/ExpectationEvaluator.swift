@@ -63,12 +63,21 @@ struct ExpectationEvaluator: Sendable {
         }
         switch expectation.deadline {
         case .within:
-            let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { matcher.verdict($0) != .irrelevant }
+            // A reconnect belongs to the drop before it, not to the step before the expectation:
+            // it is looked for from the device's last drop, so a device that came back before
+            // that step ran (a fast umqtt.robust) is not missed. Its latency is from the drop.
+            var searchFrom = cause.index
+            var measuredFrom = cause.time
+            if case .reconnected(true) = expectation.subject, let device, let drop = history.lastIndex(where: { Self.isDrop($0, of: device) }) {
+                searchFrom = drop
+                measuredFrom = history[drop].time
+            }
+            let match = await timeline.firstMatch(from: searchFrom, until: windowEnd) { matcher.verdict($0) != .irrelevant }
             guard let (_, entry) = match else {
                 let observed = ObservationSummary(timeline: timeline.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
                 return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
             }
-            let latency = Duration.nanoseconds(Int64(entry.time &- cause.time))
+            let latency = Duration.nanoseconds(Int64(entry.time &- measuredFrom))
             let after = "after \(Self.formatMilliseconds(latency))"
             if case .contradicts(let what) = matcher.verdict(entry) {
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) \(after)")), latency: nil)
@@ -101,6 +110,14 @@ struct ExpectationEvaluator: Sendable {
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
             }
             return Evaluation(status: .passed, latency: nil)
+        }
+    }
+
+    /// Whether `entry` is `device` losing its connection (as the hub or the device saw it).
+    static func isDrop(_ entry: TimelineEntry, of device: DeviceID) -> Bool {
+        switch entry.observation {
+        case .hub(.disconnected(device, _, _)), .device(device, .disconnected): true
+        default: false
         }
     }
 
