@@ -183,6 +183,8 @@ import Testing
             try await client.send(.connect(ConnectPacket(clientID: "esp8266", cleanSession: true, keepAlive: 1, username: Self.username, password: ByteBuffer(string: hub.token()))))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
             #expect(await client.waitForClose(timeout: .seconds(10)))
+            // The client can see the close before the hub's event is recorded: wait for it.
+            #expect(await hub.events.waitFor { if case .disconnected = $0 { true } else { false } } != nil)
             // Timed on the hub's own clock (the client's view is delayed by scheduling).
             let connected = try #require(hub.events.timestamp { if case .connected = $0 { true } else { false } })
             let dropped = try #require(hub.events.timestamp { if case .disconnected = $0 { true } else { false } })
