@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The names `harness hub`'s generated server certificate is for: always `localhost` and
 /// `127.0.0.1`, the listening address when it is a specific one, and every `--cert-name`,

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The CA `harness hub` keeps in its folder, so that a board which holds the CA certificate
 /// goes on trusting the hub across restarts.
@@ -38,14 +41,16 @@ enum KeptCertificateAuthority {
 
     /// The file must be the user's and closed to everyone else: it holds a CA key.
     private static func checkPrivate(_ path: String) throws(HubTLSError) {
-        var information = stat()
-        guard stat(path, &information) == 0 else {
-            throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw .unreadableFile(path: path, reason: error.localizedDescription)
         }
-        guard information.st_uid == getuid() else {
+        guard let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value, owner == getuid() else {
             throw .invalidPEM(path: path, reason: "it belongs to another user; a CA key must be yours alone")
         }
-        guard information.st_mode & 0o077 == 0 else {
+        guard let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 == 0 else {
             throw .invalidPEM(path: path, reason: "others may read or write it; a CA key must be yours alone (chmod 600)")
         }
     }
