@@ -1,6 +1,6 @@
 import HarnessTestSupport
 import IoTHubCore
-import IoTHubSimulation
+@testable import IoTHubSimulation
 import MQTTCore
 import NIOCore
 import NIOPosix
@@ -15,15 +15,19 @@ import Testing
         var all: [HubEvent] { events.withLock { $0 } }
     }
 
-    func withHub(_ body: (SimulatedHub, Int, EventLog) async throws -> Void) async throws {
+    /// A hub with its connections on its own loop or on another one: every test here runs
+    /// with both placements.
+    func withHub(_ placement: SimulatedHub.ConnectionPlacement, _ body: (SimulatedHub, Int, EventLog) async throws -> Void) async throws {
         let log = EventLog()
         let hub = SimulatedHub(
             configuration: HubConfiguration(hostName: HubFixtures.hostName),
             registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
             group: MultiThreadedEventLoopGroup.singleton,
             clock: HubClock(start: HubFixtures.start),
-            observer: { log.append($0) }
+            observer: { log.append($0) },
+            connections: placement
         )
+        if placement == .separateLoop { #expect(hub.connectionLoop !== hub.loop) }
         let port = try await hub.start(port: 0)
         #expect(port > 0)
         do {
@@ -35,9 +39,9 @@ import Testing
         await hub.stop()
     }
 
-    @Test("CONNECT, SUBSCRIBE and a C2D message over loopback")
-    func roundTrip() async throws {
-        try await withHub { hub, port, log in
+    @Test("CONNECT, SUBSCRIBE and a C2D message over loopback", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func roundTrip(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, port, log in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
@@ -58,9 +62,9 @@ import Testing
         }
     }
 
-    @Test("a forged token gets CONNACK 5 and the connection is closed")
-    func forgedToken() async throws {
-        try await withHub { _, port, _ in
+    @Test("a forged token gets CONNACK 5 and the connection is closed", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func forgedToken(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { _, port, _ in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect(key: DeviceKey(bytes: Array(repeating: 3, count: 32)))))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))
@@ -68,9 +72,9 @@ import Testing
         }
     }
 
-    @Test("jumping the hub clock past the token's expiry drops the device at once")
-    func expireByClock() async throws {
-        try await withHub { hub, port, log in
+    @Test("jumping the hub clock past the token's expiry drops the device at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func expireByClock(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, port, log in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
@@ -81,9 +85,9 @@ import Testing
         }
     }
 
-    @Test("malformed bytes close the connection")
-    func malformed() async throws {
-        try await withHub { _, port, log in
+    @Test("malformed bytes close the connection", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func malformed(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { _, port, log in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
@@ -93,9 +97,9 @@ import Testing
         }
     }
 
-    @Test("a direct method over loopback: the device answers, the caller gets its status and payload")
-    func directMethod() async throws {
-        try await withHub { hub, port, _ in
+    @Test("a direct method over loopback: the device answers, the caller gets its status and payload", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func directMethod(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, port, _ in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
@@ -115,9 +119,9 @@ import Testing
         }
     }
 
-    @Test("expireToken jumps the clock just past the live token's expiry: the device is dropped at once")
-    func expireToken() async throws {
-        try await withHub { hub, port, log in
+    @Test("expireToken jumps the clock just past the live token's expiry: the device is dropped at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func expireToken(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, port, log in
             #expect(try await hub.expireToken(of: HubFixtures.deviceID) == nil)
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect(expiry: HubFixtures.start.unixSeconds + 100)))
@@ -131,9 +135,9 @@ import Testing
         }
     }
 
-    @Test("revoking a connected device's keys drops it; disabling refuses its next CONNECT")
-    func revokeAndDisable() async throws {
-        try await withHub { hub, port, _ in
+    @Test("revoking a connected device's keys drops it; disabling refuses its next CONNECT", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func revokeAndDisable(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, port, _ in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
@@ -150,9 +154,9 @@ import Testing
         }
     }
 
-    @Test("an immediate C2D send is enqueued on the hub's loop, and a refusal becomes an event")
-    func immediateSend() async throws {
-        try await withHub { hub, _, log in
+    @Test("an immediate C2D send is enqueued on the hub's loop, and a refusal becomes an event", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    func immediateSend(placement: SimulatedHub.ConnectionPlacement) async throws {
+        try await withHub(placement) { hub, _, log in
             hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), messageID: "now"), to: HubFixtures.deviceID)
             hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "x")), to: try DeviceID("nobody"))
             try await Task.sleep(for: .milliseconds(100))

@@ -1,38 +1,51 @@
 import MQTTCore
 import NIOCore
 
-/// The last handler of a hub connection's pipeline: passes channel events to the ``HubCore``.
-/// It decides nothing itself.
+/// The last handler of a hub connection's pipeline: passes channel events to the ``HubCore``
+/// on the hub's loop. It decides nothing itself.
 final class HubConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = MQTTPacket
 
-    private let core: HubCore
+    private let core: NIOLoopBoundBox<HubCore>
+    private let hubLoop: any EventLoop
     private let connection: ConnectionID
 
-    init(core: HubCore, connection: ConnectionID) {
+    init(core: NIOLoopBoundBox<HubCore>, hubLoop: any EventLoop, connection: ConnectionID) {
         self.core = core
+        self.hubLoop = hubLoop
         self.connection = connection
     }
 
+    private func onHub(_ body: @escaping @Sendable (HubCore) -> Void) {
+        let core = self.core
+        if hubLoop.inEventLoop { body(core.value) } else { hubLoop.execute { body(core.value) } }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        core.opened(connection, channel: context.channel)
+        let connection = self.connection
+        let channel = context.channel
+        onHub { $0.opened(connection, channel: channel) }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        core.received(unwrapInboundIn(data), on: connection)
+        let connection = self.connection
+        let packet = unwrapInboundIn(data)
+        onHub { $0.received(packet, on: connection) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? MQTTDecodingError {
-            core.malformed(error, on: connection)
+            let connection = self.connection
+            onHub { $0.malformed(error, on: connection) }
         } else {
             context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        core.closed(connection)
+        let connection = self.connection
+        onHub { $0.closed(connection) }
         context.fireChannelInactive()
     }
 }

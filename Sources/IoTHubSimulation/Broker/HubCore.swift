@@ -17,8 +17,9 @@ public struct HubEventRecord: Sendable, Hashable {
 /// Drives the ``HubStateMachine`` on the hub's event loop: feeds it events, carries out its
 /// actions on the connections' channels, and keeps one timer for its next deadline.
 ///
-/// Confined to one event loop; every connection of the hub lives on that loop too, so no
-/// locks are needed and actions apply in the order the machine returned them.
+/// Confined to the hub's event loop, so no locks are needed. Connections live on that loop too,
+/// or on one other loop (``SimulatedHub/ConnectionPlacement/separateLoop``); either way each
+/// connection's writes are carried out in the order the machine returned them.
 final class HubCore {
     private var machine: HubStateMachine
     private let loop: any EventLoop
@@ -28,7 +29,6 @@ final class HubCore {
     private var channels: [ConnectionID: any Channel] = [:]
     private var pendingWrites: [ConnectionID: EventLoopFuture<Void>] = [:]
     private var timer: (deadline: HubTime, task: Scheduled<Void>)?
-    private var lastConnectionID: ConnectionID = 0
     private var methodPromises: [UInt64: EventLoopPromise<DirectMethodResult>] = [:]
     private var lastInvocation: UInt64 = 0
     private var messageIDs = MessageIDGenerator()
@@ -52,11 +52,6 @@ final class HubCore {
 
     /// A fresh C2D message id (a version-4 UUID).
     func makeMessageID() -> String { messageIDs.make() }
-
-    func makeConnectionID() -> ConnectionID {
-        lastConnectionID += 1
-        return lastConnectionID
-    }
 
     // MARK: Events in
 
@@ -144,7 +139,11 @@ final class HubCore {
     // MARK: Actions out
 
     private func perform(_ actions: [HubStateMachine.Action]) {
+        // Connections on the hub's loop are written at once and flushed once at the end. For a
+        // connection on another loop the packets are collected and handed over in one task,
+        // not one per write and flush.
         var toFlush: [ConnectionID] = []
+        var handOver: [(connection: ConnectionID, packets: [MQTTPacket])] = []
         // Only writes followed by a close in the same batch need a future (the close waits for
         // them); every other write goes without a promise, which saves an allocation each.
         var closing: [ConnectionID] = []
@@ -155,10 +154,15 @@ final class HubCore {
                 guard let channel = channels[connection] else { continue }
                 if closing.contains(connection) {
                     pendingWrites[connection] = channel.write(packet)
-                } else {
+                    if !toFlush.contains(connection) { toFlush.append(connection) }
+                } else if channel.eventLoop.inEventLoop {
                     channel.write(packet, promise: nil)
+                    if !toFlush.contains(connection) { toFlush.append(connection) }
+                } else if let index = handOver.firstIndex(where: { $0.connection == connection }) {
+                    handOver[index].packets.append(packet)
+                } else {
+                    handOver.append((connection, [packet]))
                 }
-                if !toFlush.contains(connection) { toFlush.append(connection) }
             case .close(let connection):
                 guard let channel = channels.removeValue(forKey: connection) else { continue }
                 toFlush.removeAll { $0 == connection }
@@ -179,6 +183,13 @@ final class HubCore {
         for connection in toFlush {
             channels[connection]?.flush()
             pendingWrites[connection] = nil
+        }
+        for (connection, packets) in handOver {
+            guard let channel = channels[connection] else { continue }
+            channel.eventLoop.execute {
+                for packet in packets { channel.write(packet, promise: nil) }
+                channel.flush()
+            }
         }
     }
 

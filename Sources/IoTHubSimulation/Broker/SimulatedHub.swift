@@ -10,10 +10,27 @@ import Synchronization
 /// ``HubStateMachine``, plus the cloud-side operations a scenario needs (send C2D, jump the
 /// clock). Everything it does is reported to the observer as ``HubEventRecord``s.
 ///
-/// All connections and the state machine live on one event loop.
+/// The state machine and the service side live on one event loop; the connections live there
+/// too, or on one other loop (``ConnectionPlacement``).
 public final class SimulatedHub: Sendable {
     let loop: any EventLoop
     let core: NIOLoopBoundBox<HubCore>
+    /// Where the MQTT connections live: the hub's loop, or another one (see ``ConnectionPlacement``).
+    let connectionLoop: any EventLoop
+    private let connectionIDs = Atomic<UInt64>(0)
+
+    /// Where a hub's MQTT connections live.
+    public enum ConnectionPlacement: Sendable, Hashable, CaseIterable {
+        /// On the hub's own event loop, with its state machine and service API: one thread, and
+        /// every event in the exact order it happened (scenario runs use this).
+        case hubLoop
+        /// On another event loop of the group, when it has one: TLS and socket work run on a
+        /// second core while the state machine and the service API keep the hub's loop.
+        /// Connection events reach the state machine in the order that one loop saw them, and
+        /// each connection's packets go out in the order the machine sent them. `harness hub`
+        /// uses this.
+        case separateLoop
+    }
     private let tap: (any PacketTap)?
     private let monotonic: any MonotonicClock
     private let serverChannels: Mutex<[any Channel]>
@@ -24,9 +41,12 @@ public final class SimulatedHub: Sendable {
 
     /// Creates a hub; call ``start(host:port:)`` to listen.
     /// - Parameters:
-    ///   - group: where the hub's single event loop comes from.
+    ///   - group: where the hub's event loop (and, with `.separateLoop`, its connections' loop)
+    ///     comes from.
     ///   - observer: receives every hub event, on the hub's event loop; must not block.
-    ///   - tap: receives every packet the hub decodes or encodes.
+    ///   - tap: receives every packet the hub decodes or encodes; with `.separateLoop` it is
+    ///     called on the connections' loop.
+    ///   - connections: where the MQTT connections live.
     public init(
         configuration: HubConfiguration = HubConfiguration(),
         registry: DeviceRegistry = DeviceRegistry(),
@@ -34,9 +54,14 @@ public final class SimulatedHub: Sendable {
         clock: HubClock = HubClock(),
         monotonic: any MonotonicClock = SystemMonotonicClock(),
         observer: (@Sendable (HubEventRecord) -> Void)? = nil,
-        tap: (any PacketTap)? = nil
+        tap: (any PacketTap)? = nil,
+        connections: ConnectionPlacement = .hubLoop
     ) {
         let loop = group.next()
+        switch connections {
+        case .hubLoop: self.connectionLoop = loop
+        case .separateLoop: self.connectionLoop = group.makeIterator().first { $0 !== loop } ?? loop
+        }
         self.loop = loop
         self.clock = clock
         self.configuration = configuration
@@ -103,14 +128,15 @@ public final class SimulatedHub: Sendable {
         let tap = self.tap
         let monotonic = self.monotonic
         let maximumPacketSize = configuration.maximumPacketSize
-        return try await ServerBootstrap(group: loop)
+        let hubLoop = loop
+        let ids = self
+        return try await ServerBootstrap(group: loop, childGroup: connectionLoop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let hubCore = core.value
-                    let connection = hubCore.makeConnectionID()
+                    let connection = ids.connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
@@ -123,7 +149,7 @@ public final class SimulatedHub: Sendable {
                         )
                     )
                     try channel.pipeline.syncOperations.addHandler(codec)
-                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(core: hubCore, connection: connection))
+                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(core: core, hubLoop: hubLoop, connection: connection))
                 }
             }
             .bind(host: host, port: port)
