@@ -180,6 +180,12 @@ import Testing
         #expect(CertificateNames(extra: [], listeningOn: "not a host!") == CertificateNames(extra: [], listeningOn: "127.0.0.1"))
         let names = CertificateNames(extra: ["board.local", "::1"], listeningOn: "::")
         #expect(names.dnsNames == ["localhost", "board.local"] && names.ipAddresses == ["127.0.0.1", "::1"])
+        // Listening on every interface: every address of the machine goes in.
+        let everywhere = CertificateNames(extra: [], listeningOn: "0.0.0.0", interfaceAddresses: ["127.0.0.1", "192.168.1.20", "2001:db8::7"])
+        #expect(everywhere.ipAddresses == ["127.0.0.1", "192.168.1.20", "2001:db8::7"])
+        let local = CertificateNames.localInterfaceAddresses()
+        #expect(local.contains("127.0.0.1"), "\(local)")
+        #expect(local.allSatisfy { CertificateNames.isIPAddress($0) && !$0.hasPrefix("fe80") })
         #expect(CertificateNames.isDNSName("*.example.com") && !CertificateNames.isDNSName("a..b") && !CertificateNames.isDNSName(String(repeating: "a", count: 64)))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,10 +11,20 @@ struct CertificateNames: Equatable {
     private(set) var dnsNames = ["localhost"]
     private(set) var ipAddresses = ["127.0.0.1"]
 
-    init(extra: [String], listeningOn host: String) {
+    /// - Parameters:
+    ///   - host: the `--host` the hub listens on. A wildcard (`0.0.0.0`, `::`) means every
+    ///     interface, so each of `interfaceAddresses` goes in: a board on the bench dials one
+    ///     of them.
+    ///   - interfaceAddresses: this machine's addresses (``localInterfaceAddresses()``).
+    init(extra: [String], listeningOn host: String, interfaceAddresses: [String] = []) {
         let wildcardAddresses: Set<String> = ["0.0.0.0", "::", "[::]"]
-        // A listening address that is neither (a typo) is left to the bind to report.
-        let listening = wildcardAddresses.contains(host) || !(Self.isIPAddress(host) || Self.isDNSName(host)) ? [] : [host]
+        let listening: [String]
+        if wildcardAddresses.contains(host) {
+            listening = interfaceAddresses
+        } else {
+            // A listening address that is neither (a typo) is left to the bind to report.
+            listening = Self.isIPAddress(host) || Self.isDNSName(host) ? [host] : []
+        }
         for name in listening + extra {
             if Self.isIPAddress(name) {
                 if !ipAddresses.contains(name) { ipAddresses.append(name) }
@@ -40,5 +51,17 @@ struct CertificateNames: Equatable {
             guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-" else { return false }
             return label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
         }
+    }
+
+    /// This machine's IPv4 and IPv6 addresses, without link-local IPv6 ones (a board cannot
+    /// dial those without a zone). Empty when the interfaces cannot be read.
+    static func localInterfaceAddresses() -> [String] {
+        let devices = (try? System.enumerateDevices()) ?? []
+        var addresses: [String] = []
+        for device in devices {
+            guard let address = device.address?.ipAddress, !address.lowercased().hasPrefix("fe80"), !addresses.contains(address) else { continue }
+            addresses.append(address)
+        }
+        return addresses
     }
 }

@@ -49,7 +49,7 @@ struct Hub: AsyncParsableCommand {
 
     @Option(
         name: .customLong("cert-name"),
-        help: "Another name the generated server certificate is for: a DNS name or an IP address, such as the address a board on the bench dials (repeatable). localhost, 127.0.0.1 and a specific --host are always in it."
+        help: "Another name the generated server certificate is for: a DNS name or an IP address, such as the address a board on the bench dials (repeatable). localhost, 127.0.0.1 and --host are always in it (with --host 0.0.0.0, every address of this machine)."
     )
     var certNames: [String] = []
 
@@ -111,7 +111,7 @@ struct Hub: AsyncParsableCommand {
         } else if let path = settings.stateFilePath {
             // The generated CA goes next to the state file, so its path stays the same across runs.
             // A CA key beside it too, so the CA (and a board's trust in it) survives restarts.
-            let names = CertificateNames(extra: certNames, listeningOn: host)
+            let names = CertificateNames(extra: certNames, listeningOn: host, interfaceAddresses: CertificateNames.localInterfaceAddresses())
             settings.tls = HubTLSConfiguration(identity: .generated(hostNames: names.dnsNames, ipAddresses: names.ipAddresses, directory: (path as NSString).deletingLastPathComponent))
         }
         return settings
