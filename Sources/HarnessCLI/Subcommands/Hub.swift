@@ -11,7 +11,8 @@ struct Hub: AsyncParsableCommand {
         abstract: "Run the simulated Azure IoT Hub on its own (for a real board, SDK tests or user code).",
         discussion: """
             Listens for MQTT over TLS (unless --cert and --key are given, a certificate for \
-            localhost, 127.0.0.1, a specific --host and each --cert-name is made at start, signed \
+            localhost, 127.0.0.1, --host (every address of this machine for 0.0.0.0) and each \
+            --cert-name is made at start, signed \
             by a CA kept next to the state file so boards keep trusting it across restarts) and \
             serves the IoT Hub service REST API \
             and a device token endpoint over HTTP on 127.0.0.1. Prints each device's connection \
