@@ -117,6 +117,11 @@ final class GenericClientCore: ClientTransportDriver {
         report(.output(line: "connection error: \(error)"))
     }
 
+    func transportFailed(reason: String, connection: UInt64) {
+        guard connection == connectionCount, !isShutDown else { return }
+        perform(machine.transportFailed(reason: reason, now: now))
+    }
+
     func transportClosed(connection: UInt64) {
         guard connection == connectionCount, !isShutDown else { return }
         channel = nil
@@ -171,24 +176,9 @@ final class GenericClientCore: ClientTransportDriver {
         let connection = connectionCount
         report(.connecting(host: request.host, port: request.port))
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let tap = self.tap
-        let monotonic = self.monotonic
-        let opening: EventLoopFuture<any Channel>
-        do {
-            opening = try ClientTransport.open(request, on: loop) { channel in
-                let raw = RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) }
-                try channel.pipeline.syncOperations.addHandler(raw)
-                try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic)))
-                try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(driver: bound.value, connection: connection))
-            }
-        } catch {
-            perform(machine.transportFailed(reason: "TLS: \(error)", now: now))
-            return
-        }
-        opening.whenFailure { error in
-            let core = bound.value
-            guard connection == core.connectionCount, !core.isShutDown else { return }
-            core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
+        ClientTransport.openMQTT(request, on: loop, connection: connection, driver: bound, tap: tap, clock: monotonic) { channel in
+            // Raw bytes (`send_bytes`) are written past the codec through this handler.
+            try channel.pipeline.syncOperations.addHandler(RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) })
         }
     }
 

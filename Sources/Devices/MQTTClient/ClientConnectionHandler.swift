@@ -4,11 +4,13 @@ import NIOCore
 /// What a device client's driver (the simulated device's, the generic client's) hears from
 /// its connection, each call tagged with the connection it belongs to, so a late event of an
 /// old connection can be told apart.
-protocol ClientTransportDriver: AnyObject {
+protocol ClientTransportDriver: AnyObject, SendableMetatype {
     func transportConnected(_ channel: any Channel, connection: UInt64)
     func received(_ packet: MQTTPacket, connection: UInt64)
     func transportError(_ error: any Error, connection: UInt64)
     func transportClosed(connection: UInt64)
+    /// The connection could not be opened (TLS setup or the connect itself failed).
+    func transportFailed(reason: String, connection: UInt64)
 }
 
 /// The last handler of a device client's pipeline: passes channel events to the driver,

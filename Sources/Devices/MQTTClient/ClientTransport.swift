@@ -1,3 +1,4 @@
+import MQTTCore
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -26,5 +27,33 @@ enum ClientTransport {
                 }
             }
             .connect(host: request.host, port: request.port)
+    }
+
+    /// Opens a device client's MQTT connection number `connection`: ``open(_:on:configure:)``
+    /// with `before` (extra handlers next to the socket), the codec with the packet tap, and a
+    /// ``ClientConnectionHandler`` feeding `driver`. A TLS setup error or a failed connect
+    /// reaches `driver` as ``ClientTransportDriver/transportFailed(reason:connection:)``.
+    /// Call on `loop`, the loop `driver` is bound to.
+    static func openMQTT<Driver: ClientTransportDriver>(
+        _ request: ConnectRequest,
+        on loop: any EventLoop,
+        connection: UInt64,
+        driver: NIOLoopBound<Driver>,
+        tap: (any PacketTap)?,
+        clock: any MonotonicClock,
+        before: @escaping @Sendable (any Channel) throws -> Void = { _ in }
+    ) {
+        let opening: EventLoopFuture<any Channel>
+        do {
+            opening = try open(request, on: loop) { channel in
+                try before(channel)
+                try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: clock)))
+                try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(driver: driver.value, connection: connection))
+            }
+        } catch {
+            driver.value.transportFailed(reason: "TLS: \(error)", connection: connection)
+            return
+        }
+        opening.whenFailure { error in driver.value.transportFailed(reason: "\(error)", connection: connection) }
     }
 }

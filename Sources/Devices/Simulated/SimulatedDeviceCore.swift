@@ -170,6 +170,11 @@ final class SimulatedDeviceCore: ClientTransportDriver {
         report(.disconnected(reason: "\(error)"))
     }
 
+    func transportFailed(reason: String, connection: UInt64) {
+        guard connection == connectionCount, !isShutDown else { return }
+        perform(machine.transportFailed(reason: reason, now: now))
+    }
+
     func transportClosed(connection: UInt64) {
         guard connection == connectionCount else { return }
         channel = nil
@@ -258,25 +263,7 @@ final class SimulatedDeviceCore: ClientTransportDriver {
         connectionCount += 1
         let connection = connectionCount
         report(.connecting(host: request.host, port: request.port))
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        let tap = self.tap
-        let monotonic = self.monotonic
-        let opening: EventLoopFuture<any Channel>
-        do {
-            opening = try ClientTransport.open(request, on: loop) { channel in
-                let codec = MQTTCodecHandler(configuration: .init(connection: connection, tap: tap, clock: monotonic))
-                try channel.pipeline.syncOperations.addHandler(codec)
-                try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(driver: bound.value, connection: connection))
-            }
-        } catch {
-            perform(machine.transportFailed(reason: "TLS: \(error)", now: now))
-            return
-        }
-        opening.whenFailure { error in
-            let core = bound.value
-            guard connection == core.connectionCount, !core.isShutDown else { return }
-            core.perform(core.machine.transportFailed(reason: "\(error)", now: core.now))
-        }
+        ClientTransport.openMQTT(request, on: loop, connection: connection, driver: NIOLoopBound(self, eventLoop: loop), tap: tap, clock: monotonic)
     }
 
     private func report(_ event: DeviceEvent) {
