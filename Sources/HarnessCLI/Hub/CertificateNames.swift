@@ -1,8 +1,6 @@
 import Foundation
+import IoTHubSimulation
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The names `harness hub`'s generated server certificate is for: always `localhost` and
 /// `127.0.0.1`, the listening address when it is a specific one, and every `--cert-name`,
@@ -35,11 +33,7 @@ struct CertificateNames: Equatable {
     }
 
     /// Whether `text` is a dotted IPv4 or an IPv6 address.
-    static func isIPAddress(_ text: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
-    }
+    static func isIPAddress(_ text: String) -> Bool { HubCertificateFactory.isIPAddress(text) }
 
     /// Whether `text` is a DNS name a certificate may carry: dot-separated labels of letters,
     /// digits and inner hyphens, at most 63 characters each and 253 in all, optionally `*.`

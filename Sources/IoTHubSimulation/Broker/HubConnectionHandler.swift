@@ -29,8 +29,13 @@ final class HubConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let connection = self.connection
         let packet = unwrapInboundIn(data)
+        // The hot path: no closure when the connection shares the hub's loop.
+        guard !hubLoop.inEventLoop else {
+            core.value.received(packet, on: connection)
+            return
+        }
+        let connection = self.connection
         onHub { $0.received(packet, on: connection) }
     }
 

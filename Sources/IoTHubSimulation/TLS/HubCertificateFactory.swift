@@ -24,8 +24,6 @@ public enum HubCertificateFactory {
         now: Date,
         validity: TimeInterval = 30 * 24 * 3600
     ) throws(HubTLSError) -> GeneratedCertificates {
-        // Addresses first, so a bad one is reported before any key is made.
-        for address in ipAddresses { _ = try ipAddressBytes(address) }
         let authority = try HubCertificateAuthority.make(now: now, validity: validity)
         let server = try authority.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
         return GeneratedCertificates(
@@ -33,6 +31,11 @@ public enum HubCertificateFactory {
             serverCertificatePEM: server.certificatePEM,
             serverPrivateKeyPEM: server.privateKeyPEM
         )
+    }
+
+    /// Whether `text` is a dotted IPv4 or an IPv6 address (as a certificate's IP name).
+    public static func isIPAddress(_ text: String) -> Bool {
+        (try? ipAddressBytes(text)) != nil
     }
 
     /// The 4 (IPv4) or 16 (IPv6) bytes of an address.
