@@ -18,23 +18,6 @@ public final class HubServiceAPI: Sendable {
         self.tokenServiceKey = tokenServiceKey
     }
 
-    /// Answers one request.
-    public func respond(to request: ServiceRequest) async -> ServiceResponse {
-        (try? await respondOnHubLoop(to: request).get()) ?? .error(500, code: "ServerError", "the hub stopped")
-    }
-
-    /// Answers one request; the future completes on the hub's event loop.
-    public func respondOnHubLoop(to request: ServiceRequest) -> EventLoopFuture<ServiceResponse> {
-        let loop = hub.loop
-        guard loop.inEventLoop else {
-            return loop.flatSubmit { self.respondOnHubLoop(to: request) }
-        }
-        switch answer(request) {
-        case .now(let response): return loop.makeSucceededFuture(response)
-        case .later(let future): return future
-        }
-    }
-
     /// An answer given at once, or later (a direct method waits for the device).
     enum Answer {
         case now(ServiceResponse)

@@ -123,9 +123,13 @@ struct StepParser {
                 return nil
             }
         case "send":
-            return readSend(value).map(Step.Kind.send)
+            guard var spec = readSend(value) else { return nil }
+            spec.payloadHoldsSecret = holdsSecret(spec.payload)
+            return .send(spec)
         case "publish":
-            return readPublish(value).map(Step.Kind.publish)
+            guard var spec = readPublish(value) else { return nil }
+            spec.payloadHoldsSecret = holdsSecret(spec.payload)
+            return .publish(spec)
         case "disconnect", "restart", "expire_token", "revoke":
             if !reader.isNull(value), reader.mapping(value, key, allowed: [])?.items.isEmpty != true { return nil }
             switch key {
@@ -197,12 +201,7 @@ struct StepParser {
             reader.error("send needs a payload, for example send: \"on\"", at: value)
             return nil
         }
-        if value.scalar != nil {
-            guard let payload = reader.string(value, "send payload") else { return nil }
-            var spec = CloudToDeviceSpec(payload: payload)
-            spec.payloadHoldsSecret = holdsSecret(payload)
-            return spec
-        }
+        if value.scalar != nil { return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) } }
         guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
         guard let payloadNode = options["payload"] else {
             reader.missing("payload", in: options, "send")
@@ -210,7 +209,6 @@ struct StepParser {
         }
         guard let payload = reader.string(payloadNode, "send payload") else { return nil }
         var spec = CloudToDeviceSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "send"))
-        spec.payloadHoldsSecret = holdsSecret(payload)
         if let node = options["refused"] { spec.refusal = readRefusal(node) }
         if let node = options["properties"], let bag = readProperties(node) { spec.properties = bag }
         if let node = options["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
@@ -281,19 +279,13 @@ struct StepParser {
             reader.error("publish needs a payload, for example publish: \"23.5\"", at: value)
             return nil
         }
-        if value.scalar != nil {
-            guard let payload = reader.string(value, "publish payload") else { return nil }
-            var spec = PublishSpec(payload: payload)
-            spec.payloadHoldsSecret = holdsSecret(payload)
-            return spec
-        }
+        if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
         guard let options = reader.mapping(value, "publish", allowed: Self.publishKeys) else { return nil }
         guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {
             if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
             return nil
         }
         var spec = PublishSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "publish"))
-        spec.payloadHoldsSecret = holdsSecret(payload)
         if let node = options["topic"], let text = reader.string(node, "publish topic") {
             do {
                 spec.topic = try TopicName(text)
