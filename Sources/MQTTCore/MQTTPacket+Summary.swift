@@ -8,6 +8,9 @@ extension MQTTPacket {
     public var summary: String {
         switch self {
         case .connect(let connect):
+            if let fields = connect.undecodedFields {
+                return "protocol=\(connect.protocolName)/\(connect.protocolLevel) fields=(\(fields.readableBytes) bytes, not MQTT 3.1.1)"
+            }
             var parts = [
                 "client_id=\(connect.clientID)",
                 "protocol=\(connect.protocolName)/\(connect.protocolLevel)",

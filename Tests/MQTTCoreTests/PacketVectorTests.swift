@@ -129,12 +129,31 @@ import Testing
         #expect(count == 2 * (1 + 3 * 2) * 3)
     }
 
-    @Test("an MQTT 5 CONNECT decodes to its name and level only, so a 3.1.1 server can answer CONNACK 1 [MQTT-3.1.2-2]")
+    @Test("an MQTT 5 CONNECT decodes to its name and level with the rest kept as bytes, so a 3.1.1 server can answer CONNACK 1 [MQTT-3.1.2-2]")
     func newerProtocolLevel() throws {
         // CONNECT, MQTT level 5, clean start, keep-alive 60, property length 0, client id "c".
-        var buffer = Hex.buffer("10 0e 0004 4d515454 05 02 003c 00 0001 63 ")
-        #expect(try MQTTPacket.decode(from: &buffer) == .connect(ConnectPacket(protocolName: "MQTT", protocolLevel: 5, clientID: "", cleanSession: true, keepAlive: 0)))
+        let original = Hex.buffer("10 0e 0004 4d515454 05 02 003c 00 0001 63 ")
+        var buffer = original
+        let packet = try MQTTPacket.decode(from: &buffer)
+        #expect(packet == .connect(ConnectPacket(protocolName: "MQTT", protocolLevel: 5, clientID: "", undecodedFields: Hex.buffer("02 003c 00 0001 63"))))
         #expect(buffer.readableBytes == 0)
+        // It encodes back to exactly the bytes it came from.
+        #expect(try packet?.encoded() == original)
+        #expect(packet?.summary == "protocol=MQTT/5 fields=(7 bytes, not MQTT 3.1.1)")
+    }
+
+    @Test("a bridge's CONNECT (level 0x84) in the 3.1.1 layout decodes its fields, so the refusal names the client")
+    func bridgeLevel() throws {
+        var connect = ConnectPacket(clientID: "bridge-1", keepAlive: 60)
+        connect.protocolLevel = 0x84
+        var buffer = try MQTTPacket.connect(connect).encoded()
+        #expect(try MQTTPacket.decode(from: &buffer) == .connect(connect))
+    }
+
+    @Test("undecoded fields are refused on a level with fields of its own")
+    func undecodedFieldsAtKnownLevel() {
+        let packet = MQTTPacket.connect(ConnectPacket(clientID: "", undecodedFields: Hex.buffer("02 003c")))
+        #expect(throws: MQTTEncodingError.undecodedFieldsAtKnownLevel(4)) { try packet.encoded() }
     }
 
     @Test("remaining length boundaries: 1 to 4 bytes", arguments: [0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152])

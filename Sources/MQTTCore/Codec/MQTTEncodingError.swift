@@ -14,11 +14,14 @@ public enum MQTTEncodingError: Error, Sendable, Hashable, CustomStringConvertibl
     case missingPacketIdentifier
     /// A PUBLISH at QoS 0 with a packet identifier [MQTT-2.3.1-5].
     case packetIdentifierAtQoS0
+    /// A CONNECT of level 3 or 4 with ``ConnectPacket/undecodedFields``: those levels have
+    /// fields of their own.
+    case undecodedFieldsAtKnownLevel(UInt8)
 
     /// The normative statement the packet would break, if the standard gives one.
     public var statement: String? {
         switch self {
-        case .packetTooLarge, .fieldTooLong: nil
+        case .packetTooLarge, .fieldTooLong, .undecodedFieldsAtKnownLevel: nil
         case .malformed(let error): error.statement
         case .missingPacketIdentifier: "MQTT-2.3.1-1"
         case .packetIdentifierAtQoS0: "MQTT-2.3.1-5"
@@ -32,6 +35,7 @@ public enum MQTTEncodingError: Error, Sendable, Hashable, CustomStringConvertibl
         case .malformed(let error): "the packet would be malformed: \(error)"
         case .missingPacketIdentifier: "PUBLISH at QoS 1 or 2 needs a packet identifier [MQTT-2.3.1-1]"
         case .packetIdentifierAtQoS0: "PUBLISH at QoS 0 must not have a packet identifier [MQTT-2.3.1-5]"
+        case .undecodedFieldsAtKnownLevel(let level): "a CONNECT of protocol level \(level) must have its fields decoded, not kept as bytes"
         }
     }
 }

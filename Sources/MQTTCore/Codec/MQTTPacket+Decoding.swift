@@ -112,16 +112,23 @@ extension MQTTPacket {
         guard name == "MQTT" || name == "MQIsdp" else { throw .invalidProtocolName(name) }
         let level = try reader.readByte(.protocolLevel)
         guard level == 3 || level == 4 else {
-            // Another protocol version (MQTT 5, a bridge bit): when the rest does not follow the
-            // 3.1.1 rules, the CONNECT carries only its name and level, so the server can
-            // answer CONNACK 0x01 as [MQTT-3.1.2-2] requires instead of closing on a parse error.
+            // Another protocol version (MQTT 5, a bridge bit): the server must still answer
+            // CONNACK 0x01 [MQTT-3.1.2-2], so the packet decodes. Fields in the 3.1.1 layout
+            // (a bridge's 0x84) are read; any other layout is another specification's
+            // [MQTT-3.1.2-1] and is kept verbatim, so the packet encodes back to its bytes.
             var attempt = reader
             if let connect = try? decodeConnectFields(&attempt, name: name, level: level) {
                 reader = attempt
                 return connect
             }
-            reader.skipToEnd()
-            return ConnectPacket(protocolName: name, protocolLevel: level, clientID: "", cleanSession: true, keepAlive: 0)
+            return ConnectPacket(
+                protocolName: name,
+                protocolLevel: level,
+                clientID: "",
+                cleanSession: true,
+                keepAlive: 0,
+                undecodedFields: reader.readRest()
+            )
         }
         return try decodeConnectFields(&reader, name: name, level: level)
     }

@@ -87,6 +87,10 @@ extension MQTTPacket {
         case .connect(let connect):
             buffer.writeMQTTString(connect.protocolName)
             buffer.writeInteger(connect.protocolLevel)
+            if let fields = connect.undecodedFields {
+                buffer.writeImmutableBuffer(fields)
+                return
+            }
             buffer.writeInteger(connect.flags)
             buffer.writeInteger(connect.keepAlive)
             buffer.writeMQTTString(connect.clientID)
@@ -128,6 +132,11 @@ extension ConnectPacket {
     /// string and binary field.
     fileprivate func checkedBodyLength() throws(MQTTEncodingError) -> Int {
         guard protocolName == "MQTT" || protocolName == "MQIsdp" else { throw .malformed(.invalidProtocolName(protocolName)) }
+        if let undecodedFields {
+            // Only a level this codec does not speak keeps its fields undecoded.
+            guard protocolLevel != 3, protocolLevel != 4 else { throw .undecodedFieldsAtKnownLevel(protocolLevel) }
+            return 2 + protocolName.utf8.count + 1 + undecodedFields.readableBytes
+        }
         if password != nil, username == nil { throw .malformed(.passwordWithoutUsername) }
         var length = 2 + protocolName.utf8.count + 1 + 1 + 2
         length += try Self.checkedLength(of: clientID, field: .clientIdentifier)

@@ -41,6 +41,13 @@ public struct ConnectPacket: Sendable, Hashable {
     public var username: String?
     /// The password as binary data (section 3.1.3.5).
     public var password: ByteBuffer?
+    /// For a protocol level other than 3 or 4 whose bytes after the level do not follow the
+    /// MQTT 3.1.1 layout: those bytes, exactly as they came. Their format is another
+    /// specification's ([MQTT-3.1.2-1]); a 3.1.1 server needs only the level to refuse the
+    /// CONNECT with CONNACK 1 [MQTT-3.1.2-2], and the other fields then hold their defaults.
+    /// Encoding writes the name, the level and these bytes. `nil` for every CONNECT whose
+    /// fields decoded.
+    public var undecodedFields: ByteBuffer?
 
     /// Creates a CONNECT packet. Defaults are those of MQTT 3.1.1.
     public init(
@@ -51,7 +58,8 @@ public struct ConnectPacket: Sendable, Hashable {
         keepAlive: UInt16 = 0,
         will: Will? = nil,
         username: String? = nil,
-        password: ByteBuffer? = nil
+        password: ByteBuffer? = nil,
+        undecodedFields: ByteBuffer? = nil
     ) {
         self.protocolName = protocolName
         self.protocolLevel = protocolLevel
@@ -61,6 +69,7 @@ public struct ConnectPacket: Sendable, Hashable {
         self.will = will
         self.username = username
         self.password = password
+        self.undecodedFields = undecodedFields
     }
 
     /// The password decoded as UTF-8 text, when it is valid UTF-8 (a SAS token, for example).
