@@ -172,9 +172,9 @@ import Testing
     }
 
     @Test("tokenExpiry reports the live connection's se; the drop waits for the configured grace")
-    func expiryAndGrace() {
+    func expiryAndGrace() throws {
         var machine = HubStateMachine(
-            configuration: HubConfiguration(hostName: Self.host, tokenExpiryGrace: .seconds(600)),
+            configuration: HubConfiguration(hostName: Self.host, tokenExpiry: try TokenExpiryPolicy(clockSkew: .seconds(300), grace: .seconds(600))),
             registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)])
         )
         #expect(machine.tokenExpiry(of: HubFixtures.deviceID) == nil)
@@ -184,8 +184,8 @@ import Testing
         )
         #expect(answer(connect, machine: &machine) == .accepted)
         #expect(machine.tokenExpiry(of: HubFixtures.deviceID) == HubTime(unixSeconds: now.unixSeconds + 100))
-        #expect(machine.tick(at: now + .seconds(699)).closes.isEmpty)
-        let drop = machine.tick(at: now + .seconds(700))
+        #expect(machine.tick(at: now + .seconds(700)).closes.isEmpty)
+        let drop = machine.tick(at: now + .seconds(701))
         #expect(drop.closes == [1])
         #expect(drop.sentPackets.isEmpty)
         #expect(drop.disconnectReasons == [.tokenExpired])

@@ -72,13 +72,23 @@ import Testing
         }
     }
 
-    @Test("jumping the hub clock past the token's expiry drops the device at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    @Test("jumping the hub clock past the token's expiry and grace drops the device at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
     func expireByClock(placement: SimulatedHub.ConnectionPlacement) async throws {
         try await withHub(placement) { hub, port, log in
             let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
             try await client.send(.connect(HubFixtures.connect()))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
-            try await hub.advanceClock(by: .seconds(3601))
+            // The token expires at start + 3600 s; the grace is 600 s. Pings keep the
+            // connection inside the 1767 s keep-alive cap on the way.
+            for _ in 0..<2 {
+                try await hub.advanceClock(by: .seconds(1700))
+                try await client.send(.pingreq)
+                #expect(await client.receive() == .pingresp)
+            }
+            try await hub.advanceClock(by: .seconds(700))
+            #expect(await client.receive(timeout: .milliseconds(50)) == nil)
+            #expect(try await hub.isConnected(HubFixtures.deviceID))
+            try await hub.advanceClock(by: .seconds(101))
             #expect(await client.waitForClose(timeout: .seconds(2)))
             #expect(await client.receive(timeout: .milliseconds(10)) == nil)
             #expect(log.all.contains { if case .disconnected(_, _, .tokenExpired) = $0 { true } else { false } })
@@ -119,7 +129,7 @@ import Testing
         }
     }
 
-    @Test("expireToken jumps the clock just past the live token's expiry: the device is dropped at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
+    @Test("expireToken jumps the clock past the live token's expiry and grace: the device is dropped at once", arguments: SimulatedHub.ConnectionPlacement.allCases)
     func expireToken(placement: SimulatedHub.ConnectionPlacement) async throws {
         try await withHub(placement) { hub, port, log in
             #expect(try await hub.expireToken(of: HubFixtures.deviceID) == nil)
@@ -128,7 +138,7 @@ import Testing
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
             #expect(try await hub.tokenExpiry(of: HubFixtures.deviceID) == HubTime(unixSeconds: HubFixtures.start.unixSeconds + 100))
             let jump = try #require(try await hub.expireToken(of: HubFixtures.deviceID))
-            #expect(jump > .zero && jump <= .seconds(100) + .nanoseconds(1))
+            #expect(jump > .seconds(690) && jump <= .seconds(701))
             #expect(await client.waitForClose(timeout: .seconds(2)))
             #expect(log.all.contains { if case .disconnected(_, _, .tokenExpired) = $0 { true } else { false } })
             #expect(try await hub.tokenExpiry(of: HubFixtures.deviceID) == nil)

@@ -18,6 +18,7 @@ final class HubSession: Sendable {
         var tokenServiceKey: String
         var stateFilePath: String?
         var gatewayHostName = "localhost"
+        var tokenExpiry = TokenExpiryPolicy.realHub
     }
 
     let hub: SimulatedHub
@@ -65,7 +66,7 @@ final class HubSession: Sendable {
             requestObserver = { @Sendable request, response in log.request(request, response) }
         }
         let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: settings.hostName),
+            configuration: HubConfiguration(hostName: settings.hostName, tokenExpiry: settings.tokenExpiry),
             registry: DeviceRegistry(devices: records, policies: policies),
             group: group,
             observer: eventObserver,
@@ -128,6 +129,8 @@ final class HubSession: Sendable {
         if let ca = endpoints.caCertificatePath { lines.append("  CA certificate:        \(ca)") }
         lines.append("  service REST API:      \(serviceURL) (shared access policy \(owner.name))")
         lines.append("  token endpoint:        \(serviceURL)/api/token?device={id}&ttl={seconds} (header x-functions-key)")
+        let policy = hub.configuration.tokenExpiry
+        lines.append("  SAS tokens:            accepted up to \(policy.clockSkewSeconds) s past expiry; connections dropped \(policy.graceSeconds) s past it")
         if let path = stateFilePath { lines.append("  state file:            \(path) (mode 0600; holds the keys)") }
         for (id, connectionString) in state.devices.sorted(by: { $0.key < $1.key }) {
             let shown = showKeys ? connectionString : ((try? ConnectionString(parsing: connectionString))?.description ?? connectionString)

@@ -63,6 +63,18 @@ struct Hub: AsyncParsableCommand {
     @Option(name: .customLong("state-file"), help: "Where to write the state file `harness send` reads (default: per user, under $XDG_RUNTIME_DIR or $TMPDIR).")
     var stateFile: String?
 
+    @Option(
+        name: .customLong("token-skew"),
+        help: "How long past its expiry (se) a SAS token is still accepted at CONNECT and by the service API (whole seconds, as 300s or 5m)."
+    )
+    var tokenSkew = DurationArgument(duration: TokenExpiryPolicy.realHub.clockSkew)
+
+    @Option(
+        name: .customLong("token-grace"),
+        help: "How long past its token's expiry (se) a live connection stays open before the hub drops it (at least --token-skew)."
+    )
+    var tokenGrace = DurationArgument(duration: TokenExpiryPolicy.realHub.grace)
+
     @Flag(name: .customLong("show-keys"), help: "Print connection strings with their keys (they are always in the state file).")
     var showKeys = false
 
@@ -87,6 +99,16 @@ struct Hub: AsyncParsableCommand {
         for name in certNames where !CertificateNames.isIPAddress(name) && !CertificateNames.isDNSName(name) {
             throw ValidationError("--cert-name '\(name)' is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally '*.' first)")
         }
+        _ = try tokenExpiryPolicy()
+    }
+
+    /// The token expiry policy of --token-skew and --token-grace.
+    func tokenExpiryPolicy() throws(ValidationError) -> TokenExpiryPolicy {
+        do {
+            return try TokenExpiryPolicy(clockSkew: tokenSkew.duration, grace: tokenGrace.duration)
+        } catch {
+            throw ValidationError("--token-skew/--token-grace: \(error)")
+        }
     }
 
     /// The settings these flags ask for.
@@ -107,6 +129,7 @@ struct Hub: AsyncParsableCommand {
         settings.tlsPort = port
         settings.plainPort = plainPort
         settings.servicePort = servicePort
+        settings.tokenExpiry = try tokenExpiryPolicy()
         if let cert, let key {
             settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca))
         } else if let path = settings.stateFilePath {

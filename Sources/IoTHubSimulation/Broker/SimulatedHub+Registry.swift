@@ -68,25 +68,26 @@ extension SimulatedHub {
     }
 
     /// The expiry (`se`) of the token the device's live connection authenticated with, or
-    /// `nil` when it is not connected. The hub drops the connection at this time plus
-    /// ``HubConfiguration/tokenExpiryGrace``.
+    /// `nil` when it is not connected. The hub drops the connection once the
+    /// ``HubConfiguration/tokenExpiry`` grace has passed after it.
     public func tokenExpiry(of deviceID: DeviceID) async throws -> HubTime? {
         let core = self.core
         return try await loop.submit { core.value.read { $0.tokenExpiry(of: deviceID) } }.get()
     }
 
-    /// Jumps the hub's clock just past the moment the device's live connection is dropped for
-    /// token expiry (`se` plus the grace, plus 1 ns), so the drop happens at once: the
-    /// `expire_token` step.
-    /// - Returns: how far the clock jumped, or `nil` when the device is not connected (the
+    /// Jumps the hub's clock to the first instant at which the device's token no longer
+    /// serves it (``HubStateMachine/tokenEndTime(of:)``): a connected device is dropped at
+    /// once (`se` plus the grace), and a disconnected one finds the token it last used
+    /// refused (`se` plus the skew). The `expire_token` step.
+    /// - Returns: how far the clock jumped, or `nil` when the device never connected (the
     ///   clock is then left alone).
     @discardableResult
     public func expireToken(of deviceID: DeviceID) async throws -> Duration? {
         let core = self.core
         let clock = self.clock
         return try await loop.submit { () -> Duration? in
-            guard let drop = core.value.read({ $0.tokenDropTime(of: deviceID) }) else { return nil }
-            let jump = max(.zero, drop - clock.now()) + .nanoseconds(1)
+            guard let end = core.value.read({ $0.tokenEndTime(of: deviceID) }) else { return nil }
+            let jump = max(.zero, end - clock.now())
             clock.advance(by: jump)
             core.value.clockAdvanced(by: jump)
             return jump

@@ -9,6 +9,8 @@ struct DeviceSession: Sendable {
     /// A clean-session-0 connection has happened, so the session survives disconnects.
     var isPersistent = false
     var connection: ConnectionID?
+    /// The `se` of the token the device last connected with (Unix seconds).
+    var lastTokenExpiry: Int64?
     private var lastPacketID: UInt16 = 0
 
     /// The granted QoS of the C2D subscription, if the device holds one.

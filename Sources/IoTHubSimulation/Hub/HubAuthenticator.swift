@@ -3,8 +3,8 @@ import MQTTCore
 
 /// The outcome of checking a CONNECT packet.
 public enum AuthenticationResult: Sendable, Hashable {
-    /// The device may connect; its token expires at `tokenExpiry`.
-    case accepted(DeviceID, tokenExpiry: HubTime)
+    /// The device may connect; its token expires at `tokenExpiry` (`se`, Unix seconds).
+    case accepted(DeviceID, tokenExpiry: Int64)
     /// The hub answers with `code` and closes; `reason` says why (never a secret).
     case refused(ConnectReturnCode, reason: String)
 }
@@ -86,11 +86,11 @@ public enum HubAuthenticator {
                 keys: keys,
                 target: target,
                 now: now.unixSeconds,
-                allowingSkew: configuration.connectClockSkew.nanoseconds / 1_000_000_000
+                allowingSkew: configuration.tokenExpiry.clockSkewSeconds
             )
         } catch {
             return .refused(.notAuthorized, reason: "\(error)")
         }
-        return .accepted(deviceID, tokenExpiry: HubTime(unixSeconds: token.expiry))
+        return .accepted(deviceID, tokenExpiry: token.expiry)
     }
 }

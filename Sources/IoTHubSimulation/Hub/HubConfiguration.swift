@@ -4,10 +4,10 @@ public struct HubConfiguration: Sendable {
     /// The hub's host name, used in user names and token scopes. Default:
     /// `simulated.azure-devices.net`.
     public var hostName: String
-    /// Clock skew allowed when checking a token's expiry at CONNECT. Default: 5 minutes.
-    public var connectClockSkew: Duration
-    /// Time after a connected device's token expiry before the hub drops it. Default: 0.
-    public var tokenExpiryGrace: Duration
+    /// When SAS tokens are accepted (CONNECT and service requests) and when a live
+    /// connection is dropped for its token. Default: ``TokenExpiryPolicy/realHub`` (5 minutes
+    /// of clock skew, 10 minutes of grace).
+    public var tokenExpiry: TokenExpiryPolicy
     /// The hub closes a connection after this factor times the keep-alive of silence.
     /// Default: 1.5.
     public var keepAliveFactor: Double
@@ -30,11 +30,9 @@ public struct HubConfiguration: Sendable {
     public var maximumPacketSize: Int
     /// Time a new connection has to send CONNECT. Default: 30 s.
     public var connectTimeout: Duration
-
     public init(
         hostName: String = "simulated.azure-devices.net",
-        connectClockSkew: Duration = .seconds(300),
-        tokenExpiryGrace: Duration = .zero,
+        tokenExpiry: TokenExpiryPolicy = .realHub,
         keepAliveFactor: Double = 1.5,
         keepAliveCap: Duration = .seconds(1767),
         maximumSubscriptions: Int = 5,
@@ -47,8 +45,7 @@ public struct HubConfiguration: Sendable {
         connectTimeout: Duration = .seconds(30)
     ) {
         self.hostName = hostName
-        self.connectClockSkew = connectClockSkew
-        self.tokenExpiryGrace = tokenExpiryGrace
+        self.tokenExpiry = tokenExpiry
         self.keepAliveFactor = keepAliveFactor
         self.keepAliveCap = keepAliveCap
         self.maximumSubscriptions = maximumSubscriptions

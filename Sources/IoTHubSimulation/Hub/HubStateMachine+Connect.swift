@@ -6,7 +6,7 @@ extension HubStateMachine {
     /// same device, restore or discard the session, answer CONNACK, then deliver queued C2D.
     mutating func handleConnect(_ connect: ConnectPacket, on connection: ConnectionID, at now: HubTime, actions: inout [Action]) {
         let result = HubAuthenticator.authenticate(connect, registry: registry, configuration: configuration, now: now)
-        var outcome: (deviceID: DeviceID, tokenExpiry: HubTime)?
+        var outcome: (deviceID: DeviceID, tokenExpiry: Int64)?
         switch result {
         case .refused(let code, let reason):
             refuse(connect, on: connection, code: code, reason: reason, at: now, actions: &actions)
@@ -41,16 +41,17 @@ extension HubStateMachine {
             session.isPersistent = true
         }
         session.connection = connection
+        session.lastTokenExpiry = tokenExpiry
         sessions[deviceID] = session
 
         let timeout = configuration.keepAliveTimeout(forKeepAlive: connect.keepAlive)
-        let expiry = tokenExpiry + configuration.tokenExpiryGrace
+        let drop = configuration.tokenExpiry.dropTime(expiry: tokenExpiry)
         connections[connection] = Connection(
             phase: .connected(deviceID),
             lastActivity: now,
             keepAliveTimeout: timeout,
-            tokenExpiry: expiry,
-            tokenNotAfter: tokenExpiry,
+            tokenDropTime: drop,
+            tokenExpiry: HubTime(unixSeconds: tokenExpiry),
             will: connect.will,
             cleanSession: connect.cleanSession
         )
@@ -66,7 +67,7 @@ extension HubStateMachine {
                 )
             )
         )
-        actions.append(.wakeUp(at: min(expiry, now + timeout)))
+        actions.append(.wakeUp(at: min(drop, now + timeout)))
         deliverQueued(to: deviceID, at: now, actions: &actions)
         sendWaitingMethods(to: deviceID, at: now, actions: &actions)
     }

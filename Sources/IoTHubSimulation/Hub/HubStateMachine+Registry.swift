@@ -68,17 +68,20 @@ extension HubStateMachine {
     }
 
     /// The expiry (`se`) of the token the device's live connection authenticated with, or
-    /// `nil` when it is not connected. The hub drops the connection at this time plus
-    /// ``HubConfiguration/tokenExpiryGrace``.
+    /// `nil` when it is not connected. The hub drops the connection once the
+    /// ``HubConfiguration/tokenExpiry`` grace has passed after it.
     public func tokenExpiry(of deviceID: DeviceID) -> HubTime? {
         guard let connection = sessions[deviceID]?.connection else { return nil }
-        return connections[connection]?.tokenNotAfter
+        return connections[connection]?.tokenExpiry
     }
 
-    /// When the hub will drop the device's live connection for token expiry (`se` plus the
-    /// grace), or `nil` when it is not connected.
-    public func tokenDropTime(of deviceID: DeviceID) -> HubTime? {
-        guard let connection = sessions[deviceID]?.connection else { return nil }
-        return connections[connection]?.tokenExpiry
+    /// The first instant at which the device's token stops serving it: when connected, the
+    /// drop time of its live connection (`se` plus the grace); otherwise the time from which
+    /// the token it last connected with is refused at CONNECT (`se` plus the skew). `nil`
+    /// when the device never connected. The `expire_token` step jumps the clock here.
+    public func tokenEndTime(of deviceID: DeviceID) -> HubTime? {
+        guard let session = sessions[deviceID] else { return nil }
+        if let connection = session.connection, let drop = connections[connection]?.tokenDropTime { return drop }
+        return session.lastTokenExpiry.map { configuration.tokenExpiry.refusalTime(expiry: $0) }
     }
 }

@@ -14,7 +14,7 @@ extension HubStateMachine {
                     end(id, reason: .protocolViolation("no CONNECT within \(configuration.connectTimeout)"), at: now, actions: &actions)
                 }
             case .connected:
-                if let expiry = connection.tokenExpiry, now >= expiry {
+                if let drop = connection.tokenDropTime, now >= drop {
                     end(id, reason: .tokenExpired, at: now, actions: &actions)
                 } else if now - connection.lastActivity >= connection.keepAliveTimeout {
                     end(id, reason: .keepAliveTimeout(connection.keepAliveTimeout), at: now, actions: &actions)
@@ -48,7 +48,7 @@ extension HubStateMachine {
                 consider(openedAt + configuration.connectTimeout)
             case .connected:
                 consider(connection.lastActivity + connection.keepAliveTimeout)
-                if let expiry = connection.tokenExpiry { consider(expiry) }
+                if let drop = connection.tokenDropTime { consider(drop) }
             }
         }
         for session in sessions.values {

@@ -30,10 +30,10 @@ public struct HubStateMachine: Sendable {
         var phase: Phase
         var lastActivity: HubTime
         var keepAliveTimeout: Duration = .zero
-        /// When the hub drops the connection for token expiry (`se` plus the grace).
-        var tokenExpiry: HubTime?
+        /// When the hub drops the connection for its token (``TokenExpiryPolicy/dropTime(expiry:)``).
+        var tokenDropTime: HubTime?
         /// The token's own expiry (`se`).
-        var tokenNotAfter: HubTime?
+        var tokenExpiry: HubTime?
         var will: ConnectPacket.Will?
         var cleanSession = true
 

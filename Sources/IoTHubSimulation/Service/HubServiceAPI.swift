@@ -42,7 +42,7 @@ public final class HubServiceAPI: Sendable {
             hostName: hub.configuration.hostName,
             tokenServiceKey: tokenServiceKey,
             now: hub.clock.now(),
-            allowingSkew: hub.configuration.connectClockSkew,
+            tokenExpiry: hub.configuration.tokenExpiry,
             cache: tokens
         ) {
             return .now(refusal)

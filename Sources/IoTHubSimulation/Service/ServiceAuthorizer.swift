@@ -18,7 +18,7 @@ public enum ServiceAuthorizer {
         hostName: String,
         tokenServiceKey: String?,
         now: HubTime,
-        allowingSkew skew: Duration,
+        tokenExpiry: TokenExpiryPolicy,
         cache: VerifiedTokenCache? = nil
     ) -> ServiceResponse? {
         guard let permission = route.requiredPermission else {
@@ -32,7 +32,7 @@ public enum ServiceAuthorizer {
         }
         let target = hostName + request.path
         let seconds = now.unixSeconds
-        let skewSeconds = skew.nanoseconds / 1_000_000_000
+        let skewSeconds = tokenExpiry.clockSkewSeconds
         if let cached = cache?.lookup(header), let policy = policies[cached.policyName], policy.keys.contains(cached.key),
             cached.token.covers(target), !cached.token.hasExpired(at: seconds, allowingSkew: skewSeconds)
         {

@@ -181,7 +181,7 @@ struct RunSession: Sendable {
             return await outcomeStatus(expected: "the bytes to be written") { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
         case .expireToken:
             guard try await requireSimulatedHub("expire_token").expireToken(of: participant.spec.id) != nil else {
-                return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it has no live connection"))
+                return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it never connected to the hub"))
             }
             return .passed
         case .revoke:

@@ -1,0 +1,200 @@
+import HarnessTestSupport
+import IoTHubCore
+import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import NIOPosix
+import Testing
+
+/// One token expiry policy: CONNECT and the service REST API accept a token while
+/// now <= se + skew; a live connection is dropped once now > se + grace; grace >= skew.
+@Suite struct TokenExpiryPolicyTests {
+    static let se = HubFixtures.start.unixSeconds
+    static let policy = TokenExpiryPolicy.realHub
+
+    static func at(_ seconds: Int64, plusNanoseconds nanoseconds: Int64 = 0) -> HubTime {
+        HubTime(nanosecondsSince1970: (se + seconds) * 1_000_000_000 + nanoseconds)
+    }
+
+    /// The CONNACK a CONNECT with a token expiring at `se` gets at `now`, and the machine.
+    static func connect(at now: HubTime, policy: TokenExpiryPolicy = policy) -> (ConnectReturnCode?, HubStateMachine) {
+        var machine = HubFixtures.machine(configuration: HubConfiguration(hostName: HubFixtures.hostName, tokenExpiry: policy))
+        _ = machine.connectionOpened(1, at: now)
+        let actions = machine.packetReceived(.connect(HubFixtures.connect(expiry: se)), on: 1, at: now)
+        guard case .connack(let connack) = actions.sentPackets.first else { return (nil, machine) }
+        return (connack.returnCode, machine)
+    }
+
+    @Test("the real hub's policy: 300 s of skew at CONNECT, 600 s of grace for a live connection")
+    func defaults() {
+        #expect(HubConfiguration().tokenExpiry == .realHub)
+        #expect(Self.policy.clockSkew == .seconds(300))
+        #expect(Self.policy.grace == .seconds(600))
+    }
+
+    @Test(
+        "MQTT CONNECT: accepted up to se + skew, refused with CONNACK 5 after",
+        arguments: [(299, 0, true), (300, 0, true), (300, 999_999_999, true), (301, 0, false), (-1, 0, true)] as [(Int64, Int64, Bool)]
+    )
+    func connectBoundary(seconds: Int64, nanoseconds: Int64, accepted: Bool) {
+        let (code, _) = Self.connect(at: Self.at(seconds, plusNanoseconds: nanoseconds))
+        #expect(code == (accepted ? .accepted : .notAuthorized))
+    }
+
+    @Test("a CONNECT inside the skew is not dropped for its token until se + grace has passed")
+    func noConnectAndDrop() {
+        // Accepted 299 s past se, with pings inside the keep-alive.
+        var (code, machine) = Self.connect(at: Self.at(299))
+        #expect(code == .accepted)
+        #expect(machine.tick(at: Self.at(299)).closes.isEmpty)
+        #expect(machine.packetReceived(.pingreq, on: 1, at: Self.at(301)).closes.isEmpty)
+        #expect(machine.tick(at: Self.at(599)).closes.isEmpty)
+        #expect(machine.tick(at: Self.at(600, plusNanoseconds: 999_999_999)).closes.isEmpty)
+        let drop = machine.tick(at: Self.at(601))
+        #expect(drop.closes == [1])
+        #expect(drop.sentPackets.isEmpty)
+        #expect(drop.disconnectReasons == [.tokenExpired])
+    }
+
+    @Test("the live drop at the grace boundary: still open at grace - 1 s, dropped at grace + 1 s")
+    func graceBoundary() {
+        var (code, machine) = Self.connect(at: Self.at(-10))
+        #expect(code == .accepted)
+        #expect(machine.tick(at: Self.at(599)).closes.isEmpty)
+        #expect(machine.tick(at: Self.at(601)).disconnectReasons == [.tokenExpired])
+    }
+
+    @Test("the drop is announced as the machine's next deadline")
+    func dropDeadline() {
+        let (_, machine) = Self.connect(at: Self.at(-10))
+        #expect(machine.nextDeadline() == Self.at(601))
+        #expect(machine.tokenEndTime(of: HubFixtures.deviceID) == Self.at(601))
+    }
+
+    @Test("after a disconnect, the token's end is the time CONNECT starts refusing it (se + skew)")
+    func endTimeWhenDisconnected() {
+        var (_, machine) = Self.connect(at: Self.at(-10))
+        _ = machine.connectionClosed(1, at: Self.at(-5))
+        #expect(machine.tokenEndTime(of: HubFixtures.deviceID) == Self.at(301))
+        #expect(HubFixtures.machine().tokenEndTime(of: HubFixtures.deviceID) == nil)
+    }
+
+    @Test("a stricter policy: skew 0 and grace 0 refuse at se + 1 s and drop at se + 1 s")
+    func strictPolicy() throws {
+        let strict = try TokenExpiryPolicy(clockSkew: .zero, grace: .zero)
+        #expect(Self.connect(at: Self.at(0, plusNanoseconds: 999_999_999), policy: strict).0 == .accepted)
+        #expect(Self.connect(at: Self.at(1), policy: strict).0 == .notAuthorized)
+        var (_, machine) = Self.connect(at: Self.at(-1), policy: strict)
+        #expect(machine.tick(at: Self.at(0, plusNanoseconds: 999_999_999)).closes.isEmpty)
+        #expect(machine.tick(at: Self.at(1)).closes == [1])
+    }
+
+    @Test("a grace shorter than the skew, or a fractional or negative value, is refused")
+    func invalidPolicies() {
+        #expect(throws: TokenExpiryPolicy.Error.graceShorterThanSkew(grace: .seconds(10), skew: .seconds(300))) {
+            try TokenExpiryPolicy(clockSkew: .seconds(300), grace: .seconds(10))
+        }
+        #expect(throws: TokenExpiryPolicy.Error.notWholeSeconds(name: "clock skew", .milliseconds(1500))) {
+            try TokenExpiryPolicy(clockSkew: .milliseconds(1500), grace: .seconds(10))
+        }
+        #expect(throws: TokenExpiryPolicy.Error.notWholeSeconds(name: "grace", .seconds(-1))) {
+            try TokenExpiryPolicy(clockSkew: .zero, grace: .seconds(-1))
+        }
+    }
+
+    @Test(
+        "service REST: a policy token is accepted up to se + skew, 401 after",
+        arguments: [(299, true), (300, true), (301, false)] as [(Int64, Bool)]
+    )
+    func restBoundary(seconds: Int64, accepted: Bool) {
+        let owner = AccessPolicy(name: "iothubowner", primaryKey: DeviceKey(bytes: Array(repeating: 1, count: 32)), permissions: Set(AccessPolicy.Permission.allCases))
+        let token = SASToken.make(resource: HubFixtures.hostName, key: owner.primaryKey, expiry: Self.se, policyName: owner.name).rendered
+        let request = ServiceRequest(method: "GET", path: "/devices/esp8266", headers: [(name: "Authorization", value: token)])
+        let cache = VerifiedTokenCache()
+        // Twice: the second answer comes from the cache of verified tokens, which must apply
+        // the same policy.
+        for _ in 0..<2 {
+            let refusal = ServiceAuthorizer.check(
+                request,
+                route: .getDevice(HubFixtures.deviceID),
+                policies: [owner.name: owner],
+                hostName: HubFixtures.hostName,
+                tokenServiceKey: nil,
+                now: Self.at(seconds),
+                tokenExpiry: Self.policy,
+                cache: cache
+            )
+            #expect((refusal == nil) == accepted)
+            if !accepted { #expect(refusal?.status == 401) }
+        }
+    }
+}
+
+/// The same policy on a real socket, with packets pipelined behind the CONNECT as an attacker
+/// (or a hurried client) sends them.
+@Suite struct TokenExpiryOnTheWireTests {
+    static let group = MultiThreadedEventLoopGroup.singleton
+
+    func withHub(at now: HubTime, _ body: (SimulatedHub, Int) async throws -> Void) async throws {
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: HubFixtures.hostName),
+            registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
+            group: Self.group,
+            // Hub time stands still but for the test's jumps, so the boundaries are exact
+            // however slow the machine is.
+            clock: HubClock(start: now, monotonic: ManualMonotonicClock())
+        )
+        let port = try await hub.start(port: 0)
+        do { try await body(hub, port) } catch {
+            await hub.stop()
+            throw error
+        }
+        await hub.stop()
+    }
+
+    /// CONNECT, SUBSCRIBE and a QoS 1 telemetry PUBLISH in one write.
+    static func pipelined(expiry: Int64) throws -> [UInt8] {
+        var bytes = try MQTTPacket.connect(HubFixtures.connect(expiry: expiry)).encoded()
+        var subscribe = try MQTTPacket.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: HubFixtures.deviceboundFilter, qos: .atLeastOnce)])).encoded()
+        var publish = try MQTTPacket.publish(
+            PublishPacket(topic: topicName("devices/esp8266/messages/events/"), payload: ByteBuffer(string: "t"), qos: .atLeastOnce, packetID: 2)
+        ).encoded()
+        bytes.writeBuffer(&subscribe)
+        bytes.writeBuffer(&publish)
+        return Array(bytes.readableBytesView)
+    }
+
+    @Test("a token 301 s past expiry: CONNACK 5 and a close; nothing pipelined behind it runs, no queued C2D leaks")
+    func refusedPipelined() async throws {
+        let se = HubFixtures.start.unixSeconds
+        try await withHub(at: HubTime(unixSeconds: se + 301)) { hub, port in
+            _ = try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "secret-command")), to: HubFixtures.deviceID)
+            let client = try await MQTTTestClient.connect(port: port, group: Self.group)
+            try await client.sendRaw(try Self.pipelined(expiry: se))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))
+            #expect(await client.receive(timeout: .milliseconds(300)) == nil)
+            #expect(await client.waitForClose())
+            #expect(try await hub.queueDepth(of: HubFixtures.deviceID) == 1)
+        }
+    }
+
+    @Test("a token 299 s past expiry: accepted, the pipelined packets are answered, and the connection stays up")
+    func acceptedPipelined() async throws {
+        let se = HubFixtures.start.unixSeconds
+        try await withHub(at: HubTime(unixSeconds: se + 299)) { hub, port in
+            let client = try await MQTTTestClient.connect(port: port, group: Self.group)
+            try await client.sendRaw(try Self.pipelined(expiry: se))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
+            #expect(await client.receive() == .puback(packetID: 2))
+            // Still connected well after the CONNECT: no drop for the token inside the grace.
+            #expect(await client.waitForClose(timeout: .milliseconds(300)) == false)
+            #expect(try await hub.isConnected(HubFixtures.deviceID))
+            // Still up at se + 600 s; dropped at se + 601 s.
+            try await hub.advanceClock(by: .seconds(301))
+            #expect(try await hub.isConnected(HubFixtures.deviceID))
+            try await hub.advanceClock(by: .seconds(1))
+            #expect(await client.waitForClose())
+        }
+    }
+}
