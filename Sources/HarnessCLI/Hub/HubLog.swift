@@ -29,10 +29,12 @@ final class HubLog: PacketTap, Sendable {
         redactor.withLock { $0.register(secret) }
     }
 
-    /// Prints a line as is (after masking).
+    /// Prints a line after masking secrets and escaping control characters, so that nothing
+    /// a peer sent (a client id, a user name, a topic, an HTTP path) can start a line of its
+    /// own or drive the terminal.
     func print(_ line: String) {
         let masked = redactor.withLock { $0.redact(line) }
-        output(masked)
+        output(ControlCharacterEscaping.escape(masked))
     }
 
     /// Prints a line with a wall-clock time stamp.

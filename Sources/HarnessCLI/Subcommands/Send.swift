@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IoTHubCore
+import Reporting
 import Targets
 
 /// `harness send`: sends a cloud-to-device message through a hub's service REST API.
@@ -108,7 +109,7 @@ struct Send: AsyncParsableCommand {
             throw ExitStatus.failure
         }
         guard reply.isSuccess else {
-            FileHandle.standardError.write(Data("error: the hub refused the message: \(reply.errorDescription)\n".utf8))
+            FileHandle.standardError.write(Data("error: the hub refused the message: \(ControlCharacterEscaping.escape(reply.errorDescription))\n".utf8))
             throw ExitStatus.failure
         }
         print("sent message \(id) to \(deviceID) via \(client.baseURL.absoluteString)")

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Writes run progress to the terminal: a line per step with its outcome and time, and
-/// summaries. Colour only when the stream is a terminal; every line passes the redactor.
+/// summaries. Colour only when the stream is a terminal; every line passes the redactor, and
+/// every text it is given has its control characters escaped (``ControlCharacterEscaping``),
+/// so that peer-supplied text can neither forge a line nor recolour the terminal.
 public final class ConsoleReporter: @unchecked Sendable {
     /// A step outcome as the console shows it.
     public enum Outcome: Sendable {
@@ -28,7 +30,7 @@ public final class ConsoleReporter: @unchecked Sendable {
     /// `c2d-led  (scenarios/c2d-led.yaml)`.
     public func scenarioStarted(name: String, path: String) {
         guard !isQuiet else { return }
-        write(bold(name) + "  (\(path))")
+        write(bold(Self.safe(name)) + "  (\(Self.safe(path)))")
     }
 
     /// `  ✓ 05 expect led on within 500ms   0.4 ms`, with the failure text below a failed step.
@@ -41,25 +43,25 @@ public final class ConsoleReporter: @unchecked Sendable {
         case .errored: mark = color("!", code: "31")
         case .skipped: mark = color("-", code: "33")
         }
-        var line = "  \(mark) \(name)"
+        var line = "  \(mark) \(Self.safe(name))"
         if outcome != .skipped { line += "  " + dim(Self.formatTime(seconds)) }
         write(line)
         if let detail, !detail.isEmpty {
-            for detailLine in detail.split(separator: "\n", omittingEmptySubsequences: false) {
-                write("      " + (outcome == .skipped ? dim(String(detailLine)) : String(detailLine)))
+            for detailLine in detail.split(separator: "\n", omittingEmptySubsequences: false).map({ Self.safe(String($0)) }) {
+                write("      " + (outcome == .skipped ? dim(detailLine) : detailLine))
             }
         }
     }
 
     /// A free-form line (diagnostics, file paths).
     public func note(_ text: String) {
-        write(text)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) { write(Self.safe(String(line))) }
     }
 
     /// `N passed, N failed, N skipped (...)`.
     public func summary(passed: Int, failed: Int, skipped: Int, detail: String) {
         let counts = "\(passed) passed, \(failed) failed, \(skipped) skipped"
-        write((failed > 0 ? color(counts, code: "31") : color(counts, code: "32")) + " " + detail)
+        write((failed > 0 ? color(counts, code: "31") : color(counts, code: "32")) + " " + Self.safe(detail))
     }
 
     /// `0.412 ms`, `12.3 ms`, `1.502 s`.
@@ -68,6 +70,11 @@ public final class ConsoleReporter: @unchecked Sendable {
         if milliseconds < 10 { return String(format: "%.3f ms", milliseconds) }
         if milliseconds < 1000 { return String(format: "%.1f ms", milliseconds) }
         return String(format: "%.3f s", seconds)
+    }
+
+    /// The text with control characters escaped (before any colour codes are added).
+    private static func safe(_ text: String) -> String {
+        ControlCharacterEscaping.escape(text)
     }
 
     private func write(_ line: String) {

@@ -130,6 +130,6 @@ public struct HTMLReportWriter: Sendable {
     }
 
     private func text(_ value: String) -> String {
-        XMLEscaping.escape(redactor.redact(value), inAttribute: false)
+        XMLEscaping.escape(ControlCharacterEscaping.escape(redactor.redact(value)), inAttribute: false)
     }
 }

@@ -61,7 +61,8 @@ public struct JUnitXMLWriter: Sendable {
     }
 
     private func attribute(_ name: String, _ value: String) -> String {
-        " \(name)=\"\(XMLEscaping.escape(redactor.redact(value), inAttribute: true))\""
+        // Attribute values are single lines (names, messages): control characters escaped.
+        " \(name)=\"\(XMLEscaping.escape(ControlCharacterEscaping.escape(redactor.redact(value)), inAttribute: true))\""
     }
 
     private func text(_ value: String) -> String {

@@ -4,6 +4,7 @@ import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
 import NIOCore
+import Reporting
 
 /// Renders a run's timeline as readable lines: time offset from the start of the run, who,
 /// what, size and key fields.
@@ -77,10 +78,10 @@ enum TraceFormatter {
                 omitted += 1
                 continue
             }
-            lines.append("\(formatOffset(entry.time &- result.startTime))  \(text)")
+            lines.append("\(formatOffset(entry.time &- result.startTime))  \(ControlCharacterEscaping.escape(text))")
         }
         if omitted > 0 { lines.append("... \(omitted) more lines in trace.jsonl") }
-        if let error = result.setupError { lines.append("setup error: \(error)") }
+        if let error = result.setupError { lines.append("setup error: \(ControlCharacterEscaping.escape(error))") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// How one step ended.
 public enum StepStatus: Sendable, Hashable {
@@ -18,9 +19,10 @@ public struct Failure: Sendable, Hashable, CustomStringConvertible {
     public var expected: String
     public var observed: String
 
+    /// Control characters in either text are escaped: both may quote what a peer sent.
     public init(expected: String, observed: String) {
-        self.expected = expected
-        self.observed = observed
+        self.expected = ControlCharacterEscaping.escape(expected)
+        self.observed = ControlCharacterEscaping.escape(observed)
     }
 
     public var description: String { "expected \(expected); observed \(observed)" }

@@ -4,6 +4,7 @@ import IoTHubCore
 import IoTHubSimulation
 import MQTTCore
 import NIOCore
+import Reporting
 
 /// Runs scenarios: starts the simulated hub and the devices, carries out the steps in order
 /// with their deadlines, and records everything on one timeline.
@@ -55,7 +56,7 @@ public struct ScenarioRunner: Sendable {
         do {
             session = try await RunSession.start(target: target, needsCloud: scenario.steps.needsCloud, environment: environment, timeline: timeline)
         } catch {
-            result.setupError = "could not start the run: \(error)"
+            result.setupError = ControlCharacterEscaping.escape("could not start the run: \(error)")
             result.endTime = clock.nanoseconds()
             result.steps = scenario.steps.map { step in
                 StepResult(step: step, status: .skipped(reason: "the run could not start"), startTime: startTime, endTime: startTime)
@@ -119,6 +120,10 @@ struct StepContext: Sendable {
             state.cause.endIndex = timeline.count
         }
         result.endTime = clock.nanoseconds()
+        if case .errored(let message) = result.status {
+            // Errors may quote a peer (a firmware's last words, a broker's answer).
+            result.status = .errored(message: ControlCharacterEscaping.escape(message))
+        }
         if !result.status.isPassed, iteration == nil { state.firstFailure = step.number }
         return result
     }
