@@ -1,0 +1,167 @@
+import HarnessTestSupport
+import IoTHubCore
+@testable import IoTHubSimulation
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The service HTTP port against slow, oversized, malformed and too many clients.
+@Suite struct ServiceHTTPLimitsTests {
+    static let limits = ServiceHTTPLimits(requestTimeout: .seconds(10), maximumBodySize: 1000, maximumConnections: 128)
+    static let second: Int64 = 1_000_000_000
+
+    // MARK: The pure machine
+
+    @Test("a request must arrive whole within the timeout of the connection's start, or of the previous response")
+    func requestDeadline() {
+        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        #expect(machine.initialAction == .armTimer(deadline: 10 * Self.second))
+        // Early wake-ups re-arm.
+        #expect(machine.timerFired(at: 5 * Self.second) == .armTimer(deadline: 10 * Self.second))
+        #expect(machine.headReceived(contentLength: 10) == .none)
+        #expect(machine.bodyReceived(byteCount: 10) == .none)
+        #expect(machine.requestEnded() == .answerRequest)
+        // No deadline while the API answers.
+        #expect(machine.timerFired(at: 60 * Self.second) == .none)
+        #expect(machine.responseWritten(keepAlive: true, at: 61 * Self.second) == .armTimer(deadline: 71 * Self.second))
+        #expect(machine.timerFired(at: 71 * Self.second) == .close)
+    }
+
+    @Test("nothing, or partial headers, by the deadline: closed without an answer")
+    func idleClose() {
+        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        #expect(machine.timerFired(at: 10 * Self.second) == .close)
+        #expect(machine.headReceived(contentLength: nil) == .close)
+    }
+
+    @Test("a body that does not arrive by the deadline gets 408")
+    func slowBody() {
+        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        _ = machine.headReceived(contentLength: 100)
+        _ = machine.bodyReceived(byteCount: 3)
+        guard case .refuse(let status, _, _) = machine.timerFired(at: 10 * Self.second) else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(status == 408)
+    }
+
+    @Test("a Content-Length above the limit gets 413 from the head; a chunked body when it passes the limit")
+    func tooLarge() {
+        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        guard case .refuse(413, _, _) = machine.headReceived(contentLength: 1_000_000_000_000) else {
+            Issue.record("not refused from the head")
+            return
+        }
+        var chunked = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        #expect(chunked.headReceived(contentLength: nil) == .none)
+        #expect(chunked.bodyReceived(byteCount: 1000) == .none)
+        guard case .refuse(413, _, _) = chunked.bodyReceived(byteCount: 1) else {
+            Issue.record("not refused past the limit")
+            return
+        }
+    }
+
+    @Test("malformed bytes: 400 and close before an answer, a plain close during one; no keep-alive: close after the response")
+    func malformedAndClose() {
+        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        guard case .refuse(400, _, _) = machine.malformed() else {
+            Issue.record("not 400")
+            return
+        }
+        var answering = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        _ = answering.headReceived(contentLength: nil)
+        _ = answering.requestEnded()
+        #expect(answering.malformed() == .close)
+        var once = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
+        _ = once.headReceived(contentLength: nil)
+        _ = once.requestEnded()
+        #expect(once.responseWritten(keepAlive: false, at: 0) == .close)
+    }
+
+    // MARK: On the wire
+
+    func withServer(_ limits: ServiceHTTPLimits, _ body: (ServiceHTTPServer, Int) async throws -> Void) async throws {
+        let hub = SimulatedHub(configuration: HubConfiguration(hostName: HubFixtures.hostName), group: MultiThreadedEventLoopGroup.singleton)
+        let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: "function-key-1"), limits: limits)
+        let port = try await server.start()
+        do { try await body(server, port) } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    static let short = ServiceHTTPLimits(requestTimeout: .seconds(1), maximumBodySize: 512 * 1024, maximumConnections: 4)
+
+    @Test("on the wire: silent, half-sent and slow clients are closed at the request timeout; slow bodies get 408")
+    func slowClients() async throws {
+        try await withServer(Self.short) { _, port in
+            let silent = try await RawSocketClient.connect(port: port)
+            let partial = try await RawSocketClient.connect(port: port)
+            await partial.write("GET /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\nX-Slow")
+            let slowBody = try await RawSocketClient.connect(port: port)
+            await slowBody.write("PUT /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            let start = ContinuousClock.now
+            for client in [silent, partial, slowBody] { #expect(await client.waitForClose(timeout: .seconds(5))) }
+            #expect(ContinuousClock.now - start < .seconds(4))
+            #expect(silent.received.isEmpty)
+            #expect(partial.received.isEmpty)
+            #expect(slowBody.receivedText.hasPrefix("HTTP/1.1 408"), "\(slowBody.receivedText)")
+        }
+    }
+
+    @Test("on the wire: an idle keep-alive connection is closed a timeout after its last response")
+    func idleKeepAlive() async throws {
+        // Long enough for the request to arrive on a busy machine.
+        try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(2))) { _, port in
+            let client = try await RawSocketClient.connect(port: port)
+            await client.write("GET /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.waitForBytes(12, timeout: .seconds(2)))
+            let answered = ContinuousClock.now
+            #expect(client.receivedText.hasPrefix("HTTP/1.1 401"), "\(client.receivedText)")
+            #expect(await client.waitForClose(timeout: .seconds(6)))
+            #expect(ContinuousClock.now - answered > .seconds(1))
+        }
+    }
+
+    @Test("on the wire: Content-Length 10^12 gets 413 from the head alone and the connection closes")
+    func hugeContentLength() async throws {
+        try await withServer(ServiceHTTPLimits()) { _, port in
+            let client = try await RawSocketClient.connect(port: port)
+            // The head alone: the answer must come without a byte of the body.
+            await client.write("POST /devices/esp8266/messages/deviceBound?api-version=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n")
+            #expect(await client.waitForClose(timeout: .seconds(5)))
+            #expect(client.receivedText.hasPrefix("HTTP/1.1 413"), "\(client.receivedText)")
+            #expect(client.receivedText.contains("Connection: close") || client.receivedText.contains("connection: close"))
+        }
+    }
+
+    @Test("on the wire: malformed HTTP gets 400 and the connection is closed")
+    func malformedRequest() async throws {
+        try await withServer(ServiceHTTPLimits()) { _, port in
+            let client = try await RawSocketClient.connect(port: port)
+            await client.write("GARBAGE\u{0}\r\n\r\n")
+            #expect(await client.waitForClose(timeout: .seconds(2)))
+            #expect(client.receivedText.hasPrefix("HTTP/1.1 400"), "\(client.receivedText)")
+        }
+    }
+
+    @Test("on the wire: beyond the connection limit new connections are closed at once; a freed place admits one again")
+    func connectionLimit() async throws {
+        try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(30), maximumBodySize: 1024, maximumConnections: 4)) { server, port in
+            var held: [RawSocketClient] = []
+            for _ in 0..<4 { held.append(try await RawSocketClient.connect(port: port)) }
+            for _ in 0..<200 where server.connectionCount < 4 { try await Task.sleep(for: .milliseconds(5)) }
+            let extra = try await RawSocketClient.connect(port: port)
+            #expect(await extra.waitForClose(timeout: .seconds(2)))
+            await held[0].close()
+            for _ in 0..<200 where server.connectionCount > 3 { try await Task.sleep(for: .milliseconds(5)) }
+            let admitted = try await RawSocketClient.connect(port: port)
+            await admitted.write("GET /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await admitted.waitForBytes(12, timeout: .seconds(2)))
+            #expect(admitted.receivedText.hasPrefix("HTTP/1.1 401"))
+            for client in held + [admitted] { await client.close() }
+        }
+    }
+}
