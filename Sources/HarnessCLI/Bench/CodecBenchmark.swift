@@ -1,4 +1,4 @@
-import CHeapStatistics
+import CHeap
 import MQTTCore
 import NIOCore
 import NIOEmbedded

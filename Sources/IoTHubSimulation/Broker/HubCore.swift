@@ -1,3 +1,4 @@
+import CHeap
 import IoTHubCore
 import MQTTCore
 import NIOCore
@@ -32,6 +33,8 @@ final class HubCore {
     private var methodPromises: [UInt64: EventLoopPromise<DirectMethodResult>] = [:]
     private var lastInvocation: UInt64 = 0
     private var messageIDs = MessageIDGenerator()
+    private var memory = MemoryReturnPolicy()
+    private var memoryReturn: Scheduled<Void>?
 
     init(
         machine: HubStateMachine,
@@ -57,6 +60,7 @@ final class HubCore {
 
     func opened(_ connection: ConnectionID, channel: any Channel) {
         channels[connection] = channel
+        memory.opened(open: channels.count)
         perform(machine.connectionOpened(connection, at: clock.now()))
     }
 
@@ -72,6 +76,26 @@ final class HubCore {
         channels[connection] = nil
         pendingWrites[connection] = nil
         perform(machine.connectionClosed(connection, at: clock.now()))
+        memory.closed()
+        if memory.isWatching { scheduleMemoryCheck() }
+    }
+
+    /// Checks every second, while a burst of connections is being watched, whether it has
+    /// closed down far enough to give its memory back (``MemoryReturnPolicy``).
+    private func scheduleMemoryCheck() {
+        guard memoryReturn == nil else { return }
+        memoryReturn = loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] () -> Void in
+            guard let self else { return }
+            self.memoryReturn = nil
+            switch self.memory.check(open: self.channels.count) {
+            case .returnMemory:
+                harness_heap_return_free_memory()
+            case .wait:
+                self.scheduleMemoryCheck()
+            case .stop:
+                break
+            }
+        }
     }
 
     /// Enqueues a C2D message; a refusal is reported as a `cloudToDeviceRejected` event (so
@@ -131,6 +155,8 @@ final class HubCore {
     func closeAll() {
         timer?.task.cancel()
         timer = nil
+        memoryReturn?.cancel()
+        memoryReturn = nil
         for (_, promise) in methodPromises { promise.succeed(.deviceNotOnline) }
         methodPromises.removeAll()
         for (_, channel) in channels.sorted(by: { $0.key < $1.key }) { channel.close(promise: nil) }

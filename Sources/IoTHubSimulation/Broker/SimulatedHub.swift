@@ -128,12 +128,17 @@ public final class SimulatedHub: Sendable {
         let tap = self.tap
         let monotonic = self.monotonic
         let maximumPacketSize = configuration.maximumPacketSize
+        let admission = MQTTCodecHandler.Admission(maximumConnectSize: configuration.maximumConnectPacketSize)
         let hubLoop = loop
         let ids = self
         return try await ServerBootstrap(group: loop, childGroup: connectionLoop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Each connection keeps a few receive buffers; reads of at most 16 KiB (a TLS
+            // record) keep that small for thousands of connections, where NIO's default of
+            // 64 KiB lets one burst of data grow them to a quarter of a megabyte each.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16384))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ids.connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue
@@ -145,7 +150,8 @@ public final class SimulatedHub: Sendable {
                             maximumPacketSize: maximumPacketSize,
                             connection: connection,
                             tap: tap,
-                            clock: monotonic
+                            clock: monotonic,
+                            admission: admission
                         )
                     )
                     try channel.pipeline.syncOperations.addHandler(codec)
@@ -239,6 +245,12 @@ public final class SimulatedHub: Sendable {
     public func isConnected(_ deviceID: DeviceID) async throws -> Bool {
         let core = self.core
         return try await loop.submit { core.value.isConnected(deviceID) }.get()
+    }
+
+    /// Connections whose CONNECT has not been accepted yet.
+    public func pendingConnectionCount() async throws -> Int {
+        let core = self.core
+        return try await loop.submit { core.value.read { $0.pendingConnectionCount } }.get()
     }
 
     /// Messages in the device's C2D queue, locked ones included.

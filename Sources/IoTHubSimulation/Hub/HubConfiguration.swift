@@ -30,6 +30,17 @@ public struct HubConfiguration: Sendable {
     public var maximumPacketSize: Int
     /// Time a new connection has to send CONNECT. Default: 30 s.
     public var connectTimeout: Duration
+    /// Largest CONNECT accepted, fixed header included. Until its CONNECT is accepted a
+    /// connection holds at most this much (a larger CONNECT is refused from its fixed header,
+    /// and nothing after the CONNECT is read until CONNACK), so a client that never
+    /// authenticates costs the hub little. An IoT Hub CONNECT needs well under 2 KB (client
+    /// id, user name with api-version, DeviceClientType and model-id, a SAS token); the rest
+    /// is room for a will. Default: 8,192 bytes.
+    public var maximumConnectPacketSize: Int
+    /// Connections that may wait for their CONNECT to be accepted at once (TLS handshake and
+    /// CONNECT included); further ones are closed as soon as they open. Default: 256.
+    public var maximumPendingConnections: Int
+
     public init(
         hostName: String = "simulated.azure-devices.net",
         tokenExpiry: TokenExpiryPolicy = .realHub,
@@ -42,7 +53,9 @@ public struct HubConfiguration: Sendable {
         c2dMaximumDeliveryCount: Int = 10,
         d2cMaximumSize: Int = 262_144,
         maximumPacketSize: Int = 262_144 + 4096,
-        connectTimeout: Duration = .seconds(30)
+        connectTimeout: Duration = .seconds(30),
+        maximumConnectPacketSize: Int = 8192,
+        maximumPendingConnections: Int = 256
     ) {
         self.hostName = hostName
         self.tokenExpiry = tokenExpiry
@@ -56,6 +69,8 @@ public struct HubConfiguration: Sendable {
         self.d2cMaximumSize = d2cMaximumSize
         self.maximumPacketSize = maximumPacketSize
         self.connectTimeout = connectTimeout
+        self.maximumConnectPacketSize = maximumConnectPacketSize
+        self.maximumPendingConnections = maximumPendingConnections
     }
 
     /// The keep-alive timeout for a client keep-alive of `seconds`:

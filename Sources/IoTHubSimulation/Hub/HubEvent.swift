@@ -117,6 +117,9 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case credentialsRevoked
     /// The device was deleted from the registry.
     case deviceDeleted
+    /// Too many connections were waiting for their CONNECT to be accepted; this one was closed
+    /// as soon as it opened.
+    case tooManyPendingConnections(limit: Int)
 
     public var description: String {
         switch self {
@@ -131,6 +134,7 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .hubStopped: "hub stopped"
         case .deviceDisabled: "device disabled"
         case .deviceDeleted: "device deleted"
+        case .tooManyPendingConnections(let limit): "closed at once: \(limit) connections were already waiting for their CONNECT to be accepted"
         }
     }
 }

@@ -50,6 +50,8 @@ public struct HubStateMachine: Sendable {
     var twins: [DeviceID: DeviceTwin] = [:]
     var methods: [UInt64: PendingMethod] = [:]
     var lastMethodRequestNumber: UInt64 = 0
+    /// Connections that have not had their CONNECT accepted (phase `awaitingConnect`).
+    public internal(set) var pendingConnectionCount = 0
 
     public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
         self.configuration = configuration
@@ -80,9 +82,18 @@ public struct HubStateMachine: Sendable {
 
     // MARK: Connection life cycle
 
-    /// A network connection was accepted.
+    /// A network connection was accepted. Beyond
+    /// ``HubConfiguration/maximumPendingConnections`` connections still waiting for their
+    /// CONNECT to be accepted, it is closed at once.
     public mutating func connectionOpened(_ connection: ConnectionID, at now: HubTime) -> [Action] {
+        guard pendingConnectionCount < configuration.maximumPendingConnections else {
+            return [
+                .close(connection),
+                .emit(.disconnected(nil, connection: connection, reason: .tooManyPendingConnections(limit: configuration.maximumPendingConnections))),
+            ]
+        }
         connections[connection] = Connection(phase: .awaitingConnect(openedAt: now), lastActivity: now)
+        pendingConnectionCount += 1
         return [.wakeUp(at: now + configuration.connectTimeout)]
     }
 
@@ -131,6 +142,7 @@ public struct HubStateMachine: Sendable {
         closeSocket: Bool = true
     ) {
         guard let state = connections.removeValue(forKey: connection) else { return }
+        if case .awaitingConnect = state.phase { pendingConnectionCount -= 1 }
         if closeSocket { actions.append(.close(connection)) }
         let deviceID = state.deviceID
         if let deviceID, var session = sessions[deviceID], session.connection == connection {

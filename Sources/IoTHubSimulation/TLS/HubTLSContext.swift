@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOSSL
 
 /// The hub's ready TLS server context and the CA file clients should trust.
@@ -67,6 +68,10 @@ struct HubTLSContext: Sendable {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = configuration.minimumVersion
         tls.maximumTLSVersion = configuration.maximumVersion
+        // When the hub drops a connection it sends close_notify and closes at once, as it
+        // drops connections "without a packet": it does not wait the default five seconds
+        // for a client that never answers, holding the connection's memory meanwhile.
+        tls.shutdownTimeout = .zero
         do {
             return HubTLSContext(context: try NIOSSLContext(configuration: tls), caCertificatePath: caPath)
         } catch {

@@ -7,15 +7,44 @@ import NIOCore
 /// packets one read completes arrived together and share that stamp (and the clock is read
 /// once for them). Outbound packets are stamped when they are encoded.
 ///
-/// Malformed input fires the ``MQTTDecodingError`` down the pipeline and stops decoding; the
-/// handler after this one decides whether to close. A packet whose fixed header announces more
+/// Malformed input fires the ``MQTTDecodingError`` down the pipeline and stops decoding and
+/// reading; the handler after this one decides whether to close. A packet whose fixed header announces more
 /// than ``Configuration/maximumPacketSize`` bytes is refused before any of its body is
 /// buffered.
+///
+/// A server's codec can also hold a connection to what its CONNECT needs until it is accepted
+/// (``Configuration/admission``): the first packet may be at most
+/// ``Admission/maximumConnectSize`` bytes, and after it nothing more is decoded, and once a
+/// little more is buffered nothing more is read from the socket, until this codec writes a
+/// CONNACK accepting the connection. A client that never authenticates can then hold only a
+/// few kilobytes, however much it sends, and packets pipelined behind a CONNECT are handled
+/// only after the server accepted it.
 public final class MQTTCodecHandler: ChannelDuplexHandler {
+    /// Where a server's codec is in admitting its connection.
+    private enum AdmissionState {
+        /// Nothing decoded yet: the next packet may be at most the CONNECT limit.
+        case awaitingConnect(limit: Int)
+        /// The first packet went up: decode nothing more until a CONNACK accepts the
+        /// connection; read more only while at most `limit` bytes are buffered.
+        case awaitingAcceptance(limit: Int)
+        /// Accepted (or no admission configured): decode everything.
+        case admitted
+    }
+
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = MQTTPacket
     public typealias OutboundIn = MQTTPacket
     public typealias OutboundOut = ByteBuffer
+
+    /// How a server's codec holds a connection until its CONNECT is accepted.
+    public struct Admission: Sendable, Hashable {
+        /// Largest first packet accepted, fixed header included.
+        public var maximumConnectSize: Int
+
+        public init(maximumConnectSize: Int) {
+            self.maximumConnectSize = maximumConnectSize
+        }
+    }
 
     /// Settings for one codec handler.
     public struct Configuration: Sendable {
@@ -28,17 +57,22 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         public var tap: (any PacketTap)?
         /// Stamps the records. Default: the system monotonic clock.
         public var clock: any MonotonicClock
+        /// For a server's codec: hold the connection to its CONNECT until a CONNACK accepting
+        /// it is written. Default: `nil` (clients, and servers that need no such hold).
+        public var admission: Admission?
 
         public init(
             maximumPacketSize: Int = MQTTPacket.maximumSize,
             connection: UInt64 = 0,
             tap: (any PacketTap)? = nil,
-            clock: any MonotonicClock = SystemMonotonicClock()
+            clock: any MonotonicClock = SystemMonotonicClock(),
+            admission: Admission? = nil
         ) {
             self.maximumPacketSize = maximumPacketSize
             self.connection = connection
             self.tap = tap
             self.clock = clock
+            self.admission = admission
         }
     }
 
@@ -48,12 +82,20 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
     private let clock: any MonotonicClock
     private var cumulation: ByteBuffer?
     private var hasFailed = false
+    private var admission: AdmissionState
+    /// A read the pipeline asked for while reading was held back.
+    private var heldRead = false
 
     public init(configuration: Configuration = Configuration()) {
         maximumPacketSize = configuration.maximumPacketSize
         connection = configuration.connection
         tap = configuration.tap
         clock = configuration.clock
+        if let limit = configuration.admission?.maximumConnectSize {
+            admission = .awaitingConnect(limit: min(limit, configuration.maximumPacketSize))
+        } else {
+            admission = .admitted
+        }
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,6 +106,12 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
             pending.writeBuffer(&buffer)
             buffer = pending
         }
+        decodeBuffered(buffer, context: context)
+    }
+
+    /// Decodes what `buffer` holds as far as the admission state allows, and keeps the rest.
+    private func decodeBuffered(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        var buffer = buffer
         do {
             if let tap {
                 // Opens the existential once per read, so recording costs no copy of the tap.
@@ -83,12 +131,62 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The largest packet the next decode may take, or `nil` when nothing may be decoded now.
+    private var currentLimit: Int? {
+        switch admission {
+        case .awaitingConnect(let limit): limit
+        case .awaitingAcceptance: nil
+        case .admitted: maximumPacketSize
+        }
+    }
+
+    /// A packet went up: a server's codec now waits for the answer to its CONNECT.
+    private func passedUpPacket() {
+        if case .awaitingConnect(let limit) = admission { admission = .awaitingAcceptance(limit: limit) }
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        // After malformed input nothing more is read: the connection is about to be closed,
+        // and whatever the peer still sends stays in the network instead of being read (and,
+        // under TLS, decrypted) for nothing.
+        if hasFailed {
+            heldRead = true
+            return
+        }
+        // While a connection waits for acceptance, more than its CONNECT's worth of bytes is
+        // not read from the socket: the client's sends then wait in the network.
+        if case .awaitingAcceptance(let limit) = admission, bufferedByteCount >= limit {
+            heldRead = true
+            return
+        }
+        context.read()
+    }
+
+    /// Called for every packet written: a CONNACK accepting the connection admits it.
+    private func admitIfAccepted(_ packet: MQTTPacket, context: ChannelHandlerContext) {
+        guard case .awaitingAcceptance = admission, case .connack(let connack) = packet, connack.returnCode == .accepted else { return }
+        admission = .admitted
+        // Decode what waited, after this write has gone down the pipeline.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            if let pending = handler.cumulation, !handler.hasFailed {
+                handler.cumulation = nil
+                handler.decodeBuffered(pending, context: context)
+            }
+            if handler.heldRead {
+                handler.heldRead = false
+                context.read()
+            }
+        }
+    }
+
     /// Decodes and passes on every whole packet in `buffer`, recording each for `tap`.
     private func decodePackets<Tap: PacketTap>(from buffer: inout ByteBuffer, context: ChannelHandlerContext, tap: Tap) throws(MQTTDecodingError) {
         var stamp: UInt64?
-        while !hasFailed {
+        while !hasFailed, let limit = currentLimit {
             let start = buffer.readerIndex
-            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: maximumPacketSize) else { return }
+            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: limit) else { return }
             let timestamp = stamp ?? clock.nanoseconds()
             stamp = timestamp
             let end = buffer.readerIndex
@@ -105,14 +203,16 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
                 bytes: bytes
             )
             tap.record(record)
+            passedUpPacket()
             context.fireChannelRead(wrapInboundOut((consume record).packet))
         }
     }
 
     /// Decodes and passes on every whole packet in `buffer`.
     private func decodePackets(from buffer: inout ByteBuffer, context: ChannelHandlerContext) throws(MQTTDecodingError) {
-        while !hasFailed {
-            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: maximumPacketSize) else { return }
+        while !hasFailed, let limit = currentLimit {
+            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: limit) else { return }
+            passedUpPacket()
             context.fireChannelRead(wrapInboundOut(consume packet))
         }
     }
@@ -139,6 +239,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
             )
         }
         context.write(wrapOutboundOut(buffer), promise: promise)
+        admitIfAccepted(packet, context: context)
     }
 
     /// Bytes received but not yet a whole packet (for diagnostics at close). After a decoding

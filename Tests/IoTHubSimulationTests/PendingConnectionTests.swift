@@ -1,0 +1,109 @@
+import HarnessTestSupport
+import IoTHubCore
+@testable import IoTHubSimulation
+import MQTTCore
+import NIOCore
+import NIOPosix
+import Testing
+
+/// What a client that never authenticates may hold: one CONNECT's worth of bytes, and one of
+/// a limited number of places.
+@Suite struct PendingConnectionTests {
+    let now = HubFixtures.start
+
+    @Test("beyond the limit of connections waiting for CONNECT, a new one is closed at once; an accepted CONNECT frees a place")
+    func pendingLimit() {
+        var machine = HubFixtures.machine(configuration: HubConfiguration(hostName: HubFixtures.hostName, maximumPendingConnections: 2))
+        #expect(machine.connectionOpened(1, at: now).closes.isEmpty)
+        #expect(machine.connectionOpened(2, at: now).closes.isEmpty)
+        #expect(machine.pendingConnectionCount == 2)
+        let refused = machine.connectionOpened(3, at: now)
+        #expect(refused.closes == [3])
+        #expect(refused.disconnectReasons == [.tooManyPendingConnections(limit: 2)])
+        #expect(machine.pendingConnectionCount == 2)
+        // Connection 1 authenticates: a place frees up.
+        #expect(machine.packetReceived(.connect(HubFixtures.connect()), on: 1, at: now).sentPackets == [.connack(ConnAckPacket(returnCode: .accepted))])
+        #expect(machine.pendingConnectionCount == 1)
+        #expect(machine.connectionOpened(4, at: now).closes.isEmpty)
+        // A refused CONNECT, a close and the CONNECT timeout each free one too.
+        _ = machine.packetReceived(.connect(HubFixtures.connect(key: DeviceKey(bytes: Array(repeating: 9, count: 32)))), on: 2, at: now)
+        #expect(machine.pendingConnectionCount == 1)
+        _ = machine.connectionClosed(4, at: now)
+        #expect(machine.pendingConnectionCount == 0)
+        _ = machine.connectionOpened(5, at: now)
+        #expect(machine.tick(at: now + .seconds(30)).closes == [5])
+        #expect(machine.pendingConnectionCount == 0)
+    }
+
+    @Test("memory goes back to the system after a burst of closes, once the open connections are at most half their peak")
+    func memoryReturn() {
+        var policy = MemoryReturnPolicy(burst: 4)
+        for open in 1...8 { policy.opened(open: open) }
+        policy.closed()
+        #expect(!policy.isWatching)
+        #expect(policy.check(open: 7) == .stop)
+        for _ in 0..<3 { policy.closed() }
+        #expect(policy.isWatching)
+        #expect(policy.check(open: 5) == .wait)
+        #expect(policy.check(open: 4) == .returnMemory)
+        #expect(!policy.isWatching)
+        // Connections that open and close one after another (never many at once) count too.
+        for _ in 0..<4 {
+            policy.opened(open: 1)
+            policy.closed()
+        }
+        #expect(policy.check(open: 0) == .returnMemory)
+    }
+
+    func withHub(_ configuration: HubConfiguration, _ body: (SimulatedHub, Int) async throws -> Void) async throws {
+        let hub = SimulatedHub(
+            configuration: configuration,
+            registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
+            group: MultiThreadedEventLoopGroup.singleton,
+            clock: HubClock(start: HubFixtures.start),
+            connections: .separateLoop
+        )
+        let port = try await hub.start(port: 0)
+        do { try await body(hub, port) } catch {
+            await hub.stop()
+            throw error
+        }
+        await hub.stop()
+    }
+
+    @Test("a CONNECT announcing more than the CONNECT limit is closed from its fixed header, its body never read")
+    func connectTooLarge() async throws {
+        try await withHub(HubConfiguration(hostName: HubFixtures.hostName, maximumConnectPacketSize: 1024)) { hub, port in
+            let client = try await RawSocketClient.connect(port: port)
+            // CONNECT announcing 266,236 bytes, then the start of it.
+            await client.write(Hex.bytes("10 fc9f10 0004 4d515454 04 c2 003c"))
+            #expect(await client.waitForClose(timeout: .seconds(2)))
+            #expect(client.received.isEmpty)
+            // An ordinary CONNECT still gets in.
+            let device = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await device.send(.connect(HubFixtures.connect()))
+            #expect(await device.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            await device.close()
+        }
+    }
+
+    @Test("connections beyond the pending limit are closed at once; a device still gets in once places free up")
+    func pendingLimitOnTheWire() async throws {
+        try await withHub(HubConfiguration(hostName: HubFixtures.hostName, maximumPendingConnections: 5)) { hub, port in
+            var idle: [RawSocketClient] = []
+            for _ in 0..<5 { idle.append(try await RawSocketClient.connect(port: port)) }
+            // Wait until the hub has counted them all.
+            for _ in 0..<200 where try await hub.pendingConnectionCount() < 5 { try await Task.sleep(for: .milliseconds(5)) }
+            let extra = try await RawSocketClient.connect(port: port)
+            #expect(await extra.waitForClose(timeout: .seconds(2)))
+            for client in idle { #expect(!client.isClosed) }
+            await idle[0].close()
+            for _ in 0..<200 where try await hub.pendingConnectionCount() > 4 { try await Task.sleep(for: .milliseconds(5)) }
+            let device = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await device.send(.connect(HubFixtures.connect()))
+            #expect(await device.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            await device.close()
+            for client in idle { await client.close() }
+        }
+    }
+}
