@@ -46,26 +46,17 @@ struct HubBenchmark: Sendable {
 
     /// Runs the hub, then Mosquitto.
     func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-bench-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let certificates = try HubCertificateFactory.make(hostNames: ["localhost"], ipAddresses: ["127.0.0.1"], now: Date())
-        let files = (ca: "\(folder)/ca.pem", cert: "\(folder)/cert.pem", key: "\(folder)/key.pem")
-        try Data(certificates.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.ca))
-        try Data(certificates.serverCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.cert))
-        try Data(certificates.serverPrivateKeyPEM.utf8).write(to: URL(fileURLWithPath: files.key))
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        tlsConfiguration.trustRoots = .file(files.ca)
-        let tls = try NIOSSLContext(configuration: tlsConfiguration)
+        let targets = try BenchTargets.make()
+        defer { targets.remove() }
         let devices = (0..<settings.devices).map { index in
             (id: (try? DeviceID(String(format: "bench-%05d", index))) ?? HubBenchmark.fallbackID, key: DeviceKey.random())
         }
         var results: [Measurement] = []
         progress("hub: starting `harness hub` with \(devices.count) devices")
-        results.append(try await measureHub(devices: devices, folder: folder, files: files, tls: tls, progress: progress))
+        results.append(try await measureHub(devices: devices, targets: targets, progress: progress))
         if let mosquitto = settings.mosquittoPath {
             progress("mosquitto: starting \(mosquitto)")
-            results.append(try await measureMosquitto(mosquitto, devices: devices.map(\.id), folder: folder, files: files, tls: tls, progress: progress))
+            results.append(try await measureMosquitto(mosquitto, devices: devices.map(\.id), targets: targets, progress: progress))
         }
         return results
     }
@@ -75,25 +66,11 @@ struct HubBenchmark: Sendable {
         return id
     }()
 
-    private func measureHub(devices: [(id: DeviceID, key: DeviceKey)], folder: String, files: (ca: String, cert: String, key: String), tls: NIOSSLContext, progress: @Sendable (String) -> Void) async throws -> Measurement {
-        let devicesFile = "\(folder)/devices.txt"
+    private func measureHub(devices: [(id: DeviceID, key: DeviceKey)], targets: BenchTargets, progress: @Sendable (String) -> Void) async throws -> Measurement {
+        let devicesFile = "\(targets.folder)/devices.txt"
         try Data(devices.map { "\($0.id):\($0.key.base64)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: devicesFile))
-        let statePath = "\(folder)/hub-state.json"
-        let hub = Process()
-        hub.executableURL = URL(fileURLWithPath: settings.harnessPath)
-        hub.arguments = [
-            "hub", "--devices-file", devicesFile, "--port", "0", "--service-port", "0", "--cert", files.cert, "--key", files.key, "--ca", files.ca,
-            "--state-file", statePath, "--silent", "--hostname", Self.hostName,
-        ]
-        hub.standardOutput = FileHandle.nullDevice
-        try hub.run()
-        defer { Self.stop(hub) }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !FileManager.default.fileExists(atPath: statePath) {
-            guard hub.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "`harness hub` did not start") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let state = try HubStateFile.read(from: statePath)
+        let (hub, state) = try await targets.startHub(harnessPath: settings.harnessPath, hostName: Self.hostName, arguments: ["--devices-file", devicesFile])
+        defer { BenchTargets.stop(hub) }
         guard let port = state.tlsPort, let serviceURL = URL(string: state.serviceURL), let servicePort = serviceURL.port else {
             throw LoadError(description: "the hub's state file has no TLS port or service URL")
         }
@@ -106,36 +83,15 @@ struct HubBenchmark: Sendable {
         let ids = devices.map(\.id.string)
         let policyKey = try DeviceKey(base64: state.policyKey)
         let token = SASToken.make(resource: Self.hostName, key: policyKey, expiry: expiry, policyName: state.policyName).rendered
-        return try await measure(name: "hub", pid: hub.processIdentifier, port: port, clients: clients, tls: tls, progress: progress) { counters, total in
+        return try await measure(name: "hub", pid: hub.processIdentifier, port: port, clients: clients, tls: targets.clientTLS, progress: progress) { counters, total in
             try await sendThroughService(port: servicePort, token: token, ids: ids, total: total, counters: counters)
         }
     }
 
-    private func measureMosquitto(_ path: String, devices: [DeviceID], folder: String, files: (ca: String, cert: String, key: String), tls: NIOSSLContext, progress: @Sendable (String) -> Void) async throws -> Measurement {
-        let port = try await Self.freePort()
-        let configuration = """
-            listener \(port) 127.0.0.1
-            cafile \(files.ca)
-            certfile \(files.cert)
-            keyfile \(files.key)
-            allow_anonymous true
-            persistence false
-            max_queued_messages 1000
-            log_type none
-            """
-        try Data(configuration.utf8).write(to: URL(fileURLWithPath: "\(folder)/mosquitto.conf"))
-        let broker = Process()
-        broker.executableURL = URL(fileURLWithPath: path)
-        broker.arguments = ["-c", "\(folder)/mosquitto.conf"]
-        broker.standardOutput = FileHandle.nullDevice
-        broker.standardError = FileHandle.nullDevice
-        try broker.run()
-        defer { Self.stop(broker) }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while (try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get().close()) == nil {
-            guard broker.isRunning, ContinuousClock.now < deadline else { throw LoadError(description: "mosquitto did not start") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+    private func measureMosquitto(_ path: String, devices: [DeviceID], targets: BenchTargets, progress: @Sendable (String) -> Void) async throws -> Measurement {
+        let (broker, port) = try await targets.startMosquitto(path, extraConfiguration: ["max_queued_messages 1000"])
+        defer { BenchTargets.stop(broker) }
+        let tls = targets.clientTLS
         let clients = devices.map { id -> (ConnectPacket, TopicFilter?) in
             (ConnectPacket(clientID: id.string, cleanSession: false, keepAlive: 600), try? TopicFilter(IoTHubTopics.deviceboundFilter(id)))
         }
@@ -226,23 +182,6 @@ struct HubBenchmark: Sendable {
         if counters.failed.load(ordering: .relaxed) > 0 {
             throw LoadError(description: "hub: \(counters.failed.load(ordering: .relaxed)) C2D sends were refused")
         }
-    }
-
-    /// SIGTERM, then SIGKILL if the process is still there after two seconds (Mosquitto
-    /// running as root drops to its own user and was seen to outlive SIGTERM here).
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
     }
 
     static func seconds(_ duration: Duration) -> Double {

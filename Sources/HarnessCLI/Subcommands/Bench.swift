@@ -5,6 +5,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run performance benchmarks.",
-        subcommands: [CodecBench.self, HubBenchCommand.self]
+        subcommands: [CodecBench.self, HubBenchCommand.self, BurstBenchCommand.self]
     )
 }
