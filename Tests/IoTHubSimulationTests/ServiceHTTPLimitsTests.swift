@@ -114,13 +114,13 @@ import Testing
     @Test("on the wire: an idle keep-alive connection is closed a timeout after its last response")
     func idleKeepAlive() async throws {
         // Long enough for the request to arrive on a busy machine.
-        try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(2))) { _, port in
+        try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(3))) { _, port in
             let client = try await RawSocketClient.connect(port: port)
             await client.write("GET /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await client.waitForBytes(12, timeout: .seconds(2)))
             let answered = ContinuousClock.now
             #expect(client.receivedText.hasPrefix("HTTP/1.1 401"), "\(client.receivedText)")
-            #expect(await client.waitForClose(timeout: .seconds(6)))
+            #expect(await client.waitForClose(timeout: .seconds(8)))
             #expect(ContinuousClock.now - answered > .seconds(1))
         }
     }

@@ -32,14 +32,7 @@ struct BurstBenchCommand: AsyncParsableCommand {
     @Option(help: "TLS handshakes at a time while opening.")
     var parallel = 100
 
-    @Option(help: "The mosquitto executable (Debian package mosquitto).")
-    var mosquitto = "/usr/sbin/mosquitto"
-
-    @Flag(name: .customLong("without-mosquitto"), help: "Measure the hub only.")
-    var withoutMosquitto = false
-
-    @Option(name: .customLong("harness"), help: ArgumentHelp("The harness executable that runs `harness hub` (default: this one).", visibility: .hidden))
-    var harnessPath: String?
+    @OptionGroup var servers: BenchServerOptions
 
     func validate() throws {
         guard (1...20_000).contains(connections) else { throw ValidationError("--connections must be 1 to 20000") }
@@ -47,13 +40,9 @@ struct BurstBenchCommand: AsyncParsableCommand {
         guard (0...announce).contains(send), send <= 16 * 1024 * 1024 else { throw ValidationError("--send must be 0 to --announce (and at most 16 MiB)") }
         guard (1...1000).contains(parallel) else { throw ValidationError("--parallel must be 1 to 1000") }
         guard hold.duration > .zero, hold.duration <= .seconds(600) else { throw ValidationError("--hold must be more than 0 and at most 10m") }
-        if !withoutMosquitto, !FileManager.default.isExecutableFile(atPath: mosquitto) {
-            throw ValidationError("--mosquitto: \(mosquitto) is not an executable (install the Debian package mosquitto, or give --without-mosquitto)")
-        }
     }
 
     func run() async throws {
-        let harness = harnessPath ?? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let benchmark = BurstBenchmark(
             settings: BurstBenchmark.Settings(
                 connections: connections,
@@ -61,18 +50,12 @@ struct BurstBenchCommand: AsyncParsableCommand {
                 sent: send,
                 hold: hold.duration,
                 parallel: parallel,
-                harnessPath: harness,
-                mosquittoPath: withoutMosquitto ? nil : mosquitto
+                harnessPath: servers.harness,
+                mosquittoPath: servers.mosquittoPath
             )
         )
         let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
-        let results: [BurstBenchmark.Measurement]
-        do {
-            results = try await benchmark.run(progress: say)
-        } catch let error as LoadError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitStatus.failure
-        }
+        let results = try await BenchServerOptions.run { try await benchmark.run(progress: say) }
         for line in Self.table(results, settings: benchmark.settings) { say(line) }
     }
 

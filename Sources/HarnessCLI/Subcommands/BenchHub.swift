@@ -29,45 +29,28 @@ struct HubBenchCommand: AsyncParsableCommand {
     @Option(help: "TLS handshakes at a time while connecting.")
     var parallel = 50
 
-    @Option(help: "The mosquitto executable (Debian package mosquitto).")
-    var mosquitto = "/usr/sbin/mosquitto"
-
-    @Flag(name: .customLong("without-mosquitto"), help: "Measure the hub only.")
-    var withoutMosquitto = false
-
-    @Option(name: .customLong("harness"), help: ArgumentHelp("The harness executable that runs `harness hub` (default: this one).", visibility: .hidden))
-    var harnessPath: String?
+    @OptionGroup var servers: BenchServerOptions
 
     func validate() throws {
         guard devices >= 1, devices <= 20_000 else { throw ValidationError("--devices must be 1 to 20000") }
         guard (1...50).contains(messagesPerDevice) else { throw ValidationError("--messages-per-device must be 1 to 50") }
         guard (1...1000).contains(window) else { throw ValidationError("--window must be 1 to 1000") }
         guard (1...1000).contains(parallel) else { throw ValidationError("--parallel must be 1 to 1000") }
-        if !withoutMosquitto, !FileManager.default.isExecutableFile(atPath: mosquitto) {
-            throw ValidationError("--mosquitto: \(mosquitto) is not an executable (install the Debian package mosquitto, or give --without-mosquitto)")
-        }
     }
 
     func run() async throws {
-        let harness = harnessPath ?? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let benchmark = HubBenchmark(
             settings: HubBenchmark.Settings(
                 devices: devices,
                 messagesPerDevice: messagesPerDevice,
                 window: window,
                 parallel: parallel,
-                harnessPath: harness,
-                mosquittoPath: withoutMosquitto ? nil : mosquitto
+                harnessPath: servers.harness,
+                mosquittoPath: servers.mosquittoPath
             )
         )
         let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
-        let results: [HubBenchmark.Measurement]
-        do {
-            results = try await benchmark.run(progress: say)
-        } catch let error as LoadError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitStatus.failure
-        }
+        let results = try await BenchServerOptions.run { try await benchmark.run(progress: say) }
         for line in Self.table(results, devices: devices, messages: devices * messagesPerDevice, window: window) { say(line) }
     }
 
