@@ -158,6 +158,7 @@ struct Run: AsyncParsableCommand {
         case .failed: .failed
         case .errored: .errored
         case .skipped: .skipped
+        case .notApplicable: .notApplicable
         }
     }
 
@@ -172,6 +173,8 @@ struct Run: AsyncParsableCommand {
             return "\(message)\nat \(step.step.location)"
         case .skipped(let reason):
             return reason
+        case .notApplicable(let reason):
+            return "not applicable: \(reason)\nat \(step.step.location)"
         }
     }
 }
