@@ -54,6 +54,7 @@ struct ObservationSummary {
             let seen = window.compactMap { entry -> String? in
                 guard case .packet(let record, let vantage, let recorded) = entry.observation,
                     record.packet.type == expected.type,
+                    expected.flow.map({ $0 == SubjectMatcher.flow(record, vantage: vantage) }) ?? true,
                     matcher.packetDevice(record: record, vantage: vantage, recordedDevice: recorded) == device
                 else { return nil }
                 return "\(record.packet.type) \(SubjectMatcher.flow(record, vantage: vantage).rawValue) \(record.packet.summary) at \(offset(entry))"

@@ -56,8 +56,13 @@ final class SubjectMatcher: Sendable {
             guard case .packet(let record, let vantage, let recorded) = entry.observation else { return .irrelevant }
             guard matches(matcher, record: record, vantage: vantage, recordedDevice: recorded) else { return .irrelevant }
             if let published = matcher.publishedQoS, case .publish(let publish) = record.packet {
-                let grant = grants.withLock { $0?.grant(for: publish.topic) }
+                let (grant, matching) = grants.withLock { ($0?.grant(for: publish.topic), $0?.matchingCount(for: publish.topic) ?? 0) }
                 let expected = grant.map { min(published, $0) } ?? published
+                if publish.qos != expected, matching > 1 {
+                    // Overlapping subscriptions: the broker may send one copy per subscription,
+                    // each at that subscription's QoS; one of them must come at the highest.
+                    return .irrelevant
+                }
                 guard publish.qos == expected else {
                     let basis = grant.map { "granted QoS \($0.rawValue) in the SUBACK" } ?? "no SUBACK seen for a matching filter"
                     return .contradicts(
@@ -226,6 +231,11 @@ struct SubscriptionGrants {
         default:
             break
         }
+    }
+
+    /// How many granted subscriptions match `topic`.
+    func matchingCount(for topic: TopicName) -> Int {
+        granted.values.filter { $0.filter.matches(topic) }.count
     }
 
     /// The highest QoS granted to a subscription matching `topic` [MQTT-3.3.5-1]; `nil` when
