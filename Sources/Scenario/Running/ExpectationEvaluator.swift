@@ -120,12 +120,17 @@ struct ExpectationEvaluator: Sendable {
                     return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) ended")), latency: nil)
                 }
             }
-            let violation = await timeline.firstMatch(from: startIndex, until: windowEnd) { entry in
+            // An event must not happen from the moment the action started: another device's
+            // answer to it can arrive before the action has returned (a QoS 0 publish returns
+            // after its write, and a broker on loopback forwards it within a fraction of a
+            // millisecond). States are judged from the action's end.
+            let searchFrom = expectation.subject.isState ? startIndex : cause.index
+            let violation = await timeline.firstMatch(from: searchFrom, until: windowEnd) { entry in
                 if expectation.subject.isState { return Self.changesState(expectation.subject, entry: entry, device: device) }
                 return matcher.verdict(entry) == .satisfies
             }
             if let (_, entry) = violation, entry.time <= windowEnd {
-                let at = Duration.nanoseconds(Int64(entry.time &- windowStart))
+                let at = Duration.nanoseconds(Int64(entry.time &- (expectation.subject.isState ? windowStart : cause.time)))
                 let what = Self.describeViolation(entry.observation)
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
             }
