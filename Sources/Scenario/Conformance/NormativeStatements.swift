@@ -39,7 +39,11 @@ public struct NormativeStatements: Sendable {
     /// not have, with the closest real id when there is one.
     public func problem(with id: String) -> String? {
         guard claims(id), byID[id] == nil else { return nil }
-        let hint = Suggestions.hint(for: id, in: all.map(\.id))
+        // The same numbers with other separators first (the standard itself spells one id
+        // MQTT-3-8.3-4), then the closest spelling.
+        let normalized = { (text: String) in text.dropFirst(prefix.count).replacingOccurrences(of: "-", with: ".") }
+        let hint = all.first { normalized($0.id) == normalized(id) }.map { " (did you mean '\($0.id)'?)" }
+            ?? Suggestions.hint(for: id, in: all.map(\.id))
         return "'\(id)' is not a normative statement of MQTT 3.1.1\(hint); the \(all.count) statement ids are listed in Sources/Scenario/Resources/mqtt-3.1.1-statements.tsv"
     }
 
