@@ -78,6 +78,66 @@ public final class BrokerProcess: @unchecked Sendable {
         throw StartError(description: "\(name) did not listen on 127.0.0.1:\(port) within \(timeout): \(log.suffix(2000))")
     }
 
+    /// Waits until the broker answers an MQTT CONNECT with CONNACK 0: a listening port is not
+    /// yet a broker that takes clients (a RabbitMQ node accepts TCP before its MQTT plugin has
+    /// its virtual host and users, and closes those first connections).
+    /// - Parameter credentials: a user name and password for brokers that want them.
+    func waitUntilAcceptingClients(credentials: (String, String)? = nil, timeout: Duration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+        let connect = Self.connectPacket(clientID: "harness-probe", credentials: credentials)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await Self.probe(port: port, connect: connect, group: group) { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let log = self.log
+        stop()
+        throw StartError(description: "\(name) listened on 127.0.0.1:\(port) but did not accept an MQTT client within \(timeout): \(log.suffix(2000))")
+    }
+
+    /// A CONNECT (MQTT 3.1.1, clean session, keep-alive 10 s) as bytes.
+    static func connectPacket(clientID: String, credentials: (String, String)?) -> [UInt8] {
+        func string(_ text: String) -> [UInt8] { [UInt8(text.utf8.count >> 8), UInt8(text.utf8.count & 0xFF)] + Array(text.utf8) }
+        var flags: UInt8 = 0x02
+        var payload = string(clientID)
+        if let (user, password) = credentials {
+            flags |= 0xC0
+            payload += string(user) + string(password)
+        }
+        let body: [UInt8] = string("MQTT") + [0x04, flags, 0x00, 0x0A] + payload
+        return [0x10, UInt8(body.count)] + body
+    }
+
+    /// Whether a CONNECT on a new connection gets CONNACK 0 within two seconds.
+    static func probe(port: Int, connect: [UInt8], group: any EventLoopGroup) async -> Bool {
+        final class Reader: ChannelInboundHandler, @unchecked Sendable {
+            typealias InboundIn = ByteBuffer
+            let answer: EventLoopPromise<[UInt8]>
+            var bytes: [UInt8] = []
+            init(answer: EventLoopPromise<[UInt8]>) { self.answer = answer }
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                bytes += unwrapInboundIn(data).readableBytesView
+                if bytes.count >= 4 { answer.succeed(bytes) }
+            }
+            func channelInactive(context: ChannelHandlerContext) { answer.succeed(bytes) }
+        }
+        let loop = group.next()
+        let answer = loop.makePromise(of: [UInt8].self)
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Reader(answer: answer)) } }
+                .connect(host: "127.0.0.1", port: port).get()
+            let timeout = loop.scheduleTask(in: .seconds(2)) { answer.succeed([]) }
+            try await channel.writeAndFlush(ByteBuffer(bytes: connect))
+            let bytes = try await answer.futureResult.get()
+            timeout.cancel()
+            try? await channel.close()
+            return bytes.starts(with: [0x20, 0x02, 0x00, 0x00])
+        } catch {
+            answer.succeed([])
+            return false
+        }
+    }
+
     /// What the broker has logged so far.
     public var log: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""

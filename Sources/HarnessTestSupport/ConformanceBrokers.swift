@@ -37,6 +37,7 @@ public enum ConformanceBrokers {
             ])
             // A cold node takes about 10 s here (19 s under load): it builds its database.
             try await broker.waitUntilListening(on: port, timeout: .seconds(90))
+            try await broker.waitUntilAcceptingClients(timeout: .seconds(30))
         } catch {
             broker.stop()
             throw error
@@ -74,6 +75,8 @@ public enum ConformanceBrokers {
                 "EJABBERD_LOG_PATH": directory.appendingPathComponent("ejabberd.log").path,
             ])
             try await broker.waitUntilListening(on: port, timeout: .seconds(60))
+            // mod_mqtt takes only clients with a user name and a password (see ejabberd.yml.in).
+            try await broker.waitUntilAcceptingClients(credentials: ("harness", "harness"), timeout: .seconds(30))
         } catch {
             broker.stop()
             throw error
@@ -97,6 +100,7 @@ public enum ConformanceBrokers {
             try BrokerProcess.render(files.appendingPathComponent("amqtt.yaml.in"), to: config, replacing: ["PORT": String(port)])
             try broker.launch(executable, ["-c", config.path], environment: ["PYTHONPATH": files.path, "PYTHONUNBUFFERED": "1"])
             try await broker.waitUntilListening(on: port, timeout: .seconds(60))
+            try await broker.waitUntilAcceptingClients(timeout: .seconds(30))
         } catch {
             broker.stop()
             throw error

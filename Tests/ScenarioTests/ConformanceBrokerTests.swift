@@ -26,7 +26,11 @@ import Testing
             let options = LoadOptions(hubOverride: "mqtt://127.0.0.1:\(port)", deviceOverrides: expected.device.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })
             results.append(await runner.run(try ScenarioLoader.load(path: file, options: options)))
         }
-        return expected.differences(from: StatementVerdicts(results))
+        let verdicts = StatementVerdicts(results)
+        let (checked, total) = verdicts.coverage(of: .mqtt311)
+        // For the CI log: the broker's verdicts at a glance.
+        print("\(expected.broker): \(checked) of \(total) statements checked: \(verdicts.statements(.passed).count) pass, \(verdicts.statements(.failed).count) fail, \(verdicts.statements(.notApplicable).count) not applicable, \(verdicts.statements(.notReached).count) not reached")
+        return expected.differences(from: verdicts)
     }
 
     @Test("Mosquitto 2.0 (denying harness/conform/denied/#): the verdicts of brokers/mosquitto/verdicts.yaml")
