@@ -82,11 +82,8 @@ public struct StatementVerdicts: Sendable {
         let failed = outcomes.filter { $0.1.isFailure }.map(\.0)
         if !failed.isEmpty { return Row(statement: statement, verdict: .failed, steps: failed) }
         let notApplicable = outcomes.filter {
-            switch $0.1 {
-            case .notApplicable: true
-            case .skipped(let reason): reason.hasPrefix("not applicable")
-            default: false
-            }
+            if case .notApplicable = $0.1 { return true }
+            return $0.1.isSkippedAsNotApplicable
         }.map(\.0)
         let passed = outcomes.filter { $0.1.isPassed }.map(\.0)
         if !notApplicable.isEmpty, passed.isEmpty { return Row(statement: statement, verdict: .notApplicable, steps: notApplicable) }

@@ -16,6 +16,18 @@ public enum StepStatus: Sendable, Hashable {
 
     public var isPassed: Bool { self == .passed }
 
+    /// A step skipped because an earlier step of its scenario was not applicable.
+    static func skippedAsNotApplicable(after step: StepNumber, reason: String) -> StepStatus {
+        .skipped(reason: "not applicable after step \(step): \(reason)")
+    }
+
+    /// Whether the step was skipped because an earlier one was not applicable (its statements
+    /// then do not apply either).
+    public var isSkippedAsNotApplicable: Bool {
+        if case .skipped(let reason) = self { return reason.hasPrefix("not applicable after step ") }
+        return false
+    }
+
     /// Whether the step failed or errored.
     public var isFailure: Bool {
         switch self {

@@ -112,7 +112,7 @@ struct StepContext: Sendable {
             return StepResult(step: step, status: .skipped(reason: "step \(failed) failed"), startTime: start, endTime: start)
         }
         if let (earlier, reason) = state.notApplicable {
-            return StepResult(step: step, status: .skipped(reason: "not applicable after step \(earlier): \(reason)"), startTime: start, endTime: start)
+            return StepResult(step: step, status: .skippedAsNotApplicable(after: earlier, reason: reason), startTime: start, endTime: start)
         }
         let index = timeline.count
         timeline.append(.stepStarted(number: step.number, iteration: iteration), at: start)
