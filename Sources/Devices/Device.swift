@@ -63,6 +63,9 @@ public enum OperationOutcome: Sendable, Hashable {
     case connectionEnded(reason: String)
     /// The device's client cannot do this (for example umqtt.simple has no unsubscribe).
     case unsupported(reason: String)
+    /// The peer answered in a way the specification forbids; `reason` says what it did and
+    /// which rule it broke.
+    case protocolViolation(reason: String)
 }
 
 /// A device under test. The harness drives it through these operations and observes it

@@ -45,6 +45,10 @@ public enum DeviceEvent: Sendable, Hashable {
     /// The firmware reported a state with the line protocol (`@harness state connected`) or a
     /// pattern the scenario gave matched, for example `connected`.
     case stateReported(String)
+    /// The peer broke the protocol, as the device saw it: what it did and the rule it broke,
+    /// for example a PUBACK answering a QoS 2 PUBLISH, or a malformed packet (after which the
+    /// device closes the connection).
+    case protocolViolation(String)
 }
 
 /// A device event stamped on the run's monotonic clock.

@@ -191,7 +191,7 @@ public final class Mosquitto: @unchecked Sendable {
     }
 
     /// A port that was free a moment ago: bound on 127.0.0.1 port 0, then released.
-    static func freePort(group: any EventLoopGroup) async throws -> Int {
+    public static func freePort(group: any EventLoopGroup) async throws -> Int {
         let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port
         try await channel.close()
@@ -199,7 +199,7 @@ public final class Mosquitto: @unchecked Sendable {
         return port
     }
 
-    static func isListening(port: Int, group: any EventLoopGroup) async -> Bool {
+    public static func isListening(port: Int, group: any EventLoopGroup) async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
             try await channel.close()

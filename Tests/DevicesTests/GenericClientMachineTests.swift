@@ -132,4 +132,40 @@ import Testing
         #expect(silent.pingDue == nil)
         #expect(silent.tick(now: 100 * second).isEmpty)
     }
+
+    @Test("a PUBACK for a QoS 2 PUBLISH (or PUBREC for QoS 1) is the broker's protocol violation, reported at once and failing the publish")
+    func wrongAcknowledgement() {
+        var machine = connected()
+        let sent = machine.publish(topic, payload: ByteBuffer(string: "x"), qos: .exactlyOnce, retain: false, now: 1)
+        guard case .publish(let publish)? = sentPackets(sent).first, let id = publish.packetID else {
+            Issue.record("no PUBLISH: \(sent)")
+            return
+        }
+        let violation = "the broker answered the QoS 2 PUBLISH (packet id \(id)) with PUBACK instead of PUBREC [MQTT-4.3.3-2] [MQTT-3.3.4-1]"
+        #expect(machine.packetReceived(.puback(packetID: id), now: 2) == [.report(.protocolViolation(violation)), .complete(.publish, .protocolViolation(reason: violation))])
+        // The next publication gets a fresh identifier and completes normally.
+        let next = machine.publish(topic, payload: ByteBuffer(string: "y"), qos: .atLeastOnce, retain: false, now: 3)
+        guard case .publish(let second)? = sentPackets(next).first, let secondID = second.packetID else {
+            Issue.record("no PUBLISH: \(next)")
+            return
+        }
+        let qos1Violation = "the broker answered the QoS 1 PUBLISH (packet id \(secondID)) with PUBREC instead of PUBACK [MQTT-4.3.2-2] [MQTT-3.3.4-1]"
+        #expect(machine.packetReceived(.pubrec(packetID: secondID), now: 4).contains(.complete(.publish, .protocolViolation(reason: qos1Violation))))
+    }
+
+    @Test("a malformed packet from the broker: reported, the client closes, and pending operations say the broker broke the protocol, not that it closed")
+    func malformedPacket() throws {
+        var machine = connected()
+        _ = machine.subscribe(to: try TopicFilter("a/#"), qos: .atLeastOnce, now: 1)
+        let what = "SUBACK return code 0x8f is reserved [MQTT-3.9.3-2]"
+        let violation = "the broker sent a malformed packet: \(what)"
+        #expect(machine.malformedPacketReceived(what, now: 2) == [.report(.protocolViolation(violation)), .closeTransport])
+        #expect(machine.malformedPacketReceived(what, now: 2) == [])
+        let closed = machine.transportClosed(now: 3)
+        #expect(closed.contains(.report(.disconnected(reason: "the client closed the connection because \(violation)"))))
+        #expect(closed.contains(.complete(.subscribe, .protocolViolation(reason: violation))))
+        // A later close of another connection is the broker's again.
+        var again = connected()
+        #expect(again.transportClosed(now: 5).contains(.report(.disconnected(reason: "the broker closed the connection"))))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HarnessTestSupport
 @testable import HarnessCLI
+import Scenario
 import Testing
 
 /// `harness conform` as a user runs it: the binary against a Mosquitto, from the repository root.
@@ -11,48 +12,69 @@ import Testing
         return folder
     }
 
-    @Test("harness conform: the MQTT pack against Mosquitto prints the statement table, exit 0; JUnit names the statements")
+    @Test("harness conform: the MQTT pack against Mosquitto matches its verdicts file, exit 0; the table names the failing step and why; one closing line; JUnit names the statements per step")
     func passes() async throws {
         let broker = try await Mosquitto.start(deniedSubscriptions: ["harness/conform/denied/#"])
         defer { broker.stop() }
         let folder = try temporaryFolder()
         let junit = folder + "/conformance.xml"
         let output = try await HarnessBinary.run(
-            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--junit", junit, "--reports", folder + "/reports", "--deadline-scale", "3", "--no-color"],
+            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--expect", "scenarios/conformance/mqtt-3.1.1/brokers/mosquitto/verdicts.yaml",
+             "--junit", junit, "--reports", folder + "/reports", "--deadline-scale", "2", "--no-color"],
             in: CommandTests.root.path
         )
         #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
         let lines = output.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("statement") && $0.contains("result") && $0.contains("scenarios") })
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.1.0-2") && $0.contains("pass") && $0.contains("mqtt-second-connect") })
-        #expect(lines.contains { $0.hasPrefix("MQTT-4.4.0-1") && $0.contains("pass") && $0.contains("mqtt-redelivery-on-reconnect") })
-        #expect(!lines.contains { $0.contains("FAIL") })
-        #expect(lines.last?.hasSuffix("passed, 0 failed") == true)
+        #expect(lines.contains { $0.hasPrefix("statement") && $0.contains("result") && $0.contains("decided by") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.1.0-2 ") && $0.contains(" pass ") && $0.contains("mqtt-second-connect") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.8.4-6 ") && $0.contains(" pass ") && $0.contains("mqtt-delivery-qos") })
+        // The failure: the statement, the scenario, the step, its place, and the one-line reason.
+        #expect(lines.contains {
+            $0.hasPrefix("MQTT-3.3.5-1 ") && $0.contains(" FAIL ")
+                && $0.contains("mqtt-overlapping-subscriptions step 5 (overlapping-subscriptions.yaml:16:5): expected packet PUBLISH to_device")
+                && $0.contains("observed other PUBLISHs: PUBLISH to_device id=1 qos=1")
+        })
+        // One closing line, about statements; no line of step counts.
+        #expect(lines.contains { $0.first?.isNumber == true && $0.contains("of the 141 MQTT 3.1.1 statements checked: ") && $0.contains(" pass, 1 fail, 0 not applicable, 0 not reached") }, "\(lines.suffix(3))")
+        #expect(!lines.contains { $0.contains(" passed, ") && $0.contains(" failed") })
+        #expect(lines.last == "the verdicts match scenarios/conformance/mqtt-3.1.1/brokers/mosquitto/verdicts.yaml (Mosquitto 2.0.11 (Debian 12 package mosquitto))")
         #expect(output.standardOutput.contains("\u{1B}[") == false, "--no-color")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("name=\"[MQTT-3.1.0-2 MQTT-4.8.0-1] 01 send_bytes"))
+        #expect(xml.contains("name=\"[MQTT-3.1.0-2 MQTT-4.8.0-1] 04 expect disconnected within 2s\""))
+        #expect(xml.contains("name=\"01 connect clean_session=true keepalive=60\""))
+        #expect(xml.contains("name=\"[MQTT-3.3.5-1] 05 expect packet PUBLISH"))
     }
 
-    @Test("harness conform: a failing statement is listed as FAIL and exits 1")
+    @Test("harness conform: a failing statement is FAIL with its step, a spec-permitted branch n/a with its reason, exit 1; against a verdicts file the differences are listed")
     func fails() async throws {
-        // A plain broker grants every subscription, so the subscribe-failure case fails.
+        // A plain broker grants every subscription: subscribe-failure does not apply.
         let broker = try await Mosquitto.start()
         defer { broker.stop() }
         let folder = try temporaryFolder()
         let packFolder = folder + "/pack"
         try FileManager.default.createDirectory(atPath: packFolder, withIntermediateDirectories: true)
         let source = CommandTests.path("scenarios/conformance/mqtt-3.1.1")
-        for name in ["subscribe-failure.yaml", "malformed-second-connect.yaml"] {
+        for name in ["subscribe-failure.yaml", "malformed-second-connect.yaml", "overlapping-subscriptions.yaml"] {
             try FileManager.default.copyItem(atPath: source + "/" + name, toPath: packFolder + "/" + name)
         }
-        let output = try await HarnessBinary.run(
-            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--pack", packFolder, "--junit", folder + "/j.xml", "--reports", folder + "/reports"],
-            in: folder
-        )
+        let arguments = ["conform", "mqtt://127.0.0.1:\(broker.port)", "--pack", packFolder, "--junit", folder + "/j.xml", "--reports", folder + "/reports"]
+        let output = try await HarnessBinary.run(arguments, in: folder)
         #expect(output.status == 1, "\(output.standardOutput)\(output.standardError)")
         let lines = output.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.9.3-1") && $0.contains("FAIL") })
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.1.0-2") && $0.contains("pass") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.3.5-1 ") && $0.contains("FAIL") && $0.contains("mqtt-overlapping-subscriptions step 5") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.8.4-5 ") && $0.contains(" n/a ") && $0.contains("the broker granted harness/conform/denied/deep/#") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.1.0-2 ") && $0.contains("pass") })
+        // Against Mosquitto's file (set up to deny): the not-applicable statement is a difference.
+        let compared = try await HarnessBinary.run(arguments + ["--expect", CommandTests.path("scenarios/conformance/mqtt-3.1.1/brokers/mosquitto/verdicts.yaml")], in: folder)
+        #expect(compared.status == 1)
+        #expect(compared.standardOutput.contains("the verdicts differ from"))
+        #expect(compared.standardOutput.contains("MQTT-3.8.4-5: the file says pass, the run says n/a (mqtt-subscribe-failure step 5"))
+        #expect(compared.standardOutput.contains("MQTT-3.9.3-2: the file says pass, the run says n/a"))
+        // A verdicts file that is not one: exit 2, naming the file.
+        try "broker: x\nfails:\n  - statement: MQTT-3.1.2-99\n    instead: y\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try await HarnessBinary.run(arguments + ["--expect", folder + "/bad.yaml"], in: folder)
+        #expect(bad.status == 2)
+        #expect(bad.standardError.contains("bad.yaml: fails: 'MQTT-3.1.2-99' is not a normative statement of MQTT 3.1.1"))
     }
 
     @Test(
@@ -75,15 +97,8 @@ import Testing
         #expect(output.standardError.contains("no conformance pack at 'scenarios/conformance/mqtt-3.1.1'"))
     }
 
-    @Test("the statement table sorts ids numerically and fails a statement when any of its scenarios failed")
-    func table() {
-        let table = StatementTable([
-            (name: "a", statements: ["MQTT-3.1.2-13", "MQTT-3.1.2-4"], passed: true),
-            (name: "b", statements: ["MQTT-3.1.2-4"], passed: false),
-        ])
-        #expect(table.rows.map(\.statement) == ["MQTT-3.1.2-4", "MQTT-3.1.2-13"])
-        #expect(table.rows.first == StatementTable.Row(statement: "MQTT-3.1.2-4", scenarios: ["a", "b"], passed: false))
-        #expect(!table.isPassed)
-        #expect(table.render().hasSuffix("2 statements: 1 passed, 1 failed"))
+    @Test("statement ids sort numerically")
+    func ordering() {
+        #expect(["MQTT-3.1.2-13", "MQTT-3.10.1-1", "MQTT-3.1.2-4", "MQTT-3.8.4-1"].sorted(by: StatementVerdicts.precedes) == ["MQTT-3.1.2-4", "MQTT-3.1.2-13", "MQTT-3.8.4-1", "MQTT-3.10.1-1"])
     }
 }

@@ -63,7 +63,22 @@ import Testing
             ("device: {id: c, kind: client, will: {topic: \"a/+\"}}\nsteps:\n  - connect: {}\n", 1, 45, "will topic"),
             ("device: {id: c, kind: client, auto_ack: maybe}\nsteps:\n  - connect: {}\n", 1, 41, "auto_ack must be true or false"),
             ("statements: MQTT-3.1.0-1\ndevice: {id: c}\nsteps:\n  - connect: {}\n", 1, 13, "statements must be a list"),
-            ("statements: [MQTT-1, MQTT-1]\ndevice: {id: c}\nsteps:\n  - connect: {}\n", 1, 22, "listed twice"),
+            ("statements: [PAHO-1, PAHO-1]\ndevice: {id: c}\nsteps:\n  - connect: {}\n", 1, 22, "listed twice"),
+            // Ids of the standard are checked against its list, with the real spelling offered.
+            ("statements: [MQTT-3.8.3-4]\ndevice: {id: c}\nsteps:\n  - connect: {}\n", 1, 14, "'MQTT-3.8.3-4' is not a normative statement of MQTT 3.1.1 (did you mean 'MQTT-3-8.3-4'?)"),
+            ("device: {id: c}\nsteps:\n  - connect: {}\n    statements: [MQTT-3.1.2-99]\n", 4, 18, "'MQTT-3.1.2-99' is not a normative statement"),
+            ("device: {id: c}\nsteps:\n  - repeat: 2\n    steps:\n      - connect: {}\n        statements: [MQTT-3.1.2-24]\n", 6, 21, "'statements' belong to top-level steps"),
+            // one_of: at least two branches, a lone not_applicable last, events only, 'within' only.
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { one_of: [ { connack: accepted } ], within: 1s }\n", 4, 23, "one_of must be a list of at least two branches"),
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { one_of: [ { not_applicable: x }, { connack: accepted } ], within: 1s }\n", 4, 25, "must be the last"),
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { one_of: [ { connack: accepted }, { disconnected: true } ], for: 1s }\n", 4, 74, "'one_of' takes 'within'"),
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { one_of: [ { connack: accepted }, { disconnected: true } ], connack: accepted, within: 1s }\n", 4, 74, "goes inside a branch of 'one_of'"),
+            // after: an earlier expectation of the same device.
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { connack: accepted, after: 5, within: 1s }\n", 4, 5, "'after: 5' must name an earlier top-level 'expect' step"),
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { disconnected: false, after: 1, for: 1s }\n", 4, 43, "'after' orders observations, so it takes 'within'"),
+            // published_qos: PUBLISH only, and not with qos.
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { packet: PUBLISH, qos: 1, published_qos: 2, within: 1s }\n", 4, 55, "give 'qos'"),
+            ("device: {id: c, kind: client}\nsteps:\n  - connect: {}\n  - expect: { packet: SUBACK, published_qos: 2, within: 1s }\n", 4, 46, "'published_qos' applies to PUBLISH only"),
         ]
     )
     func mistakes(yaml: String, line: Int, column: Int, message: String) {
@@ -79,5 +94,72 @@ import Testing
         #expect(try HexBytes(parsing: " 0A0b\n\t0C ").bytes == [0x0a, 0x0b, 0x0c])
         #expect(HexBytes([0x00, 0xff, 0x10]).description == "00 ff 10")
         #expect(throws: HexBytes.ParseError.self) { try HexBytes(parsing: "0 a") }
+    }
+}
+
+/// Statements on steps, the `finally:` part, `one_of`, `after` and `published_qos` as the
+/// loader reads them.
+@Suite struct ConformanceStepsLoadingTests {
+    @Test("statements sit on the steps that check them; top-level ones go to every step but the cleanup; finally numbers on")
+    func statementsAndFinally() throws {
+        let yaml = """
+            statements: [IOTHUB-OWN-NAME]
+            device: { id: c, kind: client }
+            steps:
+              - connect: {}
+                statements: [MQTT-3.1.4-4]
+              - expect:
+                  one_of:
+                    - { bytes: "20 02 00 00" }
+                    - { disconnected: true, not_applicable: "it closes instead" }
+                    - { not_applicable: "nothing came" }
+                  within: 1s
+                statements: [MQTT-3.2.2-1]
+              - expect: { packet: PUBLISH, direction: to_device, published_qos: 2, after: 2, within: 1s }
+            finally:
+              - restart: {}
+              - connect: {}
+                statements: [MQTT-3.1.2-6]
+
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "s.yaml")
+        #expect(scenario.steps.map(\.statements) == [["IOTHUB-OWN-NAME", "MQTT-3.1.4-4"], ["IOTHUB-OWN-NAME", "MQTT-3.2.2-1"], ["IOTHUB-OWN-NAME"]])
+        #expect(scenario.finallySteps.map(\.number.description) == ["4", "5"])
+        #expect(scenario.finallySteps.allSatisfy { $0.isCleanup })
+        #expect(scenario.finallySteps.map(\.statements) == [[], ["MQTT-3.1.2-6"]])
+        #expect(scenario.finallySteps[0].title == "finally: restart")
+        #expect(scenario.statements == ["IOTHUB-OWN-NAME", "MQTT-3.1.4-4", "MQTT-3.2.2-1", "MQTT-3.1.2-6"])
+        guard case .expect(let branches) = scenario.steps[1].kind, case .oneOf(let alternatives) = branches.subject else {
+            Issue.record("not a one_of: \(scenario.steps[1].kind)")
+            return
+        }
+        #expect(alternatives.map(\.notApplicable) == [nil, "it closes instead", "nothing came"])
+        #expect(alternatives.last?.subject == nil)
+        guard case .expect(let ordered) = scenario.steps[2].kind, case .packet(let matcher) = ordered.subject else {
+            Issue.record("not a packet expectation")
+            return
+        }
+        #expect(ordered.after == StepNumber(2))
+        #expect(matcher.publishedQoS == .exactlyOnce)
+        #expect(matcher.qos == nil)
+    }
+
+    @Test("the committed MQTT 3.1.1 list: every id of Appendix B and chapter 7 once, with its text; the codec's statement ids are all in it")
+    func standardList() {
+        let standard = NormativeStatements.mqtt311
+        #expect(standard.all.count == 141)
+        #expect(Set(standard.all.map(\.id)).count == standard.all.count)
+        #expect(standard["MQTT-3-8.3-4"]?.text.hasPrefix("The Server MUST treat a SUBSCRIBE packet as malformed") == true)
+        #expect(standard["MQTT-3.8.3-4"] == nil)
+        #expect(standard["MQTT-3.8.4-6"]?.text.contains("MUST be the minimum of the QoS of the originally published message") == true)
+        #expect(standard.all.filter { $0.text.isEmpty }.isEmpty)
+        #expect(standard.problem(with: "PAHO-overlapping-subscriptions") == nil)
+        #expect(standard.problem(with: "MQTT-4.7.3-4") == nil)
+        // Every statement the codec names when it refuses a packet is one of the standard's.
+        let codec = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Sources/MQTTCore/Codec/MQTTDecodingError+Statement.swift")
+        let source = (try? String(contentsOf: codec, encoding: .utf8)) ?? ""
+        let ids = source.matches(of: /"(MQTT-[0-9][0-9.\-]*[0-9])"/).map { String($0.1) }
+        #expect(ids.count >= 25)
+        for id in ids { #expect(standard[id] != nil, "\(id) from the codec is not in the list") }
     }
 }

@@ -18,7 +18,9 @@ import Testing
     @Test("every shipped scenario and the vocabulary fixture pass the schema")
     func shipped() throws {
         let folder = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios")
-        let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".yaml") }
+        // Not the brokers' configurations and verdicts beside the conformance pack.
+        let files = (FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasSuffix(".yaml") && !$0.split(separator: "/").contains("brokers") }
         #expect(files.count >= 7)
         for file in files.map({ folder.appendingPathComponent($0).path }) + [ScenarioLoaderTests.fixture("vocabulary")] {
             let found = try validate(file)

@@ -114,6 +114,11 @@ final class GenericClientCore: ClientTransportDriver {
 
     func transportError(_ error: any Error, connection: UInt64) {
         guard connection == connectionCount else { return }
+        if let malformed = error as? MQTTDecodingError {
+            // The broker broke the protocol; the machine says so and closes the connection.
+            perform(machine.malformedPacketReceived(malformed.description, now: now))
+            return
+        }
         report(.output(line: "connection error: \(error)"))
     }
 

@@ -37,7 +37,24 @@ extension GenericClientMachine {
             reason = "the broker closed the connection"
         }
         state = .idle
+        if let violation = closedForViolation {
+            // The client closed it, because the broker broke the protocol: say that, not "the
+            // broker closed the connection".
+            closedForViolation = nil
+            let reason = "the client closed the connection because \(violation)"
+            return [.report(.disconnected(reason: reason))] + endPending(reason, outcome: .protocolViolation(reason: violation))
+        }
         return [.report(.disconnected(reason: reason))] + endPending(reason) + completion
+    }
+
+    /// The broker sent bytes that are not a well-formed MQTT 3.1.1 packet (`description`
+    /// says what and the rule, for example a SUBACK return code 0x8F [MQTT-3.9.3-2]): the
+    /// client reports it and closes the connection [MQTT-4.8.0-1].
+    public mutating func malformedPacketReceived(_ description: String, now: UInt64) -> [Action] {
+        guard isTransportOpen, closedForViolation == nil else { return [] }
+        let violation = "the broker sent a malformed packet: \(description)"
+        closedForViolation = violation
+        return [.report(.protocolViolation(violation)), .closeTransport]
     }
 
     /// A packet arrived from the broker.
@@ -67,9 +84,22 @@ extension GenericClientMachine {
             pendingUnsubscription = nil
             let actions: [Action] = [.complete(.unsubscribe, .answered)]
             return withTimer(actions)
+        case (.connected, .puback(let id)) where id == pendingPublication && outgoingQoS2[id] != nil:
+            // A QoS 2 PUBLISH is answered with PUBREC; PUBACK answers QoS 1.
+            pendingPublication = nil
+            outgoingQoS2[id] = nil
+            let violation = "the broker answered the QoS 2 PUBLISH (packet id \(id)) with PUBACK instead of PUBREC [MQTT-4.3.3-2] [MQTT-3.3.4-1]"
+            let actions: [Action] = [.report(.protocolViolation(violation)), .complete(.publish, .protocolViolation(reason: violation))]
+            return withTimer(actions)
         case (.connected, .puback(let id)) where id == pendingPublication:
             pendingPublication = nil
             let actions: [Action] = [.complete(.publish, .answered)]
+            return withTimer(actions)
+        case (.connected, .pubrec(let id)) where id == pendingPublication && outgoingQoS2[id] == nil:
+            // A QoS 1 PUBLISH is answered with PUBACK; PUBREC answers QoS 2.
+            pendingPublication = nil
+            let violation = "the broker answered the QoS 1 PUBLISH (packet id \(id)) with PUBREC instead of PUBACK [MQTT-4.3.2-2] [MQTT-3.3.4-1]"
+            let actions: [Action] = [.report(.protocolViolation(violation)), .complete(.publish, .protocolViolation(reason: violation))]
             return withTimer(actions)
         case (.connected, .pubrec(let id)) where outgoingQoS2[id] != nil:
             outgoingQoS2[id] = .awaitingPubComp

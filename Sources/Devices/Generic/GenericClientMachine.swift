@@ -76,6 +76,8 @@ public struct GenericClientMachine: Sendable {
     /// QoS 2 messages received and acknowledged with PUBREC, waiting for PUBREL.
     var incomingQoS2: Set<UInt16> = []
     var lastSent: UInt64 = 0
+    /// Why the client is closing the connection itself: the broker broke the protocol.
+    var closedForViolation: String?
 
     public init(settings: GenericClientSettings = GenericClientSettings()) {
         self.settings = settings
@@ -181,6 +183,7 @@ public struct GenericClientMachine: Sendable {
     /// Drops the connection without DISCONNECT (a power cut: the broker publishes the will).
     public mutating func restart(now: UInt64) -> [Action] {
         let wasOpen = isTransportOpen
+        closedForViolation = nil
         var actions: [Action] = [.report(.restarted)] + endPending("the device restarted")
         if case .opening(let raw) = state, raw != nil { actions.append(.complete(.sendBytes, .connectionEnded(reason: "the device restarted"))) }
         if state == .closing { actions.append(.complete(.disconnect, .answered)) }
@@ -205,13 +208,14 @@ public struct GenericClientMachine: Sendable {
         return .send(packet)
     }
 
-    /// Ends every pending operation with `connectionEnded(reason)`.
-    mutating func endPending(_ reason: String) -> [Action] {
+    /// Ends every pending operation with `outcome` (default: `connectionEnded(reason)`).
+    mutating func endPending(_ reason: String, outcome: OperationOutcome? = nil) -> [Action] {
+        let outcome = outcome ?? .connectionEnded(reason: reason)
         var actions: [Action] = []
-        if connectPending { actions.append(.complete(.connect, .connectionEnded(reason: reason))) }
-        if pendingSubscription != nil { actions.append(.complete(.subscribe, .connectionEnded(reason: reason))) }
-        if pendingUnsubscription != nil { actions.append(.complete(.unsubscribe, .connectionEnded(reason: reason))) }
-        if pendingPublication != nil { actions.append(.complete(.publish, .connectionEnded(reason: reason))) }
+        if connectPending { actions.append(.complete(.connect, outcome)) }
+        if pendingSubscription != nil { actions.append(.complete(.subscribe, outcome)) }
+        if pendingUnsubscription != nil { actions.append(.complete(.unsubscribe, outcome)) }
+        if pendingPublication != nil { actions.append(.complete(.publish, outcome)) }
         connectPending = false
         pendingSubscription = nil
         pendingUnsubscription = nil

@@ -7,13 +7,18 @@ import Scenario
 /// statement, which scenarios checked it and whether they passed.
 struct Conform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the MQTT 3.1.1 conformance pack against a broker and tabulate the statements checked.",
+        abstract: "Run the MQTT 3.1.1 conformance pack against a broker and give a verdict per normative statement.",
         discussion: """
             Runs every scenario of the pack (the .yaml files of the folder) with the broker as \
-            its hub, then prints one line per statement id the scenarios name (their \
-            'statements:' key): passed when every scenario naming it passed. JUnit test case \
-            names start with the scenario's statement ids. Exit status 1 when a statement \
-            failed, 2 when the pack is missing or invalid.
+            its hub, then prints one line per statement id the steps name (their \
+            'statements:'): pass, FAIL (with the failing step, its scenario and place, and \
+            why), n/a (the broker took a branch the specification allows that makes the \
+            statement not apply) or skip (not reached: an earlier step failed). A statement is \
+            decided only by the steps that name it. JUnit test case names start with the \
+            step's statement ids. With --expect, the verdicts are compared with a broker's \
+            verdicts file and every difference is listed. Exit status 1 when a statement \
+            failed (with --expect: when the verdicts differ from the file), 2 when the pack \
+            or the file is missing or invalid.
             """
     )
 
@@ -25,6 +30,12 @@ struct Conform: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The folder of conformance scenarios.", valueName: "dir"))
     var pack: String = Conform.defaultPack
+
+    @Option(name: .customLong("device"), help: ArgumentHelp("A setting every device of the pack takes (repeatable), for example username=harness for a broker that wants credentials.", valueName: "key=value"))
+    var deviceOverrides: [String] = []
+
+    @Option(help: ArgumentHelp("A broker's verdicts file (brokers/<name>/verdicts.yaml in the pack): the run passes when its verdicts are exactly those; its 'device' settings apply too.", valueName: "file"))
+    var expect: String?
 
     @Option(help: "Where to write the JUnit XML report.")
     var junit: String = "reports/conformance.xml"
@@ -46,6 +57,9 @@ struct Conform: AsyncParsableCommand {
             throw ValidationError("the broker must be an mqtt:// or mqtts:// URL, for example mqtt://127.0.0.1:1883, not '\(HubTarget.redacted(broker))'")
         }
         guard deadlineScale >= 1, deadlineScale <= 1000 else { throw ValidationError("--deadline-scale must be from 1 to 1000") }
+        for value in deviceOverrides where ScenarioOptions.split(value) == nil {
+            throw ValidationError("--device takes key=value, not '\(value)'")
+        }
     }
 
     func run() async throws {
@@ -54,19 +68,54 @@ struct Conform: AsyncParsableCommand {
             let hint = pack == Self.defaultPack ? " (run from the repository root, or give --pack)" : ""
             throw InvalidInput(description: "error: no conformance pack at '\(pack)'\(hint)")
         }
+        var expected: ExpectedVerdicts?
+        if let expect {
+            do {
+                expected = try ExpectedVerdicts.load(path: expect)
+            } catch {
+                throw InvalidInput(description: "error: \(error)")
+            }
+        }
         let files = try ScenarioFiles.resolve([pack])
         guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(pack)' holds no .yaml scenario") }
         var arguments = files + ["--hub", broker, "--junit", junit, "--reports", reports, "--deadline-scale", String(deadlineScale)]
+        let fromFile = (expected?.device ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        for setting in fromFile + deviceOverrides { arguments += ["--device", setting] }
         if !verbose { arguments.append("--quiet") }
         if noColor { arguments.append("--no-color") }
         let runner = try Run.parse(arguments)
-        let results = try await runner.execute { scenario, suite in
-            guard !scenario.statements.isEmpty else { return }
-            let prefix = "[\(scenario.statements.joined(separator: " "))] "
-            for index in suite.testCases.indices { suite.testCases[index].name = prefix + suite.testCases[index].name }
-        }
-        let table = StatementTable(results.map { (name: $0.scenario.name, statements: $0.scenario.statements, passed: $0.result.isPassed) })
+        let started = ContinuousClock.now
+        let results = try await runner.execute(
+            adjustSuite: { result, suite in
+                // Each test case carries the statement ids of its step.
+                let offset = result.setupError == nil ? 0 : 1
+                for index in suite.testCases.indices where index >= offset && index - offset < result.steps.count {
+                    let statements = result.steps[index - offset].step.statements
+                    guard !statements.isEmpty else { continue }
+                    suite.testCases[index].name = "[\(statements.joined(separator: " "))] " + suite.testCases[index].name
+                }
+            },
+            closingLine: false
+        )
+        let verdicts = StatementVerdicts(results.map(\.result))
+        let table = StatementTable(verdicts: verdicts)
         print(table.render())
-        if !table.isPassed { throw ExitStatus.failure }
+        let failedRuns = results.filter { !$0.result.isPassed }.count
+        let elapsed = ConsoleReporter.formatTime(Run.seconds(ContinuousClock.now - started))
+        print(
+            table.summary(standard: .mqtt311)
+                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); reports: \(reports)/"
+        )
+        if let expected, let expect {
+            let differences = expected.differences(from: verdicts)
+            if differences.isEmpty {
+                print("the verdicts match \(expect) (\(expected.broker))")
+                return
+            }
+            print("the verdicts differ from \(expect) (\(expected.broker)):")
+            for line in differences { print("  " + line) }
+            throw ExitStatus.failure
+        }
+        if !verdicts.isPassed { throw ExitStatus.failure }
     }
 }

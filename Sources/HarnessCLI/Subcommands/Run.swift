@@ -55,10 +55,15 @@ struct Run: AsyncParsableCommand {
 
     /// Loads every scenario (exit 2 on any problem), runs each on each of its targets,
     /// prints the progress and writes the JUnit report and the per-scenario artifacts.
-    /// - Parameter adjustSuite: changes each scenario's JUnit suite before it is written
+    /// - Parameter adjustSuite: changes each run's JUnit suite before it is written
     ///   (`harness conform` names the statement ids in its test cases).
+    /// - Parameter closingLine: prints the step counts at the end (`harness conform` prints
+    ///   its own line about statements instead).
     /// - Returns: every run's result with its scenario, in order.
-    func execute(adjustSuite: (Scenario, inout JUnitTestSuite) -> Void = { _, _ in }) async throws -> [(scenario: Scenario, result: ScenarioResult)] {
+    func execute(
+        adjustSuite: (ScenarioResult, inout JUnitTestSuite) -> Void = { _, _ in },
+        closingLine: Bool = true
+    ) async throws -> [(scenario: Scenario, result: ScenarioResult)] {
         var files = try ScenarioFiles.resolve(paths)
         if let shard { files = shard.select(from: files) }
         let options = scenarioOptions.makeLoadOptions()
@@ -93,7 +98,7 @@ struct Run: AsyncParsableCommand {
                 for secret in result.secrets { redactor.register(secret) }
                 console.redactor = redactor
                 var suite = result.makeTestSuite()
-                adjustSuite(scenario, &suite)
+                adjustSuite(result, &suite)
                 report.suites.append(suite)
                 results.append((scenario, result))
                 do {
@@ -116,6 +121,7 @@ struct Run: AsyncParsableCommand {
         }
         let runText = "\(totals.runs) run\(totals.runs == 1 ? "" : "s") of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s")"
             + (totals.failedRuns > 0 ? ", \(totals.failedRuns) failed" : "")
+        guard closingLine else { return results }
         console.summary(
             passed: totals.passed,
             failed: totals.failed,
@@ -158,6 +164,7 @@ struct Run: AsyncParsableCommand {
         case .failed: .failed
         case .errored: .errored
         case .skipped: .skipped
+        case .notApplicable: .notApplicable
         }
     }
 
@@ -172,6 +179,8 @@ struct Run: AsyncParsableCommand {
             return "\(message)\nat \(step.step.location)"
         case .skipped(let reason):
             return reason
+        case .notApplicable(let reason):
+            return "not applicable: \(reason)\nat \(step.step.location)"
         }
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Finds scenario files: each argument is a file, or a folder searched recursively for
-/// `.yaml` and `.yml` files, in sorted order.
+/// `.yaml` and `.yml` files, in sorted order. Folders named `brokers` hold the configurations
+/// and verdicts of the brokers a conformance pack is judged against, not scenarios, and are
+/// skipped.
 enum ScenarioFiles {
     static func resolve(_ paths: [String]) throws(InvalidInput) -> [String] {
         var files: [String] = []
@@ -19,6 +21,7 @@ enum ScenarioFiles {
             }
             let found = (manager.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .filter { !$0.split(separator: "/").dropLast().contains("brokers") }
                 .sorted()
                 .map { (path as NSString).appendingPathComponent($0) }
             if found.isEmpty {

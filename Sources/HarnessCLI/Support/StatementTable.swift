@@ -1,66 +1,58 @@
 import Foundation
+import Scenario
 
-/// Which statements passed: a statement passes when every scenario that names it passed.
+/// The console table of `harness conform`: one line per statement with its verdict and the
+/// step behind it (for a failure, the failing step with its scenario, place and reason), then
+/// the steps that failed outside any statement.
 struct StatementTable {
-    struct Row: Equatable {
-        var statement: String
-        var scenarios: [String]
-        var passed: Bool
-    }
+    let verdicts: StatementVerdicts
 
-    let rows: [Row]
-    /// Scenarios that name no statement (listed on their own, so nothing is hidden).
-    let untagged: [(name: String, passed: Bool)]
-
-    init(_ runs: [(name: String, statements: [String], passed: Bool)]) {
-        var byStatement: [String: Row] = [:]
-        var untagged: [(name: String, passed: Bool)] = []
-        for run in runs {
-            if run.statements.isEmpty { untagged.append((run.name, run.passed)) }
-            for statement in run.statements {
-                var row = byStatement[statement] ?? Row(statement: statement, scenarios: [], passed: true)
-                if !row.scenarios.contains(run.name) { row.scenarios.append(run.name) }
-                row.passed = row.passed && run.passed
-                byStatement[statement] = row
-            }
-        }
-        rows = byStatement.values.sorted { Self.precedes($0.statement, $1.statement) }
-        self.untagged = untagged
-    }
-
-    var isPassed: Bool { rows.allSatisfy(\.passed) && untagged.allSatisfy(\.passed) }
-
-    /// The table, one statement a line, then a count.
+    /// The table, one statement a line.
     func render() -> String {
-        let width = max(9, rows.map(\.statement.count).max() ?? 0)
-        var lines = ["statement".padding(toLength: width, withPad: " ", startingAt: 0) + "  result  scenarios"]
-        for row in rows {
-            lines.append(row.statement.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (row.passed ? "pass  " : "FAIL  ") + "  " + row.scenarios.joined(separator: ", "))
+        let width = max(14, verdicts.rows.map(\.statement.count).max() ?? 0)
+        func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        var lines = [pad("statement") + "  result  decided by"]
+        for row in verdicts.rows {
+            lines.append(pad(row.statement) + "  " + row.verdict.label.padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + Self.detail(row))
         }
-        for run in untagged {
-            lines.append("(none)".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (run.passed ? "pass  " : "FAIL  ") + "  " + run.name)
+        for step in verdicts.untaggedFailures {
+            lines.append(pad("(no statement)") + "  FAIL    " + Self.describe(step))
         }
-        let failed = rows.filter { !$0.passed }.count
-        lines.append("\(rows.count) statements: \(rows.count - failed) passed, \(failed) failed")
         return lines.joined(separator: "\n")
     }
 
-    /// `MQTT-3.1.2-4` before `MQTT-3.1.2-13`: numbers compare as numbers.
-    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        let left = parts(lhs)
-        let right = parts(rhs)
-        for (a, b) in zip(left, right) where a != b {
-            switch (Int(a), Int(b)) {
-            case (let x?, let y?): return x < y
-            case (nil, _?): return false
-            case (_?, nil): return true
-            default: return a < b
-            }
+    /// For a pass, the scenarios whose steps checked it; otherwise the first step behind the
+    /// verdict with its reason, and how many more.
+    static func detail(_ row: StatementVerdicts.Row) -> String {
+        switch row.verdict {
+        case .passed:
+            var names: [String] = []
+            for step in row.steps where !names.contains(step.scenario) { names.append(step.scenario) }
+            return names.prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
+        case .failed, .notApplicable, .notReached:
+            guard let first = row.steps.first else { return "" }
+            return describe(first) + (row.steps.count > 1 ? " (and \(row.steps.count - 1) more step\(row.steps.count == 2 ? "" : "s"))" : "")
         }
-        return left.count < right.count
     }
 
-    private static func parts(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "-" || $0 == "." }).map(String.init)
+    /// `mqtt-basic step 6 (basic.yaml:14:5): expected ...; observed ...`, on one line.
+    static func describe(_ step: StatementVerdicts.StepReference) -> String {
+        let file = URL(fileURLWithPath: step.location.file).lastPathComponent
+        let reason = (step.reason ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+        return "\(step.name) (\(file):\(step.location.line):\(step.location.column))" + (reason.isEmpty ? "" : ": \(reason)")
+    }
+
+    /// `61 statements checked (of 141 in MQTT 3.1.1): 55 pass, 3 fail, 2 not applicable, 1 not reached`.
+    func summary(standard: NormativeStatements) -> String {
+        let (checked, total) = verdicts.coverage(of: standard)
+        let own = verdicts.rows.count - checked
+        let counts = [
+            "\(verdicts.statements(.passed).count) pass",
+            "\(verdicts.statements(.failed).count) fail",
+            "\(verdicts.statements(.notApplicable).count) not applicable",
+            "\(verdicts.statements(.notReached).count) not reached",
+        ].joined(separator: ", ")
+        let untagged = verdicts.untaggedFailures.isEmpty ? "" : "; \(verdicts.untaggedFailures.count) failed step\(verdicts.untaggedFailures.count == 1 ? "" : "s") outside any statement"
+        return "\(checked) of the \(total) MQTT 3.1.1 statements checked\(own > 0 ? " (and \(own) of the pack's own)" : ""): \(counts)\(untagged)"
     }
 }

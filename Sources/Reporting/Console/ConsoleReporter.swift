@@ -8,6 +8,8 @@ public final class ConsoleReporter: @unchecked Sendable {
     /// A step outcome as the console shows it.
     public enum Outcome: Sendable {
         case passed, failed, errored, skipped
+        /// The peer took a branch the specification allows that makes the step not apply.
+        case notApplicable
     }
 
     private let lock = NSLock()
@@ -35,13 +37,14 @@ public final class ConsoleReporter: @unchecked Sendable {
 
     /// `  ✓ 05 expect led on within 500ms   0.4 ms`, with the failure text below a failed step.
     public func step(_ outcome: Outcome, name: String, seconds: Double, detail: String? = nil) {
-        if isQuiet, outcome == .passed || outcome == .skipped { return }
+        if isQuiet, outcome == .passed || outcome == .skipped || outcome == .notApplicable { return }
         let mark: String
         switch outcome {
         case .passed: mark = color("✓", code: "32")
         case .failed: mark = color("✗", code: "31")
         case .errored: mark = color("!", code: "31")
         case .skipped: mark = color("-", code: "33")
+        case .notApplicable: mark = color("○", code: "36")
         }
         var line = "  \(mark) \(Self.safe(name))"
         if outcome != .skipped { line += "  " + dim(Self.formatTime(seconds)) }

@@ -10,30 +10,29 @@ struct ExpectationParser {
     /// Keys that refine a subject, and the subject they belong to.
     static let qualifiers: [String: String] = [
         "value": "pin", "direction": "packet", "topic": "packet", "qos": "packet", "dup": "packet", "retain": "packet",
-        "payload": "packet", "properties": "telemetry", "reason": "disconnected", "exact": "bytes",
+        "payload": "packet", "published_qos": "packet", "properties": "telemetry", "reason": "disconnected", "exact": "bytes",
     ]
 
     var reader: YAMLReader
 
     mutating func read(_ value: Node) -> Expectation? {
-        guard let entries = reader.mapping(value, "expect", allowed: Self.subjects + Self.deadlines + Self.qualifiers.keys.sorted()) else {
+        let allowed = Self.subjects + ["one_of"] + Self.deadlines + ["after"] + Self.qualifiers.keys.sorted()
+        guard let entries = reader.mapping(value, "expect", allowed: allowed) else {
             return nil
         }
-        let subjects = entries.items.filter { Self.subjects.contains($0.key) }
         let deadlines = entries.items.filter { Self.deadlines.contains($0.key) }
-        guard subjects.count == 1, let (subjectKey, _, subjectNode) = subjects.first else {
-            reader.error(
-                subjects.isEmpty
-                    ? "expect needs one subject: \(Self.subjects.joined(separator: ", "))"
-                    : "expect has \(subjects.map(\.key).joined(separator: " and ")); one expect checks one subject",
-                at: value
-            )
-            return nil
-        }
-        for item in entries.items {
-            if let owner = Self.qualifiers[item.key], owner != subjectKey, !(item.key == "payload" && subjectKey == "telemetry") {
-                reader.error("'\(item.key)' refines '\(owner)', not '\(subjectKey)'", at: item.keyNode)
+        let subject: Expectation.Subject?
+        let subjectKey: String
+        if let oneOfNode = entries["one_of"] {
+            subjectKey = "one_of"
+            for item in entries.items where Self.subjects.contains(item.key) || Self.qualifiers[item.key] != nil {
+                reader.error("'\(item.key)' goes inside a branch of 'one_of', not beside it", at: item.keyNode)
             }
+            subject = readOneOf(oneOfNode)
+        } else {
+            guard let (key, read) = readSubjectEntries(entries, value, what: "expect") else { return nil }
+            subjectKey = key
+            subject = read
         }
         // The subject is read even when the deadline is wrong, so both mistakes are reported.
         guard deadlines.count == 1, let (deadlineKey, deadlineKeyNode, deadlineNode) = deadlines.first else {
@@ -43,11 +42,16 @@ struct ExpectationParser {
                     : "expect has both 'within' and 'for'; use one",
                 at: value
             )
-            _ = readSubject(subjectKey, subjectNode, entries: entries)
             return nil
         }
         let duration = reader.duration(deadlineNode, deadlineKey)
-        let subject = readSubject(subjectKey, subjectNode, entries: entries)
+        var after: StepNumber?
+        if let afterNode = entries["after"], let number = reader.integer(afterNode, "after", in: 1...100_000) {
+            after = StepNumber(number)
+            if deadlineKey != "within" {
+                reader.error("'after' orders observations, so it takes 'within', not 'for'", at: afterNode)
+            }
+        }
         guard let duration, let subject else { return nil }
         let deadline: Expectation.Deadline = deadlineKey == "within" ? .within(duration) : .holdsFor(duration)
         switch (subject, deadline) {
@@ -57,12 +61,84 @@ struct ExpectationParser {
         case (.bytes, .holdsFor):
             reader.error("'bytes' takes 'within' (the bytes must arrive by then), not 'for'", at: deadlineKeyNode)
             return nil
+        case (.oneOf, .holdsFor):
+            reader.error("'one_of' takes 'within' (one of the branches must be observed by then), not 'for'", at: deadlineKeyNode)
+            return nil
         case (.disconnected(false, _), .within), (.reconnected(false), .within):
             reader.error("'\(subjectKey): false' takes 'for' (it must not happen for that long), not 'within'", at: deadlineKeyNode)
             return nil
         default:
-            return Expectation(subject: subject, deadline: deadline)
+            if after != nil {
+                for leaf in subject.leaves {
+                    switch leaf {
+                    case .bytes, .queued, .led, .pin:
+                        reader.error("'after' orders events; '\(leaf.name)' is read as a stream or a state, so it cannot take 'after'", at: entries["after"])
+                        return nil
+                    default:
+                        break
+                    }
+                }
+            }
+            return Expectation(subject: subject, deadline: deadline, after: after)
         }
+    }
+
+    /// The one subject of a mapping and its qualifiers (an `expect`, or a `one_of` branch).
+    private mutating func readSubjectEntries(_ entries: YAMLReader.Entries, _ node: Node, what: String) -> (String, Expectation.Subject?)? {
+        let subjects = entries.items.filter { Self.subjects.contains($0.key) }
+        guard subjects.count == 1, let (subjectKey, _, subjectNode) = subjects.first else {
+            reader.error(
+                subjects.isEmpty
+                    ? "\(what) needs one subject: \(Self.subjects.joined(separator: ", "))"
+                    : "\(what) has \(subjects.map(\.key).joined(separator: " and ")); one expect checks one subject (give several in 'one_of' when the peer may do either)",
+                at: node
+            )
+            return nil
+        }
+        for item in entries.items {
+            if let owner = Self.qualifiers[item.key], owner != subjectKey, !(item.key == "payload" && subjectKey == "telemetry") {
+                reader.error("'\(item.key)' refines '\(owner)', not '\(subjectKey)'", at: item.keyNode)
+            }
+        }
+        return (subjectKey, readSubject(subjectKey, subjectNode, entries: entries))
+    }
+
+    /// `one_of: [ { subject... , not_applicable: "why" }, ..., { not_applicable: "why" } ]`.
+    private mutating func readOneOf(_ node: Node) -> Expectation.Subject? {
+        guard let sequence = node.sequence, sequence.count >= 2 else {
+            reader.error("one_of must be a list of at least two branches, each a subject with its qualifiers (and 'not_applicable: reason' where that branch means the step does not apply)", at: node)
+            return nil
+        }
+        var alternatives: [Expectation.Alternative] = []
+        var failed = false
+        for (index, item) in sequence.enumerated() {
+            let allowed = Self.subjects + ["not_applicable"] + Self.qualifiers.keys.sorted()
+            guard let entries = reader.mapping(item, "one_of branch", allowed: allowed) else {
+                failed = true
+                continue
+            }
+            var reason: String?
+            if let reasonNode = entries["not_applicable"] { reason = reader.nonEmptyString(reasonNode, "not_applicable") }
+            if entries.items.count == 1, reason != nil {
+                // The branch taken when no other branch holds: it must be the last one.
+                if index != sequence.count - 1 {
+                    reader.error("a branch with only 'not_applicable' is taken when no other branch holds, so it must be the last", at: item)
+                    failed = true
+                }
+                alternatives.append(Expectation.Alternative(subject: nil, notApplicable: reason))
+                continue
+            }
+            guard let (_, subject) = readSubjectEntries(entries, item, what: "a one_of branch"), let subject else {
+                failed = true
+                continue
+            }
+            if subject.isState || { if case .disconnected(false, _) = subject { true } else if case .reconnected(false) = subject { true } else { false } }() {
+                reader.error("a one_of branch is an event that is observed (\(subject.name) describes a state or an absence)", at: item)
+                failed = true
+            }
+            alternatives.append(Expectation.Alternative(subject: subject, notApplicable: reason))
+        }
+        return failed ? nil : .oneOf(alternatives)
     }
 
     private mutating func readSubject(_ key: String, _ node: Node, entries: YAMLReader.Entries) -> Expectation.Subject? {
@@ -157,6 +233,15 @@ struct ExpectationParser {
         }
         if let qosNode = entries["qos"] {
             matcher.qos = reader.integer(qosNode, "qos", in: UInt8(0)...UInt8(2)).flatMap(MQTTQoS.init(rawValue:))
+        }
+        if let publishedNode = entries["published_qos"] {
+            matcher.publishedQoS = reader.integer(publishedNode, "published_qos", in: UInt8(0)...UInt8(2)).flatMap(MQTTQoS.init(rawValue:))
+            if entries["qos"] != nil {
+                reader.error("give 'qos' (the exact delivery QoS) or 'published_qos' (the delivery QoS is the minimum of it and the granted QoS), not both", at: publishedNode)
+            }
+            if type != .publish {
+                reader.error("'published_qos' applies to PUBLISH only", at: publishedNode)
+            }
         }
         if let dupNode = entries["dup"] { matcher.dup = reader.bool(dupNode, "dup") }
         if let retainNode = entries["retain"] { matcher.retain = reader.bool(retainNode, "retain") }

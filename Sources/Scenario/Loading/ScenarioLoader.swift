@@ -6,7 +6,7 @@ import Yams
 /// Loads scenario files: YAML syntax, variables, then every key and value, then the order of
 /// the steps, reporting all problems at once with `file:line:column`.
 public enum ScenarioLoader {
-    static let topLevelKeys = ["name", "description", "statements", "hub", "device", "devices", "targets", "secrets", "steps"]
+    static let topLevelKeys = ["name", "description", "statements", "hub", "device", "devices", "targets", "secrets", "steps", "finally"]
     static let targetKeys = ["name", "hub", "device"]
 
     /// Loads the scenario at `path`.
@@ -35,7 +35,6 @@ public enum ScenarioLoader {
         let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let name = top["name"].flatMap { reader.nonEmptyString($0, "name") } ?? defaultName
         let description = top["description"].flatMap { reader.string($0, "description") }
-        let statements = top["statements"].map { readStatements($0, reader: &reader) } ?? []
 
         let deviceEntries = readDeviceEntries(top, reader: &reader)
         let targets = readTargets(top, deviceEntries: deviceEntries, options: options, reader: &reader)
@@ -44,18 +43,30 @@ public enum ScenarioLoader {
             reader.error("device ids must be unique; '\(deviceIDs.first { id in deviceIDs.filter { $0 == id }.count > 1 }?.string ?? "")' appears twice", at: top["devices"])
         }
         var steps: [Step] = []
+        var finallySteps: [Step] = []
+        var parser = StepParser(deviceIDs: deviceIDs, reader: reader)
+        // Top-level statements are checked by every step of the scenario (not its cleanup).
+        let statements = top["statements"].map { parser.readStatements($0) } ?? []
         if let node = top["steps"] {
-            var parser = StepParser(deviceIDs: deviceIDs, reader: reader)
             steps = parser.readSteps(node)
-            reader = parser.reader
+            for index in steps.indices {
+                steps[index].statements = statements + steps[index].statements.filter { !statements.contains($0) }
+            }
         } else {
-            reader.missing("steps", in: top, "the scenario")
+            parser.reader.missing("steps", in: top, "the scenario")
         }
+        if let node = top["finally"] {
+            finallySteps = parser.readSteps(node, first: steps.count + 1)
+            for index in finallySteps.indices { finallySteps[index].isCleanup = true }
+        }
+        reader = parser.reader
         if reader.diagnostics.isEmpty {
             // Each target's devices (a target may change a device's kind), each problem once.
+            // The cleanup runs after the steps, so it is checked as their continuation.
             var seen: Set<String> = []
-            let problems = targets.flatMap { ScenarioValidator.check(steps: steps, devices: $0.devices) }
-                + TargetValidator.check(steps: steps, targets: targets)
+            let all = steps + finallySteps
+            let problems = targets.flatMap { ScenarioValidator.check(steps: all, devices: $0.devices) }
+                + TargetValidator.check(steps: all, targets: targets)
             for problem in problems where seen.insert("\(problem.location)|\(problem.message)").inserted {
                 reader.error(problem.message, at: problem.location)
             }
@@ -64,7 +75,7 @@ public enum ScenarioLoader {
             throw ScenarioLoadError(diagnostics: reader.diagnostics.sorted { $0.location < $1.location })
         }
         var scenario = Scenario(name: name, description: description, path: path, targets: targets, steps: steps, secretValues: reader.secretValues)
-        scenario.statements = statements
+        scenario.finallySteps = finallySteps
         return scenario
     }
 
@@ -87,27 +98,6 @@ public enum ScenarioLoader {
                 ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML syntax error: \(error)")
             ])
         }
-    }
-
-    /// `statements: [MQTT-3.1.2-24, ...]`: the ids of the normative statements a scenario
-    /// checks; each a non-empty word without spaces, none twice.
-    private static func readStatements(_ node: Node, reader: inout YAMLReader) -> [String] {
-        guard let sequence = node.sequence else {
-            reader.error("statements must be a list of statement ids, for example [MQTT-3.1.2-24]", at: node)
-            return []
-        }
-        var statements: [String] = []
-        for item in sequence {
-            guard let id = reader.nonEmptyString(item, "statement id") else { continue }
-            if id.contains(where: \.isWhitespace) {
-                reader.error("statement id '\(id)' must not contain spaces", at: item)
-            } else if statements.contains(id) {
-                reader.error("statement id '\(id)' is listed twice", at: item)
-            } else {
-                statements.append(id)
-            }
-        }
-        return statements
     }
 
     private static func readSecretNames(_ node: Node, reader: inout YAMLReader) {

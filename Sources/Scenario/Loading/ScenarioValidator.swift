@@ -13,7 +13,27 @@ enum ScenarioValidator {
         var problems: [Problem] = []
         let kinds = Dictionary(devices.map { ($0.id, $0.kind) }, uniquingKeysWith: { first, _ in first })
         walk(steps, kinds: kinds, connected: &connected, problems: &problems)
+        checkOrderReferences(steps, problems: &problems)
         return problems
+    }
+
+    /// `after: N` names an earlier top-level expectation of the same device (the one whose
+    /// observation this one must follow).
+    private static func checkOrderReferences(_ steps: [Step], problems: inout [Problem]) {
+        var expectations: [StepNumber: Step] = [:]
+        for step in steps {
+            guard case .expect(let expectation) = step.kind else { continue }
+            if let after = expectation.after {
+                if let earlier = expectations[after] {
+                    if earlier.device != step.device {
+                        problems.append(Problem(location: step.location, message: "step \(step.number): 'after: \(after)' names an expectation of another device; order observations of one device"))
+                    }
+                } else {
+                    problems.append(Problem(location: step.location, message: "step \(step.number): 'after: \(after)' must name an earlier top-level 'expect' step (whose observation this one must follow)"))
+                }
+            }
+            expectations[step.number] = step
+        }
     }
 
     private static func walk(_ steps: [Step], kinds: [DeviceID: DeviceSpec.Kind], connected: inout Set<DeviceID>, problems: inout [Problem]) {
@@ -40,6 +60,26 @@ enum ScenarioValidator {
             case .disconnect: requireConnection("disconnect")
             case .expireToken: requireConnection("expire_token")
             case .expect(let expectation):
+                for subject in expectation.subject.leaves {
+                    check(subject, of: step, kinds: kinds, connected: connected, problems: &problems)
+                }
+            case .repeatBlock(let block):
+                walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
+            case .send, .restart, .revoke, .advanceClock, .wait:
+                break
+            }
+        }
+    }
+
+    /// What an expectation's subject needs from its device.
+    private static func check(_ subject: Expectation.Subject, of step: Step, kinds: [DeviceID: DeviceSpec.Kind], connected: Set<DeviceID>, problems: inout [Problem]) {
+        let device = step.device
+        func requireConnection(_ what: String) {
+            guard let device, !connected.contains(device) else { return }
+            problems.append(Problem(location: step.location, message: "step \(step.number) (\(what)) comes before any 'connect' of device '\(device)'; connect it first"))
+        }
+        let expectation = Expectation(subject: subject, deadline: .within(.zero))
+        do {
                 if case .bytes = expectation.subject, let device, let kind = kinds[device], kind != .client {
                     problems.append(Problem(location: step.location, message: "step \(step.number) (expect bytes): device '\(device)' is of kind '\(kind.rawValue)', which does not report raw bytes; use a device of kind 'client'"))
                 }
@@ -58,11 +98,6 @@ enum ScenarioValidator {
                 case .connack, .disconnected, .reconnected, .bytes: requireConnection("expect \(expectation.subject.name)")
                 default: break
                 }
-            case .repeatBlock(let block):
-                walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
-            case .send, .restart, .revoke, .advanceClock, .wait:
-                break
-            }
         }
     }
 }

@@ -9,7 +9,7 @@ struct StepParser {
         "connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "restart", "send_bytes", "expire_token",
         "revoke", "advance_clock", "wait", "expect", "repeat",
     ]
-    static let extraKeys = ["device", "steps", "thresholds"]
+    static let extraKeys = ["device", "steps", "thresholds", "statements"]
     static let connectKeys = ["clean_session", "keepalive"]
     static let subscribeKeys = ["topic", "qos"]
     static let sendKeys = ["payload", "payload_size", "properties", "message_id", "correlation_id", "ttl", "ack", "refused"]
@@ -27,7 +27,9 @@ struct StepParser {
         self.reader = reader
     }
 
-    mutating func readSteps(_ node: Node, prefix: [Int] = []) -> [Step] {
+    /// - Parameter first: the number of the first step (a `finally:` part numbers on from
+    ///   the last step).
+    mutating func readSteps(_ node: Node, prefix: [Int] = [], first: Int = 1) -> [Step] {
         guard let sequence = node.sequence else {
             reader.error("steps must be a list (each item starting with '- '), not \(reader.describe(node))", at: node)
             return []
@@ -35,7 +37,7 @@ struct StepParser {
         if sequence.isEmpty { reader.error("steps must hold at least one step", at: node) }
         var steps: [Step] = []
         for (index, item) in sequence.enumerated() {
-            let number = StepNumber(path: prefix + [index + 1])
+            let number = StepNumber(path: prefix + [index + first])
             if let step = readStep(item, number: number) { steps.append(step) }
         }
         return steps
@@ -64,8 +66,42 @@ struct StepParser {
         }
         let device = resolveDevice(entries["device"], step: key, at: keyNode)
         let location = reader.location(of: keyNode)
+        var statements: [String] = []
+        if let node = entries["statements"] {
+            if number.path.count > 1 {
+                reader.error("'statements' belong to top-level steps (a 'repeat' block is decided as a whole); put them on the 'repeat' step", at: node)
+            } else {
+                statements = readStatements(node)
+            }
+        }
         guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
-        return Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
+        var step = Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
+        step.statements = statements
+        return step
+    }
+
+    /// `statements: [MQTT-3.1.2-24, ...]`: the ids of the normative statements a step (or,
+    /// at the top, every step) checks; none twice, and an `MQTT-` id must be one of the
+    /// standard's (``NormativeStatements/mqtt311``). Other ids are a pack's own names.
+    mutating func readStatements(_ node: Node) -> [String] {
+        guard let sequence = node.sequence else {
+            reader.error("statements must be a list of statement ids, for example [MQTT-3.1.2-24]", at: node)
+            return []
+        }
+        var statements: [String] = []
+        for item in sequence {
+            guard let id = reader.nonEmptyString(item, "statement id") else { continue }
+            if id.contains(where: \.isWhitespace) {
+                reader.error("statement id '\(id)' must not contain spaces", at: item)
+            } else if statements.contains(id) {
+                reader.error("statement id '\(id)' is listed twice", at: item)
+            } else if let problem = NormativeStatements.mqtt311.problem(with: id) {
+                reader.error(problem, at: item)
+            } else {
+                statements.append(id)
+            }
+        }
+        return statements
     }
 
     /// The device a step concerns: its `device:` key, or the only device.

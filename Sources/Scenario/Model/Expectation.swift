@@ -6,10 +6,35 @@ import MQTTCore
 public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     public var subject: Subject
     public var deadline: Deadline
+    /// `after: N`: the observation must come after the one that satisfied step N (an earlier
+    /// expectation), so a sequence of expectations checks an order.
+    public var after: StepNumber?
 
-    public init(subject: Subject, deadline: Deadline) {
+    public init(subject: Subject, deadline: Deadline, after: StepNumber? = nil) {
         self.subject = subject
         self.deadline = deadline
+        self.after = after
+    }
+
+    /// One branch of `one_of`: a subject that may be observed instead of the others, and,
+    /// when observing it (or, without a subject, observing none of the others) means the
+    /// statements of the step do not apply to this peer, the reason why.
+    public struct Alternative: Sendable, Hashable, CustomStringConvertible {
+        /// `nil` for the branch taken when no other branch holds by the deadline.
+        public var subject: Subject?
+        /// Set when this branch makes the step not applicable (for example a broker that
+        /// supports the protocol level the step sends).
+        public var notApplicable: String?
+
+        public init(subject: Subject?, notApplicable: String? = nil) {
+            self.subject = subject
+            self.notApplicable = notApplicable
+        }
+
+        public var description: String {
+            let what = subject.map(\.description) ?? "none of these"
+            return notApplicable == nil ? what : "\(what) (not applicable)"
+        }
     }
 
     /// The thing observed.
@@ -35,13 +60,22 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         /// The bytes the device receives after the causing action start with exactly these;
         /// with `exact`, they are all it receives until the connection closes or the deadline.
         case bytes(HexBytes, exact: Bool)
+        /// Any one of these, whichever is observed first (`one_of`): the peer may do what any
+        /// branch says; a branch may make the step not applicable.
+        case oneOf([Alternative])
 
         /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
         public var isState: Bool {
             switch self {
             case .led, .pin, .queued: true
-            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes: false
+            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes, .oneOf: false
             }
+        }
+
+        /// The subject itself, or the subjects of its `one_of` branches.
+        public var leaves: [Subject] {
+            if case .oneOf(let alternatives) = self { return alternatives.compactMap(\.subject) }
+            return [self]
         }
 
         /// The subject's name in scenarios and metrics: `led`, `packet`, ...
@@ -57,6 +91,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .queued: "queued"
             case .output: "output"
             case .bytes: "bytes"
+            case .oneOf: "one_of"
             }
         }
 
@@ -73,6 +108,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .queued(let count): "queued \(count)"
             case .output(let pattern): "output /\(pattern.source)/"
             case .bytes(let bytes, let exact): "bytes \(bytes)\(exact ? " exactly" : "")"
+            case .oneOf(let alternatives): "one of [" + alternatives.map(\.description).joined(separator: " | ") + "]"
             }
         }
     }
@@ -107,13 +143,14 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        let order = after.map { " after step \($0)'s match" } ?? ""
         if case .holdsFor = deadline, !subject.isState {
             switch subject {
             case .disconnected, .reconnected: return "\(subject) \(deadline)"
             default: return "no \(subject) \(deadline)"
             }
         }
-        return "\(subject) \(deadline)"
+        return "\(subject)\(order) \(deadline)"
     }
 }
 
@@ -136,6 +173,11 @@ public struct PacketMatcher: Sendable, Hashable, CustomStringConvertible {
     public var retain: Bool?
     /// For PUBLISH: the exact payload text.
     public var payload: String?
+    /// For PUBLISH to a device: the QoS the message was published at. The delivery QoS
+    /// expected is the minimum of this and the QoS the broker granted to the device's
+    /// matching subscription in its SUBACK (the highest grant when several match)
+    /// [MQTT-3.8.4-6] [MQTT-3.3.5-1].
+    public var publishedQoS: MQTTQoS?
 
     public init(type: MQTTPacketType, flow: PacketFlow? = nil, topic: TopicFilter? = nil, qos: MQTTQoS? = nil, dup: Bool? = nil, retain: Bool? = nil, payload: String? = nil) {
         self.type = type
@@ -152,6 +194,7 @@ public struct PacketMatcher: Sendable, Hashable, CustomStringConvertible {
         if let flow { parts.append(flow.rawValue) }
         if let topic { parts.append("topic=\(topic)") }
         if let qos { parts.append("qos=\(qos)") }
+        if let publishedQoS { parts.append("published_qos=\(publishedQoS)") }
         if let dup { parts.append("dup=\(dup)") }
         if let retain { parts.append("retain=\(retain)") }
         if let payload { parts.append("payload=\"\(payload)\"") }

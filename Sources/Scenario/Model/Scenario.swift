@@ -12,11 +12,17 @@ public struct Scenario: Sendable {
     public var targets: [ScenarioTarget]
     /// The steps, shared by every target.
     public var steps: [Step]
+    /// The `finally:` steps: cleanup that runs after ``steps`` whatever happened in them
+    /// (numbered on from the last step).
+    public var finallySteps: [Step] = []
     /// Values of variables marked secret, masked in every output.
     public var secretValues: [String]
-    /// The normative statements the scenario checks (`statements:`, for example
-    /// `MQTT-3.1.2-24`), in the file's order; empty when it names none.
-    public var statements: [String] = []
+    /// The normative statements the scenario's steps check (`statements:`, for example
+    /// `MQTT-3.1.2-24`), each once, in the file's order; empty when it names none.
+    public var statements: [String] {
+        var seen: Set<String> = []
+        return (steps + finallySteps).flatMap(\.statements).filter { seen.insert($0).inserted }
+    }
 
     public init(
         name: String,

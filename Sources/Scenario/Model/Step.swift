@@ -9,6 +9,12 @@ public struct Step: Sendable, Hashable {
     public var kind: Kind
     /// The device the step acts on or observes; `nil` for steps about the hub or time.
     public var device: DeviceID?
+    /// The normative statements this step checks (its `statements:`, plus the scenario's
+    /// top-level ones): only this step's outcome, and that of the other steps naming a
+    /// statement, decides the statement's verdict.
+    public var statements: [String] = []
+    /// A step of the scenario's `finally:` part: it runs whatever happened before it.
+    public var isCleanup = false
 
     /// What the step does.
     public enum Kind: Sendable, Hashable {
@@ -58,8 +64,13 @@ public struct Step: Sendable, Hashable {
         }
     }
 
-    /// A one-line description, for example `send "on"` or `expect led on within 500ms`.
+    /// A one-line description, for example `send "on"` or `expect led on within 500ms`
+    /// (`finally: disconnect` for a cleanup step).
     public var title: String {
+        isCleanup ? "finally: \(actionTitle)" : actionTitle
+    }
+
+    private var actionTitle: String {
         let text: String
         switch kind {
         case .connect(let cleanSession, let keepAlive): text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)"

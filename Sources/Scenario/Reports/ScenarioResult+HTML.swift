@@ -25,6 +25,8 @@ extension ScenarioResult {
                 return HTMLReport.StepRow(name: caseName(result.step), status: .errored, seconds: seconds, detail: message)
             case .skipped(let reason):
                 return HTMLReport.StepRow(name: caseName(result.step), status: .skipped, seconds: 0, detail: reason)
+            case .notApplicable(let reason):
+                return HTMLReport.StepRow(name: caseName(result.step), status: .skipped, seconds: seconds, detail: "not applicable: \(reason)")
             }
         }
         var histograms: [Histogram] = []

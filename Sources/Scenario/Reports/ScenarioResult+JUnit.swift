@@ -32,6 +32,8 @@ extension ScenarioResult {
                 testCase.outcome = .errored(message: message, type: "StepError", details: "\(message)\n\(place)\n")
             case .skipped(let reason):
                 testCase.outcome = .skipped(message: reason)
+            case .notApplicable(let reason):
+                testCase.outcome = .skipped(message: "not applicable: \(reason)")
             }
             return testCase
         }

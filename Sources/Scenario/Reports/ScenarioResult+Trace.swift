@@ -147,6 +147,7 @@ extension ScenarioResult {
         case .stateReported: "state_reported"
         case .bytesSent: "bytes_sent"
         case .bytesReceived: "bytes_received"
+        case .protocolViolation: "protocol_violation"
         }
     }
 }

@@ -122,6 +122,7 @@ enum TraceFormatter {
         case .stateReported(let state): "state \(state)"
         case .bytesSent(let bytes): "raw bytes sent: \(HexBytes.format(bytes.readableBytesView.prefix(32)))\(bytes.readableBytes > 32 ? " ..." : "") (\(bytes.readableBytes) B)"
         case .bytesReceived: nil
+        case .protocolViolation(let what): "protocol violation: \(what)"
         }
     }
 

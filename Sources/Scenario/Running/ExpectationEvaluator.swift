@@ -39,9 +39,18 @@ struct ExpectationEvaluator: Sendable {
     struct Evaluation {
         var status: StepStatus
         var latency: Duration?
+        /// The timeline position of the observation that satisfied it (for `after`).
+        var matchIndex: Int?
     }
 
-    func evaluate(_ expectation: Expectation, device: DeviceID?, cause: Cause) async -> Evaluation {
+    /// Decides `expectation` for `device`, measured from `cause`.
+    /// - Parameter notBefore: with `after: N`, the position just past step N's observation:
+    ///   this one must come later.
+    func evaluate(_ expectation: Expectation, device: DeviceID?, cause: Cause, notBefore: Int? = nil) async -> Evaluation {
+        if case .oneOf(let alternatives) = expectation.subject {
+            return await evaluateOneOf(alternatives, expectation: expectation, device: device, cause: cause, notBefore: notBefore)
+        }
+        let began = timeline.clock.nanoseconds()
         let windowStart = expectation.deadline.isWithin ? cause.time : cause.endTime
         let startIndex = expectation.deadline.isWithin ? cause.index : cause.endIndex
         let allowed = expectation.deadline.isWithin && deadlineScale != 1
@@ -66,15 +75,26 @@ struct ExpectationEvaluator: Sendable {
             // A reconnect belongs to the drop before it, not to the step before the expectation:
             // it is looked for from the device's last drop, so a device that came back before
             // that step ran (a fast umqtt.robust) is not missed. Its latency is from the drop.
-            var searchFrom = cause.index
+            var searchFrom = max(cause.index, notBefore ?? 0)
             var measuredFrom = cause.time
             if case .reconnected(true) = expectation.subject, let device, let drop = history.lastIndex(where: { Self.isDrop($0, of: device) }) {
                 searchFrom = drop
                 measuredFrom = history[drop].time
             }
             let match = await timeline.firstMatch(from: searchFrom, until: windowEnd) { matcher.verdict($0) != .irrelevant }
-            guard let (_, entry) = match else {
-                let observed = ObservationSummary(timeline: timeline.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
+            guard let (matchIndex, entry) = match else {
+                var observed = ObservationSummary(timeline: timeline.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
+                if let notBefore, let after = expectation.after,
+                    let early = Self.earlyMatch(in: timeline.entries(), from: cause.index, before: notBefore, subject: expectation.subject, device: device, selfObserving: selfObserving)
+                {
+                    let at = Self.formatMilliseconds(.nanoseconds(Int64(early.time &- cause.time)))
+                    observed = "it arrived at +\(at), before the observation of step \(after): out of order"
+                }
+                if windowEnd <= began {
+                    // Earlier steps used the window up: say so rather than report a wait of no time.
+                    let late = Self.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
+                    observed += " (this step began \(late) after \(cause.name), when its deadline had already passed)"
+                }
                 return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
             }
             let latency = Duration.nanoseconds(Int64(entry.time &- measuredFrom))
@@ -85,7 +105,7 @@ struct ExpectationEvaluator: Sendable {
             if entry.time > windowEnd {
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "it happened \(after), too late")), latency: latency)
             }
-            return Evaluation(status: .passed, latency: latency)
+            return Evaluation(status: .passed, latency: latency, matchIndex: matchIndex)
         case .holdsFor:
             if expectation.subject.isState, let device {
                 let initial = ObservationSummary.state(of: expectation.subject, device: device, in: history)
@@ -100,17 +120,35 @@ struct ExpectationEvaluator: Sendable {
                     return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) ended")), latency: nil)
                 }
             }
-            let violation = await timeline.firstMatch(from: startIndex, until: windowEnd) { entry in
+            // An event must not happen from the moment the action started: another device's
+            // answer to it can arrive before the action has returned (a QoS 0 publish returns
+            // after its write, and a broker on loopback forwards it within a fraction of a
+            // millisecond). States are judged from the action's end.
+            let searchFrom = expectation.subject.isState ? startIndex : cause.index
+            let violation = await timeline.firstMatch(from: searchFrom, until: windowEnd) { entry in
                 if expectation.subject.isState { return Self.changesState(expectation.subject, entry: entry, device: device) }
                 return matcher.verdict(entry) == .satisfies
             }
             if let (_, entry) = violation, entry.time <= windowEnd {
-                let at = Duration.nanoseconds(Int64(entry.time &- windowStart))
+                let at = Duration.nanoseconds(Int64(entry.time &- (expectation.subject.isState ? windowStart : cause.time)))
                 let what = Self.describeViolation(entry.observation)
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
             }
             return Evaluation(status: .passed, latency: nil)
         }
+    }
+
+    /// An observation that would have satisfied `subject` but came before `limit` (the
+    /// observation an `after:` expectation must follow).
+    static func earlyMatch(in entries: [TimelineEntry], from start: Int, before limit: Int, subject: Expectation.Subject, device: DeviceID?, selfObserving: Set<DeviceID>) -> TimelineEntry? {
+        guard start < limit, limit <= entries.count else { return nil }
+        let matcher = SubjectMatcher(
+            subject: subject,
+            device: device,
+            observesOwnPackets: device.map { selfObserving.contains($0) } ?? true,
+            history: Array(entries.prefix(start))
+        )
+        return entries[start..<limit].first { matcher.verdict($0) == .satisfies }
     }
 
     /// Whether `entry` is `device` losing its connection (as the hub or the device saw it).

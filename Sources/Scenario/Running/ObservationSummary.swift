@@ -54,6 +54,7 @@ struct ObservationSummary {
             let seen = window.compactMap { entry -> String? in
                 guard case .packet(let record, let vantage, let recorded) = entry.observation,
                     record.packet.type == expected.type,
+                    expected.flow.map({ $0 == SubjectMatcher.flow(record, vantage: vantage) }) ?? true,
                     matcher.packetDevice(record: record, vantage: vantage, recordedDevice: recorded) == device
                 else { return nil }
                 return "\(record.packet.type) \(SubjectMatcher.flow(record, vantage: vantage).rawValue) \(record.packet.summary) at \(offset(entry))"
@@ -70,19 +71,29 @@ struct ObservationSummary {
                 guard case .hub(.disconnected(device, _, let reason)) = entry.observation else { return nil }
                 return "disconnected (\(reason)) at \(offset(entry))"
             }
-            parts.append(seen.isEmpty ? "the connection stayed open" : seen.joined(separator: "; "))
+            let open = ExpectationEvaluator.formatMilliseconds(.nanoseconds(Int64(windowEnd &- cause.time)))
+            parts.append(seen.isEmpty ? "the connection was still open \(open) after \(cause.name)" : seen.joined(separator: "; "))
         case .reconnected:
             parts.append("no new connection from the device")
         case .queued:
             parts.append("the queue depth did not get there")
         case .bytes:
             parts.append("the bytes did not arrive")
+        case .oneOf:
+            parts.append("none of the branches was observed")
         case .output:
             let lines = window.compactMap { entry -> String? in
                 if case .device(device, .output(let line)) = entry.observation { return line }
                 return nil
             }
             parts.append(lines.isEmpty ? "no output" : "last output: " + lines.suffix(3).map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        // What the peer did wrong, as the device saw it (a reserved return code, a PUBACK for a
+        // QoS 2 PUBLISH), so a failure names the cause rather than its consequence.
+        for entry in window {
+            if case .device(device, .protocolViolation(let what)) = entry.observation {
+                parts.append("at \(offset(entry)) \(what)")
+            }
         }
         if let stop = window.first(where: { if case .device(device, .crashed) = $0.observation { true } else { false } }),
             case .device(_, .crashed(let reason)) = stop.observation

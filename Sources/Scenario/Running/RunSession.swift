@@ -248,6 +248,8 @@ struct RunSession: Sendable {
                 return .failed(Failure(expected: expected, observed: "no \(expected): \(reason)"))
             case .unsupported(let reason):
                 return .errored(message: reason)
+            case .protocolViolation(let reason):
+                return .failed(Failure(expected: expected, observed: reason))
             }
         } catch {
             return .errored(message: "\(error)")

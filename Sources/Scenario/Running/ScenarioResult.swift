@@ -8,10 +8,34 @@ public enum StepStatus: Sendable, Hashable {
     case failed(Failure)
     /// The step could not be carried out.
     case errored(message: String)
-    /// Not run because an earlier step failed.
+    /// Not run because an earlier step failed (or made the rest not applicable).
     case skipped(reason: String)
+    /// The peer took a branch the specification allows that makes the step's statements not
+    /// apply to it (a `one_of` branch with `not_applicable`); the scenario's later steps are
+    /// skipped, its `finally:` part still runs.
+    case notApplicable(reason: String)
 
     public var isPassed: Bool { self == .passed }
+
+    /// A step skipped because an earlier step of its scenario was not applicable.
+    static func skippedAsNotApplicable(after step: StepNumber, reason: String) -> StepStatus {
+        .skipped(reason: "not applicable after step \(step): \(reason)")
+    }
+
+    /// Whether the step was skipped because an earlier one was not applicable (its statements
+    /// then do not apply either).
+    public var isSkippedAsNotApplicable: Bool {
+        if case .skipped(let reason) = self { return reason.hasPrefix("not applicable after step ") }
+        return false
+    }
+
+    /// Whether the step failed or errored.
+    public var isFailure: Bool {
+        switch self {
+        case .failed, .errored: true
+        case .passed, .skipped, .notApplicable: false
+        }
+    }
 }
 
 /// Why an expectation failed: what was expected, what was observed, and when.
@@ -108,15 +132,16 @@ public struct ScenarioResult: Sendable {
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
     public var passedCount: Int { steps.filter { $0.status.isPassed }.count }
     public var failedCount: Int {
+        steps.filter(\.status.isFailure).count + (setupError == nil ? 0 : 1)
+    }
+    /// Skipped and not applicable steps: neither passed nor failed.
+    public var skippedCount: Int {
         steps.filter {
             switch $0.status {
-            case .failed, .errored: true
+            case .skipped, .notApplicable: true
             default: false
             }
-        }.count + (setupError == nil ? 0 : 1)
-    }
-    public var skippedCount: Int {
-        steps.filter { if case .skipped = $0.status { true } else { false } }.count
+        }.count
     }
     public var isPassed: Bool { failedCount == 0 }
 }

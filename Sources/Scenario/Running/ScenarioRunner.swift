@@ -58,7 +58,7 @@ public struct ScenarioRunner: Sendable {
         } catch {
             result.setupError = ControlCharacterEscaping.escape("could not start the run: \(error)")
             result.endTime = clock.nanoseconds()
-            result.steps = scenario.steps.map { step in
+            result.steps = (scenario.steps + scenario.finallySteps).map { step in
                 StepResult(step: step, status: .skipped(reason: "the run could not start"), startTime: startTime, endTime: startTime)
             }
             return result
@@ -67,6 +67,15 @@ public struct ScenarioRunner: Sendable {
         var state = RunState(cause: Cause(step: nil, time: startTime, index: 0))
         let context = StepContext(session: session, timeline: timeline, clock: clock)
         for step in scenario.steps {
+            let stepResult = await context.run(step, iteration: nil, state: &state)
+            result.steps.append(stepResult)
+            observers.stepFinished(stepResult)
+        }
+        // The cleanup runs whatever happened: every step of it, even after one of it failed.
+        state.firstFailure = nil
+        state.notApplicable = nil
+        state.isCleanup = true
+        for step in scenario.finallySteps {
             let stepResult = await context.run(step, iteration: nil, state: &state)
             result.steps.append(stepResult)
             observers.stepFinished(stepResult)
@@ -83,6 +92,13 @@ struct RunState {
     var cause: Cause
     /// The first failed top-level step: later steps are skipped.
     var firstFailure: StepNumber?
+    /// The step that made the rest not applicable, and why: later steps are skipped.
+    var notApplicable: (step: StepNumber, reason: String)?
+    /// Running the `finally:` part: a failure skips nothing.
+    var isCleanup = false
+    /// Where the observation that satisfied each top-level expectation is on the timeline
+    /// (for `after:`).
+    var matches: [StepNumber: Int] = [:]
 }
 
 /// Runs single steps and `repeat` blocks against a session.
@@ -96,6 +112,9 @@ struct StepContext: Sendable {
         if let failed = state.firstFailure {
             return StepResult(step: step, status: .skipped(reason: "step \(failed) failed"), startTime: start, endTime: start)
         }
+        if let (earlier, reason) = state.notApplicable {
+            return StepResult(step: step, status: .skippedAsNotApplicable(after: earlier, reason: reason), startTime: start, endTime: start)
+        }
         let index = timeline.count
         timeline.append(.stepStarted(number: step.number, iteration: iteration), at: start)
         if step.isAction { state.cause = Cause(step: step.number, time: start, index: index) }
@@ -106,10 +125,11 @@ struct StepContext: Sendable {
                 timeline: timeline,
                 selfObserving: session.selfObservingDevices,
                 deadlineScale: session.environment.deadlineScale
-            ).evaluate(expectation, device: step.device, cause: state.cause)
+            ).evaluate(expectation, device: step.device, cause: state.cause, notBefore: expectation.after.flatMap { state.matches[$0] }.map { $0 + 1 })
             result.status = evaluation.status
             result.latency = evaluation.latency
             result.causeStep = state.cause.step
+            if iteration == nil, let index = evaluation.matchIndex { state.matches[step.number] = index }
         case .repeatBlock(let block):
             let (status, outcome) = await runRepeat(block, state: &state)
             result.status = status
@@ -124,7 +144,13 @@ struct StepContext: Sendable {
             // Errors may quote a peer (a firmware's last words, a broker's answer).
             result.status = .errored(message: ControlCharacterEscaping.escape(message))
         }
-        if !result.status.isPassed, iteration == nil { state.firstFailure = step.number }
+        if iteration == nil, !state.isCleanup {
+            switch result.status {
+            case .failed, .errored: state.firstFailure = step.number
+            case .notApplicable(let reason): state.notApplicable = (step.number, reason)
+            case .passed, .skipped: break
+            }
+        }
         return result
     }
 
@@ -140,6 +166,9 @@ struct StepContext: Sendable {
                 switch inner.status {
                 case .passed, .skipped:
                     continue
+                case .notApplicable(let reason):
+                    outcome.iterationsRun = iteration
+                    return (.notApplicable(reason: "iteration \(iteration), step \(step.number): \(reason)"), outcome)
                 case .failed(let failure):
                     outcome.iterationsRun = iteration
                     let failure = Failure(expected: "iteration \(iteration), step \(step.number) (\(step.title)): \(failure.expected)", observed: failure.observed)

@@ -22,12 +22,22 @@ final class SubjectMatcher: Sendable {
     /// Whether the device has its own codec (observe it there) or is seen only at the hub.
     let observesOwnPackets: Bool
     private let hubConnections: Mutex<[UInt64: DeviceID]>
+    /// The device's subscriptions as its SUBSCRIBEs and the broker's SUBACKs made them, for
+    /// `published_qos` (only followed when an expectation needs it).
+    private let grants: Mutex<SubscriptionGrants?>
 
     init(subject: Expectation.Subject, device: DeviceID?, observesOwnPackets: Bool, history: [TimelineEntry]) {
         self.subject = subject
         self.device = device
         self.observesOwnPackets = observesOwnPackets
         self.hubConnections = Mutex(history.hubConnectionDevices())
+        if case .packet(let matcher) = subject, matcher.publishedQoS != nil, let device {
+            var grants = SubscriptionGrants(device: device)
+            for entry in history { grants.learn(entry) }
+            self.grants = Mutex(grants)
+        } else {
+            self.grants = Mutex(nil)
+        }
     }
 
     func verdict(_ entry: TimelineEntry) -> Verdict {
@@ -42,8 +52,25 @@ final class SubjectMatcher: Sendable {
             if case .device(device, .pinWritten(number, let written)) = entry.observation, written == value { return .satisfies }
             return crashed(entry)
         case .packet(let matcher):
+            grants.withLock { $0?.learn(entry) }
             guard case .packet(let record, let vantage, let recorded) = entry.observation else { return .irrelevant }
-            return matches(matcher, record: record, vantage: vantage, recordedDevice: recorded) ? .satisfies : .irrelevant
+            guard matches(matcher, record: record, vantage: vantage, recordedDevice: recorded) else { return .irrelevant }
+            if let published = matcher.publishedQoS, case .publish(let publish) = record.packet {
+                let (grant, matching) = grants.withLock { ($0?.grant(for: publish.topic), $0?.matchingCount(for: publish.topic) ?? 0) }
+                let expected = grant.map { min(published, $0) } ?? published
+                if publish.qos != expected, matching > 1 {
+                    // Overlapping subscriptions: the broker may send one copy per subscription,
+                    // each at that subscription's QoS; one of them must come at the highest.
+                    return .irrelevant
+                }
+                guard publish.qos == expected else {
+                    let basis = grant.map { "granted QoS \($0.rawValue) in the SUBACK" } ?? "no SUBACK seen for a matching filter"
+                    return .contradicts(
+                        "the broker delivered \(record.packet.summary) at QoS \(publish.qos.rawValue); it was published at QoS \(published.rawValue) and \(basis), so it must be delivered at QoS \(expected.rawValue), the minimum [MQTT-3.8.4-6]"
+                    )
+                }
+            }
+            return .satisfies
         case .telemetry(let matcher):
             guard case .hub(.telemetry(device, let properties, let payload)) = entry.observation else { return .irrelevant }
             if let expected = matcher.payload, String(buffer: payload) != expected { return .irrelevant }
@@ -70,8 +97,8 @@ final class SubjectMatcher: Sendable {
         case .output(let pattern):
             if case .device(device, .output(let line)) = entry.observation, pattern.matches(line) { return .satisfies }
             return .irrelevant
-        case .bytes:
-            // A stream: ExpectationEvaluator collects the bytes; single entries say nothing.
+        case .bytes, .oneOf:
+            // A stream, or branches: ExpectationEvaluator decides those; single entries say nothing.
             return .irrelevant
         }
     }
@@ -170,5 +197,50 @@ extension DisconnectKind {
         case .deviceDisabled: self = .disabled
         case .deviceDeleted: self = .deleted
         }
+    }
+}
+
+/// The QoS a broker granted to each of a device's subscriptions, replayed from the packets:
+/// a SUBSCRIBE the device sent names the filters of a packet identifier, the SUBACK for that
+/// identifier grants them (a later grant for the same filter replaces an earlier one, an
+/// UNSUBSCRIBE removes it).
+struct SubscriptionGrants {
+    let device: DeviceID
+    private var pending: [UInt16: [TopicFilter]] = [:]
+    private var pendingRemovals: [UInt16: [TopicFilter]] = [:]
+    private var granted: [String: (filter: TopicFilter, qos: MQTTQoS)] = [:]
+
+    init(device: DeviceID) {
+        self.device = device
+    }
+
+    mutating func learn(_ entry: TimelineEntry) {
+        guard case .packet(let record, .device, device) = entry.observation else { return }
+        switch record.packet {
+        case .subscribe(let subscribe):
+            pending[subscribe.packetID] = subscribe.subscriptions.map(\.filter)
+        case .unsubscribe(let unsubscribe):
+            pendingRemovals[unsubscribe.packetID] = unsubscribe.filters
+        case .suback(let suback):
+            guard let filters = pending.removeValue(forKey: suback.packetID) else { return }
+            for (filter, code) in zip(filters, suback.returnCodes) {
+                if case .granted(let qos) = code { granted[filter.string] = (filter, qos) } else { granted[filter.string] = nil }
+            }
+        case .unsuback(let id):
+            for filter in pendingRemovals.removeValue(forKey: id) ?? [] { granted[filter.string] = nil }
+        default:
+            break
+        }
+    }
+
+    /// How many granted subscriptions match `topic`.
+    func matchingCount(for topic: TopicName) -> Int {
+        granted.values.filter { $0.filter.matches(topic) }.count
+    }
+
+    /// The highest QoS granted to a subscription matching `topic` [MQTT-3.3.5-1]; `nil` when
+    /// no granted subscription matches.
+    func grant(for topic: TopicName) -> MQTTQoS? {
+        granted.values.filter { $0.filter.matches(topic) }.map(\.qos).max()
     }
 }

@@ -110,18 +110,23 @@ public final class Timeline: Sendable {
             self.cancelWaiter(waiterID)
         }
         defer { timeout.cancel() }
-        return await withCheckedContinuation { continuation in
-            let outcome = state.withLock { state -> (index: Int, entry: TimelineEntry)?? in
-                if start < state.entries.count {
-                    for index in start..<state.entries.count where predicate(state.entries[index]) {
-                        return .some((index, state.entries[index]))
+        // A cancelled wait (a `one_of` branch another branch beat) ends at once, as at its deadline.
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let outcome = state.withLock { state -> (index: Int, entry: TimelineEntry)?? in
+                    if start < state.entries.count {
+                        for index in start..<state.entries.count where predicate(state.entries[index]) {
+                            return .some((index, state.entries[index]))
+                        }
                     }
+                    if state.expired.remove(waiterID) != nil { return .some(nil) }
+                    state.waiters.append(Waiter(id: waiterID, start: start, predicate: predicate, continuation: continuation))
+                    return .none
                 }
-                if state.expired.remove(waiterID) != nil { return .some(nil) }
-                state.waiters.append(Waiter(id: waiterID, start: start, predicate: predicate, continuation: continuation))
-                return .none
+                if case .some(let found) = outcome { continuation.resume(returning: found) }
             }
-            if case .some(let found) = outcome { continuation.resume(returning: found) }
+        } onCancel: {
+            self.cancelWaiter(waiterID)
         }
     }
 
