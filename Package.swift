@@ -35,11 +35,21 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // The simulated hub: NIO broker, pure hub state machine, C2D queues, event stream.
+        // The simulated hub's rules, pure: the hub state machine, C2D queues, twins, direct
+        // methods, token policy, service routes and authorisation. No sockets: NIOCore only.
+        .target(
+            name: "IoTHubSimulationCore",
+            dependencies: [
+                "MQTTCore", "IoTHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The simulated hub's drivers: the NIO broker, TLS, the service HTTP server.
         .target(
             name: "IoTHubSimulation",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "CHeap",
+                "MQTTCore", "IoTHubCore", "IoTHubSimulationCore", "CHeap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,16 +74,36 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Real targets: the tap proxy for devices the harness does not own, real brokers and
-        // real IoT Hubs as the cloud side.
+        // The MQTT client side on NIO: for now the cloud connection of broker targets.
         .target(
-            name: "Targets",
+            name: "MQTTClient",
             dependencies: [
-                "MQTTCore", "IoTHubCore",
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A client of the IoT Hub service REST API (C2D sends), for `harness send` and azure://.
+        .target(
+            name: "IoTHubServiceClient",
+            dependencies: [
+                "IoTHubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The tap proxy: sits between firmware the harness does not own and its broker, and
+        // times every MQTT packet both ways.
+        .target(
+            name: "NetworkTap",
+            dependencies: [
+                "MQTTCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,7 +116,7 @@ let package = Package(
         .target(
             name: "Scenario",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "IoTHubSimulation", "Devices", "Reporting", "Targets",
+                "MQTTCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "Devices", "Reporting", "MQTTClient", "IoTHubServiceClient", "NetworkTap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -101,7 +131,7 @@ let package = Package(
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore", "Targets", "CHeap",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "IoTHubServiceClient", "CHeap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -173,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "IoTHubSimulationTests",
             dependencies: [
-                "IoTHubSimulation", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -185,16 +215,25 @@ let package = Package(
         .testTarget(
             name: "DevicesTests",
             dependencies: [
-                "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "HarnessTestSupport",
+                "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TargetsTests",
+            name: "MQTTClientTests",
             dependencies: [
-                "Targets", "IoTHubSimulation", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                "MQTTClient", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NetworkTapTests",
+            dependencies: [
+                "NetworkTap", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -208,7 +247,7 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "MQTTCore", "Devices", "HarnessTestSupport",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "Devices", "HarnessTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
@@ -217,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "IoTHubCore", "IoTHubSimulation", "MQTTCore",
+                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

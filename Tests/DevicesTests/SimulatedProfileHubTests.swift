@@ -2,6 +2,7 @@ import Devices
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-import HarnessTestSupport
 @testable import HarnessCLI
+import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

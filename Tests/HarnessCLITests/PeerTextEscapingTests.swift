@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
-import HarnessTestSupport
 @testable import HarnessCLI
+import HarnessTestSupport
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

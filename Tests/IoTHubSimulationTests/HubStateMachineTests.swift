@@ -1,6 +1,7 @@
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import Testing

@@ -1,7 +1,8 @@
 import Foundation
 import HarnessTestSupport
-@testable import IoTHubSimulation
 import IoTHubCore
+@testable import IoTHubSimulation
+@testable import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

@@ -1,5 +1,6 @@
 import Foundation
 @testable import IoTHubSimulation
+@testable import IoTHubSimulationCore
 import Testing
 
 @Suite struct MessageIDGeneratorTests {

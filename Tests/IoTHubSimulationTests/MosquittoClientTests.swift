@@ -2,6 +2,7 @@ import Foundation
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

@@ -1,6 +1,7 @@
 import HarnessTestSupport
 import IoTHubCore
 @testable import IoTHubSimulation
+@testable import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix

@@ -2,6 +2,7 @@ import Devices
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 @testable import Scenario
 import Testing
 

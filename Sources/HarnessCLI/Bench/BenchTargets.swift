@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubSimulation
+import IoTHubSimulationCore
 import NIOCore
 import NIOPosix
 import NIOSSL

@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubSimulation
+import IoTHubSimulationCore
 import NIOCore
 
 /// The names `harness hub`'s generated server certificate is for: always `localhost` and

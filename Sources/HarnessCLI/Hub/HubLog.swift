@@ -1,6 +1,7 @@
 import Foundation
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import Reporting
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import NIOCore
 
 /// A running `harness hub`: the simulated hub with its listeners, the service HTTP API with

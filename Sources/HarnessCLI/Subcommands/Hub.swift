@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import NIOPosix
 
 /// `harness hub`: runs the simulated IoT Hub on its own until Ctrl-C.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import IoTHubCore
+import IoTHubServiceClient
 import Reporting
-import Targets
 
 /// `harness send`: sends a cloud-to-device message through a hub's service REST API.
 struct Send: AsyncParsableCommand {

@@ -1,22 +1,23 @@
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 
-/// The last handler of a hub connection's pipeline: passes channel events to the ``HubCore``
+/// The last handler of a hub connection's pipeline: passes channel events to the ``HubDriver``
 /// on the hub's loop. It decides nothing itself.
 final class HubConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = MQTTPacket
 
-    private let core: NIOLoopBoundBox<HubCore>
+    private let core: NIOLoopBoundBox<HubDriver>
     private let hubLoop: any EventLoop
     private let connection: ConnectionID
 
-    init(core: NIOLoopBoundBox<HubCore>, hubLoop: any EventLoop, connection: ConnectionID) {
+    init(core: NIOLoopBoundBox<HubDriver>, hubLoop: any EventLoop, connection: ConnectionID) {
         self.core = core
         self.hubLoop = hubLoop
         self.connection = connection
     }
 
-    private func onHub(_ body: @escaping @Sendable (HubCore) -> Void) {
+    private func onHub(_ body: @escaping @Sendable (HubDriver) -> Void) {
         let core = self.core
         if hubLoop.inEventLoop { body(core.value) } else { hubLoop.execute { body(core.value) } }
     }

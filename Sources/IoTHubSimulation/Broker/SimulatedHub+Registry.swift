@@ -1,4 +1,5 @@
 import IoTHubCore
+import IoTHubSimulationCore
 import NIOCore
 
 /// Errors of hub operations on devices.

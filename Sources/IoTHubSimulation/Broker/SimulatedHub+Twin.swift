@@ -1,4 +1,5 @@
 import IoTHubCore
+import IoTHubSimulationCore
 import NIOCore
 
 extension SimulatedHub {

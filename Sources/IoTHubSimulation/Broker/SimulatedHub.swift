@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubCore
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix
@@ -14,7 +15,7 @@ import Synchronization
 /// too, or on one other loop (``ConnectionPlacement``).
 public final class SimulatedHub: Sendable {
     let loop: any EventLoop
-    let core: NIOLoopBoundBox<HubCore>
+    let core: NIOLoopBoundBox<HubDriver>
     /// Where the MQTT connections live: the hub's loop, or another one (see ``ConnectionPlacement``).
     let connectionLoop: any EventLoop
     private let connectionIDs = Atomic<UInt64>(0)
@@ -70,7 +71,7 @@ public final class SimulatedHub: Sendable {
         self.serverChannels = Mutex([])
         self.boundEndpoints = Mutex(nil)
         self.core = NIOLoopBoundBox.makeBoxSendingValue(
-            HubCore(
+            HubDriver(
                 machine: HubStateMachine(configuration: configuration, registry: registry),
                 loop: loop,
                 clock: clock,

@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubSimulationCore
 import MQTTCore
 import Synchronization
 

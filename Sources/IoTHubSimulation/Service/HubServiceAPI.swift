@@ -1,4 +1,5 @@
 import IoTHubCore
+import IoTHubSimulationCore
 import NIOCore
 
 /// The hub's service side: routes, authorises and carries out IoT Hub service REST requests
@@ -54,7 +55,7 @@ public final class HubServiceAPI: Sendable {
     }
 
     /// Carries out every route but direct methods, on the hub's loop.
-    private func perform(_ route: ServiceRoute, on core: HubCore) -> ServiceResponse {
+    private func perform(_ route: ServiceRoute, on core: HubDriver) -> ServiceResponse {
         switch route {
         case .getDevice(let id):
             guard let device = core.device(id) else { return Self.deviceNotFound(id) }
@@ -138,7 +139,7 @@ public final class HubServiceAPI: Sendable {
         }
     }
 
-    private func deviceJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+    private func deviceJSON(_ device: DeviceRecord, core: HubDriver) -> JSONValue {
         let (connected, queued) = core.read { ($0.isConnected(device.id), $0.queueDepth(of: device.id)) }
         return .object([
             "deviceId": .string(device.id.string),
@@ -155,7 +156,7 @@ public final class HubServiceAPI: Sendable {
         ])
     }
 
-    private func twinJSON(_ device: DeviceRecord, core: HubCore) -> JSONValue {
+    private func twinJSON(_ device: DeviceRecord, core: HubDriver) -> JSONValue {
         let (twin, connected) = core.read { ($0.twin(of: device.id) ?? DeviceTwin(), $0.isConnected(device.id)) }
         return .object([
             "deviceId": .string(device.id.string),

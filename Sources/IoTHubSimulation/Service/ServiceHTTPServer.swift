@@ -1,3 +1,4 @@
+import IoTHubSimulationCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix

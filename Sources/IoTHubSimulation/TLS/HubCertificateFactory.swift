@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubSimulationCore
 
 /// A CA and a server certificate signed by it, as PEM text.
 public struct GeneratedCertificates: Sendable {

@@ -1,3 +1,4 @@
+import IoTHubSimulationCore
 import NIOSSL
 
 /// How the simulated hub serves TLS: with a certificate it makes itself at start (the default,

@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubSimulationCore
 import NIOCore
 import NIOSSL
 

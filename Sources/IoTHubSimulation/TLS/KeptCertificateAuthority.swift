@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubSimulationCore
 #if canImport(Glibc)
 import Glibc
 #endif

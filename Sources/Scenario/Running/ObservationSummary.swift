@@ -1,6 +1,7 @@
 import Devices
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 
 /// What was observed in an expectation's window, said in a few words for a failure message.

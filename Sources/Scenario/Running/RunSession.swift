@@ -1,9 +1,10 @@
 import Devices
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
-import Targets
+import NetworkTap
 
 /// The live parts of one scenario run (hub and devices) and the actions on them.
 struct RunSession: Sendable {

@@ -1,6 +1,7 @@
 import Devices
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import Synchronization
 

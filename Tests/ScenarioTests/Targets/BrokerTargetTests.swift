@@ -1,8 +1,9 @@
 import Foundation
-import IoTHubCore
-import MQTTCore
 import HarnessTestSupport
+import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
+import MQTTCore
 import NIOCore
 import NIOPosix
 import Reporting

@@ -2,9 +2,10 @@ import Devices
 import Foundation
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
+import MQTTClient
 import MQTTCore
 import NIOCore
-import Targets
 
 /// A generic MQTT broker as a run's backend. The harness plays the cloud with a connection of
 /// its own: a C2D message is a QoS 1 PUBLISH to the device's `devicebound` topic, with the

@@ -2,11 +2,12 @@ import Foundation
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NIOPosix
+import NetworkTap
 import Synchronization
-import Targets
 import Testing
 
 /// The tap proxy between a real client and a real server over loopback.

@@ -3,8 +3,8 @@ import MQTTCore
 /// The life of one service HTTP connection as a pure state machine: when a request must have
 /// arrived, when a body is too large, when to close. The HTTP handler feeds it the parts the
 /// HTTP decoder produces and the time, and carries out the ``Action``s; it decides nothing.
-struct ServiceConnectionMachine {
-    enum State: Equatable {
+package struct ServiceConnectionMachine {
+    package enum State: Equatable {
         /// Waiting for a request head, until `deadline` (nanoseconds on the handler's clock).
         case awaitingRequest(deadline: Int64)
         /// A head arrived; its body (`received` bytes so far) must be complete by `deadline`.
@@ -15,7 +15,7 @@ struct ServiceConnectionMachine {
         case closing
     }
 
-    enum Action: Equatable {
+    package enum Action: Equatable {
         /// Nothing to do.
         case none
         /// Arrange for ``timerFired(at:)`` at `deadline` (replacing any earlier one).
@@ -28,23 +28,23 @@ struct ServiceConnectionMachine {
         case close
     }
 
-    let limits: ServiceHTTPLimits
-    private(set) var state: State
+    package let limits: ServiceHTTPLimits
+    package private(set) var state: State
 
     /// A connection opened at `now`.
-    init(limits: ServiceHTTPLimits, openedAt now: Int64) {
+    package init(limits: ServiceHTTPLimits, openedAt now: Int64) {
         self.limits = limits
         state = .awaitingRequest(deadline: now + limits.requestTimeout.nanoseconds)
     }
 
     /// The deadline to arm when the connection opens.
-    var initialAction: Action {
+    package var initialAction: Action {
         if case .awaitingRequest(let deadline) = state { return .armTimer(deadline: deadline) }
         return .none
     }
 
     /// A request head arrived, announcing `contentLength` body bytes (`nil`: chunked or none).
-    mutating func headReceived(contentLength: Int?) -> Action {
+    package mutating func headReceived(contentLength: Int?) -> Action {
         guard case .awaitingRequest(let deadline) = state else {
             // A pipelined request while the previous one is answered: HTTP/1.1 allows it, but
             // this server answers one at a time, so it closes rather than queueing.
@@ -58,7 +58,7 @@ struct ServiceConnectionMachine {
     }
 
     /// Body bytes arrived.
-    mutating func bodyReceived(byteCount: Int) -> Action {
+    package mutating func bodyReceived(byteCount: Int) -> Action {
         guard case .receivingBody(let received, let deadline) = state else { return .none }
         let total = received + byteCount
         guard total <= limits.maximumBodySize else {
@@ -69,14 +69,14 @@ struct ServiceConnectionMachine {
     }
 
     /// The request is complete.
-    mutating func requestEnded() -> Action {
+    package mutating func requestEnded() -> Action {
         guard case .receivingBody = state else { return .none }
         state = .answering
         return .answerRequest
     }
 
     /// The response to the current request was written at `now`.
-    mutating func responseWritten(keepAlive: Bool, at now: Int64) -> Action {
+    package mutating func responseWritten(keepAlive: Bool, at now: Int64) -> Action {
         guard case .answering = state else { return .none }
         guard keepAlive else { return close() }
         let deadline = now + limits.requestTimeout.nanoseconds
@@ -85,7 +85,7 @@ struct ServiceConnectionMachine {
     }
 
     /// The timer armed last went off at `now`.
-    mutating func timerFired(at now: Int64) -> Action {
+    package mutating func timerFired(at now: Int64) -> Action {
         switch state {
         case .awaitingRequest(let deadline):
             guard now >= deadline else { return .armTimer(deadline: deadline) }
@@ -99,7 +99,7 @@ struct ServiceConnectionMachine {
     }
 
     /// The bytes are not HTTP/1.1.
-    mutating func malformed() -> Action {
+    package mutating func malformed() -> Action {
         switch state {
         case .awaitingRequest, .receivingBody: refuse(400, "BadRequest", "the request is not valid HTTP/1.1")
         // Mid-answer the response cannot be replaced by an error: just close.

@@ -2,11 +2,12 @@ import Foundation
 import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
+import IoTHubSimulationCore
+@testable import MQTTClient
 import MQTTCore
 import NIOCore
 import NIOPosix
 import Synchronization
-@testable import Targets
 import Testing
 
 /// The cloud side's own MQTT client: its logic event by event, and against a real server.

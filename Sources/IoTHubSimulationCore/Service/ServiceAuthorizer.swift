@@ -1,6 +1,6 @@
+import IoTHubCore
 import MQTTCore
 import Synchronization
-import IoTHubCore
 
 /// Checks who may call the service side: IoT Hub routes need a service SAS token
 /// (`Authorization: SharedAccessSignature sr={host}&sig=...&se=...&skn={policy}`) from a

@@ -1,10 +1,10 @@
 /// Makes C2D message ids for messages the sender gave none: version-4 UUID text, lower case,
 /// from a generator seeded once from the system's random source, so an id costs no system call
 /// (ids are unique labels, not secrets).
-struct MessageIDGenerator: Sendable {
+package struct MessageIDGenerator: Sendable {
     private var state: (UInt64, UInt64)
 
-    init() {
+    package init() {
         var system = SystemRandomNumberGenerator()
         state = (system.next() | 1, system.next() | 1)
     }
@@ -20,7 +20,7 @@ struct MessageIDGenerator: Sendable {
     }
 
     /// A new id such as `1b4e28ba-2fa1-41d2-883f-0016d3cca427`.
-    mutating func make() -> String {
+    package mutating func make() -> String {
         var high = next()
         var low = next()
         high = (high & ~0xF000) | 0x4000  // version 4

@@ -5,9 +5,9 @@
 /// Once at least ``burst`` connections have closed since memory last went back, the driver
 /// checks every second; when the connections still open are at most half the peak seen since
 /// then, memory goes back.
-struct MemoryReturnPolicy {
+package struct MemoryReturnPolicy {
     /// What to do at a check.
-    enum Decision: Equatable {
+    package enum Decision: Equatable {
         /// Give memory back; the next burst of closes arms the checks again.
         case returnMemory
         /// Nothing yet; check again in a second.
@@ -17,30 +17,30 @@ struct MemoryReturnPolicy {
     }
 
     /// Closed connections that make a burst worth giving memory back for.
-    let burst: Int
+    package let burst: Int
     private var peak = 0
     private var closedSinceReturn = 0
 
     /// - Parameter burst: closed connections that make a burst. Default: 64.
-    init(burst: Int = 64) {
+    package init(burst: Int = 64) {
         self.burst = burst
     }
 
     /// A connection opened; `open` are open now.
-    mutating func opened(open: Int) {
+    package mutating func opened(open: Int) {
         peak = max(peak, open)
     }
 
     /// A connection closed.
-    mutating func closed() {
+    package mutating func closed() {
         closedSinceReturn += 1
     }
 
     /// Whether the driver should be checking every second.
-    var isWatching: Bool { closedSinceReturn >= burst }
+    package var isWatching: Bool { closedSinceReturn >= burst }
 
     /// The periodic check, with `open` connections open now.
-    mutating func check(open: Int) -> Decision {
+    package mutating func check(open: Int) -> Decision {
         guard closedSinceReturn >= burst else { return .stop }
         guard open <= peak / 2 else { return .wait }
         closedSinceReturn = 0

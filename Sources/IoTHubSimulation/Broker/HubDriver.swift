@@ -1,5 +1,6 @@
 import CHeap
 import IoTHubCore
+import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 
@@ -21,7 +22,7 @@ public struct HubEventRecord: Sendable, Hashable {
 /// Confined to the hub's event loop, so no locks are needed. Connections live on that loop too,
 /// or on one other loop (``SimulatedHub/ConnectionPlacement/separateLoop``); either way each
 /// connection's writes are carried out in the order the machine returned them.
-final class HubCore {
+final class HubDriver {
     private var machine: HubStateMachine
     private let loop: any EventLoop
     private let clock: HubClock
