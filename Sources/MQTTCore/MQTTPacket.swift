@@ -5,7 +5,9 @@ import NIOCore
 /// Packets are plain values. Decoding validates them once at the edge; after that the fields
 /// (topics, filters, QoS) are already well-formed domain types.
 public enum MQTTPacket: Sendable, Hashable {
-    case connect(ConnectPacket)
+    /// Boxed: a CONNECT is by far the largest packet and comes once per connection, so every
+    /// other packet (a PUBLISH above all) moves and copies a much smaller value.
+    indirect case connect(ConnectPacket)
     case connack(ConnAckPacket)
     case publish(PublishPacket)
     case puback(packetID: UInt16)

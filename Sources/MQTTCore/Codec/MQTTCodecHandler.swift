@@ -187,6 +187,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         while !hasFailed, let limit = currentLimit {
             let start = buffer.readerIndex
             guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: limit) else { return }
+            passedUpPacket()
             let timestamp = stamp ?? clock.nanoseconds()
             stamp = timestamp
             let end = buffer.readerIndex
@@ -203,7 +204,6 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
                 bytes: bytes
             )
             tap.record(record)
-            passedUpPacket()
             context.fireChannelRead(wrapInboundOut((consume record).packet))
         }
     }
