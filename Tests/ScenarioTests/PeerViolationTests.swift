@@ -61,8 +61,8 @@ import Testing
             #expect(failure.observed == "the broker sent a malformed packet: SUBACK return code 0x8f is reserved [MQTT-3.9.3-2]")
             #expect(StatementVerdicts([result]).statements(.failed) == ["MQTT-3.9.3-2"])
             var closes: [String] = []
-            for entry in result.timeline {
-                if case .device(_, let event) = entry.observation, case .disconnected(let reason) = event { closes.append(reason) }
+            for entry in result.entries {
+                if case .device(_, let event) = entry.event, case .disconnected(let reason) = event { closes.append(reason) }
             }
             #expect(closes == ["the client closed the connection because the broker sent a malformed packet: SUBACK return code 0x8f is reserved [MQTT-3.9.3-2]"])
         }

@@ -8,7 +8,7 @@ import Testing
     func result(_ yaml: String, _ statuses: [StepStatus]) throws -> ScenarioResult {
         let scenario = try ScenarioLoader.load(yaml: yaml, path: "v.yaml")
         let steps = zip(scenario.steps + scenario.finallySteps, statuses).map { StepResult(step: $0, status: $1, startTime: 0, endTime: 0) }
-        return ScenarioResult(scenario: scenario, target: scenario.targets[0], startDate: Date(), startTime: 0, endTime: 0, steps: steps, timeline: [], setupError: nil)
+        return ScenarioResult(scenario: scenario, target: scenario.targets[0], startDate: Date(), startTime: 0, endTime: 0, steps: steps, entries: [], setupError: nil)
     }
 
     let yaml = """

@@ -135,7 +135,7 @@ struct Run: AsyncParsableCommand {
         let title = scenario.targets.count > 1 ? "\(scenario.name) [\(target.name)]" : scenario.name
         console.scenarioStarted(name: title, path: scenario.path)
         let startTime = runner.environment.clock.nanoseconds()
-        var observed: (@Sendable (TimelineEntry) -> Void)?
+        var observed: (@Sendable (RunRecord.Entry) -> Void)?
         if verbose {
             observed = { entry in
                 if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }

@@ -1,4 +1,5 @@
 import Foundation
+import MQTTCore
 
 /// Parses and prints the durations scenario files use: a number and a unit, for example
 /// `500ms`, `1.5s`, `2m`, `1h`, `2d`, `250us`.
@@ -44,6 +45,14 @@ public enum ScenarioDuration {
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
+    }
+
+    /// A latency for messages: `0.412ms`, `12.3ms`, `1502ms`.
+    public static func formatMilliseconds(_ duration: Duration) -> String {
+        let milliseconds = Double(duration.nanoseconds) / 1e6
+        if milliseconds < 10 { return "\(String(format: "%.3f", milliseconds))ms" }
+        if milliseconds < 100 { return "\(String(format: "%.2f", milliseconds))ms" }
+        return "\(String(format: "%.1f", milliseconds))ms"
     }
 }
 

@@ -1,8 +1,6 @@
 import Devices
 import Foundation
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import Reporting
@@ -18,7 +16,7 @@ extension ScenarioResult {
             let seconds = Double(result.duration.nanoseconds) / 1e9
             switch result.status {
             case .passed:
-                let detail = result.repetition.map(Self.describe) ?? result.latency.map { "observed after \(ExpectationEvaluator.formatMilliseconds($0))" } ?? ""
+                let detail = result.repetition.map(Self.describe) ?? result.latency.map { "observed after \(ScenarioDuration.formatMilliseconds($0))" } ?? ""
                 return HTMLReport.StepRow(name: caseName(result.step), status: .passed, seconds: seconds, detail: detail)
             case .failed(let failure):
                 return HTMLReport.StepRow(name: caseName(result.step), status: .failed, seconds: seconds, detail: failure.description)
@@ -52,25 +50,23 @@ extension ScenarioResult {
         let deviceIDs = target.devices.map(\.id)
         let lanes = ["cloud", "hub"] + deviceIDs.map(\.string)
         func lane(_ device: DeviceID?) -> Int { device.flatMap { deviceIDs.firstIndex(of: $0) }.map { $0 + 2 } ?? 2 }
-        let connections = timeline.hubConnectionDevices()
-        let selfObserving = TraceFormatter.selfObservingDevices(timeline)
         var events: [SequenceDiagram.Event] = []
         var eventTimes: [UInt64] = []
         var stepRows: [StepNumber: Int] = [:]
         var omitted = 0
-        for entry in timeline {
+        for entry in entries {
             let time = Double(entry.time &- startTime) / 1e9
             var event: SequenceDiagram.Event?
-            switch entry.observation {
-            case .stepStarted(let number, let iteration):
+            switch entry.event {
+            case .step(let number, let iteration):
                 guard iteration == nil else { continue }
                 let title = steps.first { $0.step.number == number }?.step.title ?? ""
                 event = .init(time: time, from: 0, to: 0, label: "step \(number): \(title)", style: .step)
                 stepRows[number] = events.count
-            case .packet(let record, let vantage, let device):
-                guard TraceFormatter.isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections) else { continue }
-                let owner = lane(vantage == .device ? device : connections[record.connection])
-                let toHub = SubjectMatcher.flow(record, vantage: vantage) == .toHub
+            case .packet(let observation):
+                let record = observation.record
+                let owner = lane(observation.device)
+                let toHub = observation.flow == .toHub
                 var label = record.packet.type.name
                 if case .publish(let publish) = record.packet {
                     label += " \(MQTTPacket.describePayload(publish.payload, limit: 24)) qos=\(publish.qos)"
@@ -81,8 +77,8 @@ extension ScenarioResult {
                     label += " " + record.packet.summary
                 }
                 event = .init(time: time, from: toHub ? owner : 1, to: toHub ? 1 : owner, label: label, style: .packet)
-            case .hub(let hubEvent):
-                event = diagramEvent(hubEvent, time: time, lane: lane)
+            case .cloud(let cloudEvent):
+                event = diagramEvent(cloudEvent, time: time, lane: lane)
             case .device(let id, let deviceEvent):
                 switch deviceEvent {
                 case .led(let isOn, _): event = .init(time: time, from: lane(id), to: lane(id), label: "LED \(isOn ? "on" : "off")", style: .state)
@@ -108,37 +104,33 @@ extension ScenarioResult {
             else { continue }
             let target = causeTime &+ UInt64(max(0, latency.nanoseconds))
             guard let to = eventTimes.firstIndex(where: { $0 >= target }) else { continue }
-            spans.append(.init(fromEvent: from, toEvent: to, label: "\(ExpectationEvaluator.formatMilliseconds(latency)) (step \(result.step.number))"))
+            spans.append(.init(fromEvent: from, toEvent: to, label: "\(ScenarioDuration.formatMilliseconds(latency)) (step \(result.step.number))"))
         }
         return SequenceDiagram(lanes: lanes, events: events, spans: spans, omittedEvents: omitted)
     }
 
-    private func diagramEvent(_ event: HubEvent, time: Double, lane: (DeviceID?) -> Int) -> SequenceDiagram.Event? {
+    private func diagramEvent(_ event: CloudEvent, time: Double, lane: (DeviceID?) -> Int) -> SequenceDiagram.Event? {
         switch event {
-        case .cloudToDeviceEnqueued(_, let messageID, let depth):
+        case .messageQueued(_, let messageID, let depth):
             return .init(time: time, from: 0, to: 1, label: "C2D \(messageID.prefix(8)) (queue \(depth))", style: .cloud)
-        case .cloudToDeviceRejected(_, let reason):
+        case .messageRefused(_, let reason):
             return .init(time: time, from: 1, to: 0, label: "C2D refused: \(reason)", style: .fault)
-        case .cloudToDeviceDeadLettered(_, let messageID, let reason):
+        case .messageDeadLettered(_, let messageID, let reason):
             return .init(time: time, from: 1, to: 1, label: "C2D \(messageID.prefix(8)) dead-lettered: \(reason)", style: .fault)
         case .telemetry(_, _, let payload):
             return .init(time: time, from: 1, to: 0, label: "telemetry \(MQTTPacket.describePayload(payload, limit: 32))", style: .cloud)
         case .clockAdvanced(let duration):
             return .init(time: time, from: 0, to: 1, label: "clock +\(ScenarioDuration.format(duration))", style: .cloud)
-        case .connectionRefused(let clientID, _, let code, _):
+        case .refused(let clientID, _, let code, _):
             return .init(time: time, from: 1, to: 1, label: "refused \(clientID): CONNACK \(code.rawValue)", style: .fault)
-        case .disconnected(let device, _, let reason):
-            switch reason {
-            case .clientDisconnected, .refused, .hubStopped: return nil
-            default: return .init(time: time, from: 1, to: lane(device), label: "drop: \(reason)", style: .fault)
+        case .disconnected(let device, _, let kind, let detail):
+            switch kind {
+            case .clientDisconnect, .refused, nil: return nil
+            default: return .init(time: time, from: 1, to: lane(device), label: "drop: \(detail)", style: .fault)
             }
-        case .directMethod(let method):
-            if case .invoked(_, let name, _) = method { return .init(time: time, from: 0, to: 1, label: "method \(name)", style: .cloud) }
-            return nil
-        case .twin(let twin):
-            if case .desiredUpdated(_, let version) = twin { return .init(time: time, from: 0, to: 1, label: "desired $version \(version)", style: .cloud) }
-            return nil
-        case .connected, .subscribed, .unsubscribed, .cloudToDeviceDelivered, .cloudToDeviceCompleted:
+        case .activity(_, _, let text):
+            return .init(time: time, from: 0, to: 1, label: text, style: .cloud)
+        case .connected, .subscribed, .unsubscribed, .messageDelivered, .messageCompleted:
             return nil
         }
     }

@@ -85,9 +85,9 @@ extension ScenarioResult {
         }
         properties += roundTripProperties()
         properties += cloudToDeviceBreakdown()
-        let packets = TraceFormatter.shownPackets(timeline)
-        let toHub = packets.filter { SubjectMatcher.flow($0.record, vantage: $0.vantage) == .toHub }
-        let toDevice = packets.filter { SubjectMatcher.flow($0.record, vantage: $0.vantage) == .toDevice }
+        let packets = self.packets
+        let toHub = packets.filter { $0.flow == .toHub }
+        let toDevice = packets.filter { $0.flow == .toDevice }
         properties.append(JUnitProperty("packets.to_hub", String(toHub.count)))
         properties.append(JUnitProperty("packets.to_device", String(toDevice.count)))
         properties.append(JUnitProperty("bytes.to_hub", String(toHub.reduce(0) { $0 + $1.record.size })))
@@ -100,7 +100,7 @@ extension ScenarioResult {
     private func roundTripProperties() -> [JUnitProperty] {
         var groups: [String: [PacketRecord]] = [:]
         var groupOrder: [String] = []
-        for packet in TraceFormatter.shownPackets(timeline) {
+        for packet in packets {
             let key = "\(packet.vantage == .hub ? "hub" : "device")|\(packet.device?.string ?? "")"
             if groups[key] == nil { groupOrder.append(key) }
             groups[key, default: []].append(packet.record)
@@ -133,18 +133,18 @@ extension ScenarioResult {
         var properties: [JUnitProperty] = []
         for result in steps {
             guard case .send = result.step.kind, let device = result.step.device else { continue }
-            guard let start = timeline.firstIndex(where: { $0.observation == .stepStarted(number: result.step.number, iteration: nil) }) else {
+            guard let start = entries.firstIndex(where: { $0.event == .step(result.step.number, iteration: nil) }) else {
                 continue
             }
-            let sendTime = timeline[start].time
-            let rest = timeline[(start + 1)...]
+            let sendTime = entries[start].time
+            let rest = entries[(start + 1)...]
             let label = "c2d.step-" + result.step.number.padded
-            guard let publish = rest.first(where: { if case .device(device, .messageReceived) = $0.observation { true } else { false } }) else {
+            guard let publish = rest.first(where: { if case .device(device, .messageReceived) = $0.event { true } else { false } }) else {
                 continue
             }
             properties.append(JUnitProperty("\(label).send-to-publish.ms", Self.milliseconds(.nanoseconds(Int64(publish.time &- sendTime)))))
             if let led = rest.first(where: { entry in
-                if case .device(device, .led) = entry.observation { return entry.time >= publish.time }
+                if case .device(device, .led) = entry.event { return entry.time >= publish.time }
                 return false
             }) {
                 properties.append(JUnitProperty("\(label).publish-to-led.ms", Self.milliseconds(.nanoseconds(Int64(led.time &- publish.time)))))

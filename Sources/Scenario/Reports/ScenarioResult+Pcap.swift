@@ -11,13 +11,10 @@ extension ScenarioResult {
     public func makePcapSegments(redactor: SecretRedactor) -> [PcapSegment] {
         var streams: [String: Int] = [:]
         var segments: [PcapSegment] = []
-        let connections = timeline.hubConnectionDevices()
-        let selfObserving = TraceFormatter.selfObservingDevices(timeline)
-        for entry in timeline {
-            guard case .packet(let record, let vantage, let device) = entry.observation,
-                TraceFormatter.isShown(entry.observation, selfObserving: selfObserving, hubConnections: connections)
-            else { continue }
-            let key = "\(vantage == .device ? "d" : "h")|\(device?.string ?? "")|\(record.connection)"
+        for entry in entries {
+            guard case .packet(let observation) = entry.event else { continue }
+            let record = observation.record
+            let key = "\(observation.vantage.rawValue)|\(observation.device?.string ?? "")|\(record.connection)"
             let stream = streams[key] ?? streams.count
             streams[key] = stream
             var bytes = Array(record.bytes.readableBytesView)
@@ -33,7 +30,7 @@ extension ScenarioResult {
                 PcapSegment(
                     timestamp: startDate.addingTimeInterval(Double(entry.time &- startTime) / 1e9),
                     stream: stream,
-                    fromClient: SubjectMatcher.flow(record, vantage: vantage) == .toHub,
+                    fromClient: observation.flow == .toHub,
                     payload: redactor.redact(bytes: bytes)
                 )
             )

@@ -1,36 +1,34 @@
 import Devices
 import Foundation
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import Reporting
 
 extension ScenarioResult {
-    /// The timeline as `trace.jsonl` records: every packet (at each vantage) and event.
+    /// The record as `trace.jsonl` records: every packet (once, at its device's vantage) and
+    /// event.
     public func makeTraceRecords() -> [TraceRecord] {
-        let connections = timeline.hubConnectionDevices()
-        return timeline.map { entry in
+        entries.map { entry in
             let time = Double(entry.time &- startTime) / 1e9
-            switch entry.observation {
-            case .packet(let record, let vantage, let device):
-                let owner = vantage == .device ? device : connections[record.connection]
+            switch entry.event {
+            case .packet(let observation):
+                let record = observation.record
                 return TraceRecord(
                     time: time,
                     kind: "packet",
-                    device: owner?.string,
-                    direction: SubjectMatcher.flow(record, vantage: vantage).rawValue,
-                    vantage: vantage == .device ? "device" : "hub",
+                    device: observation.device?.string,
+                    direction: observation.flow.rawValue,
+                    vantage: observation.vantage.rawValue,
                     type: record.packet.type.name,
                     size: record.size,
                     fields: Self.fields(of: record.packet),
-                    text: TraceFormatter.packetLine(record, vantage: vantage)
+                    text: RecordText.packetLine(observation)
                 )
-            case .hub(let event):
-                return TraceRecord(time: time, kind: "hub", device: Self.device(of: event)?.string, type: Self.name(of: event), text: TraceFormatter.hubLine(event) ?? "")
+            case .cloud(let event):
+                return TraceRecord(time: time, kind: "hub", device: event.device?.string, type: event.name, text: RecordText.cloudLine(event))
             case .device(let id, let event):
-                return TraceRecord(time: time, kind: "device", device: id.string, type: Self.name(of: event), text: TraceFormatter.deviceLine(event) ?? Self.name(of: event))
-            case .stepStarted(let number, let iteration):
+                return TraceRecord(time: time, kind: "device", device: id.string, type: Self.name(of: event), text: RecordText.deviceLine(event) ?? Self.name(of: event))
+            case .step(let number, let iteration):
                 var fields = ["step": number.description]
                 if let iteration { fields["iteration"] = String(iteration) }
                 return TraceRecord(time: time, kind: "step", fields: fields, text: "step \(number)")
@@ -38,16 +36,16 @@ extension ScenarioResult {
         }
     }
 
-    /// A line for `--verbose` output, or `nil` for observations not worth printing live.
-    public static func liveLine(_ entry: TimelineEntry, since start: UInt64) -> String? {
+    /// A line for `--verbose` output, or `nil` for events not worth printing live.
+    public static func liveLine(_ entry: RunRecord.Entry, since start: UInt64) -> String? {
         let text: String?
-        switch entry.observation {
-        case .stepStarted: text = nil
-        case .packet(let record, let vantage, let device):
-            text = (device.map { "[\($0)] " } ?? "[hub] ") + TraceFormatter.packetLine(record, vantage: vantage)
-        default: text = TraceFormatter.line(for: entry.observation)
+        switch entry.event {
+        case .step: text = nil
+        case .packet(let observation):
+            text = (observation.device.map { "[\($0)] " } ?? "[hub] ") + RecordText.packetLine(observation)
+        default: text = RecordText.line(for: entry.event)
         }
-        return text.map { "\(TraceFormatter.formatOffset(entry.time &- start))  \($0)" }
+        return text.map { "\(RecordText.formatOffset(entry.time &- start))  \($0)" }
     }
 
     /// `led_latency p50 0.120ms p95 ... (n=200)`, one line per metric.
@@ -55,7 +53,7 @@ extension ScenarioResult {
         var lines = ["\(repetition.iterationsRun) of \(repetition.iterationsPlanned) iterations"]
         for metric in repetition.samples.keys.sorted() {
             let stats = [LatencyThreshold.Statistic.p50, .p95, .p99, .max].compactMap { statistic in
-                repetition.statistic(statistic, of: metric).map { "\(statistic.rawValue) \(ExpectationEvaluator.formatMilliseconds($0))" }
+                repetition.statistic(statistic, of: metric).map { "\(statistic.rawValue) \(ScenarioDuration.formatMilliseconds($0))" }
             }
             lines.append("\(metric): \(stats.joined(separator: " ")) (n=\(repetition.samples[metric]?.count ?? 0))")
         }
@@ -93,39 +91,6 @@ extension ScenarioResult {
             break
         }
         return fields
-    }
-
-    static func device(of event: HubEvent) -> DeviceID? {
-        switch event {
-        case .connected(let id, _, _, _, _), .subscribed(let id, _, _), .unsubscribed(let id, _), .cloudToDeviceEnqueued(let id, _, _),
-            .cloudToDeviceDelivered(let id, _, _, _), .cloudToDeviceCompleted(let id, _), .cloudToDeviceDeadLettered(let id, _, _),
-            .cloudToDeviceRejected(let id, _), .telemetry(let id, _, _):
-            id
-        case .disconnected(let id, _, _): id
-        case .connectionRefused(let clientID, _, _, _): try? DeviceID(clientID)
-        case .twin(let event): event.deviceID
-        case .directMethod(let event): event.deviceID
-        case .clockAdvanced: nil
-        }
-    }
-
-    static func name(of event: HubEvent) -> String {
-        switch event {
-        case .connected: "connected"
-        case .connectionRefused: "connection_refused"
-        case .disconnected: "disconnected"
-        case .subscribed: "subscribed"
-        case .unsubscribed: "unsubscribed"
-        case .cloudToDeviceEnqueued: "c2d_enqueued"
-        case .cloudToDeviceDelivered: "c2d_delivered"
-        case .cloudToDeviceCompleted: "c2d_completed"
-        case .cloudToDeviceDeadLettered: "c2d_dead_lettered"
-        case .cloudToDeviceRejected: "c2d_rejected"
-        case .telemetry: "telemetry"
-        case .clockAdvanced: "clock_advanced"
-        case .twin: "twin"
-        case .directMethod: "direct_method"
-        }
     }
 
     static func name(of event: DeviceEvent) -> String {

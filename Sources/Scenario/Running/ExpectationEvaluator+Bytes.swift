@@ -11,7 +11,7 @@ extension ExpectationEvaluator {
     /// (passing if exactly these arrived by then).
     func evaluateBytes(_ expected: HexBytes, exact: Bool, device: DeviceID, cause: Cause, windowEnd: UInt64, expected description: String) async -> Evaluation {
         let stream = ReceivedBytes(device: device, expected: expected.bytes, exact: exact)
-        let match = await timeline.firstMatch(from: cause.index, until: windowEnd) { stream.isDecided(after: $0) }
+        let match = await record.firstMatch(from: cause.index, until: windowEnd) { stream.isDecided(after: $0) }
         let received = stream.bytes
         let shown = HexBytes.format(received.prefix(expected.bytes.count + 8)) + (received.count > expected.bytes.count + 8 ? " ..." : "")
         guard let (_, entry) = match, entry.time <= windowEnd else {
@@ -28,8 +28,8 @@ extension ExpectationEvaluator {
         let observed: String
         if received.count < expected.bytes.count, stream.closed {
             observed = received.isEmpty
-                ? "the connection closed after \(Self.formatMilliseconds(latency)) with no bytes"
-                : "the connection closed after \(Self.formatMilliseconds(latency)) with only \(shown)"
+                ? "the connection closed after \(ScenarioDuration.formatMilliseconds(latency)) with no bytes"
+                : "the connection closed after \(ScenarioDuration.formatMilliseconds(latency)) with only \(shown)"
         } else if exact, received.starts(with: expected.bytes) {
             observed = "more arrived\(stream.closed ? " before the close" : ""): \(shown)"
         } else {
@@ -39,7 +39,7 @@ extension ExpectationEvaluator {
     }
 }
 
-/// The bytes one device reads, collected entry by entry from the timeline.
+/// The bytes one device reads, collected entry by entry from the record.
 final class ReceivedBytes: Sendable {
     private struct State {
         var bytes: [UInt8] = []
@@ -64,8 +64,8 @@ final class ReceivedBytes: Sendable {
     var lastArrival: UInt64? { state.withLock { $0.lastArrival } }
 
     /// Takes one entry; whether enough bytes arrived (or the connection closed) to decide.
-    func isDecided(after entry: TimelineEntry) -> Bool {
-        guard case .device(device, let event) = entry.observation else { return false }
+    func isDecided(after entry: RunRecord.Entry) -> Bool {
+        guard case .device(device, let event) = entry.event else { return false }
         return state.withLock { state in
             switch event {
             case .bytesReceived(let buffer):

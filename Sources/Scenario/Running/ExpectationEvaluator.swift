@@ -1,8 +1,6 @@
 import Devices
 import Foundation
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import Synchronization
 
@@ -11,9 +9,9 @@ struct Cause: Sendable {
     /// The step that acted; `nil` for the start of the run.
     var step: StepNumber?
     var time: UInt64
-    /// Timeline position when the action started.
+    /// Record position when the action started.
     var index: Int
-    /// When the action returned, and the timeline position then: `for` windows start here, so
+    /// When the action returned, and the record position then: `for` windows start here, so
     /// the action's own immediate effects (a message entering the queue) are not violations.
     var endTime: UInt64
     var endIndex: Int
@@ -29,18 +27,16 @@ struct Cause: Sendable {
     var name: String { step.map { "step \($0)" } ?? "the start of the run" }
 }
 
-/// Decides whether an expectation holds by watching the timeline from the causing action.
+/// Decides whether an expectation holds by watching the record from the causing action.
 struct ExpectationEvaluator: Sendable {
-    let timeline: Timeline
-    /// Devices observed at their own codec.
-    let selfObserving: Set<DeviceID>
+    let record: RunRecord
     /// Multiplies `within` deadlines (see ``RunEnvironment/deadlineScale``).
     var deadlineScale: Double = 1
 
     struct Evaluation {
         var status: StepStatus
         var latency: Duration?
-        /// The timeline position of the observation that satisfied it (for `after`).
+        /// The record position of the observation that satisfied it (for `after`).
         var matchIndex: Int?
     }
 
@@ -51,19 +47,14 @@ struct ExpectationEvaluator: Sendable {
         if case .oneOf(let alternatives) = expectation.subject {
             return await evaluateOneOf(alternatives, expectation: expectation, device: device, cause: cause, notBefore: notBefore)
         }
-        let began = timeline.clock.nanoseconds()
+        let began = record.clock.nanoseconds()
         let windowStart = expectation.deadline.isWithin ? cause.time : cause.endTime
         let startIndex = expectation.deadline.isWithin ? cause.index : cause.endIndex
         let allowed = expectation.deadline.isWithin && deadlineScale != 1
             ? expectation.deadline.duration * deadlineScale : expectation.deadline.duration
         let windowEnd = windowStart &+ UInt64(max(0, allowed.nanoseconds))
-        let history = Array(timeline.entries().prefix(startIndex))
-        let matcher = SubjectMatcher(
-            subject: expectation.subject,
-            device: device,
-            observesOwnPackets: device.map { selfObserving.contains($0) } ?? true,
-            history: history
-        )
+        let history = Array(record.entries().prefix(startIndex))
+        let matcher = SubjectMatcher(subject: expectation.subject, device: device, vantage: device.map(record.vantage(of:)) ?? .device, history: history)
         let expected = "\(expectation) of \(cause.name)" + (allowed != expectation.deadline.duration ? " (scaled x\(deadlineScale))" : "")
         if case .bytes(let bytes, let exact) = expectation.subject, let device {
             return await evaluateBytes(bytes, exact: exact, device: device, cause: cause, windowEnd: windowEnd, expected: expected)
@@ -82,24 +73,24 @@ struct ExpectationEvaluator: Sendable {
                 searchFrom = drop
                 measuredFrom = history[drop].time
             }
-            let match = await timeline.firstMatch(from: searchFrom, until: windowEnd) { matcher.verdict($0) != .irrelevant }
+            let match = await record.firstMatch(from: searchFrom, until: windowEnd) { matcher.verdict($0) != .irrelevant }
             guard let (matchIndex, entry) = match else {
-                var observed = ObservationSummary(timeline: timeline.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
+                var observed = ObservationSummary(entries: record.entries(), matcher: matcher, cause: cause, windowEnd: windowEnd).describe()
                 if let notBefore, let after = expectation.after,
-                    let early = Self.earlyMatch(in: timeline.entries(), from: cause.index, before: notBefore, subject: expectation.subject, device: device, selfObserving: selfObserving)
+                    let early = Self.earlyMatch(in: record.entries(), from: cause.index, before: notBefore, subject: expectation.subject, device: device, vantage: device.map(record.vantage(of:)) ?? .device)
                 {
-                    let at = Self.formatMilliseconds(.nanoseconds(Int64(early.time &- cause.time)))
+                    let at = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(early.time &- cause.time)))
                     observed = "it arrived at +\(at), before the observation of step \(after): out of order"
                 }
                 if windowEnd <= began {
                     // Earlier steps used the window up: say so rather than report a wait of no time.
-                    let late = Self.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
+                    let late = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
                     observed += " (this step began \(late) after \(cause.name), when its deadline had already passed)"
                 }
                 return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
             }
             let latency = Duration.nanoseconds(Int64(entry.time &- measuredFrom))
-            let after = "after \(Self.formatMilliseconds(latency))"
+            let after = "after \(ScenarioDuration.formatMilliseconds(latency))"
             if case .contradicts(let what) = matcher.verdict(entry) {
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) \(after)")), latency: nil)
             }
@@ -112,11 +103,11 @@ struct ExpectationEvaluator: Sendable {
                 let initial = ObservationSummary.state(of: expectation.subject, device: device, in: history)
                 if let initial, !Self.stateMatches(expectation.subject, initial) {
                     // Say when it changed if that happened while the action ran.
-                    let during = timeline.entries()[cause.index..<min(startIndex, timeline.count)]
+                    let during = record.entries()[cause.index..<min(startIndex, record.count)]
                     if let change = during.last(where: { Self.changesState(expectation.subject, entry: $0, device: device) }) {
                         let at = Duration.nanoseconds(Int64(change.time &- cause.time))
-                        let what = Self.describeViolation(change.observation)
-                        return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
+                        let what = Self.describeViolation(change.event)
+                        return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(ScenarioDuration.formatMilliseconds(at))")), latency: at)
                     }
                     return Evaluation(status: .failed(Failure(expected: expected, observed: "it was \(initial) when \(cause.name) ended")), latency: nil)
                 }
@@ -126,14 +117,14 @@ struct ExpectationEvaluator: Sendable {
             // after its write, and a broker on loopback forwards it within a fraction of a
             // millisecond). States are judged from the action's end.
             let searchFrom = expectation.subject.isState ? startIndex : cause.index
-            let violation = await timeline.firstMatch(from: searchFrom, until: windowEnd) { entry in
+            let violation = await record.firstMatch(from: searchFrom, until: windowEnd) { entry in
                 if expectation.subject.isState { return Self.changesState(expectation.subject, entry: entry, device: device) }
                 return matcher.verdict(entry) == .satisfies
             }
             if let (_, entry) = violation, entry.time <= windowEnd {
                 let at = Duration.nanoseconds(Int64(entry.time &- (expectation.subject.isState ? windowStart : cause.time)))
-                let what = Self.describeViolation(entry.observation)
-                return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(Self.formatMilliseconds(at))")), latency: at)
+                let what = Self.describeViolation(entry.event)
+                return Evaluation(status: .failed(Failure(expected: expected, observed: "\(what) after \(ScenarioDuration.formatMilliseconds(at))")), latency: at)
             }
             return Evaluation(status: .passed, latency: nil)
         }
@@ -141,33 +132,28 @@ struct ExpectationEvaluator: Sendable {
 
     /// An observation that would have satisfied `subject` but came before `limit` (the
     /// observation an `after:` expectation must follow).
-    static func earlyMatch(in entries: [TimelineEntry], from start: Int, before limit: Int, subject: Expectation.Subject, device: DeviceID?, selfObserving: Set<DeviceID>) -> TimelineEntry? {
+    static func earlyMatch(in entries: [RunRecord.Entry], from start: Int, before limit: Int, subject: Expectation.Subject, device: DeviceID?, vantage: Vantage) -> RunRecord.Entry? {
         guard start < limit, limit <= entries.count else { return nil }
-        let matcher = SubjectMatcher(
-            subject: subject,
-            device: device,
-            observesOwnPackets: device.map { selfObserving.contains($0) } ?? true,
-            history: Array(entries.prefix(start))
-        )
+        let matcher = SubjectMatcher(subject: subject, device: device, vantage: vantage, history: Array(entries.prefix(start)))
         return entries[start..<limit].first { matcher.verdict($0) == .satisfies }
     }
 
     /// Whether `entry` is `device` losing its connection (as the hub or the device saw it).
-    static func isDrop(_ entry: TimelineEntry, of device: DeviceID) -> Bool {
-        switch entry.observation {
-        case .hub(.disconnected(device, _, _)), .device(device, .disconnected): true
+    static func isDrop(_ entry: RunRecord.Entry, of device: DeviceID) -> Bool {
+        switch entry.event {
+        case .cloud(.disconnected(device, _, _, _)), .device(device, .disconnected): true
         default: false
         }
     }
 
     /// A violation of a `for` expectation, in a few words.
-    static func describeViolation(_ observation: Observation) -> String {
-        switch observation {
+    static func describeViolation(_ event: RunEvent) -> String {
+        switch event {
         case .device(_, .led(let isOn, _)): "LED switched \(isOn ? "on" : "off")"
         case .device(_, .pinWritten(let pin, let value)): "pin \(pin) switched to \(value ? 1 : 0)"
-        case .hub(.disconnected(_, _, let reason)): "disconnected (\(reason))"
-        case .hub(.connected): "reconnected"
-        default: TraceFormatter.line(for: observation) ?? "\(observation)"
+        case .cloud(.disconnected(_, _, _, let detail)): "disconnected (\(detail))"
+        case .cloud(.connected): "reconnected"
+        default: RecordText.line(for: event) ?? "\(event)"
         }
     }
 
@@ -183,8 +169,8 @@ struct ExpectationEvaluator: Sendable {
     }
 
     /// Whether the entry moves a state subject away from its expected value.
-    static func changesState(_ subject: Expectation.Subject, entry: TimelineEntry, device: DeviceID?) -> Bool {
-        guard case .device(device, let event) = entry.observation else { return false }
+    static func changesState(_ subject: Expectation.Subject, entry: RunRecord.Entry, device: DeviceID?) -> Bool {
+        guard case .device(device, let event) = entry.event else { return false }
         switch (subject, event) {
         case (.led(let isOn), .led(let state, _)): return state != isOn
         case (.pin(let number, let value), .pinWritten(let pin, let written)): return pin == number && written != value
@@ -202,36 +188,28 @@ struct ExpectationEvaluator: Sendable {
         windowEnd: UInt64,
         expected: String
     ) async -> Evaluation {
-        let depth = QueueDepth(device: device, entries: timeline.entries().prefix(startIndex))
+        let depth = QueueDepth(device: device, entries: record.entries().prefix(startIndex))
         let startDepth = depth.value
         switch expectation.deadline {
         case .within:
             if startDepth == count { return Evaluation(status: .passed, latency: .zero) }
-            let match = await timeline.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) == count }
+            let match = await record.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) == count }
             if let (_, entry) = match, entry.time <= windowEnd {
                 return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
             }
-            let final = QueueDepth(device: device, entries: timeline.entries().prefix { $0.time <= windowEnd }).value
+            let final = QueueDepth(device: device, entries: record.entries().prefix { $0.time <= windowEnd }).value
             return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth \(startDepth) at the start, \(final) at the deadline")), latency: nil)
         case .holdsFor:
             guard startDepth == count else {
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth was \(startDepth) when \(cause.name) ended")), latency: nil)
             }
-            let change = await timeline.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) != count }
+            let change = await record.firstMatch(from: startIndex, until: windowEnd) { depth.apply($0) != count }
             if let (_, entry) = change, entry.time <= windowEnd {
-                let at = Self.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.endTime)))
+                let at = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.endTime)))
                 return Evaluation(status: .failed(Failure(expected: expected, observed: "queue depth became \(depth.value) after \(at)")), latency: nil)
             }
             return Evaluation(status: .passed, latency: nil)
         }
-    }
-
-    /// `0.412ms`, `12.3ms`, `1502ms`.
-    static func formatMilliseconds(_ duration: Duration) -> String {
-        let milliseconds = Double(duration.nanoseconds) / 1e6
-        if milliseconds < 10 { return "\(String(format: "%.3f", milliseconds))ms" }
-        if milliseconds < 100 { return "\(String(format: "%.2f", milliseconds))ms" }
-        return "\(String(format: "%.1f", milliseconds))ms"
     }
 }
 
@@ -240,7 +218,7 @@ final class QueueDepth: Sendable {
     let device: DeviceID
     private let depth: Mutex<Int>
 
-    init(device: DeviceID, entries: some Sequence<TimelineEntry>) {
+    init(device: DeviceID, entries: some Sequence<RunRecord.Entry>) {
         self.device = device
         self.depth = Mutex(0)
         for entry in entries { _ = apply(entry) }
@@ -249,11 +227,11 @@ final class QueueDepth: Sendable {
     var value: Int { depth.withLock { $0 } }
 
     /// Applies one entry; returns the depth after it.
-    func apply(_ entry: TimelineEntry) -> Int {
+    func apply(_ entry: RunRecord.Entry) -> Int {
         depth.withLock { depth in
-            switch entry.observation {
-            case .hub(.cloudToDeviceEnqueued(device, _, let newDepth)): depth = newDepth
-            case .hub(.cloudToDeviceCompleted(device, _)), .hub(.cloudToDeviceDeadLettered(device, _, _)): depth = max(0, depth - 1)
+            switch entry.event {
+            case .cloud(.messageQueued(device, _, let newDepth)): depth = newDepth
+            case .cloud(.messageCompleted(device, _)), .cloud(.messageDeadLettered(device, _, _)): depth = max(0, depth - 1)
             default: break
             }
             return depth

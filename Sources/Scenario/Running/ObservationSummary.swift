@@ -1,22 +1,20 @@
 import Devices
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 
 /// What was observed in an expectation's window, said in a few words for a failure message.
 struct ObservationSummary {
-    let timeline: [TimelineEntry]
+    let entries: [RunRecord.Entry]
     let matcher: SubjectMatcher
     let cause: Cause
     let windowEnd: UInt64
 
-    var window: ArraySlice<TimelineEntry> {
-        timeline.dropFirst(cause.index).prefix { $0.time <= windowEnd }
+    var window: ArraySlice<RunRecord.Entry> {
+        entries.dropFirst(cause.index).prefix { $0.time <= windowEnd }
     }
 
-    func offset(_ entry: TimelineEntry) -> String {
-        "+" + ExpectationEvaluator.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
+    func offset(_ entry: RunRecord.Entry) -> String {
+        "+" + ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(entry.time &- cause.time)))
     }
 
     func describe() -> String {
@@ -25,9 +23,9 @@ struct ObservationSummary {
         switch matcher.subject {
         case .connack:
             let seen = window.compactMap { entry -> String? in
-                switch entry.observation {
+                switch entry.event {
                 case .device(device, .connAckReceived(let connack)): "CONNACK \(connack.returnCode) at \(offset(entry))"
-                case .hub(.connectionRefused(let clientID, _, let code, let reason)) where clientID == device?.string:
+                case .cloud(.refused(let clientID, _, let code, let reason)) where clientID == device?.string:
                     "the hub refused with CONNACK \(code) at \(offset(entry)): \(reason)"
                 default: nil
                 }
@@ -36,7 +34,7 @@ struct ObservationSummary {
         case .led, .pin:
             let isLED = { if case .led = matcher.subject { true } else { false } }()
             let writes = window.compactMap { entry -> String? in
-                switch entry.observation {
+                switch entry.event {
                 case .device(device, .led(let isOn, _)) where isLED: "\(isOn ? "on" : "off") at \(offset(entry))"
                 case .device(device, .pinWritten(let pin, let value)) where !isLED: "pin \(pin) = \(value ? 1 : 0) at \(offset(entry))"
                 default: nil
@@ -44,35 +42,36 @@ struct ObservationSummary {
             }
             let name = isLED ? "LED" : "pin"
             if writes.isEmpty {
-                let state = device.flatMap { Self.state(of: matcher.subject, device: $0, in: Array(timeline.prefix(cause.index))) } ?? "unknown"
+                let state = device.flatMap { Self.state(of: matcher.subject, device: $0, in: Array(entries.prefix(cause.index))) } ?? "unknown"
                 parts.append("\(name) stayed \(state)")
             } else {
                 parts.append("\(name) written " + writes.joined(separator: ", "))
             }
-            let messages = window.filter { if case .device(device, .messageReceived) = $0.observation { true } else { false } }.count
+            let messages = window.filter { if case .device(device, .messageReceived) = $0.event { true } else { false } }.count
             parts.append("\(messages) message\(messages == 1 ? "" : "s") reached the device")
         case .packet(let expected):
             let seen = window.compactMap { entry -> String? in
-                guard case .packet(let record, let vantage, let recorded) = entry.observation,
-                    record.packet.type == expected.type,
-                    expected.flow.map({ $0 == SubjectMatcher.flow(record, vantage: vantage) }) ?? true,
-                    matcher.packetDevice(record: record, vantage: vantage, recordedDevice: recorded) == device
+                guard case .packet(let observation) = entry.event,
+                    observation.record.packet.type == expected.type,
+                    expected.flow.map({ $0 == observation.flow }) ?? true,
+                    observation.device == device
                 else { return nil }
-                return "\(record.packet.type) \(SubjectMatcher.flow(record, vantage: vantage).rawValue) \(record.packet.summary) at \(offset(entry))"
+                let packet = observation.record.packet
+                return "\(packet.type) \(observation.flow.rawValue) \(packet.summary) at \(offset(entry))"
             }
             parts.append(seen.isEmpty ? "no \(expected.type) for this device" : "other \(expected.type)s: " + seen.prefix(5).joined(separator: "; "))
         case .telemetry:
             let seen = window.compactMap { entry -> String? in
-                guard case .hub(.telemetry(device, let properties, let payload)) = entry.observation else { return nil }
+                guard case .cloud(.telemetry(device, let properties, let payload)) = entry.event else { return nil }
                 return "\(MQTTPacket.describePayload(payload))\(properties.isEmpty ? "" : " [\(properties.encoded)]") at \(offset(entry))"
             }
             parts.append(seen.isEmpty ? "no telemetry from the device" : "telemetry " + seen.prefix(5).joined(separator: "; "))
         case .disconnected:
             let seen = window.compactMap { entry -> String? in
-                guard case .hub(.disconnected(device, _, let reason)) = entry.observation else { return nil }
-                return "disconnected (\(reason)) at \(offset(entry))"
+                guard case .cloud(.disconnected(device, _, _, let detail)) = entry.event else { return nil }
+                return "disconnected (\(detail)) at \(offset(entry))"
             }
-            let open = ExpectationEvaluator.formatMilliseconds(.nanoseconds(Int64(windowEnd &- cause.time)))
+            let open = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(windowEnd &- cause.time)))
             parts.append(seen.isEmpty ? "the connection was still open \(open) after \(cause.name)" : seen.joined(separator: "; "))
         case .reconnected:
             parts.append("no new connection from the device")
@@ -84,7 +83,7 @@ struct ObservationSummary {
             parts.append("none of the branches was observed")
         case .output:
             let lines = window.compactMap { entry -> String? in
-                if case .device(device, .output(let line)) = entry.observation { return line }
+                if case .device(device, .output(let line)) = entry.event { return line }
                 return nil
             }
             parts.append(lines.isEmpty ? "no output" : "last output: " + lines.suffix(3).map { "\"\($0)\"" }.joined(separator: ", "))
@@ -92,12 +91,12 @@ struct ObservationSummary {
         // What the peer did wrong, as the device saw it (a reserved return code, a PUBACK for a
         // QoS 2 PUBLISH), so a failure names the cause rather than its consequence.
         for entry in window {
-            if case .device(device, .protocolViolation(let what)) = entry.observation {
+            if case .device(device, .protocolViolation(let what)) = entry.event {
                 parts.append("at \(offset(entry)) \(what)")
             }
         }
-        if let stop = window.first(where: { if case .device(device, .crashed) = $0.observation { true } else { false } }),
-            case .device(_, .crashed(let reason)) = stop.observation
+        if let stop = window.first(where: { if case .device(device, .crashed) = $0.event { true } else { false } }),
+            case .device(_, .crashed(let reason)) = stop.event
         {
             parts.append("the device stopped at \(offset(stop)): \(reason)")
         }
@@ -105,18 +104,18 @@ struct ObservationSummary {
     }
 
     /// The state a state subject has after `entries`: `on`/`off`, `0`/`1`, or a depth.
-    static func state(of subject: Expectation.Subject, device: DeviceID, in entries: [TimelineEntry]) -> String? {
+    static func state(of subject: Expectation.Subject, device: DeviceID, in entries: [RunRecord.Entry]) -> String? {
         switch subject {
         case .led:
             var isOn = false
             for entry in entries {
-                if case .device(device, .led(let state, _)) = entry.observation { isOn = state }
+                if case .device(device, .led(let state, _)) = entry.event { isOn = state }
             }
             return isOn ? "on" : "off"
         case .pin(let number, _):
             var value = false
             for entry in entries {
-                if case .device(device, .pinWritten(number, let written)) = entry.observation { value = written }
+                if case .device(device, .pinWritten(number, let written)) = entry.event { value = written }
             }
             return value ? "1" : "0"
         case .queued:

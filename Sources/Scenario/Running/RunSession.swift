@@ -1,7 +1,5 @@
 import Devices
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import NetworkTap
@@ -13,17 +11,11 @@ struct RunSession: Sendable {
         var spec: DeviceSpec
         var device: any Device
         var key: DeviceKey
-        /// Whether the device has its own codec, so its packets and CONNACKs are observed at
-        /// the device (otherwise at the hub).
-        var observesOwnPackets: Bool
     }
 
     let target: ScenarioTarget
     let environment: RunEnvironment
     let backend: any HubBackend
-    /// The simulated hub, when the target is one: the only hub whose clock, credentials and
-    /// queues a scenario can act on.
-    let simulatedHub: SimulatedHub?
     let participants: [DeviceID: Participant]
     /// Tap proxies in front of the broker, by the device that connects through them.
     let taps: [DeviceID: (proxy: TapProxy, host: String, port: Int)]
@@ -37,31 +29,24 @@ struct RunSession: Sendable {
             }
     }
 
-    /// Devices observed at their own codec (or at their tap proxy).
-    var selfObservingDevices: Set<DeviceID> {
-        Set(participants.values.filter(\.observesOwnPackets).map(\.spec.id))
-    }
-
     /// Starts the target's hub or connects to its broker, and creates the devices.
     /// - Parameter needsCloud: whether the steps send C2D or expect telemetry (a broker
     ///   target then opens the harness's own cloud connection).
-    static func start(target: ScenarioTarget, needsCloud: Bool = true, environment: RunEnvironment, timeline: Timeline) async throws -> RunSession {
+    static func start(target: ScenarioTarget, needsCloud: Bool = true, environment: RunEnvironment, record: RunRecord) async throws -> RunSession {
         var keys: [DeviceID: DeviceKey] = [:]
         for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
         var devices = target.devices
         let backend: any HubBackend
-        var simulatedHub: SimulatedHub?
         switch target.hub {
         case .simulated(let settings):
             let servesTokens = target.devices.contains(where: \.tokenServiceFromHub)
-            let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, timeline: timeline)
-            simulatedHub = simulated.hub
+            let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, record: record)
             backend = simulated
             if let service = simulated.tokenService?.spec {
                 for index in devices.indices where devices[index].tokenServiceFromHub { devices[index].tokenService = service }
             }
         case .broker(let broker):
-            backend = try await BrokerBackend.start(broker, needsCloud: needsCloud, environment: environment, timeline: timeline)
+            backend = try await BrokerBackend.start(broker, needsCloud: needsCloud, environment: environment, record: record)
         case .azure(let azure):
             backend = try AzureBackend(azure, needsCloud: needsCloud)
         }
@@ -72,44 +57,44 @@ struct RunSession: Sendable {
                 // Firmware processes on a plain broker always go through a tap on loopback;
                 // a board only when the scenario gives an address it can reach.
                 let wantsTap = spec.kind == .process || (spec.kind == .serial && spec.tapAddress != nil)
-                if simulatedHub == nil, backend.endpoint.tls == nil, wantsTap {
+                if backend.simulation == nil, backend.endpoint.tls == nil, wantsTap {
                     let listen = spec.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
-                    taps[spec.id] = try await startTap(for: spec.id, listen: listen, upstream: backend.endpoint, environment: environment, timeline: timeline)
+                    taps[spec.id] = try await startTap(for: spec.id, listen: listen, upstream: backend.endpoint, environment: environment, record: record)
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
-                let made = DeviceFactory.make(spec, key: key, backend: backend, tapped: taps[spec.id] != nil, hubSeesPackets: simulatedHub != nil, environment: environment, timeline: timeline)
-                participants[spec.id] = Participant(spec: spec, device: made.device, key: key, observesOwnPackets: made.observesOwnPackets)
+                let device = DeviceFactory.make(spec, key: key, backend: backend, tapped: taps[spec.id] != nil, environment: environment, record: record)
+                participants[spec.id] = Participant(spec: spec, device: device, key: key)
             }
         } catch {
             for tap in taps.values { await tap.proxy.stop() }
             await backend.stop()
             throw error
         }
-        return RunSession(target: target, environment: environment, backend: backend, simulatedHub: simulatedHub, participants: participants, taps: taps)
+        return RunSession(target: target, environment: environment, backend: backend, participants: participants, taps: taps)
     }
 
     /// A tap proxy between a firmware process and the broker: its packets, and the CONNACKs
-    /// and closes derived from them, go to the timeline as the device's own.
+    /// and closes derived from them, go to the record as the device's own.
     private static func startTap(
         for id: DeviceID,
         listen: DeviceSpec.TapAddress,
         upstream: DeviceEndpoint,
         environment: RunEnvironment,
-        timeline: Timeline
+        record: RunRecord
     ) async throws -> (proxy: TapProxy, host: String, port: Int) {
         let clock = environment.clock
         let proxy = TapProxy(
             upstreamHost: upstream.host,
             upstreamPort: upstream.port,
             group: environment.group,
-            tap: DeviceTapObserver(timeline: timeline, device: id),
+            tap: TapProxyRecordTap(runRecord: record, device: id),
             clock: clock,
             observer: { event in
                 switch event {
                 case .closed:
-                    timeline.append(.device(id, .disconnected(reason: "connection closed (seen at the tap proxy)")), at: clock.nanoseconds())
+                    record.append(.device(id, .disconnected(reason: "connection closed (seen at the tap proxy)")), at: clock.nanoseconds())
                 case .upstreamFailed(_, let reason):
-                    timeline.append(.device(id, .transportFailed(reason: "the tap proxy could not reach the broker: \(reason)")), at: clock.nanoseconds())
+                    record.append(.device(id, .transportFailed(reason: "the tap proxy could not reach the broker: \(reason)")), at: clock.nanoseconds())
                 case .opened, .malformed:
                     break
                 }
@@ -130,7 +115,7 @@ struct RunSession: Sendable {
         do {
             switch step.kind {
             case .advanceClock(let duration):
-                try await requireSimulatedHub("advance_clock").advanceClock(by: duration)
+                try await requireSimulation("advance_clock").advanceClock(by: duration)
                 return .passed
             case .wait(let duration):
                 try await Task.sleep(for: duration)
@@ -181,12 +166,12 @@ struct RunSession: Sendable {
             let request = try await connectRequest(for: participant, cleanSession: true, keepAlive: 0)
             return await outcomeStatus(expected: "the bytes to be written") { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
         case .expireToken:
-            guard try await requireSimulatedHub("expire_token").expireToken(of: participant.spec.id) != nil else {
+            guard try await requireSimulation("expire_token").expireToken(of: participant.spec.id) else {
                 return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it never connected to the hub"))
             }
             return .passed
         case .revoke:
-            try await requireSimulatedHub("revoke").regenerateKeys(of: participant.spec.id)
+            try await requireSimulation("revoke").regenerateKeys(of: participant.spec.id)
             return .passed
         case .send, .advanceClock, .wait, .expect, .repeatBlock:
             return .errored(message: "internal: not a device action")
@@ -199,11 +184,11 @@ struct RunSession: Sendable {
         return outcome.status(expecting: message.refusal)
     }
 
-    /// The simulated hub, or an error naming the action that needs it (the loader refuses
-    /// such steps on other targets, so this is a safety net).
-    private func requireSimulatedHub(_ action: String) throws -> SimulatedHub {
-        guard let simulatedHub else { throw SessionError(description: "'\(action)' needs the simulated hub; the target is \(target.hub)") }
-        return simulatedHub
+    /// The simulated hub's controls, or an error naming the action that needs them (the
+    /// loader refuses such steps on other targets, so this is a safety net).
+    private func requireSimulation(_ action: String) throws -> any HubSimulationControls {
+        guard let simulation = backend.simulation else { throw SessionError(description: "'\(action)' needs the simulated hub; the target is \(target.hub)") }
+        return simulation
     }
 
     /// What the device presents: its spec's client id, user name and password where given;

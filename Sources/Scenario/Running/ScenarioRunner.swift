@@ -1,14 +1,12 @@
 import Devices
 import Foundation
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import Reporting
 
 /// Runs scenarios: starts the simulated hub and the devices, carries out the steps in order
-/// with their deadlines, and records everything on one timeline.
+/// with their deadlines, and records everything once in the run's record.
 public struct ScenarioRunner: Sendable {
     public var environment: RunEnvironment
 
@@ -21,9 +19,9 @@ public struct ScenarioRunner: Sendable {
         /// Called as each top-level step finishes.
         public var stepFinished: @Sendable (StepResult) -> Void
         /// Called for every observation as it happens (for `--verbose`).
-        public var observed: (@Sendable (TimelineEntry) -> Void)?
+        public var observed: (@Sendable (RunRecord.Entry) -> Void)?
 
-        public init(stepFinished: @escaping @Sendable (StepResult) -> Void = { _ in }, observed: (@Sendable (TimelineEntry) -> Void)? = nil) {
+        public init(stepFinished: @escaping @Sendable (StepResult) -> Void = { _ in }, observed: (@Sendable (RunRecord.Entry) -> Void)? = nil) {
             self.stepFinished = stepFinished
             self.observed = observed
         }
@@ -40,7 +38,7 @@ public struct ScenarioRunner: Sendable {
     /// Runs the scenario against one target.
     public func run(_ scenario: Scenario, target: ScenarioTarget, observers: Observers = Observers()) async -> ScenarioResult {
         let clock = environment.clock
-        let timeline = Timeline(clock: clock, observer: observers.observed)
+        let record = RunRecord(clock: clock, observer: observers.observed)
         let startTime = clock.nanoseconds()
         var result = ScenarioResult(
             scenario: scenario,
@@ -49,13 +47,13 @@ public struct ScenarioRunner: Sendable {
             startTime: startTime,
             endTime: startTime,
             steps: [],
-            timeline: [],
+            entries: [],
             setupError: nil,
             secrets: scenario.secretValues
         )
         let session: RunSession
         do {
-            session = try await RunSession.start(target: target, needsCloud: scenario.steps.needsCloud, environment: environment, timeline: timeline)
+            session = try await RunSession.start(target: target, needsCloud: scenario.steps.needsCloud, environment: environment, record: record)
         } catch {
             result.setupError = ControlCharacterEscaping.escape("could not start the run: \(error)")
             result.endTime = clock.nanoseconds()
@@ -66,7 +64,7 @@ public struct ScenarioRunner: Sendable {
         }
         result.secrets += session.secrets
         var state = RunState(cause: Cause(step: nil, time: startTime, index: 0))
-        let context = StepContext(session: session, timeline: timeline, clock: clock)
+        let context = StepContext(session: session, record: record, clock: clock)
         for step in scenario.steps {
             let stepResult = await context.run(step, iteration: nil, state: &state)
             result.steps.append(stepResult)
@@ -82,7 +80,7 @@ public struct ScenarioRunner: Sendable {
             observers.stepFinished(stepResult)
         }
         result.endTime = clock.nanoseconds()
-        result.timeline = timeline.entries()
+        result.entries = record.entries()
         await session.stop()
         return result
     }
@@ -97,7 +95,7 @@ struct RunState {
     var notApplicable: (step: StepNumber, reason: String)?
     /// Running the `finally:` part: a failure skips nothing.
     var isCleanup = false
-    /// Where the observation that satisfied each top-level expectation is on the timeline
+    /// Where the observation that satisfied each top-level expectation is in the record
     /// (for `after:`).
     var matches: [StepNumber: Int] = [:]
 }
@@ -105,7 +103,7 @@ struct RunState {
 /// Runs single steps and `repeat` blocks against a session.
 struct StepContext: Sendable {
     let session: RunSession
-    let timeline: Timeline
+    let record: RunRecord
     let clock: any MonotonicClock
 
     func run(_ step: Step, iteration: Int?, state: inout RunState) async -> StepResult {
@@ -116,17 +114,13 @@ struct StepContext: Sendable {
         if let (earlier, reason) = state.notApplicable {
             return StepResult(step: step, status: .skippedAsNotApplicable(after: earlier, reason: reason), startTime: start, endTime: start)
         }
-        let index = timeline.count
-        timeline.append(.stepStarted(number: step.number, iteration: iteration), at: start)
+        let index = record.count
+        record.append(.step(step.number, iteration: iteration), at: start)
         if step.isAction { state.cause = Cause(step: step.number, time: start, index: index) }
         var result = StepResult(step: step, status: .passed, startTime: start, endTime: start)
         switch step.kind {
         case .expect(let expectation):
-            let evaluation = await ExpectationEvaluator(
-                timeline: timeline,
-                selfObserving: session.selfObservingDevices,
-                deadlineScale: session.environment.deadlineScale
-            ).evaluate(expectation, device: step.device, cause: state.cause, notBefore: expectation.after.flatMap { state.matches[$0] }.map { $0 + 1 })
+            let evaluation = await ExpectationEvaluator(record: record, deadlineScale: session.environment.deadlineScale).evaluate(expectation, device: step.device, cause: state.cause, notBefore: expectation.after.flatMap { state.matches[$0] }.map { $0 + 1 })
             result.status = evaluation.status
             result.latency = evaluation.latency
             result.causeStep = state.cause.step
@@ -138,7 +132,7 @@ struct StepContext: Sendable {
         default:
             result.status = await session.perform(step)
             state.cause.endTime = clock.nanoseconds()
-            state.cause.endIndex = timeline.count
+            state.cause.endIndex = record.count
         }
         result.endTime = clock.nanoseconds()
         if case .errored(let message) = result.status {
@@ -189,7 +183,7 @@ struct StepContext: Sendable {
         guard unmet.isEmpty else {
             let expected = unmet.map(\.threshold.description).joined(separator: ", ")
             let observed = unmet.map { check in
-                "\(check.threshold.metric) \(check.threshold.statistic.rawValue) = " + (check.value.map(ExpectationEvaluator.formatMilliseconds) ?? "no samples")
+                "\(check.threshold.metric) \(check.threshold.statistic.rawValue) = " + (check.value.map(ScenarioDuration.formatMilliseconds) ?? "no samples")
             }.joined(separator: ", ")
             return (.failed(Failure(expected: expected, observed: "\(observed) over \(block.count) iterations")), outcome)
         }

@@ -1,14 +1,11 @@
 import Devices
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 import Synchronization
 
-/// Decides, entry by entry, what the timeline says about one expectation's subject for one
-/// device. It remembers which hub connection belongs to which device, so packets seen at the
-/// hub can be attributed.
+/// Decides, entry by entry, what the record says about one expectation's subject for one
+/// device. Packets in the record are already attributed to their device.
 final class SubjectMatcher: Sendable {
     enum Verdict: Equatable {
         /// The entry is what the expectation looks for.
@@ -20,18 +17,17 @@ final class SubjectMatcher: Sendable {
 
     let subject: Expectation.Subject
     let device: DeviceID?
-    /// Whether the device has its own codec (observe it there) or is seen only at the hub.
-    let observesOwnPackets: Bool
-    private let hubConnections: Mutex<[UInt64: DeviceID]>
+    /// Where the device's packets are watched: its CONNACKs are its own events at its own
+    /// codec, the hub's answers at the hub.
+    let vantage: Vantage
     /// The device's subscriptions as its SUBSCRIBEs and the broker's SUBACKs made them, for
     /// `published_qos` (only followed when an expectation needs it).
     private let grants: Mutex<SubscriptionGrants?>
 
-    init(subject: Expectation.Subject, device: DeviceID?, observesOwnPackets: Bool, history: [TimelineEntry]) {
+    init(subject: Expectation.Subject, device: DeviceID?, vantage: Vantage, history: [RunRecord.Entry]) {
         self.subject = subject
         self.device = device
-        self.observesOwnPackets = observesOwnPackets
-        self.hubConnections = Mutex(history.hubConnectionDevices())
+        self.vantage = vantage
         if case .packet(let matcher) = subject, matcher.publishedQoS != nil, let device {
             var grants = SubscriptionGrants(device: device)
             for entry in history { grants.learn(entry) }
@@ -41,21 +37,20 @@ final class SubjectMatcher: Sendable {
         }
     }
 
-    func verdict(_ entry: TimelineEntry) -> Verdict {
-        learn(entry)
+    func verdict(_ entry: RunRecord.Entry) -> Verdict {
         switch subject {
         case .connack(let code):
             return connack(entry, code)
         case .led(let isOn):
-            if case .device(device, .led(let state, _)) = entry.observation, state == isOn { return .satisfies }
+            if case .device(device, .led(let state, _)) = entry.event, state == isOn { return .satisfies }
             return crashed(entry)
         case .pin(let number, let value):
-            if case .device(device, .pinWritten(number, let written)) = entry.observation, written == value { return .satisfies }
+            if case .device(device, .pinWritten(number, let written)) = entry.event, written == value { return .satisfies }
             return crashed(entry)
         case .packet(let matcher):
             grants.withLock { $0?.learn(entry) }
-            guard case .packet(let record, let vantage, let recorded) = entry.observation else { return .irrelevant }
-            guard matches(matcher, record: record, vantage: vantage, recordedDevice: recorded) else { return .irrelevant }
+            guard case .packet(let observation) = entry.event, matches(matcher, observation) else { return .irrelevant }
+            let record = observation.record
             if let published = matcher.publishedQoS, case .publish(let publish) = record.packet {
                 let (grant, matching) = grants.withLock { ($0?.grant(for: publish.topic), $0?.matchingCount(for: publish.topic) ?? 0) }
                 let expected = grant.map { min(published, $0) } ?? published
@@ -73,30 +68,30 @@ final class SubjectMatcher: Sendable {
             }
             return .satisfies
         case .telemetry(let matcher):
-            guard case .hub(.telemetry(device, let properties, let payload)) = entry.observation else { return .irrelevant }
+            guard case .cloud(.telemetry(device, let properties, let payload)) = entry.event else { return .irrelevant }
             if let expected = matcher.payload, String(buffer: payload) != expected { return .irrelevant }
             for property in matcher.properties.properties where properties[property.name] != .some(property.value) {
                 return .irrelevant
             }
             return .satisfies
         case .disconnected(_, let reason):
-            switch entry.observation {
-            case .hub(.disconnected(device, _, let hubReason)):
+            switch entry.event {
+            case .cloud(.disconnected(device, _, let kind, let detail)):
                 guard let reason else { return .satisfies }
-                return DisconnectKind(hubReason) == reason ? .satisfies : .contradicts("disconnected for another reason: \(hubReason)")
+                return kind == reason ? .satisfies : .contradicts("disconnected for another reason: \(detail)")
             case .device(device, .disconnected) where reason == nil:
                 return .satisfies
             default:
                 return .irrelevant
             }
         case .reconnected:
-            if case .hub(.connected(device, _, _, _, _)) = entry.observation { return .satisfies }
+            if case .cloud(.connected(device, _, _, _, _)) = entry.event { return .satisfies }
             return .irrelevant
         case .queued:
             // A state: ExpectationEvaluator follows the depth; single entries say nothing.
             return .irrelevant
         case .output(let pattern):
-            if case .device(device, .output(let line)) = entry.observation, pattern.matches(line) { return .satisfies }
+            if case .device(device, .output(let line)) = entry.event, pattern.matches(line) { return .satisfies }
             return .irrelevant
         case .bytes, .oneOf:
             // A stream, or branches: ExpectationEvaluator decides those; single entries say nothing.
@@ -104,9 +99,9 @@ final class SubjectMatcher: Sendable {
         }
     }
 
-    private func connack(_ entry: TimelineEntry, _ code: ConnectReturnCode) -> Verdict {
-        if observesOwnPackets {
-            switch entry.observation {
+    private func connack(_ entry: RunRecord.Entry, _ code: ConnectReturnCode) -> Verdict {
+        if vantage == .device {
+            switch entry.event {
             case .device(device, .connAckReceived(let connack)):
                 return connack.returnCode == code ? .satisfies : .contradicts("CONNACK \(connack.returnCode)")
             case .device(device, .crashed(let reason)), .device(device, .transportFailed(let reason)):
@@ -115,55 +110,25 @@ final class SubjectMatcher: Sendable {
                 return .irrelevant
             }
         }
-        switch entry.observation {
-        case .hub(.connected(device, _, _, _, _)):
+        switch entry.event {
+        case .cloud(.connected(device, _, _, _, _)):
             return code == .accepted ? .satisfies : .contradicts("CONNACK \(ConnectReturnCode.accepted)")
-        case .hub(.connectionRefused(let clientID, _, let refused, _)) where clientID == device?.string:
+        case .cloud(.refused(let clientID, _, let refused, _)) where clientID == device?.string:
             return refused == code ? .satisfies : .contradicts("CONNACK \(refused)")
         default:
             return .irrelevant
         }
     }
 
-    private func crashed(_ entry: TimelineEntry) -> Verdict {
-        if case .device(device, .crashed(let reason)) = entry.observation { return .contradicts("the device stopped: \(reason)") }
+    private func crashed(_ entry: RunRecord.Entry) -> Verdict {
+        if case .device(device, .crashed(let reason)) = entry.event { return .contradicts("the device stopped: \(reason)") }
         return .irrelevant
     }
 
-    /// Keeps the hub connection map current as entries pass.
-    private func learn(_ entry: TimelineEntry) {
-        switch entry.observation {
-        case .hub(.connected(let id, let connection, _, _, _)):
-            hubConnections.withLock { $0[connection] = id }
-        case .packet(let record, .hub, _):
-            if case .connect(let connect) = record.packet, let id = try? DeviceID(connect.clientID) {
-                hubConnections.withLock { $0[record.connection] = id }
-            }
-        default:
-            break
-        }
-    }
-
-    /// The device a packet belongs to, at the vantage this matcher watches; `nil` when the
-    /// packet is from the other vantage or another device.
-    func packetDevice(record: PacketRecord, vantage: Vantage, recordedDevice: DeviceID?) -> DeviceID? {
-        if observesOwnPackets {
-            return vantage == .device ? recordedDevice : nil
-        }
-        guard vantage == .hub else { return nil }
-        return hubConnections.withLock { $0[record.connection] }
-    }
-
-    /// Which way a packet went, from where it was recorded.
-    static func flow(_ record: PacketRecord, vantage: Vantage) -> PacketFlow {
-        (vantage == .device) == (record.direction == .outbound) ? .toHub : .toDevice
-    }
-
-    private func matches(_ matcher: PacketMatcher, record: PacketRecord, vantage: Vantage, recordedDevice: DeviceID?) -> Bool {
-        guard record.packet.type == matcher.type, packetDevice(record: record, vantage: vantage, recordedDevice: recordedDevice) == device else {
-            return false
-        }
-        if let flow = matcher.flow, Self.flow(record, vantage: vantage) != flow { return false }
+    private func matches(_ matcher: PacketMatcher, _ observation: PacketObservation) -> Bool {
+        let record = observation.record
+        guard record.packet.type == matcher.type, observation.device == device else { return false }
+        if let flow = matcher.flow, observation.flow != flow { return false }
         switch record.packet {
         case .publish(let publish):
             if let topic = matcher.topic, !topic.matches(publish.topic) { return false }
@@ -183,24 +148,6 @@ final class SubjectMatcher: Sendable {
     }
 }
 
-extension DisconnectKind {
-    /// The kind of a hub disconnect reason.
-    init(_ reason: DisconnectReason) {
-        switch reason {
-        case .clientDisconnected: self = .clientDisconnect
-        case .connectionLost, .hubStopped: self = .connectionLost
-        case .tokenExpired: self = .tokenExpired
-        case .keepAliveTimeout: self = .keepAlive
-        case .replacedByNewConnection: self = .replaced
-        case .protocolViolation: self = .protocolViolation
-        case .refused, .tooManyPendingConnections: self = .refused
-        case .credentialsRevoked: self = .revoked
-        case .deviceDisabled: self = .disabled
-        case .deviceDeleted: self = .deleted
-        }
-    }
-}
-
 /// The QoS a broker granted to each of a device's subscriptions, replayed from the packets:
 /// a SUBSCRIBE the device sent names the filters of a packet identifier, the SUBACK for that
 /// identifier grants them (a later grant for the same filter replaces an earlier one, an
@@ -215,9 +162,9 @@ struct SubscriptionGrants {
         self.device = device
     }
 
-    mutating func learn(_ entry: TimelineEntry) {
-        guard case .packet(let record, .device, device) = entry.observation else { return }
-        switch record.packet {
+    mutating func learn(_ entry: RunRecord.Entry) {
+        guard case .packet(let observation) = entry.event, observation.device == device else { return }
+        switch observation.record.packet {
         case .subscribe(let subscribe):
             pending[subscribe.packetID] = subscribe.subscriptions.map(\.filter)
         case .unsubscribe(let unsubscribe):

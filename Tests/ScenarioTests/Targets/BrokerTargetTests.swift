@@ -96,9 +96,9 @@ import Testing
         let scenario = try ScenarioLoader.load(path: Self.seed("c2d-led-firmware.yaml"), options: LoadOptions(hubOverride: "mqtt://127.0.0.1:\(broker.port)"))
         let result = await runner.run(scenario)
         #expect(result.isPassed, "\(summary(result))\n\(broker.log)")
-        let packets = result.timeline.compactMap { entry -> String? in
-            if case .packet(let record, .device, let device) = entry.observation, device?.string == "esp8266" { return "\(record.direction) \(record.packet.type)" }
-            return nil
+        let packets = result.packets.compactMap { observation -> String? in
+            guard observation.vantage == .device, observation.device?.string == "esp8266" else { return nil }
+            return "\(observation.record.direction) \(observation.record.packet.type)"
         }
         #expect(packets.prefix(4) == ["outbound CONNECT", "inbound CONNACK", "outbound SUBSCRIBE", "inbound SUBACK"], "\(packets)")
         #expect(packets.filter { $0 == "inbound PUBLISH" }.count == 2)
@@ -135,9 +135,8 @@ import Testing
         #expect(seed.device?.id == scenario.device?.id)
         let result = await runner.run(scenario)
         #expect(result.isPassed, "\(summary(result))\n\(result.makeTestSuite().systemOut)")
-        let packets = result.timeline.compactMap { entry -> String? in
-            if case .packet(let record, .device, _) = entry.observation { return "\(record.direction) \(record.packet.type)" }
-            return nil
+        let packets = result.packets.compactMap { observation -> String? in
+            observation.vantage == .device ? "\(observation.record.direction) \(observation.record.packet.type)" : nil
         }
         #expect(packets.prefix(2) == ["outbound CONNECT", "inbound CONNACK"], "\(packets)")
         // A tap on a hub it cannot serve is refused at load, with the hub's position.

@@ -1,8 +1,6 @@
 import Devices
 import Foundation
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTClient
 import MQTTCore
 import NIOCore
@@ -29,7 +27,7 @@ struct BrokerBackend: HubBackend {
     }
 
     /// Connects the cloud side when the scenario needs one.
-    static func start(_ target: BrokerTarget, needsCloud: Bool, environment: RunEnvironment, timeline: Timeline) async throws -> BrokerBackend {
+    static func start(_ target: BrokerTarget, needsCloud: Bool, environment: RunEnvironment, record: RunRecord) async throws -> BrokerBackend {
         guard needsCloud else { return BrokerBackend(target: target, cloud: nil) }
         var prepareChannel: (@Sendable (any Channel) throws -> Void)?
         if let tls = target.tls {
@@ -49,7 +47,7 @@ struct BrokerBackend: HubBackend {
         let connect: @Sendable () async throws -> CloudClient = {
             try await CloudClient.connect(options, group: environment.group) { publish in
                 guard let (device, properties) = Self.telemetry(publish.topic) else { return }
-                timeline.append(.hub(.telemetry(device, properties: properties, payload: publish.payload)), at: clock.nanoseconds())
+                record.append(.cloud(.telemetry(device, properties: properties, payload: publish.payload)), at: clock.nanoseconds())
             }
         }
         let timeout = environment.scaled(environment.actionTimeout)

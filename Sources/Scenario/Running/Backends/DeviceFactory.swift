@@ -1,32 +1,29 @@
 import Devices
 import IoTHubCore
-import IoTHubSimulation
-import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 
-/// Creates the device a ``DeviceSpec`` describes: a simulated device, a firmware process or a
-/// serial board, each with its token source and observers wired to the run's timeline.
+/// Creates the device a ``DeviceSpec`` describes: a simulated device, a generic client, a
+/// firmware process or a serial board, each with its token source and observers wired to the
+/// run's record, and registers where the record watches its packets.
 enum DeviceFactory {
-    /// The device, and whether it observes its own packets with a codec of its own (process
-    /// and serial devices are watched at the hub; their tap lines are extra).
-    /// - Parameters:
-    ///   - tapped: whether a ``TapProxy`` records the device's packets, so its own tap lines
-    ///     (if its firmware prints any) would count them twice.
-    ///   - hubSeesPackets: whether the hub records packets (the simulated hub does); firmware
-    ///     devices are then watched there, else at their tap proxy or their own tap lines.
+    /// The device, watched in `record` at its ``Vantage``: simulated devices and generic
+    /// clients at their own codec; firmware at the simulated hub's codec when the target is the
+    /// simulated hub, else at its tap proxy or the packet lines it prints.
+    /// - Parameter tapped: whether a ``TapProxy`` records the device's packets, so its own tap
+    ///   lines (if its firmware prints any) would count them twice.
     static func make(
         _ spec: DeviceSpec,
         key: DeviceKey,
         backend: any HubBackend,
         tapped: Bool = false,
-        hubSeesPackets: Bool = true,
         environment: RunEnvironment,
-        timeline: Timeline
-    ) -> (device: any Device, observesOwnPackets: Bool) {
+        record: RunRecord
+    ) -> any Device {
         let id = spec.id
-        let observer: @Sendable (DeviceEventRecord) -> Void = { record in timeline.append(.device(id, record.event), at: record.timestamp) }
-        let tap: any PacketTap = tapped ? DiscardingTap() : TimelineTap(timeline: timeline, vantage: .device, device: id)
+        let observer: @Sendable (DeviceEventRecord) -> Void = { event in record.append(.device(id, event.event), at: event.timestamp) }
+        let tap: any PacketTap = tapped ? DiscardingTap() : RecordTap(runRecord: record, vantage: .device, device: id)
+        let firmwareVantage: Vantage = backend.simulation != nil ? .hub : .device
         let tokens = tokenSource(for: spec, key: key, backend: backend, group: environment.group)
         switch spec.kind {
         case .simulated:
@@ -41,7 +38,8 @@ enum DeviceFactory {
                 observer: observer,
                 tap: tap
             )
-            return (device, true)
+            record.watch(id, at: .device)
+            return device
         case .process:
             let settings = spec.process ?? DeviceSpec.ProcessSettings(command: "", workingDirectory: ".")
             let configuration = ProcessDevice.Configuration(
@@ -54,7 +52,8 @@ enum DeviceFactory {
                 output: spec.output
             )
             let device = ProcessDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
-            return (device, !hubSeesPackets)
+            record.watch(id, at: firmwareVantage)
+            return device
         case .serial:
             let settings = spec.serial ?? DeviceSpec.SerialSettings(port: "")
             let configuration = SerialDevice.Configuration(
@@ -65,12 +64,14 @@ enum DeviceFactory {
                 output: spec.output
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
-            return (device, !hubSeesPackets)
+            record.watch(id, at: firmwareVantage)
+            return device
         case .client:
             let will = spec.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
             let settings = GenericClientSettings(will: will, acknowledgesMessages: spec.autoAck, sendsPings: spec.sendsPings ?? true)
             let device = GenericClient(id: id, settings: settings, group: environment.group, monotonic: environment.clock, observer: observer, tap: tap)
-            return (device, true)
+            record.watch(id, at: .device)
+            return device
         }
     }
 

@@ -29,6 +29,26 @@ protocol HubBackend: Sendable {
     ///   gave no verdict.
     func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome
 
+    /// What only a simulated hub can do (move its clock, expire tokens, regenerate keys);
+    /// `nil` for real brokers and hubs.
+    var simulation: (any HubSimulationControls)? { get }
+
     /// Releases the backend's connections and listeners.
     func stop() async
+}
+
+extension HubBackend {
+    var simulation: (any HubSimulationControls)? { nil }
+}
+
+/// The steps only a simulated hub can carry out. The loader refuses them on other targets, so
+/// a session that finds no simulation says so as an error.
+protocol HubSimulationControls: Sendable {
+    /// Jumps the hub's clock forward and acts on every deadline that passes.
+    func advanceClock(by duration: Duration) async throws
+    /// Jumps the hub's clock to the end of the device's token (`expire_token`).
+    /// - Returns: `false` when the device never connected, so it holds no token the hub knows.
+    func expireToken(of device: DeviceID) async throws -> Bool
+    /// Gives the device new keys and drops its live connection (`revoke`).
+    func regenerateKeys(of device: DeviceID) async throws
 }

@@ -8,7 +8,7 @@ import NIOCore
 /// The embedded simulated IoT Hub as a run's backend: started for the run on free loopback
 /// ports (TLS with a generated CA unless the target says `tls: false`), with the run's devices
 /// registered; its events and packets go to the run's timeline.
-struct SimulatedBackend: HubBackend {
+struct SimulatedBackend: HubBackend, HubSimulationControls {
     let hub: SimulatedHub
     let endpoint: DeviceEndpoint
     let hostName: String
@@ -25,7 +25,7 @@ struct SimulatedBackend: HubBackend {
         keys: [DeviceID: DeviceKey],
         servesTokens: Bool = false,
         environment: RunEnvironment,
-        timeline: Timeline
+        record: RunRecord
     ) async throws -> SimulatedBackend {
         let registry = DeviceRegistry(devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) })
         let hub = SimulatedHub(
@@ -34,8 +34,8 @@ struct SimulatedBackend: HubBackend {
             group: environment.group,
             clock: HubClock(monotonic: environment.clock),
             monotonic: environment.clock,
-            observer: { record in timeline.append(.hub(record.event), at: record.timestamp) },
-            tap: TimelineTap(timeline: timeline, vantage: .hub, device: nil)
+            observer: { event in record.append(.cloud(CloudEvent(event.event)), at: event.timestamp) },
+            tap: RecordTap(runRecord: record, vantage: .hub, device: nil)
         )
         let listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
         let endpoints = try await hub.start(listeners)
@@ -80,6 +80,20 @@ struct SimulatedBackend: HubBackend {
         } catch let error as CloudToDeviceError {
             return .refused(code: error.errorCode, reason: error.descriptionWithCode)
         }
+    }
+
+    var simulation: (any HubSimulationControls)? { self }
+
+    func advanceClock(by duration: Duration) async throws {
+        try await hub.advanceClock(by: duration)
+    }
+
+    func expireToken(of device: DeviceID) async throws -> Bool {
+        try await hub.expireToken(of: device) != nil
+    }
+
+    func regenerateKeys(of device: DeviceID) async throws {
+        _ = try await hub.regenerateKeys(of: device)
     }
 
     func stop() async {

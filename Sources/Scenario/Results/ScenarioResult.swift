@@ -118,7 +118,7 @@ public struct ScenarioResult: Sendable {
     public var endTime: UInt64
     public var steps: [StepResult]
     /// Everything observed, in order.
-    public var timeline: [TimelineEntry]
+    public var entries: [RunRecord.Entry]
     /// A problem that stopped the run outside any step (for example the hub failed to start).
     public var setupError: String?
     /// Secret values of the run (device keys, tokens, secret variables) that reports must mask.
@@ -144,4 +144,11 @@ public struct ScenarioResult: Sendable {
         }.count
     }
     public var isPassed: Bool { failedCount == 0 }
+}
+
+extension ScenarioResult {
+    /// Every packet of the run, in order, each once at its device's vantage.
+    public var packets: [PacketObservation] {
+        entries.compactMap { if case .packet(let observation) = $0.event { observation } else { nil } }
+    }
 }

@@ -1,0 +1,56 @@
+import IoTHubCore
+import IoTHubSimulationCore
+
+extension CloudEvent {
+    /// The simulated hub's event in the runner's words.
+    init(_ event: HubEvent) {
+        switch event {
+        case .connected(let id, let connection, let clean, let present, let keepAlive):
+            self = .connected(id, connection: connection, cleanSession: clean, sessionPresent: present, keepAlive: keepAlive)
+        case .connectionRefused(let clientID, let connection, let code, let reason):
+            self = .refused(clientID: clientID, connection: connection, code: code, reason: reason)
+        case .disconnected(let id, let connection, let reason):
+            self = .disconnected(id, connection: connection, kind: reason == .hubStopped ? nil : DisconnectKind(reason), detail: reason.description)
+        case .subscribed(let id, let filter, let qos):
+            self = .subscribed(id, filter: filter, grantedQoS: qos)
+        case .unsubscribed(let id, let filter):
+            self = .unsubscribed(id, filter: filter)
+        case .cloudToDeviceEnqueued(let id, let messageID, let depth):
+            self = .messageQueued(id, messageID: messageID, queueDepth: depth)
+        case .cloudToDeviceDelivered(let id, let messageID, let qos, let duplicate):
+            self = .messageDelivered(id, messageID: messageID, qos: qos, duplicate: duplicate)
+        case .cloudToDeviceCompleted(let id, let messageID):
+            self = .messageCompleted(id, messageID: messageID)
+        case .cloudToDeviceDeadLettered(let id, let messageID, let reason):
+            self = .messageDeadLettered(id, messageID: messageID, reason: reason)
+        case .cloudToDeviceRejected(let id, let reason):
+            self = .messageRefused(id, reason: reason)
+        case .telemetry(let id, let properties, let payload):
+            self = .telemetry(id, properties: properties, payload: payload)
+        case .clockAdvanced(let duration):
+            self = .clockAdvanced(by: duration)
+        case .twin(let twin):
+            self = .activity(twin.deviceID, name: "twin", text: "twin: \(twin)")
+        case .directMethod(let method):
+            self = .activity(method.deviceID, name: "direct_method", text: "\(method)")
+        }
+    }
+}
+
+extension DisconnectKind {
+    /// The kind of a hub disconnect reason.
+    init(_ reason: DisconnectReason) {
+        switch reason {
+        case .clientDisconnected: self = .clientDisconnect
+        case .connectionLost, .hubStopped: self = .connectionLost
+        case .tokenExpired: self = .tokenExpired
+        case .keepAliveTimeout: self = .keepAlive
+        case .replacedByNewConnection: self = .replaced
+        case .protocolViolation: self = .protocolViolation
+        case .refused, .tooManyPendingConnections: self = .refused
+        case .credentialsRevoked: self = .revoked
+        case .deviceDisabled: self = .disabled
+        case .deviceDeleted: self = .deleted
+        }
+    }
+}
