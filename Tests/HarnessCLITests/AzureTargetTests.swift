@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IoTHubCore
 import HarnessTestSupport
 @testable import HarnessCLI
 import NIOPosix

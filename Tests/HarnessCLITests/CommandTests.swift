@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HarnessTestSupport
 @testable import HarnessCLI
+import Scenario
 import Testing
 
 @Suite(.serialized) struct CommandTests {

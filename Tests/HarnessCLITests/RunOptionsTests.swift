@@ -3,6 +3,7 @@ import Foundation
 import HarnessTestSupport
 @testable import HarnessCLI
 import IoTHubCore
+import Scenario
 import Testing
 
 /// `harness run` as a whole process: options, console output, report files, and no secret in

@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
 import NIOCore

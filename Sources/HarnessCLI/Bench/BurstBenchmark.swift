@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubCore
 import NIOCore
 import NIOPosix
 import NIOSSL

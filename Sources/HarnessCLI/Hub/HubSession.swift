@@ -22,71 +22,46 @@ final class HubSession: Sendable {
         var tokenExpiry = TokenExpiryPolicy.realHub
     }
 
-    let hub: SimulatedHub
-    let server: ServiceHTTPServer
-    let endpoints: HubEndpoints
+    let host: HubHost
     let serviceURL: String
     let state: HubStateFile
     let stateFilePath: String?
     let owner: AccessPolicy
 
-    private init(hub: SimulatedHub, server: ServiceHTTPServer, endpoints: HubEndpoints, serviceURL: String, state: HubStateFile, stateFilePath: String?, owner: AccessPolicy) {
-        self.hub = hub
-        self.server = server
-        self.endpoints = endpoints
+    var hub: SimulatedHub { host.hub }
+    var endpoints: HubEndpoints { host.endpoints }
+
+    private init(host: HubHost, serviceURL: String, state: HubStateFile, stateFilePath: String?, owner: AccessPolicy) {
+        self.host = host
         self.serviceURL = serviceURL
         self.state = state
         self.stateFilePath = stateFilePath
         self.owner = owner
     }
 
-    /// The built-in shared access policies of an IoT Hub, with random keys.
-    static func builtInPolicies() -> [AccessPolicy] {
-        [
-            AccessPolicy(name: "iothubowner", primaryKey: .random(), permissions: Set(AccessPolicy.Permission.allCases)),
-            AccessPolicy(name: "service", primaryKey: .random(), permissions: [.serviceConnect]),
-            AccessPolicy(name: "device", primaryKey: .random(), permissions: [.deviceConnect]),
-            AccessPolicy(name: "registryRead", primaryKey: .random(), permissions: [.registryRead]),
-            AccessPolicy(name: "registryReadWrite", primaryKey: .random(), permissions: [.registryRead, .registryWrite]),
-        ]
-    }
-
     /// Starts everything and writes the state file.
     static func start(_ settings: Settings, group: any EventLoopGroup, log: HubLog) async throws -> HubSession {
-        let policies = builtInPolicies()
+        let policies = HubHost.builtInPolicies()
         guard let owner = policies.first else { preconditionFailure("the built-in policies include iothubowner") }
         let records = settings.devices.map { DeviceRecord(id: $0.id, primaryKey: $0.key ?? .random()) }
         for policy in policies { log.register(secret: policy.primaryKey.base64); log.register(secret: policy.secondaryKey.base64) }
         for record in records { log.register(secret: record.primaryKey.base64); log.register(secret: record.secondaryKey.base64) }
         log.register(secret: settings.tokenServiceKey)
+        var hostSettings = HubHost.Settings(hostName: settings.hostName, devices: records)
+        hostSettings.policies = policies
+        hostSettings.listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
+        hostSettings.service = HubHost.ServiceSettings(host: "127.0.0.1", port: settings.servicePort, tokenServiceKey: settings.tokenServiceKey)
+        hostSettings.tokenExpiry = settings.tokenExpiry
+        // TLS and sockets on a second core: about 15% more C2D per second in `bench hub`.
+        hostSettings.placement = .separateLoop
         // Quiet (benchmarks): no observers at all, so nothing is built per message for them.
-        var eventObserver: (@Sendable (HubEventRecord) -> Void)?
-        var requestObserver: (@Sendable (ServiceRequest, ServiceResponse) -> Void)?
         if log.showsEvents {
-            eventObserver = { @Sendable record in log.event(record) }
-            requestObserver = { @Sendable request, response in log.request(request, response) }
+            hostSettings.observer = { @Sendable record in log.event(record) }
+            hostSettings.requestObserver = { @Sendable request, response in log.request(request, response) }
         }
-        let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: settings.hostName, tokenExpiry: settings.tokenExpiry),
-            registry: DeviceRegistry(devices: records, policies: policies),
-            group: group,
-            observer: eventObserver,
-            tap: log.showsPackets ? log : nil,
-            // TLS and sockets on a second core: about 15% more C2D per second in `bench hub`.
-            connections: .separateLoop
-        )
-        let listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
-        let endpoints = try await hub.start(listeners)
-        let api = HubServiceAPI(hub: hub, tokenServiceKey: settings.tokenServiceKey)
-        let server = ServiceHTTPServer(api: api, observer: requestObserver)
-        let servicePort: Int
-        do {
-            servicePort = try await server.start(host: "127.0.0.1", port: settings.servicePort)
-        } catch {
-            await hub.stop()
-            throw error
-        }
-        let serviceURL = "http://127.0.0.1:\(servicePort)"
+        hostSettings.tap = log.showsPackets ? log : nil
+        let host = try await HubHost.start(hostSettings, group: group)
+        guard let serviceURL = host.serviceURL else { preconditionFailure("the hub host was started with its service API") }
         var devices: [String: String] = [:]
         for record in records {
             devices[record.id.string] = ConnectionString(
@@ -102,9 +77,9 @@ final class HubSession: Sendable {
             serviceURL: serviceURL,
             policyName: owner.name,
             policyKey: owner.primaryKey.base64,
-            tlsPort: endpoints.tlsPort,
-            plainPort: endpoints.plainPort,
-            caCertificatePath: endpoints.caCertificatePath,
+            tlsPort: host.endpoints.tlsPort,
+            plainPort: host.endpoints.plainPort,
+            caCertificatePath: host.endpoints.caCertificatePath,
             tokenServiceURL: "\(serviceURL)/api/token",
             tokenServiceKey: settings.tokenServiceKey,
             devices: devices
@@ -113,12 +88,11 @@ final class HubSession: Sendable {
             do {
                 try state.write(to: path)
             } catch {
-                await server.stop()
-                await hub.stop()
-                throw InvalidInput(description: "error: cannot write the state file \(path): \(error.localizedDescription)")
+                await host.stop()
+                throw InvalidInput(description: "error: cannot write the state file \(path): \(error)")
             }
         }
-        return HubSession(hub: hub, server: server, endpoints: endpoints, serviceURL: serviceURL, state: state, stateFilePath: settings.stateFilePath, owner: owner)
+        return HubSession(host: host, serviceURL: serviceURL, state: state, stateFilePath: settings.stateFilePath, owner: owner)
     }
 
     /// The start-up banner: listeners, CA, service URLs and each device's connection string
@@ -142,8 +116,7 @@ final class HubSession: Sendable {
 
     /// Stops the hub and the API and removes the state file if it is still this process's.
     func stop() async {
-        await server.stop()
-        await hub.stop()
+        await host.stop()
         if let path = stateFilePath, let current = try? HubStateFile.read(from: path), current.pid == state.pid, current.serviceURL == state.serviceURL {
             try? FileManager.default.removeItem(atPath: path)
         }

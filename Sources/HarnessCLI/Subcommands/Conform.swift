@@ -76,32 +76,37 @@ struct Conform: AsyncParsableCommand {
                 throw InvalidInput(description: "error: \(error)")
             }
         }
-        let files = try ScenarioFiles.resolve([pack])
+        let files: [String]
+        do {
+            files = try ScenarioFiles.resolve([pack])
+        } catch {
+            throw InvalidInput(description: error.description)
+        }
         guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(pack)' holds no .yaml scenario") }
-        var arguments = files + ["--hub", broker, "--junit", junit, "--reports", reports, "--deadline-scale", String(deadlineScale)]
-        let fromFile = (expected?.device ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        for setting in fromFile + deviceOverrides { arguments += ["--device", setting] }
-        if !verbose { arguments.append("--quiet") }
-        if noColor { arguments.append("--no-color") }
-        let runner = try Run.parse(arguments)
-        let started = ContinuousClock.now
-        let results = try await runner.execute(
-            adjustSuite: { result, suite in
-                // Each test case carries the statement ids of its step.
-                let offset = result.setupError == nil ? 0 : 1
-                for index in suite.testCases.indices where index >= offset && index - offset < result.steps.count {
-                    let statements = result.steps[index - offset].step.statements
-                    guard !statements.isEmpty else { continue }
-                    suite.testCases[index].name = "[\(statements.joined(separator: " "))] " + suite.testCases[index].name
-                }
-            },
-            closingLine: false
+        let fromFile = (expected?.device ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+        let load = LoadOptions(
+            variables: Variables(overrides: [:], environment: ProcessInfo.processInfo.environment, secretNames: []),
+            hubOverride: broker,
+            deviceOverrides: fromFile + deviceOverrides.compactMap(ScenarioOptions.split).map { (key: $0.0, value: $0.1) }
         )
+        var options = SuiteRunner.Options(files: files, load: load, junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        options.adjustSuite = { result, suite in
+            // Each test case carries the statement ids of its step.
+            let offset = result.setupError == nil ? 0 : 1
+            for index in suite.testCases.indices where index >= offset && index - offset < result.steps.count {
+                let statements = result.steps[index - offset].step.statements
+                guard !statements.isEmpty else { continue }
+                suite.testCases[index].name = "[\(statements.joined(separator: " "))] " + suite.testCases[index].name
+            }
+        }
+        let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: !verbose)
+        let outcome = try await Run.runSuite(options, console: console, verbose: false)
+        let results = outcome.results
         let verdicts = StatementVerdicts(results.map(\.result))
         let table = StatementTable(verdicts: verdicts)
         print(table.render())
         let failedRuns = results.filter { !$0.result.isPassed }.count
-        let elapsed = ConsoleReporter.formatTime(Run.seconds(ContinuousClock.now - started))
+        let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
         print(
             table.summary(standard: .mqtt311)
                 + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); reports: \(reports)/"

@@ -49,109 +49,65 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let results = try await execute()
-        if results.contains(where: { $0.result.failedCount > 0 }) { throw ExitStatus.failure }
+        let outcome = try await execute()
+        if outcome.hasFailures { throw ExitStatus.failure }
     }
 
-    /// Loads every scenario (exit 2 on any problem), runs each on each of its targets,
-    /// prints the progress and writes the JUnit report and the per-scenario artifacts.
-    /// - Parameter adjustSuite: changes each run's JUnit suite before it is written
-    ///   (`harness conform` names the statement ids in its test cases).
-    /// - Parameter closingLine: prints the step counts at the end (`harness conform` prints
-    ///   its own line about statements instead).
-    /// - Returns: every run's result with its scenario, in order.
-    func execute(
-        adjustSuite: (ScenarioResult, inout JUnitTestSuite) -> Void = { _, _ in },
-        closingLine: Bool = true
-    ) async throws -> [(scenario: Scenario, result: ScenarioResult)] {
-        var files = try ScenarioFiles.resolve(paths)
-        if let shard { files = shard.select(from: files) }
-        let options = scenarioOptions.makeLoadOptions()
-        var scenarios: [Scenario] = []
-        var diagnostics: [String] = []
-        for file in files {
-            do {
-                scenarios.append(try ScenarioLoader.load(path: file, options: options))
-            } catch {
-                diagnostics.append(error.description)
-            }
+    /// The suite these flags ask for.
+    func makeSuite() throws -> SuiteRunner.Options {
+        var files: [String]
+        do {
+            files = try ScenarioFiles.resolve(paths)
+        } catch {
+            throw InvalidInput(description: error.description)
         }
-        if !diagnostics.isEmpty { throw InvalidInput(description: diagnostics.joined(separator: "\n")) }
-        let notes = LocalHubDiscovery.apply(to: &scenarios)
+        if let shard { files = shard.select(from: files) }
+        return SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+    }
 
-        var redactor = SecretRedactor()
-        for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
-        let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet, redactor: redactor)
-        for note in notes { console.note(note) }
-        let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: deadlineScale))
-        var report = JUnitReport()
-        var totals = (passed: 0, failed: 0, skipped: 0, failedRuns: 0, runs: 0)
-        var results: [(scenario: Scenario, result: ScenarioResult)] = []
-        var artifacts = ReportArtifacts(folder: reports)
-        let started = ContinuousClock.now
-        if let shard, scenarios.isEmpty {
+    /// Runs the suite, printing its progress and the closing line.
+    func execute() async throws -> SuiteRunner.Outcome {
+        let options = try makeSuite()
+        let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet)
+        if let shard, options.files.isEmpty {
             console.note("shard \(shard.index)/\(shard.count) holds no scenario")
         }
-        for scenario in scenarios {
-            for target in scenario.targets {
-                let result = await runOne(scenario, target: target, runner: runner, console: console)
-                for secret in result.secrets { redactor.register(secret) }
-                console.redactor = redactor
-                var suite = result.makeTestSuite()
-                adjustSuite(result, &suite)
-                report.suites.append(suite)
-                results.append((scenario, result))
-                do {
-                    try artifacts.write(result, redactor: redactor)
-                } catch {
-                    console.note("warning: \(error)")
-                }
-                totals.passed += result.passedCount
-                totals.failed += result.failedCount
-                totals.skipped += result.skippedCount
-                totals.runs += 1
-                if !result.isPassed { totals.failedRuns += 1 }
-            }
-        }
-        let xml = JUnitXMLWriter(redactor: redactor).render(report)
-        do {
-            try ReportFileWriter.write(xml, to: junit)
-        } catch {
-            throw InvalidInput(description: "error: \(error)")
-        }
-        let runText = "\(totals.runs) run\(totals.runs == 1 ? "" : "s") of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s")"
-            + (totals.failedRuns > 0 ? ", \(totals.failedRuns) failed" : "")
-        guard closingLine else { return results }
+        let outcome = try await Self.runSuite(options, console: console, verbose: verbose)
+        let runs = outcome.results.count
+        let runText = "\(runs) run\(runs == 1 ? "" : "s") of \(outcome.scenarioCount) scenario\(outcome.scenarioCount == 1 ? "" : "s")"
+            + (outcome.failedRuns > 0 ? ", \(outcome.failedRuns) failed" : "")
         console.summary(
-            passed: totals.passed,
-            failed: totals.failed,
-            skipped: totals.skipped,
-            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(ContinuousClock.now - started)))); JUnit: \(junit); reports: \(reports)/"
+            passed: outcome.passedSteps,
+            failed: outcome.failedSteps,
+            skipped: outcome.skippedSteps,
+            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(outcome.elapsed)))); JUnit: \(junit); reports: \(reports)/"
         )
-        return results
+        return outcome
     }
 
-    private func runOne(_ scenario: Scenario, target: ScenarioTarget, runner: ScenarioRunner, console: ConsoleReporter) async -> ScenarioResult {
-        let title = scenario.targets.count > 1 ? "\(scenario.name) [\(target.name)]" : scenario.name
-        console.scenarioStarted(name: title, path: scenario.path)
-        let startTime = runner.environment.clock.nanoseconds()
-        var observed: (@Sendable (RunRecord.Entry) -> Void)?
-        if verbose {
-            observed = { entry in
-                if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }
+    /// Runs `options` with its progress on `console`; a suite that cannot run is invalid input.
+    static func runSuite(_ options: SuiteRunner.Options, console: ConsoleReporter, verbose: Bool) async throws -> SuiteRunner.Outcome {
+        do {
+            return try await SuiteRunner().run(options, recordsEverything: verbose) { event in
+                switch event {
+                case .note(let text):
+                    console.note(text)
+                case .secretsChanged(let redactor):
+                    console.redactor = redactor
+                case .runStarted(let title, let path, _):
+                    console.scenarioStarted(name: title, path: path)
+                case .stepFinished(let step, let target):
+                    let name = ScenarioResult.caseName(step.step, showingDevice: target.devices.count > 1)
+                    console.step(outcome(step.status), name: name, seconds: seconds(step.duration), detail: detail(step))
+                case .recorded(let entry, let startTime):
+                    if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }
+                case .setupFailed(let error):
+                    console.step(.errored, name: "setup", seconds: 0, detail: error)
+                }
             }
+        } catch {
+            throw InvalidInput(description: error.description)
         }
-        let showingDevice = target.devices.count > 1
-        let observers = ScenarioRunner.Observers(
-            stepFinished: { step in
-                let name = ScenarioResult.caseName(step.step, showingDevice: showingDevice)
-                console.step(Self.outcome(step.status), name: name, seconds: Self.seconds(step.duration), detail: Self.detail(step))
-            },
-            observed: observed
-        )
-        let result = await runner.run(scenario, target: target, observers: observers)
-        if let setupError = result.setupError { console.step(.errored, name: "setup", seconds: 0, detail: setupError) }
-        return result
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -66,7 +66,12 @@ struct Send: AsyncParsableCommand {
                 throw InvalidInput(description: "error: --connection-string/--hub: \(error)")
             }
         }
-        let state = try HubStateFile.read(from: stateFile ?? HubStateFile.defaultPath())
+        let state: HubStateFile
+        do {
+            state = try HubStateFile.read(from: stateFile ?? HubStateFile.defaultPath())
+        } catch {
+            throw InvalidInput(description: "error: \(error)")
+        }
         guard let url = URL(string: state.serviceURL) else { throw InvalidInput(description: "error: the state file's service URL is damaged") }
         let key: DeviceKey
         do {

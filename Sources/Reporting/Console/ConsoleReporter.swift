@@ -15,7 +15,12 @@ public final class ConsoleReporter: @unchecked Sendable {
     private let lock = NSLock()
     private let useColor: Bool
     private let handle: FileHandle
-    public var redactor: SecretRedactor
+    private var currentRedactor: SecretRedactor
+    /// Masks every line; may be replaced while output is going on (from any thread).
+    public var redactor: SecretRedactor {
+        get { lock.withLock { currentRedactor } }
+        set { lock.withLock { currentRedactor = newValue } }
+    }
     /// Only failures and the closing line are printed.
     public var isQuiet: Bool
 
@@ -26,7 +31,7 @@ public final class ConsoleReporter: @unchecked Sendable {
         self.handle = handle
         self.useColor = useColor ?? (isatty(handle.fileDescriptor) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         self.isQuiet = isQuiet
-        self.redactor = redactor
+        self.currentRedactor = redactor
     }
 
     /// `c2d-led  (scenarios/c2d-led.yaml)`.
@@ -81,10 +86,9 @@ public final class ConsoleReporter: @unchecked Sendable {
     }
 
     private func write(_ line: String) {
-        let data = Data((redactor.redact(line) + "\n").utf8)
-        lock.lock()
-        defer { lock.unlock() }
-        handle.write(data)
+        lock.withLock {
+            handle.write(Data((currentRedactor.redact(line) + "\n").utf8))
+        }
     }
 
     private func color(_ text: String, code: String) -> String {

@@ -42,7 +42,7 @@ struct RunSession: Sendable {
             let servesTokens = target.devices.contains(where: \.tokenServiceFromHub)
             let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, record: record)
             backend = simulated
-            if let service = simulated.tokenService?.spec {
+            if let service = simulated.tokenService {
                 for index in devices.indices where devices[index].tokenServiceFromHub { devices[index].tokenService = service }
             }
         case .broker(let broker):

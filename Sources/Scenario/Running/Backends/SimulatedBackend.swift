@@ -9,15 +9,16 @@ import NIOCore
 /// ports (TLS with a generated CA unless the target says `tls: false`), with the run's devices
 /// registered; its events and packets go to the run's timeline.
 struct SimulatedBackend: HubBackend, HubSimulationControls {
-    let hub: SimulatedHub
+    let host: HubHost
     let endpoint: DeviceEndpoint
     let hostName: String
     /// The hub's token endpoint (`token_service: hub`), when a device uses it.
-    let tokenService: (server: ServiceHTTPServer, spec: DeviceSpec.TokenServiceSpec)?
+    let tokenService: DeviceSpec.TokenServiceSpec?
 
+    var hub: SimulatedHub { host.hub }
     var iotHubHostName: String? { hostName }
     var wallClock: any WallClock { HubWallClock(clock: hub.clock) }
-    var secrets: [String] { tokenService.map { [$0.spec.key] } ?? [] }
+    var secrets: [String] { tokenService.map { [$0.key] } ?? [] }
 
     /// Starts a hub with `keys` registered as the devices' primary keys.
     static func start(
@@ -27,42 +28,31 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         environment: RunEnvironment,
         record: RunRecord
     ) async throws -> SimulatedBackend {
-        let registry = DeviceRegistry(devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) })
-        let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: target.hostName),
-            registry: registry,
-            group: environment.group,
-            clock: HubClock(monotonic: environment.clock),
-            monotonic: environment.clock,
-            observer: { event in record.append(.cloud(CloudEvent(event.event)), at: event.timestamp) },
-            tap: RecordTap(runRecord: record, vantage: .hub, device: nil)
+        var settings = HubHost.Settings(
+            hostName: target.hostName,
+            devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) }
         )
-        let listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
-        let endpoints = try await hub.start(listeners)
+        settings.listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
+        settings.clock = HubClock(monotonic: environment.clock)
+        settings.monotonic = environment.clock
+        settings.observer = { event in record.append(.cloud(CloudEvent(event.event)), at: event.timestamp) }
+        settings.tap = RecordTap(runRecord: record, vantage: .hub, device: nil)
+        // The hub's token endpoint (GET /api/token?device=&ttl= with x-functions-key), as the
+        // seed's planned Azure Function: tokens minted on the hub's clock.
+        let tokenKey = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        if servesTokens { settings.service = HubHost.ServiceSettings(host: settings.listeners.host, port: 0, tokenServiceKey: tokenKey) }
+        let host = try await HubHost.start(settings, group: environment.group)
+        let endpoints = host.endpoints
         let endpoint: DeviceEndpoint
         if target.tls, let port = endpoints.tlsPort {
-            let caFile = endpoints.caCertificatePath
             // The generated certificate names localhost and 127.0.0.1; devices check it against
             // the name they send, as they would check the real hub's name.
-            endpoint = DeviceEndpoint(host: endpoints.host, port: port, tls: ClientTLS(caFile: caFile, serverName: "localhost"))
+            endpoint = DeviceEndpoint(host: endpoints.host, port: port, tls: ClientTLS(caFile: endpoints.caCertificatePath, serverName: "localhost"))
         } else {
             endpoint = DeviceEndpoint(host: endpoints.host, port: endpoints.plainPort ?? 0, tls: nil)
         }
-        var tokenService: (server: ServiceHTTPServer, spec: DeviceSpec.TokenServiceSpec)?
-        if servesTokens {
-            // The hub's token endpoint (GET /api/token?device=&ttl= with x-functions-key), as
-            // the seed's planned Azure Function: tokens minted on the hub's clock.
-            let key = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-            let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: key))
-            do {
-                let port = try await server.start(host: endpoints.host, port: 0)
-                tokenService = (server, DeviceSpec.TokenServiceSpec(url: "http://\(endpoints.host):\(port)/api/token", key: key))
-            } catch {
-                await hub.stop()
-                throw error
-            }
-        }
-        return SimulatedBackend(hub: hub, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService)
+        let tokenService = host.serviceURL.map { DeviceSpec.TokenServiceSpec(url: "\($0)/api/token", key: tokenKey) }
+        return SimulatedBackend(host: host, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService)
     }
 
     func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
@@ -97,8 +87,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
     }
 
     func stop() async {
-        await tokenService?.server.stop()
-        await hub.stop()
+        await host.stop()
     }
 }
 

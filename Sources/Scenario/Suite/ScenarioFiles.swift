@@ -4,8 +4,10 @@ import Foundation
 /// `.yaml` and `.yml` files, in sorted order. Folders named `brokers` hold the configurations
 /// and verdicts of the brokers a conformance pack is judged against, not scenarios, and are
 /// skipped.
-enum ScenarioFiles {
-    static func resolve(_ paths: [String]) throws(InvalidInput) -> [String] {
+public enum ScenarioFiles {
+    /// Every scenario file the paths name.
+    /// - Throws: ``SuiteError`` naming each path that is missing or an empty folder.
+    public static func resolve(_ paths: [String]) throws(SuiteError) -> [String] {
         var files: [String] = []
         var problems: [String] = []
         let manager = FileManager.default
@@ -29,7 +31,7 @@ enum ScenarioFiles {
             }
             files += found
         }
-        guard problems.isEmpty else { throw InvalidInput(description: problems.joined(separator: "\n")) }
+        guard problems.isEmpty else { throw SuiteError(description: problems.joined(separator: "\n")) }
         var seen = Set<String>()
         return files.filter { seen.insert($0).inserted }
     }

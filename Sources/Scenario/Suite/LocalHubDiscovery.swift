@@ -1,17 +1,16 @@
 import Foundation
 import IoTHubCore
-import Scenario
 
 /// Points `azure://NAME` targets that give no address, CA or service URL at the `harness hub`
 /// running on this machine under that host name (found through its state file, as
 /// `harness send` finds it): its TLS port and CA, its service API and policy key, and the keys
 /// of the devices it registered. So `harness hub --device esp8266` and
 /// `harness run scenarios/c2d-led.yaml --hub azure://simulated.azure-devices.net` are enough.
-enum LocalHubDiscovery {
+public enum LocalHubDiscovery {
     /// Fills in the scenarios' bare `azure://` targets; the state file is read once, and only
     /// when some target could use it.
     /// - Returns: a console note per scenario that uses the local hub.
-    static func apply(to scenarios: inout [Scenario], statePath: String = HubStateFile.defaultPath()) -> [String] {
+    public static func apply(to scenarios: inout [Scenario], statePath: String = HubStateFile.defaultPath()) -> [String] {
         let wanted = scenarios.contains { $0.targets.contains { target in bareAzureHostName(target.hub) != nil } }
         guard wanted, let state = try? HubStateFile.read(from: statePath), kill(state.pid, 0) == 0 else { return [] }
         return scenarios.indices.compactMap { index in apply(state, to: &scenarios[index]).map { "\(scenarios[index].name): \($0)" } }

@@ -1,0 +1,155 @@
+import Foundation
+import IoTHubCore
+import MQTTCore
+import NIOPosix
+import Reporting
+
+/// Why a suite cannot run: files that are missing or do not load, or a report that cannot be
+/// written. The description names every problem (`file:line:column: error: ...`).
+public struct SuiteError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+}
+
+/// Runs a suite of scenario files the way `harness run` and `harness conform` both do: loads
+/// every file first (any problem: nothing runs), points bare `azure://` targets at a local
+/// `harness hub`, runs each scenario on each of its targets, and writes the JUnit report and
+/// each run's trace, pcap and HTML report, every text masked for the runs' secrets. What
+/// happens along the way goes to a ``Progress`` (the commands print it).
+public struct SuiteRunner: Sendable {
+    /// What to run and where the reports go.
+    public struct Options: Sendable {
+        /// Scenario files (already resolved, see ``ScenarioFiles``).
+        public var files: [String]
+        public var load: LoadOptions
+        /// Where the JUnit XML goes.
+        public var junitPath: String
+        /// The folder of per-run traces and HTML reports.
+        public var reportsFolder: String
+        /// Multiplies every `within` deadline.
+        public var deadlineScale: Double
+        /// The `harness hub` state file bare `azure://` targets look for; `nil` for none.
+        public var localHubStatePath: String?
+        /// Changes each run's JUnit suite before it is written (`harness conform` puts the
+        /// statement ids in its test case names).
+        public var adjustSuite: (@Sendable (ScenarioResult, inout JUnitTestSuite) -> Void)?
+
+        public init(files: [String], load: LoadOptions = LoadOptions(), junitPath: String, reportsFolder: String, deadlineScale: Double = 1) {
+            self.files = files
+            self.load = load
+            self.junitPath = junitPath
+            self.reportsFolder = reportsFolder
+            self.deadlineScale = deadlineScale
+            self.localHubStatePath = HubStateFile.defaultPath()
+        }
+    }
+
+    /// What happens while a suite runs, for a console.
+    public enum Event: Sendable {
+        /// A line worth showing (which local hub a scenario uses, a report that could not be
+        /// written).
+        case note(String)
+        /// The secrets known so far changed: texts shown from now on must pass this redactor.
+        case secretsChanged(SecretRedactor)
+        /// A run starts: `title` is the scenario's name (with the target's when it has several).
+        case runStarted(title: String, path: String, target: ScenarioTarget)
+        /// A step of the run ended.
+        case stepFinished(StepResult, target: ScenarioTarget)
+        /// Something was recorded (`startTime`: the run's start, for offsets).
+        case recorded(RunRecord.Entry, startTime: UInt64)
+        /// The run could not start.
+        case setupFailed(String)
+    }
+
+    /// Receives the suite's events; must not block.
+    public typealias Progress = @Sendable (Event) -> Void
+
+    /// The whole suite's outcome.
+    public struct Outcome: Sendable {
+        public var results: [(scenario: Scenario, result: ScenarioResult)]
+        public var passedSteps = 0
+        public var failedSteps = 0
+        public var skippedSteps = 0
+        public var failedRuns = 0
+        public var scenarioCount = 0
+        public var elapsed: Duration = .zero
+
+        /// Whether some step failed.
+        public var hasFailures: Bool { results.contains { $0.result.failedCount > 0 } }
+    }
+
+    public init() {}
+
+    /// Runs the suite.
+    /// - Parameter recordsEverything: report every recorded entry as ``Event/recorded(_:startTime:)``
+    ///   (for `--verbose`).
+    /// - Throws: ``SuiteError`` when a file does not load (every problem at once) or the JUnit
+    ///   file cannot be written.
+    public func run(_ options: Options, recordsEverything: Bool = false, progress: @escaping Progress = { _ in }) async throws(SuiteError) -> Outcome {
+        var scenarios: [Scenario] = []
+        var diagnostics: [String] = []
+        for file in options.files {
+            do {
+                scenarios.append(try ScenarioLoader.load(path: file, options: options.load))
+            } catch {
+                diagnostics.append(error.description)
+            }
+        }
+        if !diagnostics.isEmpty { throw SuiteError(description: diagnostics.joined(separator: "\n")) }
+        let notes = options.localHubStatePath.map { LocalHubDiscovery.apply(to: &scenarios, statePath: $0) } ?? []
+        var redactor = SecretRedactor()
+        for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
+        progress(.secretsChanged(redactor))
+        for note in notes { progress(.note(note)) }
+        let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: options.deadlineScale))
+        var report = JUnitReport()
+        var artifacts = ReportArtifacts(folder: options.reportsFolder)
+        var outcome = Outcome(results: [], scenarioCount: scenarios.count)
+        let started = ContinuousClock.now
+        for scenario in scenarios {
+            for target in scenario.targets {
+                let result = await runOne(scenario, target: target, runner: runner, recordsEverything: recordsEverything, progress: progress)
+                for secret in result.secrets { redactor.register(secret) }
+                progress(.secretsChanged(redactor))
+                var suite = result.makeTestSuite()
+                options.adjustSuite?(result, &suite)
+                report.suites.append(suite)
+                outcome.results.append((scenario, result))
+                do {
+                    try artifacts.write(result, redactor: redactor)
+                } catch {
+                    progress(.note("warning: \(error)"))
+                }
+                outcome.passedSteps += result.passedCount
+                outcome.failedSteps += result.failedCount
+                outcome.skippedSteps += result.skippedCount
+                if !result.isPassed { outcome.failedRuns += 1 }
+            }
+        }
+        let xml = JUnitXMLWriter(redactor: redactor).render(report)
+        do {
+            try ReportFileWriter.write(xml, to: options.junitPath)
+        } catch {
+            throw SuiteError(description: "error: \(error)")
+        }
+        outcome.elapsed = ContinuousClock.now - started
+        return outcome
+    }
+
+    private func runOne(_ scenario: Scenario, target: ScenarioTarget, runner: ScenarioRunner, recordsEverything: Bool, progress: @escaping Progress) async -> ScenarioResult {
+        let title = scenario.targets.count > 1 ? "\(scenario.name) [\(target.name)]" : scenario.name
+        progress(.runStarted(title: title, path: scenario.path, target: target))
+        let startTime = runner.environment.clock.nanoseconds()
+        var observed: (@Sendable (RunRecord.Entry) -> Void)?
+        if recordsEverything {
+            observed = { entry in progress(.recorded(entry, startTime: startTime)) }
+        }
+        let observers = ScenarioRunner.Observers(stepFinished: { step in progress(.stepFinished(step, target: target)) }, observed: observed)
+        let result = await runner.run(scenario, target: target, observers: observers)
+        if let setupError = result.setupError { progress(.setupFailed(setupError)) }
+        return result
+    }
+}
