@@ -21,33 +21,6 @@ public enum IoTHubTopics {
         "devices/\(deviceID.string)/messages/events/"
     }
 
-    /// The property bag a C2D delivery topic carries: `$.mid`, `$.to`, the optional system
-    /// properties (`$.cid`, `$.uid`, `$.ct`, `$.ce`, `$.exp`, `iothub-ack`) in that order,
-    /// then the application properties.
-    public static func deviceboundProperties(
-        _ deviceID: DeviceID,
-        messageID: String,
-        correlationID: String? = nil,
-        userID: String? = nil,
-        contentType: String? = nil,
-        contentEncoding: String? = nil,
-        absoluteExpiry: String? = nil,
-        acknowledgement: String? = nil,
-        application: PropertyBag = PropertyBag()
-    ) -> PropertyBag {
-        var bag = PropertyBag()
-        bag.append("$.mid", messageID)
-        bag.append("$.to", deviceboundAddress(deviceID))
-        if let correlationID { bag.append("$.cid", correlationID) }
-        if let userID { bag.append("$.uid", userID) }
-        if let contentType { bag.append("$.ct", contentType) }
-        if let contentEncoding { bag.append("$.ce", contentEncoding) }
-        if let absoluteExpiry { bag.append("$.exp", absoluteExpiry) }
-        if let acknowledgement { bag.append("iothub-ack", acknowledgement) }
-        bag.properties += application.properties
-        return bag
-    }
-
     /// The value of the `$.to` system property on C2D messages: `/devices/{id}/messages/devicebound`.
     public static func deviceboundAddress(_ deviceID: DeviceID) -> String {
         "/devices/\(deviceID.string)/messages/devicebound"

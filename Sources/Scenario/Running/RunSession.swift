@@ -193,10 +193,10 @@ struct RunSession: Sendable {
         }
     }
 
-    private func send(_ message: CloudToDeviceSpec, to step: Step) async throws -> StepStatus {
+    private func send(_ spec: SendSpec, to step: Step) async throws -> StepStatus {
         guard let id = step.device else { return .errored(message: "internal: send names no device") }
-        let outcome = try await backend.sendCloudToDevice(message, to: id, timeout: environment.scaled(environment.actionTimeout))
-        return outcome.status(expecting: message.refusal)
+        let outcome = try await backend.sendCloudToDevice(spec.message, to: id, timeout: environment.scaled(environment.actionTimeout))
+        return outcome.status(expecting: spec.refusal)
     }
 
     /// The simulated hub, or an error naming the action that needs it (the loader refuses

@@ -80,17 +80,10 @@ struct BrokerBackend: HubBackend {
         return (device, bag)
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
+    func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         guard let cloud else { return .failed(.errored(message: "internal: no cloud connection to \(target.url)")) }
-        let bag = IoTHubTopics.deviceboundProperties(
-            device,
-            messageID: message.messageID ?? UUID().uuidString.lowercased(),
-            correlationID: message.correlationID,
-            acknowledgement: message.acknowledgement,
-            application: message.properties
-        )
-        let topic = try TopicName(IoTHubTopics.deviceboundTopic(device, properties: bag))
-        let payload = ByteBuffer(string: message.payload)
+        let topic = try TopicName(message.deviceboundTopic(to: device, messageID: message.messageID ?? UUID().uuidString.lowercased()))
+        let payload = message.payload
         do {
             guard try await withTimeout(timeout, { try await cloud.publish(topic, payload: payload, qos: .atLeastOnce) }) != nil else {
                 return .failed(.failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived")))
