@@ -74,6 +74,6 @@ public struct CloudToDeviceMessage: Sendable, Hashable {
 
     /// The topic the message is delivered on: `devices/{id}/messages/devicebound/{bag}`.
     public func deviceboundTopic(to deviceID: DeviceID, messageID: String) -> String {
-        IoTHubTopics.deviceboundPrefix(deviceID) + deviceboundProperties(to: deviceID, messageID: messageID).encoded
+        IoTHubTopic.devicebound(deviceID, properties: deviceboundProperties(to: deviceID, messageID: messageID)).name
     }
 }

@@ -161,7 +161,7 @@ struct RunSession: Sendable {
         case .unsubscribe(let filter):
             return await outcomeStatus(expected: "UNSUBACK") { try await device.unsubscribe(from: filter) }
         case .publish(let message):
-            let topic = try message.topic ?? TopicName(IoTHubTopics.telemetryPrefix(participant.spec.id) + message.properties.encoded)
+            let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)
             return await outcomeStatus(expected: message.qos == .atMostOnce ? "the publish to complete" : "PUBACK") {
                 try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
             }

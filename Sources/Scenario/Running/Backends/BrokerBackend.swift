@@ -61,7 +61,7 @@ struct BrokerBackend: HubBackend {
         }
         guard let client else { throw StartError(description: "the broker at \(target.url) did not answer the harness's CONNECT within \(ScenarioDuration.format(timeout))") }
         do {
-            let filter = try TopicFilter("devices/+/messages/events/#")
+            let filter = try TopicFilter(IoTHubTopics.allTelemetryFilter)
             try await client.subscribe(to: filter, qos: .atMostOnce)
         } catch {
             await client.close()
@@ -71,13 +71,10 @@ struct BrokerBackend: HubBackend {
     }
 
     /// The device and property bag of a telemetry topic (`devices/<id>/messages/events/<bag>`).
+    /// A broker takes any bag, so a malformed one is read as empty: the telemetry is still seen.
     static func telemetry(_ topic: TopicName) -> (DeviceID, PropertyBag)? {
-        let parts = topic.string.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0] == "devices", parts[2] == "messages", parts[3] == "events",
-            let device = try? DeviceID(String(parts[1]))
-        else { return nil }
-        let bag = parts.count == 5 ? (try? PropertyBag(parsing: String(parts[4]))) ?? PropertyBag() : PropertyBag()
-        return (device, bag)
+        guard case .telemetry(let device, let properties) = try? IoTHubTopic(parsing: topic.string, malformedBag: .readAsEmpty) else { return nil }
+        return (device, properties)
     }
 
     func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
