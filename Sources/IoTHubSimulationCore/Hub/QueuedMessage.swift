@@ -19,9 +19,4 @@ public struct QueuedMessage: Sendable, Hashable {
     public var expiresAt: HubTime
     public var deliveryCount: Int
     public var state: State
-
-    /// The property bag the delivery topic carries.
-    public func topicProperties(for deviceID: DeviceID) -> PropertyBag {
-        message.deviceboundProperties(to: deviceID, messageID: messageID)
-    }
 }

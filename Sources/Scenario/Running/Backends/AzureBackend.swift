@@ -60,16 +60,15 @@ struct AzureBackend: HubBackend {
 
     func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         // The id is assigned here so that a command can be given it as ${MESSAGE_ID}.
-        var identified = message
-        identified.messageID = message.messageID ?? UUID().uuidString.lowercased()
-        let request = identified
+        var request = message
+        request.messageID = message.messageID ?? UUID().uuidString.lowercased()
         if let command = target.cloudToDeviceCommand {
             return await run(command, message: request, device: device, timeout: timeout)
         }
         guard let service else { return .failed(.errored(message: "internal: no service client for \(target.hostName)")) }
         let reply: ServiceClient.Reply?
         do {
-            reply = try await withTimeout(timeout) { try await service.sendCloudToDevice(request, to: device) }
+            reply = try await withTimeout(timeout) { [request] in try await service.sendCloudToDevice(request, to: device) }
         } catch {
             return .failed(.failed(Failure(expected: "an answer from the service API at \(service.baseURL.absoluteString)", observed: "the request failed: \(error)")))
         }
