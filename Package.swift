@@ -29,10 +29,16 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
-        // Azure IoT Hub conventions: SAS tokens, credentials, topics, property bags. No NIO.
+        // Azure IoT Hub conventions: SAS tokens, credentials, topics and their one parser,
+        // property bags, the one C2D message value, service error codes, JSON values. Pure:
+        // MQTTCore and NIOCore (ByteBuffer payloads) only.
         .target(
             name: "IoTHubCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "MQTTCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The simulated hub's rules, pure: the hub state machine, C2D queues, twins, direct
@@ -197,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IoTHubCoreTests",
-            dependencies: ["IoTHubCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IoTHubCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

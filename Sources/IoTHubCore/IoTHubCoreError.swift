@@ -1,5 +1,6 @@
-/// Why an IoT Hub credential, token or topic was refused. Each case carries the offending
-/// part so the message can say where and why; secrets (keys, signatures) are never included.
+/// Why an IoT Hub credential, token, topic or C2D message was refused. Each case carries the
+/// offending part so the message can say where and why; secrets (keys, signatures) are never
+/// included.
 public enum IoTHubCoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A device or policy key is not valid base64, or is empty.
     case invalidKey(reason: String)
@@ -19,6 +20,10 @@ public enum IoTHubCoreError: Error, Sendable, Hashable, CustomStringConvertible 
     case malformedUsername(String)
     /// A device id is empty, too long, or has characters IoT Hub does not allow.
     case invalidDeviceID(String, reason: String)
+    /// A topic name is not one of IoT Hub's, or lacks a part it needs.
+    case malformedTopic(String, reason: String)
+    /// A C2D message's time to live is outside what IoT Hub takes (1 minute to 2 days).
+    case timeToLiveOutOfRange(Duration)
 
     public var description: String {
         switch self {
@@ -31,6 +36,8 @@ public enum IoTHubCoreError: Error, Sendable, Hashable, CustomStringConvertible 
         case .malformedConnectionString(let reason): "malformed connection string: \(reason)"
         case .malformedUsername(let username): "user name '\(username)' is not of the form {host}/{deviceId}/?api-version=..."
         case .invalidDeviceID(let id, let reason): "invalid device id '\(id)': \(reason)"
+        case .malformedTopic(let topic, let reason): "topic '\(topic)' is not an IoT Hub topic: \(reason)"
+        case .timeToLiveOutOfRange(let duration): "time to live \(duration) is outside 1 minute to 2 days"
         }
     }
 }

@@ -75,10 +75,26 @@ public struct ServiceClient: Sendable {
     }
 
     /// Sends a cloud-to-device message (`POST /devices/{id}/messages/deviceBound` with the
-    /// `iothub-*` headers the service SDKs send).
-    public func sendCloudToDevice(_ message: ServiceCloudToDeviceMessage, to deviceID: DeviceID) async throws -> Reply {
+    /// `iothub-*` headers the service SDKs send). A message without an id gets a new UUID.
+    /// The REST API has no header for an absolute expiry: only the time to live is sent.
+    public func sendCloudToDevice(_ message: CloudToDeviceMessage, to deviceID: DeviceID) async throws -> Reply {
         let path = "/devices/\(PercentEncoding.encode(deviceID.string))/messages/deviceBound"
-        return try await send(method: "POST", path: path, headers: message.headers, body: message.payload)
+        let messageID = message.messageID ?? UUID().uuidString.lowercased()
+        return try await send(method: "POST", path: path, headers: Self.headers(of: message, messageID: messageID), body: Data(message.payload.readableBytesView))
+    }
+
+    /// The request headers that carry a message's properties: `iothub-messageid`, the other
+    /// system properties that are set, and `iothub-app-<name>` for each application property.
+    static func headers(of message: CloudToDeviceMessage, messageID: String) -> [(String, String)] {
+        var headers = [("iothub-messageid", messageID), ("Content-Type", "text/plain; charset=utf-8")]
+        if let correlationID = message.correlationID { headers.append(("iothub-correlationid", correlationID)) }
+        if let userID = message.userID { headers.append(("iothub-userid", userID)) }
+        if let contentType = message.contentType { headers.append(("iothub-contenttype", contentType)) }
+        if let contentEncoding = message.contentEncoding { headers.append(("iothub-contentencoding", contentEncoding)) }
+        if let acknowledgement = message.acknowledgement { headers.append(("iothub-ack", acknowledgement.rawValue)) }
+        if let timeToLive = message.timeToLive { headers.append(("iothub-expiry", String(timeToLive.wholeSeconds))) }
+        for property in message.properties.properties { headers.append(("iothub-app-\(property.name)", property.value ?? "")) }
+        return headers
     }
 
     /// Sends one request with a fresh service token valid for an hour.
@@ -123,55 +139,6 @@ public struct ServiceClient: Sendable {
 }
 
 /// Collects one HTTP response.
-/// A C2D message as the service REST API takes it.
-public struct ServiceCloudToDeviceMessage: Sendable, Hashable {
-    public var payload: Data
-    /// `iothub-messageid`; a new UUID by default.
-    public var messageID: String
-    public var correlationID: String?
-    /// `iothub-ack`: none, positive, negative or full.
-    public var acknowledgement: String?
-    /// `iothub-expiry`, whole seconds.
-    public var timeToLive: Duration?
-    /// Application properties, sent as `iothub-app-<name>` headers.
-    public var properties: PropertyBag
-
-    public init(
-        payload: Data,
-        messageID: String = UUID().uuidString.lowercased(),
-        correlationID: String? = nil,
-        acknowledgement: String? = nil,
-        timeToLive: Duration? = nil,
-        properties: PropertyBag = PropertyBag()
-    ) {
-        self.payload = payload
-        self.messageID = messageID
-        self.correlationID = correlationID
-        self.acknowledgement = acknowledgement
-        self.timeToLive = timeToLive
-        self.properties = properties
-    }
-
-    /// The request headers that carry the message's properties.
-    public var headers: [(String, String)] {
-        var headers = [("iothub-messageid", messageID), ("Content-Type", "text/plain; charset=utf-8")]
-        if let correlationID { headers.append(("iothub-correlationid", correlationID)) }
-        if let acknowledgement { headers.append(("iothub-ack", acknowledgement)) }
-        if let timeToLive { headers.append(("iothub-expiry", String(timeToLive.components.seconds))) }
-        for property in properties.properties { headers.append(("iothub-app-\(property.name)", property.value ?? "")) }
-        return headers
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.payload == rhs.payload && lhs.headers.map { "\($0.0)=\($0.1)" } == rhs.headers.map { "\($0.0)=\($0.1)" }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(payload)
-        for (name, value) in headers { hasher.combine(name); hasher.combine(value) }
-    }
-}
-
 private final class ReplyCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 

@@ -64,7 +64,7 @@ final class HubBench: Sendable {
     }
 
     func send(_ payload: String) async throws {
-        try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: payload)), to: Self.deviceID)
+        try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: payload)), to: Self.deviceID)
     }
 
     func stop() async {

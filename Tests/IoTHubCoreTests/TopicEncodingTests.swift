@@ -34,7 +34,7 @@ import Testing
         #expect(IoTHubTopics.deviceboundFilter(id) == "devices/esp8266/messages/devicebound/#")
         let bag: PropertyBag = ["$.mid": "m1", "$.to": IoTHubTopics.deviceboundAddress(id)]
         #expect(
-            IoTHubTopics.deviceboundTopic(id, properties: bag)
+            IoTHubTopic.devicebound(id, properties: bag).name
                 == "devices/esp8266/messages/devicebound/%24.mid=m1&%24.to=%2Fdevices%2Fesp8266%2Fmessages%2Fdevicebound"
         )
     }

@@ -78,7 +78,7 @@ import Testing
             at: now
         )
         #expect(subscribe.sentPackets == [.suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atMostOnce)]))])
-        let send = try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
+        let send = try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
         let expectedTopic = topicName("devices/esp8266/messages/devicebound/%24.mid=m1&%24.to=%2Fdevices%2Fesp8266%2Fmessages%2Fdevicebound")
         #expect(send.sentPackets == [.publish(PublishPacket(topic: expectedTopic, payload: ByteBuffer(string: "on")))])
         #expect(send.events.contains(.cloudToDeviceCompleted(HubFixtures.deviceID, messageID: "m1")))
@@ -95,7 +95,7 @@ import Testing
             at: now
         )
         #expect(subscribe.sentPackets == [.suback(SubAckPacket(packetID: 3, returnCodes: [.granted(.atLeastOnce)]))])
-        let send = try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
+        let send = try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
         guard case .publish(let publish) = send.sentPackets.first else {
             Issue.record("no PUBLISH")
             return
@@ -118,7 +118,7 @@ import Testing
             at: now
         )
         _ = machine.connectionClosed(1, at: now)
-        _ = try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
+        _ = try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
         _ = machine.connectionOpened(2, at: now)
         let reconnect = machine.packetReceived(.connect(HubFixtures.connect(cleanSession: false)), on: 2, at: now)
         #expect(reconnect.sentPackets.first == .connack(ConnAckPacket(sessionPresent: true, returnCode: .accepted)))
@@ -133,14 +133,14 @@ import Testing
     func queueLimit() throws {
         var machine = HubFixtures.machine()
         for index in 0..<50 {
-            _ = try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "\(index)")), for: HubFixtures.deviceID, messageID: "m\(index)", at: now)
+            _ = try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "\(index)")), for: HubFixtures.deviceID, messageID: "m\(index)", at: now)
         }
         #expect(throws: CloudToDeviceError.queueFull(HubFixtures.deviceID, limit: 50)) {
-            try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "51")), for: HubFixtures.deviceID, messageID: "m51", at: now)
+            try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "51")), for: HubFixtures.deviceID, messageID: "m51", at: now)
         }
         #expect(throws: CloudToDeviceError.messageTooLarge(size: 65_537, limit: 65_536)) {
             var other = HubFixtures.machine()
-            _ = try other.enqueue(CloudToDeviceRequest(payload: ByteBuffer(repeating: 0, count: 65_537)), for: HubFixtures.deviceID, messageID: "big", at: now)
+            _ = try other.enqueue(CloudToDeviceMessage(payload: ByteBuffer(repeating: 0, count: 65_537)), for: HubFixtures.deviceID, messageID: "big", at: now)
         }
     }
 
@@ -216,7 +216,7 @@ import Testing
             on: 1,
             at: now
         )
-        let first = try machine.enqueue(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
+        let first = try machine.enqueue(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), for: HubFixtures.deviceID, messageID: "m1", at: now)
         guard case .publish(let original) = first.sentPackets.first else {
             Issue.record("no PUBLISH")
             return

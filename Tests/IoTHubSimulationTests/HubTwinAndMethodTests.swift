@@ -141,12 +141,4 @@ import Testing
         #expect(throws: DirectMethodError.self) { try DirectMethodRequest(methodName: "m", connectTimeout: .seconds(301)).validate() }
         #expect(throws: Never.self) { try DirectMethodRequest(methodName: "reboot_now-2", responseTimeout: .seconds(300)).validate() }
     }
-
-    @Test("JSON merge patch follows RFC 7386")
-    func mergePatch() throws {
-        let original = try JSONValue(parsing: Array(#"{"a":"b","c":{"d":"e","f":"g"}}"#.utf8))
-        let patch = try JSONValue(parsing: Array(#"{"a":"z","c":{"f":null}}"#.utf8))
-        #expect(original.merging(patch).jsonText == #"{"a":"z","c":{"d":"e"}}"#)
-        #expect(try JSONValue(parsing: Array("[1, 2.5, true, null]".utf8)) == .array([.integer(1), .number(2.5), .bool(true), .null]))
-    }
 }

@@ -87,7 +87,7 @@ import Testing
         #expect(try await hub.twin(of: device).reported["led"] == .string("on"))
 
         // C2D at QoS 1 with an application property.
-        try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), properties: ["color": "red"], messageID: "c2d-first"), to: device)
+        try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "on"), properties: ["color": "red"], messageID: "c2d-first"), to: device)
         let received = await sdk.waitForLine(startingWith: "C2D c2d-first ", timeout: .seconds(10))
         #expect(received == #"C2D c2d-first on {"color": "red"}"#, "\(sdk.transcript)")
         #expect(events.all.contains(.cloudToDeviceDelivered(device, messageID: "c2d-first", qos: .atLeastOnce, duplicate: false)))
@@ -107,14 +107,14 @@ import Testing
         let beforeRenewal = events.all.count
         events.whenDisconnected {
             // On the hub's loop, before it handles the reconnect: the message enters the gap.
-            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "gap"), messageID: "c2d-gap"), to: device)
+            hub.sendCloudToDeviceImmediately(CloudToDeviceMessage(payload: ByteBuffer(string: "gap"), messageID: "c2d-gap"), to: device)
         }
         var sent = ["c2d-gap"]
         let deadline = ContinuousClock.now + .seconds(25)
         var renewedAt: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
             let id = "c2d-\(sent.count)"
-            try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "tick"), messageID: id), to: device)
+            try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "tick"), messageID: id), to: device)
             sent.append(id)
             if renewedAt == nil, events.connections.contains(where: { $0.index >= beforeRenewal }) { renewedAt = .now }
             if let renewedAt, ContinuousClock.now - renewedAt > .seconds(1) { break }

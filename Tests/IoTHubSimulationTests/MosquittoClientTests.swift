@@ -82,7 +82,7 @@ import Testing
             defer { sub.terminate() }
             let subscribed = await hub.events.waitFor { if case .subscribed = $0 { true } else { false } }
             #expect(subscribed == .subscribed(HubFixtures.deviceID, filter: HubFixtures.deviceboundFilter, grantedQoS: .atLeastOnce), "\(sub.transcript)")
-            try await hub.hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), properties: ["color": "red"], messageID: "m1"), to: HubFixtures.deviceID)
+            try await hub.hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "on"), properties: ["color": "red"], messageID: "m1"), to: HubFixtures.deviceID)
             #expect(await sub.wait(timeout: .seconds(10)) == 0, "\(sub.transcript)")
             #expect(sub.output.contains("devices/esp8266/messages/devicebound/%24.mid=m1&%24.to=%2Fdevices%2Fesp8266%2Fmessages%2Fdevicebound&color=red on"), "\(sub.transcript)")
             #expect(await hub.events.waitFor { $0 == .cloudToDeviceCompleted(HubFixtures.deviceID, messageID: "m1") } != nil)
@@ -202,13 +202,13 @@ import Testing
     func cloudToDeviceLimits() async throws {
         try await withHub { hub in
             for index in 0..<50 {
-                try await hub.hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "\(index)")), to: HubFixtures.deviceID)
+                try await hub.hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "\(index)")), to: HubFixtures.deviceID)
             }
             await #expect(throws: CloudToDeviceError.queueFull(HubFixtures.deviceID, limit: 50)) {
-                try await hub.hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "51")), to: HubFixtures.deviceID)
+                try await hub.hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "51")), to: HubFixtures.deviceID)
             }
             await #expect(throws: CloudToDeviceError.messageTooLarge(size: 65_537, limit: 65_536)) {
-                try await hub.hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(repeating: 0, count: 65_537)), to: HubFixtures.deviceIDLiteral("other"))
+                try await hub.hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(repeating: 0, count: 65_537)), to: HubFixtures.deviceIDLiteral("other"))
             }
         }
     }

@@ -40,24 +40,24 @@ import Testing
         var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
         _ = machine.headReceived(contentLength: 100)
         _ = machine.bodyReceived(byteCount: 3)
-        guard case .refuse(let status, _, _) = machine.timerFired(at: 10 * Self.second) else {
+        guard case .refuse(let code, _) = machine.timerFired(at: 10 * Self.second) else {
             Issue.record("not refused")
             return
         }
-        #expect(status == 408)
+        #expect(code == .requestTimeout && code.httpStatus == 408)
     }
 
     @Test("a Content-Length above the limit gets 413 from the head; a chunked body when it passes the limit")
     func tooLarge() {
         var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        guard case .refuse(413, _, _) = machine.headReceived(contentLength: 1_000_000_000_000) else {
+        guard case .refuse(.messageTooLarge, _) = machine.headReceived(contentLength: 1_000_000_000_000) else {
             Issue.record("not refused from the head")
             return
         }
         var chunked = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
         #expect(chunked.headReceived(contentLength: nil) == .none)
         #expect(chunked.bodyReceived(byteCount: 1000) == .none)
-        guard case .refuse(413, _, _) = chunked.bodyReceived(byteCount: 1) else {
+        guard case .refuse(.messageTooLarge, _) = chunked.bodyReceived(byteCount: 1) else {
             Issue.record("not refused past the limit")
             return
         }
@@ -66,7 +66,7 @@ import Testing
     @Test("malformed bytes: 400 and close before an answer, a plain close during one; no keep-alive: close after the response")
     func malformedAndClose() {
         var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        guard case .refuse(400, _, _) = machine.malformed() else {
+        guard case .refuse(.badRequest, _) = machine.malformed() else {
             Issue.record("not 400")
             return
         }

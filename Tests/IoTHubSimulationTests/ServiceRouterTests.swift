@@ -51,13 +51,37 @@ import Testing
         #expect(message.payload == ByteBuffer(string: "on"))
         #expect(message.messageID == "m1")
         #expect(message.correlationID == "c1")
-        #expect(message.acknowledgement == "full")
-        #expect(message.timeToLive == .seconds(120))
+        #expect(message.acknowledgement == .full)
+        #expect(message.timeToLive?.duration == .seconds(120))
         #expect(message.contentType == "text/plain")
         #expect(message.properties == ["color": "red", "Mode": "x y"])
         let request = ServiceRequest(method: "GET", path: "/", headers: [(name: "Authorization", value: "a"), (name: "ÄB", value: "b")])
         #expect(request.header("authorization") == "a" && request.header("AUTHORIZATION") == "a")
         #expect(request.header("authorizatio") == nil && request.header("äb") == nil && request.header("ÄB") == "b")
+    }
+
+    @Test("C2D headers are validated once, when routed: iothub-ack by its spellings (any case), iothub-expiry from 1 minute to 2 days")
+    func cloudToDeviceHeaderValidation() {
+        func send(_ name: String, _ value: String) -> RouteOutcome {
+            route("POST", "/devices/esp8266/messages/deviceBound?api-version=2021-04-12", headers: [(name: name, value: value)], body: "on")
+        }
+        func message(_ outcome: RouteOutcome) -> CloudToDeviceMessage? {
+            if case .route(.sendCloudToDevice(_, let message)) = outcome { message } else { nil }
+        }
+        func refusal(_ outcome: RouteOutcome) -> String? {
+            guard let response = rejection(outcome), response.headers["iothub-errorcode"] == "ArgumentInvalid", response.status == 400 else { return nil }
+            return response.bodyText
+        }
+        #expect(message(send("iothub-ack", "Positive"))?.acknowledgement == .positive)
+        #expect(message(send("iothub-ack", "none"))?.acknowledgement == .noFeedback)
+        #expect(refusal(send("iothub-ack", "sometimes"))?.contains("iothub-ack must be none, positive, negative or full") == true)
+        #expect(message(send("iothub-expiry", "60"))?.timeToLive?.duration == .seconds(60))
+        #expect(message(send("iothub-expiry", "172800"))?.timeToLive?.duration == .seconds(172_800))
+        #expect(refusal(send("iothub-expiry", "59"))?.contains("ErrorCode:ArgumentInvalid;time to live 59.0 seconds is outside 1 minute to 2 days") == true)
+        #expect(refusal(send("iothub-expiry", "172801"))?.contains("outside 1 minute to 2 days") == true)
+        for bad in ["0", "-60", "1.5", "soon", ""] {
+            #expect(refusal(send("iothub-expiry", bad))?.contains("iothub-expiry must be a time to live in whole seconds") == true, "\(bad)")
+        }
     }
 
     @Test(

@@ -48,7 +48,7 @@ import Testing
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
             try await client.send(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: HubFixtures.deviceboundFilter, qos: .atLeastOnce)])))
             #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
-            let messageID = try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), to: HubFixtures.deviceID)
+            let messageID = try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), to: HubFixtures.deviceID)
             guard case .publish(let publish) = await client.receive() else {
                 Issue.record("no PUBLISH")
                 return
@@ -168,8 +168,8 @@ import Testing
     @Test("an immediate C2D send is enqueued on the hub's loop, and a refusal becomes an event", arguments: SimulatedHub.ConnectionPlacement.allCases)
     func immediateSend(placement: SimulatedHub.ConnectionPlacement) async throws {
         try await withHub(placement) { hub, _, log in
-            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "on"), messageID: "now"), to: HubFixtures.deviceID)
-            hub.sendCloudToDeviceImmediately(CloudToDeviceRequest(payload: ByteBuffer(string: "x")), to: try DeviceID("nobody"))
+            hub.sendCloudToDeviceImmediately(CloudToDeviceMessage(payload: ByteBuffer(string: "on"), messageID: "now"), to: HubFixtures.deviceID)
+            hub.sendCloudToDeviceImmediately(CloudToDeviceMessage(payload: ByteBuffer(string: "x")), to: try DeviceID("nobody"))
             try await Task.sleep(for: .milliseconds(100))
             #expect(try await hub.queueDepth(of: HubFixtures.deviceID) == 1)
             #expect(log.all.contains { if case .cloudToDeviceEnqueued(_, "now", 1) = $0 { true } else { false } })

@@ -169,7 +169,7 @@ import Testing
     func refusedPipelined() async throws {
         let se = HubFixtures.start.unixSeconds
         try await withHub(at: HubTime(unixSeconds: se + 301)) { hub, port in
-            _ = try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "secret-command")), to: HubFixtures.deviceID)
+            _ = try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "secret-command")), to: HubFixtures.deviceID)
             let client = try await MQTTTestClient.connect(port: port, group: Self.group)
             try await client.sendRaw(try Self.pipelined(expiry: se))
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .notAuthorized)))

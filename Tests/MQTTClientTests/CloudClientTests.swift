@@ -58,7 +58,7 @@ import Testing
             group: MultiThreadedEventLoopGroup.singleton
         ) { publish in received.withLock { $0.append(String(buffer: publish.payload)) } }
         try await client.subscribe(to: topicFilter("devices/cloud/messages/devicebound/#"), qos: .atLeastOnce)
-        try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "hello")), to: id)
+        try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "hello")), to: id)
         try await client.publish(topicName("devices/cloud/messages/events/"), payload: ByteBuffer(string: "t"), qos: .atLeastOnce)
         try await Task.sleep(for: .milliseconds(50))
         #expect(received.withLock { $0 } == ["hello"])

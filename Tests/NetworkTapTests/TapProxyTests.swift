@@ -62,7 +62,7 @@ import Testing
             #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
             try await client.send(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: topicFilter("devices/tapped/messages/devicebound/#"), qos: .atLeastOnce)])))
             #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
-            try await hub.sendCloudToDevice(CloudToDeviceRequest(payload: ByteBuffer(string: "on")), to: Self.deviceID)
+            try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "on")), to: Self.deviceID)
             guard case .publish(let publish) = await client.receive() else {
                 Issue.record("no PUBLISH through the proxy")
                 return

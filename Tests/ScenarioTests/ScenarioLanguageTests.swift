@@ -31,9 +31,9 @@ import Testing
             Issue.record("not a send")
             return
         }
-        #expect(send.properties.encoded == "k=v&bare")
-        #expect(send.timeToLive == .seconds(3600))
-        #expect(send.acknowledgement == "full")
+        #expect(send.message.properties.encoded == "k=v&bare")
+        #expect(send.message.timeToLive?.duration == .seconds(3600))
+        #expect(send.message.acknowledgement == .full)
         #expect(scenario.steps[11].kind == .advanceClock(.seconds(600)))
         #expect(scenario.steps[13].kind == .expect(Expectation(subject: .connack(.notAuthorized), deadline: .within(.seconds(1)))))
         #expect(scenario.steps[15].kind == .expect(Expectation(subject: .pin(number: 2, value: true), deadline: .within(.seconds(1)))))
@@ -48,7 +48,7 @@ import Testing
             Issue.record("not a send and a publish")
             return
         }
-        #expect(refused.payload == "abcab")
+        #expect(refused.payloadText == "abcab")
         #expect(refused.refusal == .code("MessageTooLarge"))
         #expect(large.payload == "xyz")
     }
@@ -63,12 +63,12 @@ import Testing
               - send: { payload: "c", refused: IotHubQuotaExceeded }
               - send: { payload: "0123456789", payload_size: 65537, refused: MessageTooLarge }
             """)
-        let sends = scenario.steps.compactMap { step -> CloudToDeviceSpec? in
+        let sends = scenario.steps.compactMap { step -> SendSpec? in
             if case .send(let spec) = step.kind { spec } else { nil }
         }
         #expect(sends.map(\.refusal) == [.any, nil, .code("IotHubQuotaExceeded"), .code("MessageTooLarge")])
-        #expect(sends[3].payload.utf8.count == 65537)
-        #expect(sends[3].payload.hasPrefix("01234567890123"))
+        #expect(sends[3].payloadText.utf8.count == 65537)
+        #expect(sends[3].payloadText.hasPrefix("01234567890123"))
         #expect(sends[3].summary == "\"012345678901234567890123…\" (65537 bytes), refused with MessageTooLarge")
         #expect(sends[0].summary == "\"a\", refused")
     }
@@ -191,7 +191,7 @@ import Testing
             Issue.record("not a send")
             return
         }
-        #expect(send.payload == "${literal} from-set")
+        #expect(send.payloadText == "${literal} from-set")
         #expect(scenario.secretValues.contains("c2VjcmV0LWtleS12YWx1ZQ=="))
     }
 

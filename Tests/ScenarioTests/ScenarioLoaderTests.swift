@@ -122,8 +122,8 @@ import Testing
             Issue.record("not send steps")
             return
         }
-        #expect(first.payload == "on")
-        #expect(second.payload == "off")
+        #expect(first.payloadText == "on")
+        #expect(second.payloadText == "off")
         #expect(scenario.steps[2].kind == .expect(Expectation(subject: .led(isOn: true), deadline: .holdsFor(.seconds(1)))))
     }
 

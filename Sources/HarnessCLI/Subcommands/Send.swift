@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IoTHubCore
 import IoTHubServiceClient
+import NIOCore
 import Reporting
 
 /// `harness send`: sends a cloud-to-device message through a hub's service REST API.
@@ -47,14 +48,32 @@ struct Send: AsyncParsableCommand {
     var stateFile: String?
 
     func validate() throws {
-        if let ack, !["none", "positive", "negative", "full"].contains(ack) { throw ValidationError("--ack must be none, positive, negative or full") }
-        for property in properties where !property.contains("=") || property.hasPrefix("=") {
-            throw ValidationError("--property must be name=value, not '\(property)'")
-        }
-        if let ttl, ttl.duration < .seconds(60) || ttl.duration > .seconds(2 * 24 * 3600) {
-            throw ValidationError("--ttl must be from 1 minute to 2 days")
-        }
+        _ = try makeMessage()
         if hub != nil, connectionString == nil { throw ValidationError("--hub needs --connection-string with a service policy key") }
+    }
+
+    /// The message these flags describe, validated.
+    func makeMessage() throws(ValidationError) -> CloudToDeviceMessage {
+        var message = CloudToDeviceMessage(payload: ByteBuffer(string: payload), messageID: messageID, correlationID: correlationID)
+        if let ack {
+            guard let acknowledgement = CloudToDeviceMessage.Acknowledgement(rawValue: ack) else {
+                throw ValidationError("--ack must be \(CloudToDeviceMessage.Acknowledgement.spellingsInWords)")
+            }
+            message.acknowledgement = acknowledgement
+        }
+        for property in properties {
+            guard property.contains("="), !property.hasPrefix("=") else { throw ValidationError("--property must be name=value, not '\(property)'") }
+            let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            message.properties.append(String(parts[0]), String(parts[1]))
+        }
+        if let ttl {
+            do {
+                message.timeToLive = try CloudToDeviceMessage.TimeToLive(ttl.duration)
+            } catch {
+                throw ValidationError("--ttl must be from 1 minute to 2 days")
+            }
+        }
+        return message
     }
 
     /// The client these flags point at.
@@ -90,20 +109,9 @@ struct Send: AsyncParsableCommand {
             throw InvalidInput(description: "error: --device: \(error)")
         }
         let client = try makeClient()
-        var bag = PropertyBag()
-        for property in properties {
-            let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            bag.append(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
-        let message = ServiceCloudToDeviceMessage(
-            payload: Data(payload.utf8),
-            messageID: messageID ?? UUID().uuidString.lowercased(),
-            correlationID: correlationID,
-            acknowledgement: ack,
-            timeToLive: ttl?.duration,
-            properties: bag
-        )
-        let id = message.messageID
+        var message = try makeMessage()
+        let id = message.messageID ?? UUID().uuidString.lowercased()
+        message.messageID = id
         let reply: ServiceClient.Reply
         do {
             reply = try await client.sendCloudToDevice(message, to: deviceID)

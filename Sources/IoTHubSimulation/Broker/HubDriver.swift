@@ -101,10 +101,10 @@ final class HubDriver {
 
     /// Enqueues a C2D message; a refusal is reported as a `cloudToDeviceRejected` event (so
     /// traces and the hub's log show it) and thrown.
-    func enqueue(_ request: CloudToDeviceRequest, for deviceID: DeviceID, messageID: String) throws(CloudToDeviceError) {
+    func enqueue(_ message: CloudToDeviceMessage, for deviceID: DeviceID, messageID: String) throws(CloudToDeviceError) {
         let actions: [HubStateMachine.Action]
         do {
-            actions = try machine.enqueue(request, for: deviceID, messageID: messageID, at: clock.now())
+            actions = try machine.enqueue(message, for: deviceID, messageID: messageID, at: clock.now())
         } catch {
             emit(.cloudToDeviceRejected(deviceID, reason: error.descriptionWithCode))
             throw error

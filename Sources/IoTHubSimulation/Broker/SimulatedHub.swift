@@ -213,11 +213,11 @@ public final class SimulatedHub: Sendable {
     /// - Returns: the message id.
     /// - Throws: ``CloudToDeviceError`` when the hub refuses it.
     @discardableResult
-    public func sendCloudToDevice(_ request: CloudToDeviceRequest, to deviceID: DeviceID) async throws -> String {
+    public func sendCloudToDevice(_ message: CloudToDeviceMessage, to deviceID: DeviceID) async throws -> String {
         let core = self.core
         return try await loop.submit {
-            let messageID = request.messageID ?? core.value.makeMessageID()
-            try core.value.enqueue(request, for: deviceID, messageID: messageID)
+            let messageID = message.messageID ?? core.value.makeMessageID()
+            try core.value.enqueue(message, for: deviceID, messageID: messageID)
             return messageID
         }.get()
     }
@@ -226,12 +226,12 @@ public final class SimulatedHub: Sendable {
     /// loop handles anything else, so an observer reacting to a hub event (a disconnect, say)
     /// gets it in at that exact moment. A refusal is reported as a `cloudToDeviceRejected`
     /// event.
-    public func sendCloudToDeviceImmediately(_ request: CloudToDeviceRequest, to deviceID: DeviceID) {
+    public func sendCloudToDeviceImmediately(_ message: CloudToDeviceMessage, to deviceID: DeviceID) {
         let core = self.core
         loop.execute {
-            let messageID = request.messageID ?? core.value.makeMessageID()
+            let messageID = message.messageID ?? core.value.makeMessageID()
             // A refusal is reported by the core as an event; nobody waits for it here.
-            try? core.value.enqueue(request, for: deviceID, messageID: messageID)
+            try? core.value.enqueue(message, for: deviceID, messageID: messageID)
         }
     }
 

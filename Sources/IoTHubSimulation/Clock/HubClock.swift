@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubCore
 import IoTHubSimulationCore
 import MQTTCore
 import Synchronization

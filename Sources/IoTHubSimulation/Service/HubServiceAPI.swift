@@ -63,7 +63,7 @@ public final class HubServiceAPI: Sendable {
         case .putDevice(let id, let status, let primary, let secondary, let replace):
             let existing = core.device(id)
             if existing != nil, !replace {
-                return .error(409, code: "DeviceAlreadyExists", "A device with ID '\(id)' is already registered.")
+                return .error(.deviceAlreadyExists, "A device with ID '\(id)' is already registered.")
             }
             let record = DeviceRecord(
                 id: id,
@@ -109,12 +109,12 @@ public final class HubServiceAPI: Sendable {
             )
             return .text(200, token.rendered)
         case .invokeMethod(let id, _):
-            return .error(500, code: "ServerError", "internal: method for \(id) not dispatched")
+            return .error(.serverError, "internal: method for \(id) not dispatched")
         }
     }
 
     static func deviceNotFound(_ id: DeviceID) -> ServiceResponse {
-        .error(404, code: "DeviceNotFound", "Device '\(id)' is not registered.")
+        .error(.deviceNotFound, "Device '\(id)' is not registered.")
     }
 
     static func response(for result: DirectMethodResult, device id: DeviceID) -> ServiceResponse {
@@ -122,9 +122,9 @@ public final class HubServiceAPI: Sendable {
         case .response(let status, let payload):
             .json(200, .object(["status": .integer(Int64(status)), "payload": payload ?? .null]))
         case .deviceNotOnline:
-            .error(404, code: "DeviceNotOnline", "Timed out waiting for device to connect.")
+            .error(.deviceNotOnline, "Timed out waiting for device to connect.")
         case .timedOut:
-            .error(504, code: "GatewayTimeout", "Timed out waiting for the response from device.")
+            .error(.gatewayTimeout, "Timed out waiting for the response from device.")
         case .deviceNotFound:
             deviceNotFound(id)
         }
@@ -133,9 +133,7 @@ public final class HubServiceAPI: Sendable {
     static func response(for error: CloudToDeviceError) -> ServiceResponse {
         switch error {
         case .deviceNotFound(let id): deviceNotFound(id)
-        case .queueFull: .error(403, code: error.errorCode, error.description)
-        case .messageTooLarge: .error(413, code: error.errorCode, error.description)
-        case .invalidTimeToLive: .error(400, code: error.errorCode, error.description)
+        case .queueFull, .messageTooLarge: .error(error.errorCode, error.description)
         }
     }
 

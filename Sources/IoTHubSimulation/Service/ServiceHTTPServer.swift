@@ -1,3 +1,4 @@
+import IoTHubCore
 import IoTHubSimulationCore
 import NIOCore
 import NIOHTTP1
@@ -189,13 +190,13 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
             timer?.cancel()
             timer = nil
             answer(context: context)
-        case .refuse(let status, let code, let message):
+        case .refuse(let code, let message):
             timer?.cancel()
             timer = nil
             let version = head?.version ?? .http1_1
             head = nil
             body = []
-            write(.error(status, code: code, message), version: version, keepAlive: false, context: context)
+            write(.error(code, message), version: version, keepAlive: false, context: context)
         case .close:
             timer?.cancel()
             timer = nil
@@ -228,7 +229,7 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
             let observer = self.observer
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             future.hop(to: context.eventLoop).whenComplete { result in
-                let response = (try? result.get()) ?? .error(500, code: "ServerError", "the hub stopped")
+                let response = (try? result.get()) ?? .error(.serverError, "the hub stopped")
                 observer?(request, response)
                 let (handler, context) = bound.value
                 handler.write(response, version: version, keepAlive: keepAlive, context: context)

@@ -1,3 +1,5 @@
+import IoTHubCore
+
 /// Settings of the simulated hub's IoT Hub policy. Defaults follow the real Azure IoT Hub
 /// (see docs/iothub-mqtt facts in the README).
 public struct HubConfiguration: Sendable {
@@ -21,7 +23,7 @@ public struct HubConfiguration: Sendable {
     /// Maximum C2D body size in bytes. Default: 65,536.
     public var c2dMaximumSize: Int
     /// C2D time to live when the sender sets none. Default: 1 hour.
-    public var c2dDefaultTTL: Duration
+    public var c2dDefaultTTL: CloudToDeviceMessage.TimeToLive
     /// Deliveries after which a C2D message is dead-lettered. Default: 10.
     public var c2dMaximumDeliveryCount: Int
     /// Maximum D2C message size in bytes (body plus properties). Default: 262,144.
@@ -49,7 +51,7 @@ public struct HubConfiguration: Sendable {
         maximumSubscriptions: Int = 5,
         c2dQueueLimit: Int = 50,
         c2dMaximumSize: Int = 65_536,
-        c2dDefaultTTL: Duration = .seconds(3600),
+        c2dDefaultTTL: CloudToDeviceMessage.TimeToLive = .oneHour,
         c2dMaximumDeliveryCount: Int = 10,
         d2cMaximumSize: Int = 262_144,
         maximumPacketSize: Int = 262_144 + 4096,

@@ -5,44 +5,37 @@ import NIOCore
 extension HubStateMachine {
     /// Accepts a C2D message from the cloud side into the device's queue and delivers it at
     /// once if the device is connected and subscribed.
-    /// - Throws: ``CloudToDeviceError`` when the device is unknown, the queue is full, the body
-    ///   is too large or the time to live is out of range. Nothing is enqueued then.
+    /// - Parameter messageID: the id the hub assigns when the message has none.
+    /// - Throws: ``CloudToDeviceError`` when the device is unknown, the queue is full or the
+    ///   body is too large. Nothing is enqueued then.
     public mutating func enqueue(
-        _ request: CloudToDeviceRequest,
+        _ message: CloudToDeviceMessage,
         for deviceID: DeviceID,
         messageID: String,
         at now: HubTime
     ) throws(CloudToDeviceError) -> [Action] {
         guard registry[deviceID] != nil else { throw .deviceNotFound(deviceID) }
-        guard request.payload.readableBytes <= configuration.c2dMaximumSize else {
-            throw .messageTooLarge(size: request.payload.readableBytes, limit: configuration.c2dMaximumSize)
+        guard message.payload.readableBytes <= configuration.c2dMaximumSize else {
+            throw .messageTooLarge(size: message.payload.readableBytes, limit: configuration.c2dMaximumSize)
         }
-        let ttl = request.timeToLive ?? configuration.c2dDefaultTTL
-        guard ttl >= .seconds(60), ttl <= .seconds(2 * 24 * 3600) else { throw .invalidTimeToLive(ttl) }
         let depth = sessions[deviceID]?.queue.count ?? 0
         guard depth < configuration.c2dQueueLimit else {
             throw .queueFull(deviceID, limit: configuration.c2dQueueLimit)
         }
-        let message = QueuedMessage(
-            messageID: request.messageID ?? messageID,
-            payload: request.payload,
-            properties: request.properties,
-            correlationID: request.correlationID,
-            acknowledgement: request.acknowledgement,
-            userID: request.userID,
-            contentType: request.contentType,
-            contentEncoding: request.contentEncoding,
-            absoluteExpiry: request.absoluteExpiry,
+        let ttl = message.timeToLive ?? configuration.c2dDefaultTTL
+        let queued = QueuedMessage(
+            message: message,
+            messageID: message.messageID ?? messageID,
             enqueuedAt: now,
-            expiresAt: request.absoluteExpiry ?? now + ttl,
+            expiresAt: message.absoluteExpiry ?? now + ttl.duration,
             deliveryCount: 0,
             state: .enqueued
         )
         // Appended in place: a copy of the session would copy its queue too.
-        sessions[deviceID, default: DeviceSession()].queue.append(message)
+        sessions[deviceID, default: DeviceSession()].queue.append(queued)
         var actions: [Action] = [
-            .emit(.cloudToDeviceEnqueued(deviceID, messageID: message.messageID, queueDepth: depth + 1)),
-            .wakeUp(at: message.expiresAt),
+            .emit(.cloudToDeviceEnqueued(deviceID, messageID: queued.messageID, queueDepth: depth + 1)),
+            .wakeUp(at: queued.expiresAt),
         ]
         deliverQueued(to: deviceID, at: now, actions: &actions)
         return actions
@@ -68,47 +61,47 @@ extension HubStateMachine {
         guard var session = sessions.removeValue(forKey: deviceID) else { return }
         var index = 0
         while index < session.queue.count {
-            var message = session.queue[index]
-            guard message.state == .enqueued else {
+            var queued = session.queue[index]
+            guard queued.state == .enqueued else {
                 index += 1
                 continue
             }
-            if message.expiresAt <= now {
+            if queued.expiresAt <= now {
                 session.queue.remove(at: index)
-                actions.append(.emit(.cloudToDeviceDeadLettered(deviceID, messageID: message.messageID, reason: "expired")))
+                actions.append(.emit(.cloudToDeviceDeadLettered(deviceID, messageID: queued.messageID, reason: "expired")))
                 continue
             }
-            if message.deliveryCount >= configuration.c2dMaximumDeliveryCount {
+            if queued.deliveryCount >= configuration.c2dMaximumDeliveryCount {
                 session.queue.remove(at: index)
                 actions.append(
-                    .emit(.cloudToDeviceDeadLettered(deviceID, messageID: message.messageID, reason: "delivery count exceeded"))
+                    .emit(.cloudToDeviceDeadLettered(deviceID, messageID: queued.messageID, reason: "delivery count exceeded"))
                 )
                 continue
             }
-            message.deliveryCount += 1
+            queued.deliveryCount += 1
             let topic: TopicName
             do {
-                topic = try TopicName(IoTHubTopics.deviceboundTopic(deviceID, properties: message.topicProperties(for: deviceID)))
+                topic = try TopicName(queued.message.deviceboundTopic(to: deviceID, messageID: queued.messageID))
             } catch {
                 session.queue.remove(at: index)
-                actions.append(.emit(.cloudToDeviceDeadLettered(deviceID, messageID: message.messageID, reason: "\(error)")))
+                actions.append(.emit(.cloudToDeviceDeadLettered(deviceID, messageID: queued.messageID, reason: "\(error)")))
                 continue
             }
-            let duplicate = qos == .atLeastOnce && message.deliveryCount > 1
+            let duplicate = qos == .atLeastOnce && queued.deliveryCount > 1
             if qos == .atLeastOnce {
                 let packetID = session.nextPacketID()
-                message.state = .invisible(packetID: packetID)
-                session.queue[index] = message
+                queued.state = .invisible(packetID: packetID)
+                session.queue[index] = queued
                 index += 1
                 actions.append(
-                    .send(.publish(PublishPacket(topic: topic, payload: message.payload, qos: .atLeastOnce, packetID: packetID, dup: duplicate)), to: connection)
+                    .send(.publish(PublishPacket(topic: topic, payload: queued.message.payload, qos: .atLeastOnce, packetID: packetID, dup: duplicate)), to: connection)
                 )
-                actions.append(.emit(.cloudToDeviceDelivered(deviceID, messageID: message.messageID, qos: qos, duplicate: duplicate)))
+                actions.append(.emit(.cloudToDeviceDelivered(deviceID, messageID: queued.messageID, qos: qos, duplicate: duplicate)))
             } else {
                 session.queue.remove(at: index)
-                actions.append(.send(.publish(PublishPacket(topic: topic, payload: message.payload)), to: connection))
-                actions.append(.emit(.cloudToDeviceDelivered(deviceID, messageID: message.messageID, qos: qos, duplicate: false)))
-                actions.append(.emit(.cloudToDeviceCompleted(deviceID, messageID: message.messageID)))
+                actions.append(.send(.publish(PublishPacket(topic: topic, payload: queued.message.payload)), to: connection))
+                actions.append(.emit(.cloudToDeviceDelivered(deviceID, messageID: queued.messageID, qos: qos, duplicate: false)))
+                actions.append(.emit(.cloudToDeviceCompleted(deviceID, messageID: queued.messageID)))
             }
         }
         sessions[deviceID] = session

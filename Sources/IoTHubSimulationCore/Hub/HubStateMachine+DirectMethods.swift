@@ -43,7 +43,7 @@ extension HubStateMachine {
         lastMethodRequestNumber += 1
         let requestID = String(lastMethodRequestNumber)
         let name = pending.request.methodName
-        guard let topic = try? TopicName("$iothub/methods/POST/\(name)/?$rid=\(requestID)") else {
+        guard let topic = try? TopicName(IoTHubTopic.methodRequest(name: name, requestID: requestID).name) else {
             methods[invocation] = nil
             actions.append(.completeMethod(invocation, result: .deviceNotOnline))
             return

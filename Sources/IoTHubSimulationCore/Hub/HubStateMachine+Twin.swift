@@ -28,7 +28,7 @@ extension HubStateMachine {
             actions.append(.emit(.twin(.desiredUpdated(deviceID, version: twin.desiredVersion))))
             if let connection = sessions[deviceID]?.connection,
                 sessions[deviceID]?.subscriptions.contains(where: { $0.kind == .twinDesiredPatches }) == true,
-                let topic = try? TopicName("$iothub/twin/PATCH/properties/desired/?$version=\(twin.desiredVersion)")
+                let topic = try? TopicName(IoTHubTopic.twinDesiredPatch(version: twin.desiredVersion).name)
             {
                 var body = desired
                 body["$version"] = .integer(Int64(twin.desiredVersion))
@@ -68,9 +68,7 @@ extension HubStateMachine {
         guard let session = sessions[deviceID], let connection = session.connection,
             session.subscriptions.contains(where: { $0.kind == .twinResponses })
         else { return }
-        var text = "$iothub/twin/res/\(status)/?$rid=\(requestID)"
-        if let version { text += "&$version=\(version)" }
-        guard let topic = try? TopicName(text) else { return }
+        guard let topic = try? TopicName(IoTHubTopic.twinResponse(status: status, requestID: requestID, version: version).name) else { return }
         actions.append(.send(.publish(PublishPacket(topic: topic, payload: ByteBuffer(string: body))), to: connection))
     }
 }

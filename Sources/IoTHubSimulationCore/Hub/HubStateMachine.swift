@@ -156,14 +156,11 @@ public struct HubStateMachine: Sendable {
         }
         actions.append(.emit(.disconnected(deviceID, connection: connection, reason: reason)))
         if let deviceID, let will = state.will, reason != .clientDisconnected {
-            var properties = (try? PropertyBag(parsing: Self.propertyBagText(of: will.topic, deviceID: deviceID))) ?? PropertyBag()
+            // CONNECT made sure the will topic is the device's telemetry topic.
+            var properties = PropertyBag()
+            if case .telemetry(_, let bag) = try? IoTHubTopic(parsing: will.topic.string) { properties = bag }
             properties.append("iothub-MessageType", "Will")
             actions.append(.emit(.telemetry(deviceID, properties: properties, payload: will.payload)))
         }
-    }
-
-    /// The text after `devices/{id}/messages/events/` in a telemetry topic.
-    static func propertyBagText(of topic: TopicName, deviceID: DeviceID) -> String {
-        String(topic.string.dropFirst(IoTHubTopics.telemetryPrefix(deviceID).count))
     }
 }

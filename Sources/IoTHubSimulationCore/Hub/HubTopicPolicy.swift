@@ -32,49 +32,23 @@ public enum HubTopicPolicy {
     public static func classify(_ filter: TopicFilter, for deviceID: DeviceID) -> Subscription? {
         switch filter.string {
         case "#", IoTHubTopics.deviceboundFilter(deviceID): .cloudToDevice
-        case "$iothub/twin/res/#": .twinResponses
-        case "$iothub/twin/PATCH/properties/desired/#": .twinDesiredPatches
-        case "$iothub/methods/POST/#": .directMethods
+        case IoTHubTopics.twinResponsesFilter: .twinResponses
+        case IoTHubTopics.twinDesiredPatchesFilter: .twinDesiredPatches
+        case IoTHubTopics.methodRequestsFilter: .directMethods
         default: nil
         }
     }
 
-    static let twinGetPrefix = "$iothub/twin/GET/"
-    static let twinReportedPrefix = "$iothub/twin/PATCH/properties/reported/"
-    static let methodResponsePrefix = "$iothub/methods/res/"
-
-    /// Classifies a publish topic, or `nil` when the hub does not allow it (including a
-    /// malformed property bag or a twin or method topic without `$rid`).
+    /// Classifies a publish topic, or `nil` when the hub does not allow it: a topic that is not
+    /// IoT Hub's (including a malformed property bag, or a twin or method topic without
+    /// `$rid`), another device's telemetry, or a topic only the hub sends on.
     public static func classify(_ topic: TopicName, for deviceID: DeviceID) -> Publication? {
-        let text = topic.string
-        if text.hasPrefix("$iothub/") { return classifyIoTHubTopic(text) }
-        let prefix = IoTHubTopics.telemetryPrefix(deviceID)
-        if text == String(prefix.dropLast()) { return .telemetry(PropertyBag()) }
-        guard text.hasPrefix(prefix) else { return nil }
-        guard let bag = try? PropertyBag(parsing: String(text.dropFirst(prefix.count))) else { return nil }
-        return .telemetry(bag)
-    }
-
-    private static func classifyIoTHubTopic(_ text: String) -> Publication? {
-        if text.hasPrefix(twinGetPrefix) {
-            return requestID(in: text.dropFirst(twinGetPrefix.count)).map { .twinGet(requestID: $0) }
+        switch try? IoTHubTopic(parsing: topic.string) {
+        case .telemetry(deviceID, let properties): .telemetry(properties)
+        case .twinGet(let requestID): .twinGet(requestID: requestID)
+        case .twinReportedPatch(let requestID): .twinReportedPatch(requestID: requestID)
+        case .methodResponse(let status, let requestID): .methodResponse(status: status, requestID: requestID)
+        case .telemetry, .devicebound, .twinResponse, .twinDesiredPatch, .methodRequest, nil: nil
         }
-        if text.hasPrefix(twinReportedPrefix) {
-            return requestID(in: text.dropFirst(twinReportedPrefix.count)).map { .twinReportedPatch(requestID: $0) }
-        }
-        if text.hasPrefix(methodResponsePrefix) {
-            let rest = text.dropFirst(methodResponsePrefix.count)
-            guard let slash = rest.firstIndex(of: "/"), let status = Int(rest[..<slash]) else { return nil }
-            return requestID(in: rest[rest.index(after: slash)...]).map { .methodResponse(status: status, requestID: $0) }
-        }
-        return nil
-    }
-
-    /// The `$rid` of a `?$rid=...&...` query (the part after the topic's last `/`).
-    private static func requestID(in query: Substring) -> String? {
-        guard query.first == "?", let bag = try? PropertyBag(parsing: String(query.dropFirst())),
-            case .some(.some(let rid)) = bag["$rid"], !rid.isEmpty
-        else { return nil }
-        return rid
     }
 }

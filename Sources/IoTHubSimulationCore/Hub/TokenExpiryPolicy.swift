@@ -1,3 +1,5 @@
+import IoTHubCore
+
 /// When the hub accepts a SAS token and when it drops a connection whose token has expired:
 /// one policy for CONNECT, the live connection and the service REST API.
 ///

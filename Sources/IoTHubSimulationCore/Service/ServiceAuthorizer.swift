@@ -59,7 +59,7 @@ public enum ServiceAuthorizer {
     }
 
     private static func unauthorized(_ reason: String) -> ServiceResponse {
-        .error(401, code: "IotHubUnauthorizedAccess", reason)
+        .error(.iotHubUnauthorizedAccess, reason)
     }
 
     static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {

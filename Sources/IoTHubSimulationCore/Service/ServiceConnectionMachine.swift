@@ -1,3 +1,4 @@
+import IoTHubCore
 import MQTTCore
 
 /// The life of one service HTTP connection as a pure state machine: when a request must have
@@ -23,7 +24,7 @@ package struct ServiceConnectionMachine {
         /// Pass the request to the API; cancel the timer.
         case answerRequest
         /// Write this error response with `Connection: close`, then close.
-        case refuse(status: Int, code: String, message: String)
+        case refuse(IoTHubErrorCode, message: String)
         /// Close without a response.
         case close
     }
@@ -51,7 +52,7 @@ package struct ServiceConnectionMachine {
             return close()
         }
         if let contentLength, contentLength > limits.maximumBodySize {
-            return refuse(413, "MessageTooLarge", "the request body of \(contentLength) bytes exceeds \(limits.maximumBodySize) bytes")
+            return refuse(.messageTooLarge, "the request body of \(contentLength) bytes exceeds \(limits.maximumBodySize) bytes")
         }
         state = .receivingBody(received: 0, deadline: deadline)
         return .none
@@ -62,7 +63,7 @@ package struct ServiceConnectionMachine {
         guard case .receivingBody(let received, let deadline) = state else { return .none }
         let total = received + byteCount
         guard total <= limits.maximumBodySize else {
-            return refuse(413, "MessageTooLarge", "the request body exceeds \(limits.maximumBodySize) bytes")
+            return refuse(.messageTooLarge, "the request body exceeds \(limits.maximumBodySize) bytes")
         }
         state = .receivingBody(received: total, deadline: deadline)
         return .none
@@ -92,7 +93,7 @@ package struct ServiceConnectionMachine {
             return close()
         case .receivingBody(_, let deadline):
             guard now >= deadline else { return .armTimer(deadline: deadline) }
-            return refuse(408, "RequestTimeout", "the request did not arrive whole within \(limits.requestTimeout)")
+            return refuse(.requestTimeout, "the request did not arrive whole within \(limits.requestTimeout)")
         case .answering, .closing:
             return .none
         }
@@ -101,16 +102,16 @@ package struct ServiceConnectionMachine {
     /// The bytes are not HTTP/1.1.
     package mutating func malformed() -> Action {
         switch state {
-        case .awaitingRequest, .receivingBody: refuse(400, "BadRequest", "the request is not valid HTTP/1.1")
+        case .awaitingRequest, .receivingBody: refuse(.badRequest, "the request is not valid HTTP/1.1")
         // Mid-answer the response cannot be replaced by an error: just close.
         case .answering: close()
         case .closing: .none
         }
     }
 
-    private mutating func refuse(_ status: Int, _ code: String, _ message: String) -> Action {
+    private mutating func refuse(_ code: IoTHubErrorCode, _ message: String) -> Action {
         state = .closing
-        return .refuse(status: status, code: code, message: message)
+        return .refuse(code, message: message)
     }
 
     private mutating func close() -> Action {

@@ -108,11 +108,11 @@ public struct ServiceResponse: Sendable, Hashable {
         ServiceResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(text.utf8))
     }
 
-    /// An IoT Hub error: the `iothub-errorcode` header and the service's JSON error body
-    /// `{"Message": "ErrorCode:{code};{message}", "ExceptionMessage": ""}`.
-    public static func error(_ status: Int, code: String, _ message: String) -> ServiceResponse {
-        var response = json(status, .object(["Message": .string("ErrorCode:\(code);\(message)"), "ExceptionMessage": .string("")]))
-        response.headers["iothub-errorcode"] = code
+    /// An IoT Hub error: the code's HTTP status, the `iothub-errorcode` header and the
+    /// service's JSON error body `{"Message": "ErrorCode:{code};{message}", "ExceptionMessage": ""}`.
+    public static func error(_ code: IoTHubErrorCode, _ message: String) -> ServiceResponse {
+        var response = json(code.httpStatus, .object(["Message": .string("ErrorCode:\(code);\(message)"), "ExceptionMessage": .string("")]))
+        response.headers["iothub-errorcode"] = code.rawValue
         return response
     }
 

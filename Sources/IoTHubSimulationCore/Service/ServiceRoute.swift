@@ -10,7 +10,7 @@ public enum ServiceRoute: Sendable, Hashable {
     /// `DELETE /devices/{id}`.
     case deleteDevice(DeviceID)
     /// `POST /devices/{id}/messages/deviceBound`.
-    case sendCloudToDevice(DeviceID, CloudToDeviceRequest)
+    case sendCloudToDevice(DeviceID, CloudToDeviceMessage)
     /// `DELETE /devices/{id}/commands`.
     case purgeQueue(DeviceID)
     /// `POST /twins/{id}/methods`.
@@ -55,17 +55,17 @@ public enum ServiceRouter {
             return tokenRoute(request)
         }
         guard segments.count >= 2, segments[0] == "devices" || segments[0] == "twins" else {
-            return .rejected(.error(404, code: "NotFound", "no service operation at \(request.path)"))
+            return .rejected(.error(.notFound, "no service operation at \(request.path)"))
         }
         guard request.query["api-version"].map({ !$0.isEmpty }) == true else {
-            return .rejected(.error(400, code: "InvalidProtocolVersion", "the api-version query parameter is missing"))
+            return .rejected(.error(.invalidProtocolVersion, "the api-version query parameter is missing"))
         }
         let idText = (try? PercentEncoding.decode(segments[1])) ?? segments[1]
         let deviceID: DeviceID
         do {
             deviceID = try DeviceID(idText)
         } catch {
-            return .rejected(.error(400, code: "ArgumentInvalid", "\(error)"))
+            return .rejected(.error(.argumentInvalid, "\(error)"))
         }
         let rest = segments.dropFirst(2).joined(separator: "/").lowercased()
         switch (segments[0], rest, request.method) {
@@ -80,16 +80,16 @@ public enum ServiceRouter {
         case ("devices", "", _), ("devices", "commands", _), ("devices", "messages/devicebound", _), ("twins", "", _), ("twins", "methods", _):
             return .rejected(methodNotAllowed(request))
         default:
-            return .rejected(.error(404, code: "NotFound", "no service operation at \(request.path)"))
+            return .rejected(.error(.notFound, "no service operation at \(request.path)"))
         }
     }
 
     private static func methodNotAllowed(_ request: ServiceRequest) -> ServiceResponse {
-        .error(405, code: "MethodNotAllowed", "\(request.method) is not supported on \(request.path)")
+        .error(.methodNotAllowed, "\(request.method) is not supported on \(request.path)")
     }
 
     private static func badBody(_ text: String) -> ServiceResponse {
-        .error(400, code: "ArgumentInvalid", text)
+        .error(.argumentInvalid, text)
     }
 
     private static func jsonObject(_ request: ServiceRequest) -> [String: JSONValue]? {
@@ -120,24 +120,30 @@ public enum ServiceRouter {
         return .route(.putDevice(id, status, primaryKey: keys.0, secondaryKey: keys.1, replace: request.header("If-Match") != nil))
     }
 
+    /// The message from the body and the `iothub-*` headers the service SDKs send; the
+    /// acknowledgement and the time to live are validated here, once.
     private static func cloudToDevice(_ id: DeviceID, _ request: ServiceRequest) -> RouteOutcome {
-        var message = CloudToDeviceRequest(payload: ByteBuffer(bytes: request.body))
+        var message = CloudToDeviceMessage(payload: ByteBuffer(bytes: request.body))
         message.messageID = request.header("iothub-messageid")
         message.correlationID = request.header("iothub-correlationid")
         message.userID = request.header("iothub-userid")
         message.contentType = request.header("iothub-contenttype")
         message.contentEncoding = request.header("iothub-contentencoding")
         if let ack = request.header("iothub-ack") {
-            guard ["none", "positive", "negative", "full"].contains(ack.lowercased()) else {
-                return .rejected(badBody("iothub-ack must be none, positive, negative or full"))
+            guard let acknowledgement = CloudToDeviceMessage.Acknowledgement(rawValue: ack.lowercased()) else {
+                return .rejected(badBody("iothub-ack must be \(CloudToDeviceMessage.Acknowledgement.spellingsInWords)"))
             }
-            message.acknowledgement = ack
+            message.acknowledgement = acknowledgement
         }
         if let expiry = request.header("iothub-expiry") {
             guard let seconds = Int64(expiry), seconds > 0 else {
                 return .rejected(badBody("iothub-expiry must be a time to live in whole seconds"))
             }
-            message.timeToLive = .seconds(seconds)
+            do {
+                message.timeToLive = try CloudToDeviceMessage.TimeToLive(.seconds(seconds))
+            } catch {
+                return .rejected(badBody("\(error)"))
+            }
         }
         for (name, value) in request.headers where ServiceRequest.hasPrefixIgnoringASCIICase(name, "iothub-app-") {
             let property = String(name.dropFirst("iothub-app-".count))

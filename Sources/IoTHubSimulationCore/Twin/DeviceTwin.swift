@@ -1,3 +1,5 @@
+import IoTHubCore
+
 /// The device twin the hub keeps per device: desired properties (written by the service) and
 /// reported properties (written by the device), each with its own `$version`, plus tags.
 public struct DeviceTwin: Sendable, Hashable {

@@ -160,7 +160,7 @@ struct StepParser {
             }
         case "send":
             guard var spec = readSend(value) else { return nil }
-            spec.payloadHoldsSecret = holdsSecret(spec.payload)
+            spec.payloadHoldsSecret = holdsSecret(spec.payloadText)
             return .send(spec)
         case "publish":
             guard var spec = readPublish(value) else { return nil }
@@ -232,35 +232,35 @@ struct StepParser {
         return bag
     }
 
-    private mutating func readSend(_ value: Node) -> CloudToDeviceSpec? {
+    private mutating func readSend(_ value: Node) -> SendSpec? {
         if reader.isNull(value) {
             reader.error("send needs a payload, for example send: \"on\"", at: value)
             return nil
         }
-        if value.scalar != nil { return reader.string(value, "send payload").map { CloudToDeviceSpec(payload: $0) } }
+        if value.scalar != nil { return reader.string(value, "send payload").map { SendSpec(payload: $0) } }
         guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
         guard let payloadNode = options["payload"] else {
             reader.missing("payload", in: options, "send")
             return nil
         }
         guard let payload = reader.string(payloadNode, "send payload") else { return nil }
-        var spec = CloudToDeviceSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "send"))
+        var spec = SendSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "send"))
         if let node = options["refused"] { spec.refusal = readRefusal(node) }
-        if let node = options["properties"], let bag = readProperties(node) { spec.properties = bag }
-        if let node = options["message_id"] { spec.messageID = reader.nonEmptyString(node, "message_id") }
-        if let node = options["correlation_id"] { spec.correlationID = reader.nonEmptyString(node, "correlation_id") }
+        if let node = options["properties"], let bag = readProperties(node) { spec.message.properties = bag }
+        if let node = options["message_id"] { spec.message.messageID = reader.nonEmptyString(node, "message_id") }
+        if let node = options["correlation_id"] { spec.message.correlationID = reader.nonEmptyString(node, "correlation_id") }
         if let node = options["ttl"], let ttl = reader.duration(node, "ttl") {
-            if ttl < .seconds(60) || ttl > .seconds(2 * 86_400) {
+            do {
+                spec.message.timeToLive = try CloudToDeviceMessage.TimeToLive(ttl)
+            } catch {
                 reader.error("ttl must be from 1m to 2d, as on IoT Hub", at: node)
-            } else {
-                spec.timeToLive = ttl
             }
         }
         if let node = options["ack"], let text = reader.string(node, "ack") {
-            let allowed = ["none", "positive", "negative", "full"]
-            if allowed.contains(text) {
-                spec.acknowledgement = text
+            if let acknowledgement = CloudToDeviceMessage.Acknowledgement(rawValue: text) {
+                spec.message.acknowledgement = acknowledgement
             } else {
+                let allowed = CloudToDeviceMessage.Acknowledgement.spellings
                 reader.error("ack must be one of \(allowed.joined(separator: ", ")), not '\(text)'\(Suggestions.hint(for: text, in: allowed))", at: node)
             }
         }
@@ -302,7 +302,7 @@ struct StepParser {
             reader.error("refused must be true or an IoT Hub error code such as DeviceMaximumQueueDepthExceeded, not '\(text)'", at: node)
             return nil
         }
-        let known = CloudToDeviceRefusal.knownCodes
+        let known = IoTHubErrorCode.cloudToDeviceRefusals.map(\.rawValue)
         if !known.contains(text), let closest = Suggestions.closest(to: text, in: known) {
             reader.error("unknown error code '\(text)' (did you mean '\(closest)'?)", at: node)
             return nil

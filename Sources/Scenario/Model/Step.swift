@@ -25,7 +25,7 @@ public struct Step: Sendable, Hashable {
         /// The device unsubscribes, waiting for UNSUBACK.
         case unsubscribe(TopicFilter)
         /// The cloud sends a C2D message.
-        case send(CloudToDeviceSpec)
+        case send(SendSpec)
         /// The device publishes (telemetry by default).
         case publish(PublishSpec)
         /// The device sends DISCONNECT.

@@ -146,7 +146,7 @@ struct RunSession: Sendable {
         case .unsubscribe(let filter):
             return await outcomeStatus(expected: "UNSUBACK") { try await device.unsubscribe(from: filter) }
         case .publish(let message):
-            let topic = try message.topic ?? TopicName(IoTHubTopics.telemetryPrefix(participant.spec.id) + message.properties.encoded)
+            let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)
             return await outcomeStatus(expected: message.qos == .atMostOnce ? "the publish to complete" : "PUBACK") {
                 try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
             }
@@ -178,10 +178,10 @@ struct RunSession: Sendable {
         }
     }
 
-    private func send(_ message: CloudToDeviceSpec, to step: Step) async throws -> StepStatus {
+    private func send(_ spec: SendSpec, to step: Step) async throws -> StepStatus {
         guard let id = step.device else { return .errored(message: "internal: send names no device") }
-        let outcome = try await backend.sendCloudToDevice(message, to: id, timeout: environment.scaled(environment.actionTimeout))
-        return outcome.status(expecting: message.refusal)
+        let outcome = try await backend.sendCloudToDevice(spec.message, to: id, timeout: environment.scaled(environment.actionTimeout))
+        return outcome.status(expecting: spec.refusal)
     }
 
     /// The simulated hub's controls, or an error naming the action that needs them (the

@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubCore
 import Yams
 
 /// Checks a scenario's YAML tree against the scenario JSON Schema (the draft-07 subset the
@@ -55,7 +56,7 @@ public struct SchemaValidator: Sendable {
     // MARK: Checking
 
     private func resolve(_ schema: JSONValue) -> JSONValue {
-        guard let reference = schema["$ref"]?.string, reference.hasPrefix("#/") else { return schema }
+        guard let reference = schema["$ref"]?.stringValue, reference.hasPrefix("#/") else { return schema }
         var current = root
         for part in reference.dropFirst(2).split(separator: "/") {
             guard let next = current[String(part)] else { return schema }
@@ -67,49 +68,49 @@ public struct SchemaValidator: Sendable {
     private func check(_ node: Node, against rawSchema: JSONValue, at path: String, errors: inout [Violation]) {
         let schema = resolve(rawSchema)
         let here = path.isEmpty ? "the scenario" : path
-        let hint = (schema["description"]?.string ?? rawSchema["description"]?.string).map { " (\($0))" } ?? ""
+        let hint = (schema["description"]?.stringValue ?? rawSchema["description"]?.stringValue).map { " (\($0))" } ?? ""
         if let types = schema["type"] {
-            let allowed = types.array?.compactMap(\.string) ?? types.string.map { [$0] } ?? []
+            let allowed = types.arrayValue?.compactMap(\.stringValue) ?? types.stringValue.map { [$0] } ?? []
             if !allowed.contains(where: { Self.has(node, type: $0) }) {
                 errors.append(Violation(node: node, message: "\(here) must be \(allowed.joined(separator: " or "))\(hint)", isTypeMismatch: true))
                 return
             }
         }
-        if let values = schema["enum"]?.array, !values.contains(where: { Self.equals(node, $0) }) {
-            let shown = values.compactMap { $0.string ?? $0.number.map { String(Int($0)) } }.prefix(12).joined(separator: ", ")
+        if let values = schema["enum"]?.arrayValue, !values.contains(where: { Self.equals(node, $0) }) {
+            let shown = values.compactMap { $0.stringValue ?? $0.numberValue.map { String(Int($0)) } }.prefix(12).joined(separator: ", ")
             errors.append(Violation(node: node, message: "\(here) must be one of \(shown)"))
         }
         if let scalar = node.scalar {
             let text = scalar.string
-            if let pattern = schema["pattern"]?.string, node.tag.rawValue == Tag.Name.str.rawValue || Self.has(node, type: "string"),
+            if let pattern = schema["pattern"]?.stringValue, node.tag.rawValue == Tag.Name.str.rawValue || Self.has(node, type: "string"),
                 (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
             {
                 errors.append(Violation(node: node, message: "\(here) '\(text)' does not have the expected form\(hint)"))
             }
-            if let minimum = schema["minLength"]?.number, Double(text.count) < minimum { errors.append(Violation(node: node, message: "\(here) is too short")) }
-            if let maximum = schema["maxLength"]?.number, Double(text.count) > maximum { errors.append(Violation(node: node, message: "\(here) is too long")) }
+            if let minimum = schema["minLength"]?.numberValue, Double(text.count) < minimum { errors.append(Violation(node: node, message: "\(here) is too short")) }
+            if let maximum = schema["maxLength"]?.numberValue, Double(text.count) > maximum { errors.append(Violation(node: node, message: "\(here) is too long")) }
             if let value = Double(text), Self.has(node, type: "number") {
-                if let minimum = schema["minimum"]?.number, value < minimum { errors.append(Violation(node: node, message: "\(here) must be at least \(Int(minimum))")) }
-                if let maximum = schema["maximum"]?.number, value > maximum { errors.append(Violation(node: node, message: "\(here) must be at most \(Int(maximum))")) }
+                if let minimum = schema["minimum"]?.numberValue, value < minimum { errors.append(Violation(node: node, message: "\(here) must be at least \(Int(minimum))")) }
+                if let maximum = schema["maximum"]?.numberValue, value > maximum { errors.append(Violation(node: node, message: "\(here) must be at most \(Int(maximum))")) }
             }
         }
         if let mapping = node.mapping {
-            let properties = schema["properties"]?.object ?? [:]
+            let properties = schema["properties"]?.objectValue ?? [:]
             let keys = mapping.keys.compactMap(\.scalar?.string)
-            for required in schema["required"]?.array?.compactMap(\.string) ?? [] where !keys.contains(required) {
+            for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !keys.contains(required) {
                 errors.append(Violation(node: node, message: "\(here) is missing '\(required)'"))
             }
-            if let maximum = schema["maxProperties"]?.number, Double(keys.count) > maximum {
+            if let maximum = schema["maxProperties"]?.numberValue, Double(keys.count) > maximum {
                 errors.append(Violation(node: node, message: "\(here) takes no keys"))
             }
             for (keyNode, value) in mapping {
                 guard let key = keyNode.scalar?.string else { continue }
-                if let names = schema["propertyNames"], let allowed = resolve(names)["enum"]?.array?.compactMap(\.string), !allowed.contains(key) {
+                if let names = schema["propertyNames"], let allowed = resolve(names)["enum"]?.arrayValue?.compactMap(\.stringValue), !allowed.contains(key) {
                     errors.append(Violation(node: keyNode, message: "'\(key)' is not allowed in \(here)"))
                     continue
                 }
                 let child = path.isEmpty ? key : "\(path).\(key)"
-                let patterned = (schema["patternProperties"]?.object ?? [:]).first { pattern, _ in
+                let patterned = (schema["patternProperties"]?.objectValue ?? [:]).first { pattern, _ in
                     (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
                 }
                 if let propertySchema = properties[key] {
@@ -117,22 +118,22 @@ public struct SchemaValidator: Sendable {
                 } else if let (_, patternSchema) = patterned {
                     check(value, against: patternSchema, at: child, errors: &errors)
                 } else if let additional = schema["additionalProperties"] {
-                    if additional.bool == false {
+                    if additional.boolValue == false {
                         errors.append(Violation(node: keyNode, message: "unknown key '\(key)' in \(here)"))
-                    } else if additional.object != nil {
+                    } else if additional.objectValue != nil {
                         check(value, against: additional, at: child, errors: &errors)
                     }
                 }
             }
         }
         if let sequence = node.sequence {
-            if let minimum = schema["minItems"]?.number, Double(sequence.count) < minimum { errors.append(Violation(node: node, message: "\(here) needs at least \(Int(minimum)) item(s)")) }
+            if let minimum = schema["minItems"]?.numberValue, Double(sequence.count) < minimum { errors.append(Violation(node: node, message: "\(here) needs at least \(Int(minimum)) item(s)")) }
             if let items = schema["items"] {
                 for (index, item) in sequence.enumerated() { check(item, against: items, at: "\(here)[\(index + 1)]", errors: &errors) }
             }
         }
-        for part in schema["allOf"]?.array ?? [] { check(node, against: part, at: path, errors: &errors) }
-        if let options = schema["anyOf"]?.array {
+        for part in schema["allOf"]?.arrayValue ?? [] { check(node, against: part, at: path, errors: &errors) }
+        if let options = schema["anyOf"]?.arrayValue {
             let results = options.map { option -> [Violation] in
                 var local: [Violation] = []
                 check(node, against: option, at: path, errors: &local)
@@ -140,7 +141,7 @@ public struct SchemaValidator: Sendable {
             }
             if !results.contains(where: \.isEmpty) { errors += Self.closest(results, node: node, here: here, hint: hint) }
         }
-        if let options = schema["oneOf"]?.array {
+        if let options = schema["oneOf"]?.arrayValue {
             let results = options.map { option -> [Violation] in
                 var local: [Violation] = []
                 check(node, against: option, at: path, errors: &local)
@@ -185,7 +186,7 @@ public struct SchemaValidator: Sendable {
     static func equals(_ node: Node, _ value: JSONValue) -> Bool {
         switch value {
         case .string(let string): has(node, type: "string") && node.scalar?.string == string
-        case .number(let number): has(node, type: "number") && node.scalar.flatMap { Double($0.string) } == number
+        case .integer, .number: has(node, type: "number") && node.scalar.flatMap { Double($0.string) } == value.numberValue
         case .bool(let bool): has(node, type: "boolean") && node.bool == bool
         case .null: has(node, type: "null")
         default: false

@@ -2,6 +2,7 @@ import Devices
 import Foundation
 import IoTHubCore
 import IoTHubServiceClient
+import NIOCore
 
 /// An Azure IoT Hub (or `harness hub`) as a run's backend: devices connect to it over MQTT/TLS
 /// with tokens minted on the system clock; C2D messages go through the service REST API with
@@ -57,23 +58,17 @@ struct AzureBackend: HubBackend {
         service = client
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
-        let messageID = message.messageID ?? UUID().uuidString.lowercased()
+    func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
+        // The id is assigned here so that a command can be given it as ${MESSAGE_ID}.
+        var request = message
+        request.messageID = message.messageID ?? UUID().uuidString.lowercased()
         if let command = target.cloudToDeviceCommand {
-            return await run(command, message: message, messageID: messageID, device: device, timeout: timeout)
+            return await run(command, message: request, device: device, timeout: timeout)
         }
         guard let service else { return .failed(.errored(message: "internal: no service client for \(target.hostName)")) }
-        let request = ServiceCloudToDeviceMessage(
-            payload: Data(message.payload.utf8),
-            messageID: messageID,
-            correlationID: message.correlationID,
-            acknowledgement: message.acknowledgement,
-            timeToLive: message.timeToLive,
-            properties: message.properties
-        )
         let reply: ServiceClient.Reply?
         do {
-            reply = try await withTimeout(timeout) { try await service.sendCloudToDevice(request, to: device) }
+            reply = try await withTimeout(timeout) { [request] in try await service.sendCloudToDevice(request, to: device) }
         } catch {
             return .failed(.failed(Failure(expected: "an answer from the service API at \(service.baseURL.absoluteString)", observed: "the request failed: \(error)")))
         }
@@ -90,10 +85,10 @@ struct AzureBackend: HubBackend {
     /// (`ErrorCode:DeviceMaximumQueueDepthExceeded;...`, which the Azure CLI and `harness send`
     /// print), otherwise the command failed (not logged in, not found, no route) and the step
     /// fails whatever it expects.
-    private func run(_ command: [String], message: CloudToDeviceSpec, messageID: String, device: DeviceID, timeout: Duration) async -> CloudToDeviceOutcome {
+    private func run(_ command: [String], message: CloudToDeviceMessage, device: DeviceID, timeout: Duration) async -> CloudToDeviceOutcome {
         let facts = [
-            "DEVICE_ID": device.string, "PAYLOAD": message.payload, "HUB_NAME": target.hubName,
-            "HUB_HOSTNAME": target.hostName, "MESSAGE_ID": messageID,
+            "DEVICE_ID": device.string, "PAYLOAD": String(buffer: message.payload), "HUB_NAME": target.hubName,
+            "HUB_HOSTNAME": target.hostName, "MESSAGE_ID": message.messageID ?? "",
         ]
         // One pass over each argument: a payload that itself holds `${DEVICE_ID}` stays as sent.
         let arguments = command.map { ConnectionFacts(values: facts).substitute(in: $0, names: Set(facts.keys)) }

@@ -59,7 +59,7 @@ struct BrokerBackend: HubBackend {
         }
         guard let client else { throw StartError(description: "the broker at \(target.url) did not answer the harness's CONNECT within \(ScenarioDuration.format(timeout))") }
         do {
-            let filter = try TopicFilter("devices/+/messages/events/#")
+            let filter = try TopicFilter(IoTHubTopics.allTelemetryFilter)
             try await client.subscribe(to: filter, qos: .atMostOnce)
         } catch {
             await client.close()
@@ -69,26 +69,16 @@ struct BrokerBackend: HubBackend {
     }
 
     /// The device and property bag of a telemetry topic (`devices/<id>/messages/events/<bag>`).
+    /// A broker takes any bag, so a malformed one is read as empty: the telemetry is still seen.
     static func telemetry(_ topic: TopicName) -> (DeviceID, PropertyBag)? {
-        let parts = topic.string.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0] == "devices", parts[2] == "messages", parts[3] == "events",
-            let device = try? DeviceID(String(parts[1]))
-        else { return nil }
-        let bag = parts.count == 5 ? (try? PropertyBag(parsing: String(parts[4]))) ?? PropertyBag() : PropertyBag()
-        return (device, bag)
+        guard case .telemetry(let device, let properties) = try? IoTHubTopic(parsing: topic.string, malformedBag: .readAsEmpty) else { return nil }
+        return (device, properties)
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
+    func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         guard let cloud else { return .failed(.errored(message: "internal: no cloud connection to \(target.url)")) }
-        let bag = IoTHubTopics.deviceboundProperties(
-            device,
-            messageID: message.messageID ?? UUID().uuidString.lowercased(),
-            correlationID: message.correlationID,
-            acknowledgement: message.acknowledgement,
-            application: message.properties
-        )
-        let topic = try TopicName(IoTHubTopics.deviceboundTopic(device, properties: bag))
-        let payload = ByteBuffer(string: message.payload)
+        let topic = try TopicName(message.deviceboundTopic(to: device, messageID: message.messageID ?? UUID().uuidString.lowercased()))
+        let payload = message.payload
         do {
             guard try await withTimeout(timeout, { try await cloud.publish(topic, payload: payload, qos: .atLeastOnce) }) != nil else {
                 return .failed(.failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived")))

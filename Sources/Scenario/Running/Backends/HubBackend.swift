@@ -27,7 +27,7 @@ protocol HubBackend: Sendable {
     /// The cloud sends a C2D message to `device`.
     /// - Returns: whether the hub or broker accepted it, refused it (with what it said), or
     ///   gave no verdict.
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome
+    func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome
 
     /// What only a simulated hub can do (move its clock, expire tokens, regenerate keys);
     /// `nil` for real brokers and hubs.

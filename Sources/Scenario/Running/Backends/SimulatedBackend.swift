@@ -55,20 +55,12 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         return SimulatedBackend(host: host, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService)
     }
 
-    func sendCloudToDevice(_ message: CloudToDeviceSpec, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
-        let request = CloudToDeviceRequest(
-            payload: ByteBuffer(string: message.payload),
-            properties: message.properties,
-            messageID: message.messageID,
-            correlationID: message.correlationID,
-            timeToLive: message.timeToLive,
-            acknowledgement: message.acknowledgement
-        )
+    func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         do {
-            try await hub.sendCloudToDevice(request, to: device)
+            try await hub.sendCloudToDevice(message, to: device)
             return .accepted
         } catch let error as CloudToDeviceError {
-            return .refused(code: error.errorCode, reason: error.descriptionWithCode)
+            return .refused(code: error.errorCode.rawValue, reason: error.descriptionWithCode)
         }
     }
 

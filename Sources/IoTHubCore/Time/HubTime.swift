@@ -1,7 +1,8 @@
 import MQTTCore
 
-/// A point in the simulated hub's time: nanoseconds since 1970-01-01 UTC on the hub's clock,
-/// which may run ahead of real time (see ``HubClock``).
+/// A point in IoT Hub's time: nanoseconds since 1970-01-01 UTC. On the simulated hub it is
+/// read from the hub's clock, which may run ahead of real time (`HubClock`); a C2D message's
+/// absolute expiry is one too.
 public struct HubTime: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var nanosecondsSince1970: Int64
 

@@ -1,7 +1,9 @@
 import Foundation
 
-/// A JSON value, kept exactly enough for device twins: objects keep their keys, numbers stay
-/// integers when they were written as integers.
+/// A JSON value, kept exactly: objects keep their keys, numbers stay integers when they were
+/// written as integers. The one JSON value of the harness: device twins, direct method
+/// payloads and the service API's bodies use it, and the scenario loader reads its JSON Schema
+/// with it.
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -59,9 +61,38 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { jsonText }
 
+    /// The member named `key` when this is an object.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { members[key] } else { nil }
+    }
+
     /// The members when this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { members } else { nil }
+    }
+
+    /// The elements when this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { elements } else { nil }
+    }
+
+    /// The text when this is a string.
+    public var stringValue: String? {
+        if case .string(let text) = self { text } else { nil }
+    }
+
+    /// The number when this is one, integer or not.
+    public var numberValue: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+
+    /// The truth value when this is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { value } else { nil }
     }
 
     /// Applies a JSON merge patch (RFC 7386), as twin updates do: members set to `null` are

@@ -1,13 +1,10 @@
 import IoTHubCore
+import NIOCore
 
-/// A C2D message as a scenario describes it, and whether the hub should take it.
-public struct CloudToDeviceSpec: Sendable, Hashable {
-    public var payload: String
-    public var properties: PropertyBag
-    public var messageID: String?
-    public var correlationID: String?
-    public var timeToLive: Duration?
-    public var acknowledgement: String?
+/// A `send:` step: the C2D message, and whether the hub should take it.
+public struct SendSpec: Sendable, Hashable {
+    /// The message, as every back end sends it.
+    public var message: CloudToDeviceMessage
     /// `nil`: the hub must accept the message. Otherwise it must refuse it (a full queue, an
     /// oversize body), and accepting it fails the step.
     public var refusal: CloudToDeviceRefusal?
@@ -15,28 +12,23 @@ public struct CloudToDeviceSpec: Sendable, Hashable {
     /// masking).
     public var payloadHoldsSecret = false
 
-    public init(
-        payload: String,
-        properties: PropertyBag = PropertyBag(),
-        messageID: String? = nil,
-        correlationID: String? = nil,
-        timeToLive: Duration? = nil,
-        acknowledgement: String? = nil,
-        refusal: CloudToDeviceRefusal? = nil
-    ) {
-        self.payload = payload
-        self.properties = properties
-        self.messageID = messageID
-        self.correlationID = correlationID
-        self.timeToLive = timeToLive
-        self.acknowledgement = acknowledgement
+    public init(_ message: CloudToDeviceMessage, refusal: CloudToDeviceRefusal? = nil) {
+        self.message = message
         self.refusal = refusal
     }
 
+    /// A message with this text as its payload.
+    public init(payload: String, refusal: CloudToDeviceRefusal? = nil) {
+        self.init(CloudToDeviceMessage(payload: ByteBuffer(string: payload)), refusal: refusal)
+    }
+
+    /// The payload as the scenario wrote it (scenario payloads are text).
+    public var payloadText: String { String(buffer: message.payload) }
+
     /// `"on"`, plus the properties and the expected refusal if any.
     public var summary: String {
-        var text = PayloadText.summary(payload, holdsSecret: payloadHoldsSecret)
-        if !properties.isEmpty { text += " \(properties.encoded)" }
+        var text = PayloadText.summary(payloadText, holdsSecret: payloadHoldsSecret)
+        if !message.properties.isEmpty { text += " \(message.properties.encoded)" }
         if let refusal { text += ", refused\(refusal.summary)" }
         return text
     }
@@ -46,11 +38,9 @@ public struct CloudToDeviceSpec: Sendable, Hashable {
 public enum CloudToDeviceRefusal: Sendable, Hashable {
     /// Any refusal (`refused: true`).
     case any
-    /// A refusal with this IoT Hub error code (`refused: DeviceMaximumQueueDepthExceeded`).
+    /// A refusal with this IoT Hub error code (`refused: DeviceMaximumQueueDepthExceeded`),
+    /// as spelt: a real hub has codes beyond ``IoTHubErrorCode``.
     case code(String)
-
-    /// The error codes the simulated hub answers a refused send with, as the real one does.
-    public static let knownCodes = ["ArgumentInvalid", "DeviceMaximumQueueDepthExceeded", "DeviceNotFound", "MessageTooLarge"]
 
     var summary: String {
         switch self {
