@@ -61,6 +61,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one MQTT client engine, pure: the session state machine and the policies that
+        // make each client (device profiles, generic client, cloud, load). No sockets: NIOCore
+        // only, so SwiftPM refuses a socket or TLS import here.
+        .target(
+            name: "MQTTClientCore",
+            dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Devices under test: the MQTT client state machine, simulated device profiles, token
         // sources, process devices (firmware on a host) and serial boards (MicroPython raw REPL).
         .target(
@@ -164,7 +172,7 @@ let package = Package(
         .target(
             name: "HarnessTestSupport",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "Devices",
+                "MQTTCore", "IoTHubCore", "Devices", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -219,6 +227,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The client engine without sockets: events in, actions out, time passed in.
+        .testTarget(
+            name: "MQTTClientCoreTests",
+            dependencies: ["MQTTClientCore", "MQTTCore", "HarnessTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
