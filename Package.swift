@@ -69,26 +69,29 @@ let package = Package(
             dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
-        // Devices under test: the MQTT client state machine, simulated device profiles, token
-        // sources, process devices (firmware on a host) and serial boards (MicroPython raw REPL).
-        .target(
-            name: "Devices",
-            dependencies: [
-                "MQTTCore", "IoTHubCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // The MQTT client side on NIO: for now the cloud connection of broker targets.
+        // The one NIO driver of a client session: TCP or TLS (the one place client TLS contexts
+        // are built), raw bytes, the codec with the packet tap, timers; and the cloud
+        // connection of broker targets on it.
         .target(
             name: "MQTTClient",
             dependencies: [
-                "MQTTCore",
+                "MQTTCore", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Devices under test on the client engine: simulated device profiles, the generic
+        // client, token sources, process devices (firmware on a host) and serial boards
+        // (MicroPython raw REPL).
+        .target(
+            name: "Devices",
+            dependencies: [
+                "MQTTCore", "IoTHubCore", "MQTTClientCore", "MQTTClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -223,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "DevicesTests",
             dependencies: [
-                "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "HarnessTestSupport",
+                "Devices", "MQTTCore", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -238,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "MQTTClientTests",
             dependencies: [
-                "MQTTClient", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                "MQTTClient", "MQTTClientCore", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -261,7 +264,7 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "Devices", "HarnessTestSupport",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "Devices", "HarnessTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],

@@ -2,6 +2,7 @@ import Devices
 import Foundation
 import IoTHubCore
 import IoTHubServiceClient
+import MQTTClient
 
 /// An Azure IoT Hub (or `harness hub`) as a run's backend: devices connect to it over MQTT/TLS
 /// with tokens minted on the system clock; C2D messages go through the service REST API with
