@@ -175,7 +175,7 @@ let package = Package(
         .target(
             name: "HarnessTestSupport",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "Devices", "MQTTClientCore",
+                "MQTTCore", "IoTHubCore", "Devices", "MQTTClient", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
