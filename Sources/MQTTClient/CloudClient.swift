@@ -19,7 +19,12 @@ public final class CloudClient: Sendable {
     /// The session's configuration for a cloud connection with `keepAlive` seconds: it pings
     /// at half that interval.
     public static func configuration(keepAlive: UInt16) -> MQTTClientConfiguration {
-        MQTTClientConfiguration(name: "cloud", keepAlive: .every(.milliseconds(Int64(keepAlive) * 500)), allowsConcurrentOperations: true)
+        MQTTClientConfiguration(
+            name: "cloud",
+            keepAlive: .every(.milliseconds(Int64(keepAlive) * 500)),
+            protocolViolations: .close,
+            allowsConcurrentOperations: true
+        )
     }
 
     private let connection: MQTTClientConnection

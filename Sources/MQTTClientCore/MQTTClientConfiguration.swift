@@ -91,9 +91,12 @@ public enum ProtocolViolationPolicy: Sendable, Hashable {
     /// and the operation keeps waiting (firmware clients).
     case tolerate
     /// Reports it (``MQTTClientSession/Event/protocolViolation(_:)``): a wrong acknowledgement
-    /// fails its operation; a malformed packet, or a packet only clients send, closes the
-    /// connection [MQTT-4.8.0-1].
+    /// fails its operation; a malformed packet closes the connection [MQTT-4.8.0-1]. Other
+    /// unexpected packets are left to the packet tap (the generic client observes brokers).
     case report
+    /// Closes the connection on a packet only clients send, as an application client does;
+    /// a wrong acknowledgement leaves its operation waiting (the harness's cloud connection).
+    case close
 }
 
 /// The program a device runs around its client: what it does after a drop, where its

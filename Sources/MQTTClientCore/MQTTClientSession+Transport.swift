@@ -63,6 +63,9 @@ extension MQTTClientSession {
     /// ``ProtocolViolationPolicy/report`` the client reports it and closes the connection
     /// [MQTT-4.8.0-1].
     public mutating func malformedPacketReceived(_ description: String, now: Int64) -> [Action] {
-        closeForViolation("the broker sent a malformed packet: \(description)")
+        guard configuration.protocolViolations == .report, isTransportOpen, closedForViolation == nil else { return [] }
+        let violation = "the broker sent a malformed packet: \(description)"
+        closedForViolation = violation
+        return [.report(.protocolViolation(violation)), .closeTransport]
     }
 }

@@ -182,11 +182,4 @@ public struct MQTTClientSession: Sendable {
     mutating func endPending(_ outcome: Outcome) -> [Action] {
         endConnect(outcome) + endInFlight(outcome)
     }
-
-    /// The broker broke the protocol: report it and close the connection [MQTT-4.8.0-1].
-    mutating func closeForViolation(_ violation: String) -> [Action] {
-        guard configuration.protocolViolations == .report, isTransportOpen, closedForViolation == nil else { return [] }
-        closedForViolation = violation
-        return [.report(.protocolViolation(violation)), .closeTransport]
-    }
 }

@@ -129,27 +129,39 @@ import Testing
         #expect(session.packetReceived(.puback(packetID: 1), now: 0) == [])
     }
 
-    @Test("a wrong acknowledgement is tolerated (the operation keeps waiting) or reported", arguments: [ProtocolViolationPolicy.tolerate, .report])
+    @Test("a SUBACK answering no SUBSCRIBE of the session (a raw one) is reported only by a device program, which reads every SUBACK")
+    func unsolicitedSubAck() {
+        let suback = SubAckPacket(packetID: 9, returnCodes: [.granted(.atMostOnce)])
+        var driven = connectedSession()
+        #expect(driven.packetReceived(.suback(suback), now: 0) == [])
+        var program = connectedSession(MQTTClientConfiguration(keepAlive: .off, program: ProgramPolicy(reconnect: .never, errorsStopProgram: true)))
+        #expect(program.packetReceived(.suback(suback), now: 0) == [.report(.subAckReceived(suback))])
+    }
+
+    @Test("a wrong acknowledgement is reported, or tolerated (the operation keeps waiting)", arguments: [ProtocolViolationPolicy.tolerate, .report, .close])
     func wrongAcknowledgement(policy: ProtocolViolationPolicy) {
         var session = connectedSession(MQTTClientConfiguration(protocolViolations: policy))
         _ = session.publishedID(message("x", qos: .atLeastOnce), id: 2)
         let actions = session.packetReceived(.pubrec(packetID: 1), now: 0)
         #expect(actions.completesAnOperation == (policy == .report))
         #expect(actions.sentPackets.isEmpty)
-        if policy == .tolerate {
+        if policy != .report {
             #expect(session.packetReceived(.puback(packetID: 1), now: 0) == [.complete(2, .answered(.puback(packetID: 1)))])
         }
     }
 
-    @Test("a packet only clients send, from the broker: reported and the client closes, or ignored when tolerated", arguments: [ProtocolViolationPolicy.tolerate, .report])
+    @Test("a packet only clients send, from the broker: an application client closes; the others leave it to the packet tap", arguments: [ProtocolViolationPolicy.tolerate, .report, .close])
     func clientOnlyPacket(policy: ProtocolViolationPolicy) {
         var session = connectedSession(MQTTClientConfiguration(protocolViolations: policy))
         let actions = session.packetReceived(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: topicFilter("a"), qos: .atMostOnce)])), now: 0)
-        if policy == .report {
-            #expect(actions == [.report(.protocolViolation("the broker sent SUBSCRIBE, a packet only clients send (section 2.2.1)")), .closeTransport])
-        } else {
-            #expect(actions.isEmpty)
-        }
+        #expect(actions == (policy == .close ? [.closeTransport] : []))
+    }
+
+    @Test("a malformed packet is reported and closes the connection only under the report policy", arguments: [ProtocolViolationPolicy.tolerate, .report, .close])
+    func malformed(policy: ProtocolViolationPolicy) {
+        var session = connectedSession(MQTTClientConfiguration(protocolViolations: policy))
+        let actions = session.malformedPacketReceived("bad", now: 0)
+        #expect(actions == (policy == .report ? [.report(.protocolViolation("the broker sent a malformed packet: bad")), .closeTransport] : []))
     }
 
     @Test("open: the transport without CONNECT; raw packets go out as given; CONNECT may follow on it")
