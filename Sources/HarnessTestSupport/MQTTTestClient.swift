@@ -53,7 +53,7 @@ public final class MQTTTestClient: Sendable {
         connection: UInt64 = 0
     ) async throws -> MQTTTestClient {
         let collector = PacketCollector()
-        let settings = MQTTClientDriver.Settings(tap: tap, firstConnection: connection, handlesRawBytes: true)
+        let settings = MQTTClientDriver.Settings(tap: tap, firstConnection: connection, handlesRawBytes: true, reportsPackets: true)
         let client = MQTTClientConnection(configuration: configuration, settings: settings, eventLoop: group.next()) { output in
             switch output {
             case .packetReceived(let packet): collector.append(packet)

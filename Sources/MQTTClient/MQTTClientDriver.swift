@@ -26,6 +26,9 @@ public final class MQTTClientDriver {
         /// Whether the pipeline carries raw bytes around the codec: every read is reported as
         /// it arrived (``Output/bytesReceived(_:)``) and raw writes are possible. Default: false.
         public var handlesRawBytes: Bool
+        /// Whether every received packet is handed out too (``Output/packetReceived(_:)``), for
+        /// a client that looks at all of them. Default: false.
+        public var reportsPackets: Bool
         /// How long a TCP connect may take; `nil`: NIO's default. Default: `nil`.
         public var connectTimeout: TimeAmount?
         /// A TLS context made once (``ClientTLS/makeContext()``) for the endpoint's TLS, shared
@@ -40,6 +43,7 @@ public final class MQTTClientDriver {
             sessionClock: SessionClock = .monotonic(SystemMonotonicClock()),
             firstConnection: UInt64 = 1,
             handlesRawBytes: Bool = false,
+            reportsPackets: Bool = false,
             connectTimeout: TimeAmount? = nil,
             tlsContext: NIOSSLContext? = nil,
             tokens: (@Sendable () async throws -> ClientToken)? = nil
@@ -49,6 +53,7 @@ public final class MQTTClientDriver {
             self.sessionClock = sessionClock
             self.firstConnection = firstConnection
             self.handlesRawBytes = handlesRawBytes
+            self.reportsPackets = reportsPackets
             self.connectTimeout = connectTimeout
             self.tlsContext = tlsContext
             self.tokens = tokens
@@ -65,7 +70,7 @@ public final class MQTTClientDriver {
         /// Bytes read from the connection exactly as they arrived (with
         /// ``Settings/handlesRawBytes``).
         case bytesReceived(ByteBuffer)
-        /// Every packet received, before the session sees it.
+        /// Every packet received, before the session sees it (with ``Settings/reportsPackets``).
         case packetReceived(MQTTPacket)
         /// An error on the connection (a malformed packet, a failed TLS handshake); the
         /// connection closes after it.
@@ -269,7 +274,7 @@ public final class MQTTClientDriver {
 
     func received(_ packet: MQTTPacket, connection: UInt64) {
         guard connection == self.connection else { return }
-        output(.packetReceived(packet))
+        if settings.reportsPackets { output(.packetReceived(packet)) }
         readDepth += 1
         defer { readDepth -= 1 }
         perform(session.packetReceived(packet, now: now))
