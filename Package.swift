@@ -67,26 +67,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Devices under test: the MQTT client state machine, simulated device profiles, token
-        // sources, process devices (firmware on a host) and serial boards (MicroPython raw REPL).
+        // The one MQTT client engine, pure: the session state machine and the policies that
+        // make each client (device profiles, generic client, cloud, load). No sockets: NIOCore
+        // only, so SwiftPM refuses a socket or TLS import here.
         .target(
-            name: "Devices",
-            dependencies: [
-                "MQTTCore", "IoTHubCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            name: "MQTTClientCore",
+            dependencies: ["MQTTCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
-        // The MQTT client side on NIO: for now the cloud connection of broker targets.
+        // The one NIO driver of a client session: TCP or TLS (the one place client TLS contexts
+        // are built), raw bytes, the codec with the packet tap, timers; and the cloud
+        // connection of broker targets on it.
         .target(
             name: "MQTTClient",
             dependencies: [
-                "MQTTCore",
+                "MQTTCore", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Devices under test on the client engine: simulated device profiles, the generic
+        // client, token sources, process devices (firmware on a host) and serial boards
+        // (MicroPython raw REPL).
+        .target(
+            name: "Devices",
+            dependencies: [
+                "MQTTCore", "IoTHubCore", "MQTTClientCore", "MQTTClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -137,7 +148,7 @@ let package = Package(
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "IoTHubServiceClient", "CHeap",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "IoTHubServiceClient", "CHeap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -170,7 +181,7 @@ let package = Package(
         .target(
             name: "HarnessTestSupport",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "Devices",
+                "MQTTCore", "IoTHubCore", "Devices", "MQTTClient", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -221,16 +232,22 @@ let package = Package(
         .testTarget(
             name: "DevicesTests",
             dependencies: [
-                "Devices", "MQTTCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "HarnessTestSupport",
+                "Devices", "MQTTCore", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The client engine without sockets: events in, actions out, time passed in.
+        .testTarget(
+            name: "MQTTClientCoreTests",
+            dependencies: ["MQTTClientCore", "MQTTCore", "HarnessTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MQTTClientTests",
             dependencies: [
-                "MQTTClient", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                "MQTTClient", "MQTTClientCore", "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -253,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "Devices", "HarnessTestSupport",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "Devices", "HarnessTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],

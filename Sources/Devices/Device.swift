@@ -1,4 +1,5 @@
 import IoTHubCore
+import MQTTClient
 import MQTTCore
 
 /// What the harness needs to connect a device: where the broker is and the credentials the
@@ -33,25 +34,6 @@ public struct ConnectRequest: Sendable, Hashable {
         self.cleanSession = cleanSession
         self.keepAlive = keepAlive
         self.tls = tls
-    }
-}
-
-/// How a device's client runs TLS to the broker.
-public struct ClientTLS: Sendable, Hashable {
-    /// PEM file of the CA to trust; `nil` trusts the system's roots.
-    public var caFile: String?
-    /// The name sent as SNI and checked against the certificate; `nil` sends none and checks
-    /// the host as given.
-    public var serverName: String?
-    /// Client certificate and key (PEM files) for mutual TLS, if the broker asks.
-    public var certificateFile: String?
-    public var keyFile: String?
-
-    public init(caFile: String? = nil, serverName: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
-        self.caFile = caFile
-        self.serverName = serverName
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
     }
 }
 

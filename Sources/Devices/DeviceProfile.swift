@@ -1,24 +1,17 @@
-/// How a simulated device behaves on the wire, named after the client it imitates.
+import MQTTClientCore
+
+/// How a simulated device behaves on the wire, named after the client it imitates: a
+/// configuration of the one client engine (``MQTTClientSession``).
 ///
 /// | profile | pings | after a drop | token |
 /// | --- | --- | --- | --- |
 /// | `umqtt-simple` | never (the app would have to call `ping()`) | `OSError(-1)` stops the program | asked for once per connect |
 /// | `umqtt-robust` | never | reconnects at once with clean session 0, then every 2 s while the network fails; a refused CONNACK stops the program | asked for again before every reconnect |
 /// | `sdk` | PINGREQ after keep-alive of silence, drops the link when PINGRESP is late | reconnects after 10 ms, then every 10 s while the network fails; a refused CONNACK ends retrying | renewed `renewalMargin` before expiry by DISCONNECT + CONNECT |
+///
+/// None speaks QoS 2 (umqtt asserts on it; the SDK profile keeps umqtt's firmware), and none
+/// reports a broker's protocol violations: firmware ignores what it does not expect.
 public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
-    /// What the client does when the connection drops unexpectedly.
-    public enum ReconnectPolicy: Sendable, Hashable {
-        /// Nothing: the program stops with `OSError: -1`, as umqtt.simple's `wait_msg` raises.
-        case never
-        /// Reconnect with clean session 0.
-        /// - Parameters:
-        ///   - firstDelay: wait before the first attempt.
-        ///   - retryDelay: wait between attempts that fail at the network level.
-        ///   - refusalStopsProgram: whether a refused CONNACK stops the program (umqtt.robust
-        ///     only catches `OSError`, so `MQTTException` escapes) or only ends retrying (SDK).
-        case cleanSessionZero(firstDelay: Duration, retryDelay: Duration, refusalStopsProgram: Bool)
-    }
-
     /// The profile's name in scenarios, for example `umqtt-simple`.
     public var name: String
     /// Whether the client sends PINGREQ within its keep-alive by itself. A device can override
@@ -27,21 +20,13 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
     /// Whether a PINGREQ left without PINGRESP for a keep-alive period closes the connection
     /// (Paho, and so the Python SDK, does this; umqtt never reads PINGRESP).
     public var detectsMissingPingResponse: Bool
-    /// What happens after an unexpected close.
-    public var reconnectPolicy: ReconnectPolicy
+    /// The program around the client: what happens after an unexpected close, whether errors
+    /// stop it, whether it subscribes again (its tokens come from the device's settings).
+    public var program: ProgramPolicy
     /// How long before the token's expiry the client renews it by reconnecting; `nil`: never.
     public var renewalMargin: Duration?
-    /// Whether the client subscribes again to its filters after reconnecting. The Python SDK
-    /// does not (it relies on clean session 0); the C SDK does.
-    public var resubscribesAfterReconnect: Bool
     /// Whether the client library has an unsubscribe call (umqtt.simple 1.3.4 has none).
     public var supportsUnsubscribe: Bool
-
-    /// Whether the client reconnects after the connection drops.
-    public var reconnects: Bool { reconnectPolicy != .never }
-
-    /// Whether an unexpected close stops the program (umqtt raises OSError in `wait_msg`).
-    public var crashesOnDisconnect: Bool { reconnectPolicy == .never }
 
     /// The seed firmware on `umqtt.simple` 1.3.4: `connect(False)`, SUBSCRIBE at QoS 0 with
     /// packet id 1, no PINGREQ ever, PUBACK only after the callback returns, no reconnect; a
@@ -50,9 +35,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         name: "umqtt-simple",
         sendsPings: false,
         detectsMissingPingResponse: false,
-        reconnectPolicy: .never,
+        program: ProgramPolicy(reconnect: .never, errorsStopProgram: true),
         renewalMargin: nil,
-        resubscribesAfterReconnect: false,
         supportsUnsubscribe: false
     )
 
@@ -66,9 +50,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         name: "umqtt-robust",
         sendsPings: false,
         detectsMissingPingResponse: false,
-        reconnectPolicy: .cleanSessionZero(firstDelay: .zero, retryDelay: .seconds(2), refusalStopsProgram: true),
+        program: ProgramPolicy(reconnect: .cleanSessionZero(firstDelay: .zero, retryDelay: .seconds(2)), errorsStopProgram: true),
         renewalMargin: nil,
-        resubscribesAfterReconnect: false,
         supportsUnsubscribe: false
     )
 
@@ -84,9 +67,8 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         name: "sdk",
         sendsPings: true,
         detectsMissingPingResponse: true,
-        reconnectPolicy: .cleanSessionZero(firstDelay: .milliseconds(10), retryDelay: .seconds(10), refusalStopsProgram: false),
+        program: ProgramPolicy(reconnect: .cleanSessionZero(firstDelay: .milliseconds(10), retryDelay: .seconds(10)), errorsStopProgram: false),
         renewalMargin: .seconds(120),
-        resubscribesAfterReconnect: false,
         supportsUnsubscribe: true
     )
 
@@ -99,25 +81,36 @@ public struct DeviceProfile: Sendable, Hashable, CustomStringConvertible {
         self = profile
     }
 
-    init(
-        name: String,
-        sendsPings: Bool,
-        detectsMissingPingResponse: Bool,
-        reconnectPolicy: ReconnectPolicy,
-        renewalMargin: Duration?,
-        resubscribesAfterReconnect: Bool,
-        supportsUnsubscribe: Bool
-    ) {
+    init(name: String, sendsPings: Bool, detectsMissingPingResponse: Bool, program: ProgramPolicy, renewalMargin: Duration?, supportsUnsubscribe: Bool) {
         self.name = name
         self.sendsPings = sendsPings
         self.detectsMissingPingResponse = detectsMissingPingResponse
-        self.reconnectPolicy = reconnectPolicy
+        self.program = program
         self.renewalMargin = renewalMargin
-        self.resubscribesAfterReconnect = resubscribesAfterReconnect
         self.supportsUnsubscribe = supportsUnsubscribe
     }
 
     public var description: String { name }
+
+    /// The client session's configuration for a device of this profile with `settings`.
+    public func configuration(_ settings: ClientSettings = ClientSettings()) -> MQTTClientConfiguration {
+        let keepAlive: KeepAlivePolicy
+        if !(settings.sendsPings ?? sendsPings) {
+            keepAlive = .off
+        } else {
+            keepAlive = detectsMissingPingResponse ? .afterSilence : .afterLastSent
+        }
+        var program = self.program
+        program.tokens = settings.usesTokenSource ? TokenPolicy(renewalMargin: renewalMargin.map { settings.renewalMargin ?? $0 }) : nil
+        return MQTTClientConfiguration(
+            name: name,
+            keepAlive: keepAlive,
+            supportsQoS2: false,
+            supportsUnsubscribe: supportsUnsubscribe,
+            protocolViolations: .tolerate,
+            program: program
+        )
+    }
 }
 
 /// Per-device adjustments of a profile's behaviour.

@@ -1,47 +1,42 @@
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
-import NIOPosix
 import NIOSSL
 import Synchronization
 
 /// A raw MQTT client for integration tests: sends exactly the packets (or bytes) a test gives
 /// and collects every packet it receives, so tests can check a server's answers precisely.
 ///
-/// It runs our own ``MQTTCodecHandler``; bytes it cannot decode are kept as
-/// ``decodingErrors`` (and close the connection), so a test can check that every byte a peer
-/// sent decoded.
+/// It is the client engine configured to answer nothing by itself (no acknowledgements, no
+/// pings, no protocol checks); every packet goes out as a raw write through our own
+/// ``MQTTCodecHandler``. Bytes it cannot decode are kept as ``errors`` (and close the
+/// connection), so a test can check that every byte a peer sent decoded.
 public final class MQTTTestClient: Sendable {
-    private let channel: any Channel
+    private let connection: MQTTClientConnection
     private let collector: PacketCollector
 
-    private init(channel: any Channel, collector: PacketCollector) {
-        self.channel = channel
+    private init(connection: MQTTClientConnection, collector: PacketCollector) {
+        self.connection = connection
         self.collector = collector
     }
 
-    /// TLS settings for a test client.
-    public struct TLS: Sendable {
-        /// PEM file of the CA to trust; `nil` trusts the system's default roots only.
-        public var trustedCAPath: String?
-        /// The name sent as SNI and checked against the certificate. Default: `localhost`.
-        public var serverHostname: String?
-        /// Lowest TLS version offered. Default: TLS 1.2.
-        public var minimumVersion: TLSVersion
-        /// Highest TLS version offered. Default: TLS 1.3.
-        public var maximumVersion: TLSVersion
+    /// TLS settings for a test client (see the initializer below).
+    public typealias TLS = ClientTLS
 
-        public init(
-            trustedCAPath: String?,
-            serverHostname: String? = "localhost",
-            minimumVersion: TLSVersion = .tlsv12,
-            maximumVersion: TLSVersion = .tlsv13
-        ) {
-            self.trustedCAPath = trustedCAPath
-            self.serverHostname = serverHostname
-            self.minimumVersion = minimumVersion
-            self.maximumVersion = maximumVersion
-        }
+    /// Why the test client could not connect.
+    public struct ConnectError: Error, Sendable, CustomStringConvertible {
+        public var description: String
     }
+
+    /// The session's configuration: a client that does nothing by itself.
+    static let configuration = MQTTClientConfiguration(
+        name: "test client",
+        keepAlive: .off,
+        acknowledgements: .none,
+        protocolViolations: .tolerate,
+        allowsConcurrentOperations: true
+    )
 
     /// Connects to `host:port` over TCP, or over TLS when `tls` is given (the handshake runs
     /// when the first packet is sent; a failed handshake closes the connection and is kept as
@@ -58,61 +53,47 @@ public final class MQTTTestClient: Sendable {
         connection: UInt64 = 0
     ) async throws -> MQTTTestClient {
         let collector = PacketCollector()
-        var context: NIOSSLContext?
-        if let tls {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.minimumTLSVersion = tls.minimumVersion
-            configuration.maximumTLSVersion = tls.maximumVersion
-            if let path = tls.trustedCAPath {
-                configuration.trustRoots = .file(path)
+        let settings = MQTTClientDriver.Settings(tap: tap, firstConnection: connection, handlesRawBytes: true, reportsPackets: true)
+        let client = MQTTClientConnection(configuration: configuration, settings: settings, eventLoop: group.next()) { output in
+            switch output {
+            case .packetReceived(let packet): collector.append(packet)
+            case .bytesReceived(let bytes): collector.countBytes(bytes.readableBytes)
+            case .transportError(let error): collector.recordError(error)
+            case .report(.disconnected): collector.markClosed()
+            case .connecting, .deliver, .report: break
             }
-            context = try NIOSSLContext(configuration: configuration)
         }
-        let sslContext = context
-        let serverHostname = tls?.serverHostname
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(collector: collector))
-                    try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: connection, tap: tap)))
-                    try channel.pipeline.syncOperations.addHandler(CollectorHandler(collector: collector))
-                }
-            }
-            .connect(host: host, port: port)
-            .get()
-        return MQTTTestClient(channel: channel, collector: collector)
+        let outcome = await client.perform(.open, endpoint: BrokerEndpoint(host: host, port: port, tls: tls))
+        guard outcome == .done else { throw ConnectError(description: "cannot connect to \(host):\(port): \(outcome)") }
+        return MQTTTestClient(connection: client, collector: collector)
     }
 
     /// The TLS version negotiated, once the handshake completed (`nil` for plain TCP or
     /// before the handshake).
     public func negotiatedTLSVersion() async -> TLSVersion? {
-        try? await channel.nioSSL_tlsVersion().get()
+        try? await connection.withDriver { $0.negotiatedTLSVersion() }.get()
     }
 
     /// The last error the connection saw (for example a failed TLS handshake).
     public var lastError: (any Error)? { collector.errors.last }
 
     /// Sends one packet.
+    /// - Throws: ``ConnectError`` when the connection is closed.
     public func send(_ packet: MQTTPacket) async throws {
-        try await channel.writeAndFlush(packet)
+        try await write(.packet(packet))
     }
 
     /// Sends raw bytes, bypassing the encoder (for malformed input).
+    /// - Throws: ``ConnectError`` when the connection is closed.
     public func sendRaw(_ bytes: [UInt8]) async throws {
-        let channel = self.channel
-        try await channel.eventLoop.flatSubmit {
-            do {
-                let context = try channel.pipeline.syncOperations.context(handlerType: MQTTCodecHandler.self)
-                let promise = channel.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: promise)
-                return promise.futureResult
-            } catch {
-                return channel.eventLoop.makeFailedFuture(error)
-            }
-        }.get()
+        try await write(.bytes(ByteBuffer(bytes: bytes)))
+    }
+
+    private func write(_ raw: MQTTClientSession.RawWrite) async throws {
+        try await connection.withDriver { driver in
+            guard driver.session.isTransportOpen else { throw ConnectError(description: "the connection is closed") }
+            driver.start(.write(raw)) { _ in }
+        }
     }
 
     /// Waits for the next received packet, or returns `nil` if none arrives within `timeout`
@@ -143,54 +124,13 @@ public final class MQTTTestClient: Sendable {
 
     /// Closes the connection without DISCONNECT.
     public func close() async {
-        try? await channel.close()
+        await connection.close()
     }
 
     /// Resets the connection (TCP RST, SO_LINGER 0) without DISCONNECT: the abrupt end a
     /// will message is for.
     public func reset() async {
-        if let provider = channel as? any SocketOptionProvider {
-            try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
-        }
-        try? await channel.close()
-    }
-}
-
-/// Counts the bytes that arrive, before the codec sees them.
-private final class ByteCountingHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let collector: PacketCollector
-
-    init(collector: PacketCollector) {
-        self.collector = collector
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        collector.countBytes(unwrapInboundIn(data).readableBytes)
-        context.fireChannelRead(data)
-    }
-}
-
-private final class CollectorHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = MQTTPacket
-    let collector: PacketCollector
-
-    init(collector: PacketCollector) {
-        self.collector = collector
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        collector.append(unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        collector.markClosed()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        collector.recordError(error)
-        context.close(promise: nil)
+        await connection.reset()
     }
 }
 
@@ -233,5 +173,14 @@ private final class PacketCollector: Sendable {
             try? await Task.sleep(for: .milliseconds(1))
         }
         return false
+    }
+}
+
+extension ClientTLS {
+    /// TLS for a test client: trusts `trustedCAPath` (`nil`: the system's roots only), sends
+    /// `serverHostname` as SNI, and offers the versions from `minimumVersion` to
+    /// `maximumVersion`.
+    public init(trustedCAPath: String?, serverHostname: String? = "localhost", minimumVersion: TLSVersion = .tlsv12, maximumVersion: TLSVersion = .tlsv13) {
+        self.init(caFile: trustedCAPath, serverName: serverHostname, minimumVersion: minimumVersion, maximumVersion: maximumVersion)
     }
 }

@@ -1,33 +1,34 @@
 import Devices
 import HarnessTestSupport
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 import Testing
 
-/// The umqtt-robust and sdk profiles, event by event with explicit times: what each sends on
-/// the wire, when, and with which token.
+/// The umqtt-robust and sdk profiles on the client engine, event by event with explicit
+/// times: what each sends on the wire, when, and with which token.
 @Suite struct ClientProfileTests {
     static let second: Int64 = 1_000_000_000
     static let start: Int64 = 1_800_000_000 * second
-    let connect = ConnectPacket(clientID: "esp8266", cleanSession: true, keepAlive: 60, username: "u", password: nil)
+    let connect = ConnectOptions(clientID: "esp8266", cleanSession: true, keepAlive: 60, username: "u", password: nil)
 
-    static func token(_ name: String, expiry: Int64) -> DeviceToken {
-        DeviceToken(password: name, expiry: expiry)
+    static func token(_ name: String, expiry: Int64) -> ClientToken {
+        ClientToken(password: name, expiry: expiry)
     }
 
-    /// A machine that asked for and got `first`, connected, and was accepted at `start`.
-    func connected(_ profile: DeviceProfile, settings: ClientSettings = ClientSettings(usesTokenSource: true), first: DeviceToken = token("t1", expiry: 1_800_003_600)) -> ClientStateMachine {
-        var machine = ClientStateMachine(profile: profile, settings: settings)
-        _ = machine.connect(connect, now: Self.start)
+    /// A session of `profile` that asked for and got `first`, connected, and was accepted at
+    /// `start` (its connect was operation 1).
+    func connected(_ profile: DeviceProfile, settings: ClientSettings = ClientSettings(usesTokenSource: true), first: ClientToken = token("t1", expiry: 1_800_003_600)) -> MQTTClientSession {
+        var machine = MQTTClientSession(configuration: profile.configuration(settings))
+        _ = machine.start(.connect(connect), id: 1, now: Self.start)
         _ = machine.tokenReceived(first, now: Self.start)
         _ = machine.transportConnected(now: Self.start)
         _ = machine.packetReceived(.connack(ConnAckPacket(returnCode: .accepted)), now: Self.start)
         return machine
     }
 
-    func sentConnect(_ actions: [ClientStateMachine.Action]) -> ConnectPacket? {
-        for case .send(.connect(let packet)) in actions { return packet }
-        return nil
+    func sentConnect(_ actions: [MQTTClientSession.Action]) -> ConnectPacket? {
+        actions.sentConnect
     }
 
     // MARK: umqtt-robust
@@ -35,7 +36,7 @@ import Testing
     @Test("umqtt-robust: a drop reconnects at once with clean session 0 and a fresh token, no SUBSCRIBE")
     func robustReconnects() {
         var machine = connected(.umqttRobust)
-        #expect(machine.subscribe(to: topicFilter("devices/esp8266/messages/devicebound/#"), qos: .atMostOnce, now: Self.start).count == 1)
+        #expect(machine.start(.subscribe([.init(filter: topicFilter("devices/esp8266/messages/devicebound/#"), qos: .atMostOnce)]), id: 2, now: Self.start).count == 1)
         _ = machine.packetReceived(.suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atMostOnce)])), now: Self.start)
         let dropped = Self.start + 5 * Self.second
         #expect(
@@ -74,7 +75,7 @@ import Testing
         _ = machine.tokenReceived(Self.token("expired", expiry: 1_700_000_000), now: Self.start)
         _ = machine.transportConnected(now: Self.start)
         let actions = machine.packetReceived(.connack(ConnAckPacket(returnCode: .notAuthorized)), now: Self.start)
-        #expect(actions.contains(.report(.crashed(reason: "MQTTException(5)"))))
+        #expect(actions.contains(.report(.stopped(reason: "MQTTException(5)"))))
         #expect(machine.stopReason == "MQTTException(5)")
     }
 
@@ -177,11 +178,11 @@ import Testing
 
     @Test("a token source that fails: the first connect ends with the reason; a reconnect retries later")
     func tokenFailures() {
-        var machine = ClientStateMachine(profile: .umqttRobust, settings: ClientSettings(usesTokenSource: true))
-        #expect(machine.connect(connect, now: Self.start) == [.fetchToken])
+        var machine = MQTTClientSession(configuration: DeviceProfile.umqttRobust.configuration(ClientSettings(usesTokenSource: true)))
+        #expect(machine.start(.connect(connect), id: 1, now: Self.start) == [.fetchToken])
         #expect(
             machine.tokenFailed(reason: "token service: 401", now: Self.start) == [
-                .report(.tokenFailed(reason: "token service: 401")), .completeConnect(.connectionEnded(reason: "no token: token service: 401")),
+                .report(.tokenFailed(reason: "token service: 401")), .complete(1, .connectionEnded(reason: "no token: token service: 401")),
             ]
         )
         var reconnecting = connected(.umqttRobust)
@@ -194,6 +195,6 @@ import Testing
         var machine = connected(.sdk)
         #expect(machine.restart(now: Self.start) == [.report(.restarted), .closeTransport])
         #expect(machine.nextDeadline == nil)
-        #expect(machine.connect(connect, now: Self.start) == [.fetchToken])
+        #expect(machine.start(.connect(connect), id: 2, now: Self.start) == [.fetchToken])
     }
 }

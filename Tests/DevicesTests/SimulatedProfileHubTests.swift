@@ -3,6 +3,7 @@ import HarnessTestSupport
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 import NIOPosix

@@ -1,6 +1,7 @@
 import Devices
 import HarnessTestSupport
 import IoTHubCore
+import MQTTClientCore
 import NIOPosix
 import Testing
 

@@ -1,15 +1,18 @@
 import IoTHubCore
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 
 /// A full MQTT 3.1.1 client (scenario device kind `client`): QoS 0, 1 and 2 both ways,
 /// retain, will, any client id, clean session 0 or 1, keep-alive pings on or off, optional
-/// acknowledgements, and raw bytes. Its logic is ``GenericClientMachine``; it talks to the
-/// broker over a real socket with the harness's codec, so its packet tap sees every packet.
+/// acknowledgements, and raw bytes. It is the client engine configured by its
+/// ``GenericClientSettings``; it talks to the broker over a real socket with the harness's
+/// codec, so its packet tap sees every packet.
 public final class GenericClient: RawByteSending {
     public let id: DeviceID
-    private let loop: any EventLoop
-    private let core: NIOLoopBoundBox<GenericClientCore>
+    private let settings: GenericClientSettings
+    private let connection: MQTTClientConnection
 
     /// Creates a client on one event loop of `group`.
     /// - Parameters:
@@ -23,61 +26,60 @@ public final class GenericClient: RawByteSending {
         observer: (@Sendable (DeviceEventRecord) -> Void)? = nil,
         tap: (any PacketTap)? = nil
     ) {
-        let loop = group.next()
+        let reporter = DeviceReporter(deviceID: id, monotonic: monotonic, observer: observer)
+        let driverSettings = MQTTClientDriver.Settings(tap: tap, packetClock: monotonic, sessionClock: .monotonic(monotonic), handlesRawBytes: true)
         self.id = id
-        self.loop = loop
-        self.core = NIOLoopBoundBox.makeBoxSendingValue(
-            GenericClientCore(deviceID: id, settings: settings, loop: loop, monotonic: monotonic, observer: observer, tap: tap),
-            eventLoop: loop
-        )
-    }
-
-    private func operation(_ body: @escaping @Sendable (GenericClientCore, EventLoopPromise<OperationOutcome>) -> Void) async throws -> OperationOutcome {
-        let promise = loop.makePromise(of: OperationOutcome.self)
-        let core = self.core
-        loop.execute { body(core.value, promise) }
-        return try await promise.futureResult.get()
+        self.settings = settings
+        self.connection = MQTTClientConnection(configuration: settings.configuration, settings: driverSettings, eventLoop: group.next()) { output in
+            reporter.relay(output)
+            switch output {
+            case .bytesReceived(let bytes):
+                reporter.report(.bytesReceived(bytes))
+            case .transportError(let error) where !(error is MQTTDecodingError):
+                // A malformed packet is the session's to report, as a protocol violation.
+                reporter.report(.output(line: "connection error: \(error)"))
+            case .connecting, .deliver, .report, .packetReceived, .transportError:
+                break
+            }
+        }
     }
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
-        try await operation { $0.connect(request, promise: $1) }
+        await connection.run(.connect(settings.connectOptions(for: request)), endpoint: request.endpoint)
     }
 
     public func sendBytes(_ bytes: ByteBuffer, opening request: ConnectRequest) async throws -> OperationOutcome {
-        try await operation { $0.sendBytes(bytes, opening: request, promise: $1) }
+        await connection.run(.write(.bytes(bytes)), endpoint: request.endpoint)
     }
 
     public func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome {
-        try await operation { core, promise in core.start(.subscribe, promise: promise) { $0.subscribe(to: filter, qos: qos, now: $1) } }
+        await connection.run(.subscribe([.init(filter: filter, qos: qos)]))
     }
 
     public func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome {
-        try await operation { core, promise in core.start(.unsubscribe, promise: promise) { $0.unsubscribe(from: filter, now: $1) } }
+        await connection.run(.unsubscribe([filter]))
     }
 
     public func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome {
-        try await operation { core, promise in
-            core.start(.publish, promise: promise) { $0.publish(topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, now: $1) }
-        }
+        await connection.run(.publish(ApplicationMessage(topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain)))
     }
 
     /// Drops the connection without DISCONNECT, so the broker publishes the will.
     public func restart() async throws {
-        let core = self.core
-        try await loop.submit { core.value.restart() }.get()
+        await connection.restart()
     }
 
     /// Sends DISCONNECT and returns once the connection is closed.
     /// - Throws: ``DisconnectFailure`` when there was nothing to close cleanly (the connection
     ///   is still opening, or another disconnect is under way).
     public func disconnect() async throws {
-        let outcome = try await operation { core, promise in core.start(.disconnect, promise: promise) { $0.disconnect(now: $1) } }
-        if case .connectionEnded(let reason) = outcome { throw DisconnectFailure(description: "cannot disconnect: \(reason)") }
+        if case .connectionEnded(let reason) = await connection.run(.disconnect) {
+            throw DisconnectFailure(description: "cannot disconnect: \(reason)")
+        }
     }
 
     public func shutdown() async {
-        let core = self.core
-        try? await loop.submit { core.value.shutdown() }.get()
+        await connection.shutdown()
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
 import IoTHubCore
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import Synchronization
 

@@ -1,15 +1,23 @@
 import IoTHubCore
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 
 /// An in-process device that behaves on the wire like a given client (its
-/// ``DeviceProfile``) running the seed firmware's LED logic. It talks to the broker over a
-/// real loopback socket, never by calling the broker's code.
+/// ``DeviceProfile``, a configuration of the client engine) running the seed firmware's LED
+/// logic. It talks to the broker over a real loopback socket, never by calling the broker's
+/// code.
 public final class SimulatedDevice: Device {
     public let id: DeviceID
     public let profile: DeviceProfile
-    private let loop: any EventLoop
-    private let core: NIOLoopBoundBox<SimulatedDeviceCore>
+    private let connection: MQTTClientConnection
+    private let firmware: NIOLoopBoundBox<LEDFirmware>
+    private let reporter: DeviceReporter
+
+    /// The longest the driver sleeps before asking the session again, so a jump of the wall
+    /// clock (a scenario's `advance_clock`) is noticed soon.
+    static let longestTimerSleep: Int64 = 250_000_000
 
     /// Creates a device on one event loop of `group`.
     /// - Parameters:
@@ -32,71 +40,77 @@ public final class SimulatedDevice: Device {
         tap: (any PacketTap)? = nil
     ) {
         let loop = group.next()
+        var settings = settings
+        settings.usesTokenSource = tokenSource != nil
+        let reporter = DeviceReporter(deviceID: id, monotonic: monotonic, observer: observer)
+        let firmware = NIOLoopBoundBox.makeBoxSendingValue(LEDFirmware(), eventLoop: loop)
+        var tokens: (@Sendable () async throws -> ClientToken)?
+        if let tokenSource { tokens = { try await tokenSource.token() } }
+        let driverSettings = MQTTClientDriver.Settings(
+            tap: tap,
+            packetClock: monotonic,
+            sessionClock: SessionClock(now: { wallClock.unixNanoseconds() }, longestSleep: Self.longestTimerSleep),
+            tokens: tokens
+        )
         self.id = id
         self.profile = profile
-        self.loop = loop
-        self.core = NIOLoopBoundBox.makeBoxSendingValue(
-            SimulatedDeviceCore(
-                deviceID: id,
-                profile: profile,
-                settings: settings,
-                loop: loop,
-                monotonic: monotonic,
-                wallClock: wallClock,
-                tokenSource: tokenSource,
-                observer: observer,
-                tap: tap
-            ),
-            eventLoop: loop
-        )
+        self.reporter = reporter
+        self.firmware = firmware
+        self.connection = MQTTClientConnection(configuration: profile.configuration(settings), settings: driverSettings, eventLoop: loop) { output in
+            reporter.relay(output)
+            switch output {
+            case .deliver(let publish):
+                // The firmware's callback runs before the PUBACK goes out.
+                let (isOn, changed) = firmware.value.handleMessage(topic: publish.topic, payload: publish.payload)
+                reporter.report(.led(isOn: isOn, changed: changed))
+            case .transportError(let error):
+                reporter.report(.disconnected(reason: "\(error)"))
+            case .connecting, .report, .bytesReceived, .packetReceived:
+                break
+            }
+        }
     }
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
-        let promise = loop.makePromise(of: OperationOutcome.self)
-        let core = self.core
-        loop.execute { core.value.connect(request, promise: promise) }
-        return try await promise.futureResult.get()
+        await connection.run(.connect(request.connectOptions()), endpoint: request.endpoint)
     }
 
     public func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome {
-        let promise = loop.makePromise(of: OperationOutcome.self)
-        let core = self.core
-        loop.execute { core.value.subscribe(to: filter, qos: qos, promise: promise) }
-        return try await promise.futureResult.get()
+        await connection.run(.subscribe([.init(filter: filter, qos: qos)]))
     }
 
     public func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome {
-        let promise = loop.makePromise(of: OperationOutcome.self)
-        let core = self.core
-        loop.execute { core.value.unsubscribe(from: filter, promise: promise) }
-        return try await promise.futureResult.get()
+        await connection.run(.unsubscribe([filter]))
     }
 
     public func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome {
-        let promise = loop.makePromise(of: OperationOutcome.self)
-        let core = self.core
-        loop.execute { core.value.publish(topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, promise: promise) }
-        return try await promise.futureResult.get()
+        await connection.run(.publish(ApplicationMessage(topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain)))
     }
 
+    /// Power-cycles the device: the connection drops without DISCONNECT, the program and the
+    /// LED start over. The harness connects it again with its next connect.
     public func restart() async throws {
-        let core = self.core
-        try await loop.submit { core.value.restart() }.get()
+        let firmware = self.firmware
+        let reporter = self.reporter
+        try await connection.withDriver { driver in
+            driver.restart()
+            let wasOn = firmware.value.isOn
+            firmware.value = LEDFirmware()
+            if wasOn { reporter.report(.led(isOn: false, changed: true)) }
+        }
     }
 
     public func disconnect() async throws {
-        let core = self.core
-        try await loop.submit { core.value.disconnect() }.get()
+        _ = await connection.perform(.disconnect)
     }
 
     public func shutdown() async {
-        let core = self.core
-        try? await loop.submit { core.value.shutdown() }.get()
+        await connection.shutdown()
     }
 
     /// Whether the status LED is on now.
     public func isLEDOn() async throws -> Bool {
-        let core = self.core
-        return try await loop.submit { core.value.isLEDOn }.get()
+        let firmware = self.firmware
+        return try await connection.eventLoop.submit { firmware.value.isOn }.get()
     }
 }

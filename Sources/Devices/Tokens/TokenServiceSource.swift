@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubCore
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 import NIOHTTP1
@@ -69,13 +70,13 @@ public struct TokenServiceSource: TokenSource {
         "\(endpoint.path)?device=\(PercentEncoding.encode(deviceID.string))&ttl=\(ttl.nanoseconds / 1_000_000_000)"
     }
 
-    public func token() async throws -> DeviceToken {
+    public func token() async throws -> ClientToken {
         let response = try await exchange()
         let body = response.body.trimmingCharacters(in: [" ", "\n", "\r", "\t"])
         switch response.status {
         case .ok:
             guard !body.isEmpty else { throw error("answered 200 with an empty body") }
-            return DeviceToken(sasToken: body)
+            return ClientToken(sasToken: body)
         case .unauthorized:
             throw error("refused the function key (401)")
         case .notFound:

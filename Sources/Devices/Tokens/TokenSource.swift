@@ -1,28 +1,12 @@
 import IoTHubCore
+import MQTTClientCore
 import MQTTCore
 
-/// The password a device presents, and when it stops being valid.
-public struct DeviceToken: Sendable, Hashable, CustomStringConvertible {
-    /// The MQTT password, normally a SAS token. Secret.
-    public var password: String
-    /// Expiry in Unix seconds (the SAS `se`), when known.
-    public var expiry: Int64?
-
-    public init(password: String, expiry: Int64?) {
-        self.password = password
-        self.expiry = expiry
-    }
-
+extension ClientToken {
     /// A token whose expiry is read from its SAS `se` field; `nil` expiry when the text is not
     /// a SAS token.
     public init(sasToken text: String) {
-        self.password = text
-        self.expiry = (try? SASToken(parsing: text))?.expiry
-    }
-
-    /// Never shows the password.
-    public var description: String {
-        expiry.map { "token (expires at \($0))" } ?? "token (expiry unknown)"
+        self.init(password: text, expiry: (try? SASToken(parsing: text))?.expiry)
     }
 }
 
@@ -31,7 +15,7 @@ public struct DeviceToken: Sendable, Hashable, CustomStringConvertible {
 public protocol TokenSource: Sendable {
     /// A token to connect with now.
     /// - Throws: ``TokenSourceError`` when none can be had.
-    func token() async throws -> DeviceToken
+    func token() async throws -> ClientToken
 
     /// A short description for traces, for example `minted (ttl 3600s)`. Never secret.
     var summary: String { get }
@@ -68,15 +52,15 @@ public struct MintedTokenSource: TokenSource {
         self.clock = clock
     }
 
-    public func token() async throws -> DeviceToken {
+    public func token() async throws -> ClientToken {
         mint()
     }
 
     /// Signs a token now.
-    public func mint() -> DeviceToken {
+    public func mint() -> ClientToken {
         let expiry = clock.unixSeconds() + max(1, ttl.nanoseconds / 1_000_000_000)
         let resource = IoTHubCredentials.deviceResource(hostName: hostName, deviceID: deviceID)
-        return DeviceToken(password: SASToken.make(resource: resource, key: key, expiry: expiry).rendered, expiry: expiry)
+        return ClientToken(password: SASToken.make(resource: resource, key: key, expiry: expiry).rendered, expiry: expiry)
     }
 
     public var summary: String { "minted from the device key (ttl \(ttl.nanoseconds / 1_000_000_000)s)" }
@@ -85,13 +69,13 @@ public struct MintedTokenSource: TokenSource {
 /// One fixed password, as the seed firmware pastes a token in: every connect uses it, also
 /// after it expired.
 public struct FixedTokenSource: TokenSource {
-    public var fixed: DeviceToken
+    public var fixed: ClientToken
 
     public init(_ text: String) {
-        self.fixed = DeviceToken(sasToken: text)
+        self.fixed = ClientToken(sasToken: text)
     }
 
-    public func token() async throws -> DeviceToken { fixed }
+    public func token() async throws -> ClientToken { fixed }
 
     public var summary: String { "fixed \(fixed)" }
 }

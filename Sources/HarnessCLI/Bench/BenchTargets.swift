@@ -2,6 +2,7 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTClient
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -18,7 +19,9 @@ struct BenchTargets: Sendable {
 
     let folder: String
     let files: Files
-    /// A client TLS context that trusts the generated CA.
+    /// Client TLS that trusts the generated CA and names `localhost`.
+    let clientSettings: ClientTLS
+    /// The context made once from ``clientSettings``, shared by every benchmark connection.
     let clientTLS: NIOSSLContext
 
     /// Makes the folder, the certificate for localhost and 127.0.0.1, and the client context.
@@ -30,9 +33,8 @@ struct BenchTargets: Sendable {
         try Data(certificates.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.ca))
         try Data(certificates.serverCertificatePEM.utf8).write(to: URL(fileURLWithPath: files.cert))
         try Data(certificates.serverPrivateKeyPEM.utf8).write(to: URL(fileURLWithPath: files.key))
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.trustRoots = .file(files.ca)
-        return BenchTargets(folder: folder, files: files, clientTLS: try NIOSSLContext(configuration: configuration))
+        let tls = ClientTLS(caFile: files.ca, serverName: "localhost")
+        return BenchTargets(folder: folder, files: files, clientSettings: tls, clientTLS: try tls.makeContext())
     }
 
     /// Removes the folder.

@@ -2,6 +2,8 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 import NIOHTTP1
@@ -76,15 +78,15 @@ struct HubBenchmark: Sendable {
             throw LoadError(description: "the hub's state file has no TLS port or service URL")
         }
         let expiry = Int64(Date().timeIntervalSince1970) + 3600
-        let clients = devices.map { device -> (ConnectPacket, TopicFilter?) in
+        let clients = devices.map { device -> (ConnectOptions, TopicFilter?) in
             let credentials = IoTHubCredentials.device(device.id, hostName: Self.hostName, key: device.key, expiry: expiry)
-            let connect = ConnectPacket(clientID: credentials.clientID, cleanSession: false, keepAlive: 600, username: credentials.username, password: ByteBuffer(string: credentials.password))
+            let connect = ConnectOptions(clientID: credentials.clientID, cleanSession: false, keepAlive: 600, username: credentials.username, password: ByteBuffer(string: credentials.password))
             return (connect, try? TopicFilter(IoTHubTopics.deviceboundFilter(device.id)))
         }
         let ids = devices.map(\.id.string)
         let policyKey = try DeviceKey(base64: state.policyKey)
         let token = SASToken.make(resource: Self.hostName, key: policyKey, expiry: expiry, policyName: state.policyName).rendered
-        return try await measure(name: "hub", pid: hub.processIdentifier, port: port, clients: clients, tls: targets.clientTLS, progress: progress) { counters, total in
+        return try await measure(name: "hub", pid: hub.processIdentifier, port: port, clients: clients, targets: targets, progress: progress) { counters, total in
             try await sendThroughService(port: servicePort, token: token, ids: ids, total: total, counters: counters)
         }
     }
@@ -92,26 +94,22 @@ struct HubBenchmark: Sendable {
     private func measureMosquitto(_ path: String, devices: [DeviceID], targets: BenchTargets, progress: @Sendable (String) -> Void) async throws -> Measurement {
         let (broker, port) = try await targets.startMosquitto(path, extraConfiguration: ["max_queued_messages 1000"])
         defer { BenchTargets.stop(broker) }
-        let tls = targets.clientTLS
-        let clients = devices.map { id -> (ConnectPacket, TopicFilter?) in
-            (ConnectPacket(clientID: id.string, cleanSession: false, keepAlive: 600), try? TopicFilter(IoTHubTopics.deviceboundFilter(id)))
+        let clients = devices.map { id -> (ConnectOptions, TopicFilter?) in
+            (ConnectOptions(clientID: id.string, cleanSession: false, keepAlive: 600), try? TopicFilter(IoTHubTopics.deviceboundFilter(id)))
         }
         let topics = devices.compactMap { try? TopicName(IoTHubTopics.deviceboundPrefix($0) + "m") }
         let window = settings.window
-        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: tls)
-        return try await measure(name: "mosquitto", pid: broker.processIdentifier, port: port, clients: clients, tls: tls, progress: progress) { counters, total in
+        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: targets.clientSettings, tlsContext: targets.clientTLS)
+        return try await measure(name: "mosquitto", pid: broker.processIdentifier, port: port, clients: clients, targets: targets, progress: progress) { counters, total in
             let publisherCounters = LoadCounters()
-            let channel = try await connector.open(connect: ConnectPacket(clientID: "bench-publisher", cleanSession: true, keepAlive: 600), filter: nil, counters: publisherCounters)
-            let done = channel.eventLoop.makePromise(of: Void.self)
+            let publisher = try await connector.open(connect: ConnectOptions(clientID: "bench-publisher", cleanSession: true, keepAlive: 600), filter: nil, counters: publisherCounters)
+            let done = publisher.eventLoop.makePromise(of: Void.self)
             let all = (0..<total).map { topics[$0 % topics.count] }
-            try await channel.eventLoop.submit {
-                let handler = PublisherHandler(topics: all, window: window, counters: publisherCounters, done: done)
-                try channel.pipeline.syncOperations.addHandler(handler)
-                let context = try channel.pipeline.syncOperations.context(handler: handler)
-                handler.start(context: context)
-            }.get()
+            try await publisher.withDriver { driver in
+                LoadPublisher(topics: all, window: window, counters: publisherCounters, done: done).fill(driver)
+            }
             try await done.futureResult.get()
-            try await channel.close()
+            await publisher.close()
         }
     }
 
@@ -120,19 +118,19 @@ struct HubBenchmark: Sendable {
         name: String,
         pid: Int32,
         port: Int,
-        clients: [(ConnectPacket, TopicFilter?)],
-        tls: NIOSSLContext,
+        clients: [(ConnectOptions, TopicFilter?)],
+        targets: BenchTargets,
         progress: @Sendable (String) -> Void,
         send: (LoadCounters, Int) async throws -> Void
     ) async throws -> Measurement {
         try await Task.sleep(for: .milliseconds(500))
         let before = ProcessMemory.residentBytes(of: pid) ?? 0
         let counters = LoadCounters()
-        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: tls)
+        let connector = LoadConnector(group: MultiThreadedEventLoopGroup.singleton, port: port, tls: targets.clientSettings, tlsContext: targets.clientTLS)
         let setupStart = ContinuousClock.now
-        let channels = try await connector.openAll(clients, parallel: settings.parallel, counters: counters)
+        let connections = try await connector.openAll(clients, parallel: settings.parallel, counters: counters)
         let setup = ContinuousClock.now - setupStart
-        progress("\(name): \(channels.count) TLS connections subscribed in \(Self.format(setup))")
+        progress("\(name): \(connections.count) TLS connections subscribed in \(Self.format(setup))")
         try await Task.sleep(for: .milliseconds(500))
         let after = ProcessMemory.residentBytes(of: pid) ?? 0
         let total = clients.count * settings.messagesPerDevice
@@ -147,10 +145,10 @@ struct HubBenchmark: Sendable {
         }
         let delivery = ContinuousClock.now - deliveryStart
         progress("\(name): \(total) QoS 1 messages delivered in \(Self.format(delivery))")
-        for channel in channels { channel.close(promise: nil) }
+        await LoadConnector.closeAll(connections)
         return Measurement(
             name: name,
-            connections: channels.count,
+            connections: connections.count,
             setupSeconds: Self.seconds(setup),
             residentBefore: before,
             residentAfter: after,

@@ -1,7 +1,8 @@
 import Foundation
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
-import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -13,126 +14,68 @@ final class LoadCounters: Sendable {
     let acknowledged = Atomic<Int>(0)
 }
 
-/// One simulated device (or publisher) of the benchmark: an MQTT client over TLS on NIO that
-/// connects, subscribes to `filter` (if any) at QoS 1, and PUBACKs every QoS 1 PUBLISH.
-final class LoadDeviceHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
-    typealias OutboundOut = MQTTPacket
-
-    private let connect: ConnectPacket
-    private let filter: TopicFilter?
-    private let counters: LoadCounters
-    private let onReady: EventLoopPromise<Void>
-    private var isReady = false
-
-    init(connect: ConnectPacket, filter: TopicFilter?, counters: LoadCounters, onReady: EventLoopPromise<Void>) {
-        self.connect = connect
-        self.filter = filter
-        self.counters = counters
-        self.onReady = onReady
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.connect(connect)), promise: nil)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .connack(let connack):
-            guard connack.returnCode == .accepted else {
-                fail(context, "CONNACK \(connack.returnCode)")
-                return
-            }
-            if let filter {
-                context.writeAndFlush(wrapOutboundOut(.subscribe(SubscribePacket(packetID: 1, subscriptions: [.init(filter: filter, qos: .atLeastOnce)]))), promise: nil)
-            } else {
-                markReady()
-            }
-        case .suback:
-            markReady()
-        case .publish(let publish):
-            if let packetID = publish.packetID, publish.qos == .atLeastOnce {
-                context.write(wrapOutboundOut(.puback(packetID: packetID)), promise: nil)
-            }
-            counters.received.add(1, ordering: .relaxed)
-        case .puback:
-            // A publisher handler after this one keeps its window with these.
-            context.fireChannelRead(data)
-        default:
-            break
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(context, "\(error)")
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if !isReady { onReady.fail(LoadError(description: "connection closed before it was ready")) }
-        context.fireChannelInactive()
-    }
-
-    private func markReady() {
-        guard !isReady else { return }
-        isReady = true
-        counters.ready.add(1, ordering: .relaxed)
-        onReady.succeed()
-    }
-
-    private func fail(_ context: ChannelHandlerContext, _ reason: String) {
-        counters.failed.add(1, ordering: .relaxed)
-        if !isReady {
-            isReady = true
-            onReady.fail(LoadError(description: reason))
-        }
-        context.close(promise: nil)
-    }
-}
-
-@available(*, unavailable)
-extension LoadDeviceHandler: Sendable {}
-
 /// A benchmark failure.
 struct LoadError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Opens load connections.
+/// Opens load connections: simulated devices (or a publisher) of the benchmark, each the
+/// client engine over TLS that connects, subscribes to its filter (if any) at QoS 1, and
+/// PUBACKs every QoS 1 PUBLISH. Nothing else: no pings, no checks of the broker.
 struct LoadConnector: Sendable {
     var group: any EventLoopGroup
     var port: Int
-    var tls: NIOSSLContext
+    /// The TLS settings and the context made from them once, shared by every connection.
+    var tls: ClientTLS
+    var tlsContext: NIOSSLContext
 
-    /// Connects one client and waits until it is ready (CONNACK, and SUBACK when subscribing).
-    func open(connect: ConnectPacket, filter: TopicFilter?, counters: LoadCounters) async throws -> any Channel {
-        let loop = group.next()
-        let ready = loop.makePromise(of: Void.self)
-        let tls = self.tls
-        let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(30))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: "localhost"))
-                    try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler())
-                    try channel.pipeline.syncOperations.addHandler(LoadDeviceHandler(connect: connect, filter: filter, counters: counters, onReady: ready))
+    static let configuration = MQTTClientConfiguration(name: "load", keepAlive: .off, protocolViolations: .tolerate, allowsConcurrentOperations: true)
+
+    /// Connects one client and waits until it is ready (CONNACK 0, and SUBACK when
+    /// subscribing). Every message it receives counts in `counters.received`.
+    func open(connect: ConnectOptions, filter: TopicFilter?, counters: LoadCounters) async throws -> MQTTClientConnection {
+        let settings = MQTTClientDriver.Settings(connectTimeout: .seconds(30), tlsContext: tlsContext)
+        let connection = MQTTClientConnection(configuration: Self.configuration, settings: settings, eventLoop: group.next()) { output in
+            if case .deliver = output { counters.received.add(1, ordering: .relaxed) }
+        }
+        let ready = connection.eventLoop.makePromise(of: Void.self)
+        let endpoint = BrokerEndpoint(host: "127.0.0.1", port: port, tls: tls)
+        // Connect and subscribe on the loop, one step after the other.
+        try await connection.withDriver { driver in
+            driver.endpoint = endpoint
+            driver.start(.connect(connect)) { outcome in
+                guard case .answered(.connack(let connack)) = outcome, connack.returnCode == .accepted else {
+                    Self.fail(driver, ready: ready, counters: counters, outcome)
+                    return
+                }
+                guard let filter else { return ready.succeed() }
+                driver.start(.subscribe([.init(filter: filter, qos: .atLeastOnce)])) { outcome in
+                    guard case .answered = outcome else { return Self.fail(driver, ready: ready, counters: counters, outcome) }
+                    ready.succeed()
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        }
         try await ready.futureResult.get()
-        return channel
+        counters.ready.add(1, ordering: .relaxed)
+        return connection
+    }
+
+    private static func fail(_ driver: MQTTClientDriver, ready: EventLoopPromise<Void>, counters: LoadCounters, _ outcome: MQTTClientSession.Outcome) {
+        counters.failed.add(1, ordering: .relaxed)
+        let reason: String
+        switch outcome {
+        case .answered(.connack(let connack)): reason = "CONNACK \(connack.returnCode)"
+        case .connectionEnded(let why), .unsupported(let why), .protocolViolation(let why): reason = why
+        case .answered, .done: reason = "connection closed before it was ready"
+        }
+        ready.fail(LoadError(description: reason))
+        _ = driver.close()
     }
 
     /// Opens every client, at most `parallel` handshakes at a time.
-    func openAll(_ clients: [(ConnectPacket, TopicFilter?)], parallel: Int, counters: LoadCounters) async throws -> [any Channel] {
-        try await withThrowingTaskGroup(of: (Int, any Channel).self) { group in
-            var channels: [(Int, any Channel)] = []
+    func openAll(_ clients: [(ConnectOptions, TopicFilter?)], parallel: Int, counters: LoadCounters) async throws -> [MQTTClientConnection] {
+        try await withThrowingTaskGroup(of: (Int, MQTTClientConnection).self) { group in
+            var connections: [(Int, MQTTClientConnection)] = []
             var next = 0
             func start() {
                 let index = next
@@ -142,10 +85,17 @@ struct LoadConnector: Sendable {
             }
             while next < min(parallel, clients.count) { start() }
             while let result = try await group.next() {
-                channels.append(result)
+                connections.append(result)
                 if next < clients.count { start() }
             }
-            return channels.sorted { $0.0 < $1.0 }.map(\.1)
+            return connections.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Closes every connection without DISCONNECT.
+    static func closeAll(_ connections: [MQTTClientConnection]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections { group.addTask { await connection.close() } }
         }
     }
 }

@@ -1,3 +1,5 @@
+import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 import NIOHTTP1
@@ -95,18 +97,17 @@ final class HTTPLoadHandler: ChannelInboundHandler {
 @available(*, unavailable)
 extension HTTPLoadHandler: Sendable {}
 
-/// Publishes QoS 1 messages on one MQTT connection (the Mosquitto side's "C2D"), keeping
-/// `window` unacknowledged at a time.
-final class PublisherHandler: ChannelInboundHandler {
-    typealias InboundIn = MQTTPacket
-    typealias OutboundOut = MQTTPacket
-
+/// Publishes QoS 1 messages on one load connection (the Mosquitto side's "C2D"), keeping
+/// `window` unacknowledged at a time: the next goes out when a PUBACK completes one. Runs on
+/// the connection's event loop.
+final class LoadPublisher {
     private let topics: [TopicName]
     private let window: Int
     private let counters: LoadCounters
     private let done: EventLoopPromise<Void>
     private var next = 0
     private var inFlight = 0
+    private var isFinished = false
 
     init(topics: [TopicName], window: Int, counters: LoadCounters, done: EventLoopPromise<Void>) {
         self.topics = topics
@@ -115,41 +116,32 @@ final class PublisherHandler: ChannelInboundHandler {
         self.done = done
     }
 
-    /// Starts publishing (call on the channel's loop once the connection is ready).
-    func start(context: ChannelHandlerContext) {
-        fill(context)
-        context.flush()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .puback = unwrapInboundIn(data) else { return }
-        inFlight -= 1
-        counters.acknowledged.add(1, ordering: .relaxed)
-        fill(context)
-        if next >= topics.count, inFlight == 0 { done.succeed() }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    private func fill(_ context: ChannelHandlerContext) {
-        while inFlight < window, next < topics.count {
-            let packetID = UInt16(truncatingIfNeeded: next % 65_535 + 1)
-            context.write(
-                wrapOutboundOut(.publish(PublishPacket(topic: topics[next], payload: ByteBuffer(string: "m\(next)"), qos: .atLeastOnce, packetID: packetID))),
-                promise: nil
-            )
+    /// Publishes until `window` messages wait for their PUBACK, or none is left.
+    func fill(_ driver: MQTTClientDriver) {
+        while !isFinished, inFlight < window, next < topics.count {
+            let message = ApplicationMessage(topic: topics[next], payload: ByteBuffer(string: "m\(next)"), qos: .atLeastOnce)
             next += 1
             inFlight += 1
+            driver.start(.publish(message)) { outcome in self.acknowledged(outcome, driver: driver) }
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
-        context.close(promise: nil)
+    private func acknowledged(_ outcome: MQTTClientSession.Outcome, driver: MQTTClientDriver) {
+        inFlight -= 1
+        guard !isFinished else { return }
+        guard case .answered = outcome else {
+            isFinished = true
+            done.fail(LoadError(description: "the publisher's connection ended: \(outcome)"))
+            return
+        }
+        counters.acknowledged.add(1, ordering: .relaxed)
+        fill(driver)
+        if next >= topics.count, inFlight == 0 {
+            isFinished = true
+            done.succeed()
+        }
     }
 }
 
 @available(*, unavailable)
-extension PublisherHandler: Sendable {}
+extension LoadPublisher: Sendable {}

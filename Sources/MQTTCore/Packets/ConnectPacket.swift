@@ -3,19 +3,7 @@ import NIOCore
 /// CONNECT (section 3.1): the first packet a client sends on a connection.
 public struct ConnectPacket: Sendable, Hashable {
     /// A will message the server publishes when the connection ends without DISCONNECT.
-    public struct Will: Sendable, Hashable {
-        public var topic: TopicName
-        public var payload: ByteBuffer
-        public var qos: MQTTQoS
-        public var retain: Bool
-
-        public init(topic: TopicName, payload: ByteBuffer, qos: MQTTQoS = .atMostOnce, retain: Bool = false) {
-            self.topic = topic
-            self.payload = payload
-            self.qos = qos
-            self.retain = retain
-        }
-    }
+    public typealias Will = ApplicationMessage
 
     /// Bit masks of the Connect Flags byte (section 3.1.2.3).
     public enum Flags {

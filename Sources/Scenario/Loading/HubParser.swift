@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import MQTTClient
 import Yams
 
 /// Reads `hub:` values and `--hub` flags: `simulated`, `simulated+tcp`, `mqtt://host:port`,

@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import MQTTClient
 
 /// The broker or cloud a scenario runs against.
 public enum HubTarget: Sendable, Hashable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import IoTHubCore
+import MQTTClient
 import Scenario
 import Testing
 

@@ -3,6 +3,7 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTClientCore
 import NIOPosix
 @testable import Scenario
 import Testing

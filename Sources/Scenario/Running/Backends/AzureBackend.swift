@@ -2,6 +2,7 @@ import Devices
 import Foundation
 import IoTHubCore
 import IoTHubServiceClient
+import MQTTClient
 import NIOCore
 
 /// An Azure IoT Hub (or `harness hub`) as a run's backend: devices connect to it over MQTT/TLS

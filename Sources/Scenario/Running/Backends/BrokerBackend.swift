@@ -2,6 +2,7 @@ import Devices
 import Foundation
 import IoTHubCore
 import MQTTClient
+import MQTTClientCore
 import MQTTCore
 import NIOCore
 
@@ -29,23 +30,16 @@ struct BrokerBackend: HubBackend {
     /// Connects the cloud side when the scenario needs one.
     static func start(_ target: BrokerTarget, needsCloud: Bool, environment: RunEnvironment, record: RunRecord) async throws -> BrokerBackend {
         guard needsCloud else { return BrokerBackend(target: target, cloud: nil) }
-        var prepareChannel: (@Sendable (any Channel) throws -> Void)?
-        if let tls = target.tls {
-            let context = try tls.makeContext()
-            let host = target.host
-            prepareChannel = { channel in try tls.addHandler(to: channel, context: context, host: host) }
-        }
-        let options = CloudClient.Options(
-            host: target.host,
-            port: target.port,
+        let endpoint = BrokerEndpoint(host: target.host, port: target.port, tls: target.tls)
+        let options = ConnectOptions(
             clientID: "harness-cloud-\(UInt32.random(in: .min ... .max))",
+            keepAlive: CloudClient.defaultKeepAlive,
             username: target.username,
-            password: target.password,
-            prepareChannel: prepareChannel
+            password: target.password.map { ByteBuffer(string: $0) }
         )
         let clock = environment.clock
         let connect: @Sendable () async throws -> CloudClient = {
-            try await CloudClient.connect(options, group: environment.group) { publish in
+            try await CloudClient.connect(to: endpoint, options, group: environment.group) { publish in
                 guard let (device, properties) = Self.telemetry(publish.topic) else { return }
                 record.append(.cloud(.telemetry(device, properties: properties, payload: publish.payload)), at: clock.nanoseconds())
             }

@@ -1,5 +1,6 @@
 import Devices
 import IoTHubCore
+import MQTTClient
 
 /// Where the devices of a run connect, and how.
 struct DeviceEndpoint: Sendable, Hashable {

@@ -2,6 +2,7 @@ import Devices
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTClient
 import MQTTCore
 import NIOCore
 

@@ -1,7 +1,7 @@
 import NIOCore
 
-/// Sits between the transport (TLS or TCP) and the codec of a generic client: reports every
-/// read exactly as it arrived, and writes raw bytes past the codec. It decides nothing.
+/// Sits between the transport (TLS or TCP) and the codec: reports every read exactly as it
+/// arrived, and writes raw bytes past the codec. It decides nothing.
 final class RawBytesHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer

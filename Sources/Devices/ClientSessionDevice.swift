@@ -1,0 +1,85 @@
+import IoTHubCore
+import MQTTClient
+import MQTTClientCore
+import MQTTCore
+import NIOCore
+
+/// Reports a device's events to its observer, stamped on the run's monotonic clock.
+struct DeviceReporter: Sendable {
+    let deviceID: DeviceID
+    let monotonic: any MonotonicClock
+    let observer: (@Sendable (DeviceEventRecord) -> Void)?
+
+    func report(_ event: DeviceEvent) {
+        observer?(DeviceEventRecord(timestamp: monotonic.nanoseconds(), deviceID: deviceID, event: event))
+    }
+
+    /// Reports what the client driver hands out the same way for every device on the
+    /// client engine; the device handles deliveries, raw reads and errors itself.
+    func relay(_ output: MQTTClientDriver.Output) {
+        switch output {
+        case .connecting(let endpoint): report(.connecting(host: endpoint.host, port: endpoint.port))
+        case .report(let event): report(DeviceEvent(event))
+        case .deliver(let publish): report(.messageReceived(topic: publish.topic, payload: publish.payload, qos: publish.qos))
+        case .bytesReceived, .packetReceived, .transportError: break
+        }
+    }
+}
+
+extension ConnectRequest {
+    /// Where the device's client connects.
+    var endpoint: BrokerEndpoint {
+        BrokerEndpoint(host: host, port: port, tls: tls)
+    }
+
+    /// The CONNECT this request asks for, with `will`.
+    func connectOptions(will: ApplicationMessage? = nil) -> ConnectOptions {
+        ConnectOptions(
+            clientID: clientID,
+            cleanSession: cleanSession,
+            keepAlive: keepAlive,
+            will: will,
+            username: username,
+            password: password.map { ByteBuffer(string: $0) }
+        )
+    }
+}
+
+extension MQTTClientConnection {
+    /// Runs a device operation: its outcome as the device protocol reports it.
+    func run(_ operation: MQTTClientSession.Operation, endpoint: BrokerEndpoint? = nil) async -> OperationOutcome {
+        OperationOutcome(await perform(operation, endpoint: endpoint))
+    }
+}
+
+extension OperationOutcome {
+    /// A client session's outcome as a device operation's.
+    init(_ outcome: MQTTClientSession.Outcome) {
+        switch outcome {
+        case .answered, .done: self = .answered
+        case .connectionEnded(let reason): self = .connectionEnded(reason: reason)
+        case .unsupported(let reason): self = .unsupported(reason: reason)
+        case .protocolViolation(let reason): self = .protocolViolation(reason: reason)
+        }
+    }
+}
+
+extension DeviceEvent {
+    /// A client session's event as the device's.
+    init(_ event: MQTTClientSession.Event) {
+        switch event {
+        case .transportConnected: self = .transportConnected
+        case .transportFailed(let reason): self = .transportFailed(reason: reason)
+        case .connAckReceived(let connack): self = .connAckReceived(connack)
+        case .subAckReceived(let suback): self = .subAckReceived(suback)
+        case .bytesSent(let bytes): self = .bytesSent(bytes)
+        case .disconnected(let reason): self = .disconnected(reason: reason)
+        case .stopped(let reason): self = .crashed(reason: reason)
+        case .restarted: self = .restarted
+        case .reconnecting(let attempt): self = .reconnecting(attempt: attempt)
+        case .renewingToken: self = .renewingToken
+        case .tokenFailed(let reason): self = .tokenFailed(reason: reason)
+        case .protocolViolation(let violation): self = .protocolViolation(violation)
+        }
+    }
+}

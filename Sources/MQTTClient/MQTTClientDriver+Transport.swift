@@ -1,0 +1,49 @@
+import MQTTClientCore
+import MQTTCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+extension MQTTClientDriver {
+    /// Opens the next connection to ``endpoint``: TCP with `TCP_NODELAY`, TLS in front when
+    /// the endpoint asks, raw bytes around the codec when the settings ask, the codec with
+    /// the packet tap, and the handler that tags the pipeline's events with the connection's
+    /// number. A TLS setup error or a failed connect reaches the session as a failed
+    /// transport.
+    func openTransport() {
+        guard let endpoint else {
+            transportFailed(reason: "internal: no endpoint to connect to", connection: connection)
+            return
+        }
+        connection &+= 1
+        let connection = self.connection
+        output(.connecting(endpoint))
+        let tls: (settings: ClientTLS, context: NIOSSLContext)?
+        do {
+            tls = try endpoint.tls.map { settings in (settings, try self.settings.tlsContext ?? settings.makeContext()) }
+        } catch {
+            transportFailed(reason: "TLS: \(error)", connection: connection)
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let settings = self.settings
+        var bootstrap = ClientBootstrap(group: eventLoop).channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let timeout = settings.connectTimeout { bootstrap = bootstrap.connectTimeout(timeout) }
+        bootstrap
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(tls.settings.makeHandler(context: tls.context, host: endpoint.host)) }
+                    if settings.handlesRawBytes {
+                        // Raw writes go past the codec through this handler.
+                        try pipeline.addHandler(RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) })
+                    }
+                    let codec = MQTTCodecHandler.Configuration(connection: connection, tap: settings.tap, clock: settings.packetClock)
+                    try pipeline.addHandler(MQTTCodecHandler(configuration: codec))
+                    try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection))
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .whenFailure { error in bound.value.transportFailed(reason: "\(error)", connection: connection) }
+    }
+}

@@ -1,0 +1,35 @@
+import MQTTCore
+import NIOCore
+
+/// What a client's CONNECT says: who it is, its session and keep-alive, its will and
+/// credentials.
+public struct ConnectOptions: Sendable, Hashable {
+    public var clientID: String
+    /// Clean session on the first connect; reconnects of a device program use 0 (see
+    /// ``ReconnectPolicy``).
+    public var cleanSession: Bool
+    /// Seconds; 0 switches keep-alive off.
+    public var keepAlive: UInt16
+    /// Published by the broker when the connection ends without DISCONNECT; `nil` for none.
+    public var will: ApplicationMessage?
+    public var username: String?
+    /// Binary data (section 3.1.3.5). Secret. A session with a token policy replaces it with
+    /// each token it gets.
+    public var password: ByteBuffer?
+
+    public init(
+        clientID: String,
+        cleanSession: Bool = true,
+        keepAlive: UInt16 = 0,
+        will: ApplicationMessage? = nil,
+        username: String? = nil,
+        password: ByteBuffer? = nil
+    ) {
+        self.clientID = clientID
+        self.cleanSession = cleanSession
+        self.keepAlive = keepAlive
+        self.will = will
+        self.username = username
+        self.password = password
+    }
+}

@@ -1,0 +1,71 @@
+import MQTTCore
+import NIOCore
+
+extension MQTTClientSession {
+    /// The network connection is up: send CONNECT, or the raw write that asked for it.
+    public mutating func transportConnected(now: Int64) -> [Action] {
+        guard case .opening(let opening) = state else { return [] }
+        switch opening {
+        case .forWrite(let raw, let operation):
+            state = .open
+            lastSent = now
+            return [.report(.transportConnected)] + (raw.map { write($0, now: now) } ?? []) + [complete(operation, .done)]
+        case .forConnect:
+            guard let connect = sendConnect(now: now) else { return [] }
+            return [.report(.transportConnected), connect]
+        }
+    }
+
+    /// The network connection could not be opened.
+    public mutating func transportFailed(reason: String, now: Int64) -> [Action] {
+        guard case .opening(let opening) = state else { return [] }
+        if let program = configuration.program {
+            return programTransportFailed(reason: reason, program: program, now: now)
+        }
+        state = .idle
+        var actions: [Action] = [.report(.transportFailed(reason: reason))]
+        if case .forWrite(_, let operation) = opening { actions.append(complete(operation, .connectionEnded(reason: reason))) }
+        return actions + endPending(.connectionEnded(reason: reason))
+    }
+
+    /// The network connection closed (by either side).
+    public mutating func transportClosed(now: Int64) -> [Action] {
+        if let program = configuration.program {
+            return programTransportClosed(program: program, now: now)
+        }
+        let reason: String
+        switch state {
+        case .closing:
+            reason = "the client disconnected"
+        case .awaitingConnAck, .connected, .open:
+            reason = "the broker closed the connection"
+        case .idle, .opening, .fetchingToken, .closingToRenew, .waitingToReconnect, .stopped:
+            return []
+        }
+        state = .idle
+        var actions: [Action]
+        if let violation = closedForViolation {
+            // The client closed it because the broker broke the protocol: say that, not "the
+            // broker closed the connection".
+            closedForViolation = nil
+            let reason = "the client closed the connection because \(violation)"
+            actions = [.report(.disconnected(reason: reason))] + endPending(.protocolViolation(reason: violation))
+        } else {
+            actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: reason))
+        }
+        for operation in disconnectOperations { actions.append(complete(operation, .done)) }
+        disconnectOperations = []
+        return actions
+    }
+
+    /// The broker sent bytes that are not a well-formed MQTT packet (`description` says what
+    /// and the rule, for example a SUBACK return code 0x8F [MQTT-3.9.3-2]). With
+    /// ``ProtocolViolationPolicy/report`` the client reports it and closes the connection
+    /// [MQTT-4.8.0-1].
+    public mutating func malformedPacketReceived(_ description: String, now: Int64) -> [Action] {
+        guard configuration.protocolViolations == .report, isTransportOpen, closedForViolation == nil else { return [] }
+        let violation = "the broker sent a malformed packet: \(description)"
+        closedForViolation = violation
+        return [.report(.protocolViolation(violation)), .closeTransport]
+    }
+}
