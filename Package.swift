@@ -144,11 +144,25 @@ let package = Package(
         // The C library's heap: statistics (glibc mallinfo2) for `harness bench codec`, and
         // giving freed memory back (malloc_trim) after a burst of hub connections.
         .target(name: "CHeap"),
+        // The benchmarks behind `harness bench`: the codec, the hub against Mosquitto, a burst
+        // of clients that never authenticate.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "MQTTCore", "MQTTClient", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "CHeap",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Command line: argument-parser commands, in a library so tests parse in-process.
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "IoTHubServiceClient", "CHeap",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "IoTHubServiceClient", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -279,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "HarnessCLITests",
             dependencies: [
-                "HarnessCLI", "Scenario", "Reporting", "HarnessTestSupport", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore",
+                "HarnessCLI", "Benchmarks", "Scenario", "Reporting", "HarnessTestSupport", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
+@testable import Benchmarks
 import Foundation
-import HarnessTestSupport
 @testable import HarnessCLI
+import HarnessTestSupport
 import Testing
 
 /// `harness bench burst` on a small burst: both servers run for real, the hub closes the

@@ -1,4 +1,5 @@
 import ArgumentParser
+@testable import Benchmarks
 @testable import HarnessCLI
 import MQTTCore
 import NIOCore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 
 /// `harness bench`: performance benchmarks of the harness's own parts. Figures are printed,
 /// never asserted: benchmarks report, tests don't time.

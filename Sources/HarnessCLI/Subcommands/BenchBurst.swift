@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 
 /// `harness bench burst`: the memory a burst of clients that never authenticate costs the

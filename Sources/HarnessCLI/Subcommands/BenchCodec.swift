@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 
 /// `harness bench codec`: MQTT codec throughput on one core, tap cost and retained heap.
 struct CodecBench: ParsableCommand {

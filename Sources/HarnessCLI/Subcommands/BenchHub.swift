@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 
 /// `harness bench hub`: the simulated hub against Mosquitto under the same TLS client load.

@@ -7,19 +7,19 @@ import NIOCore
 final class HubConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = MQTTPacket
 
-    private let core: NIOLoopBoundBox<HubDriver>
+    private let driver: NIOLoopBoundBox<HubDriver>
     private let hubLoop: any EventLoop
     private let connection: ConnectionID
 
-    init(core: NIOLoopBoundBox<HubDriver>, hubLoop: any EventLoop, connection: ConnectionID) {
-        self.core = core
+    init(driver: NIOLoopBoundBox<HubDriver>, hubLoop: any EventLoop, connection: ConnectionID) {
+        self.driver = driver
         self.hubLoop = hubLoop
         self.connection = connection
     }
 
     private func onHub(_ body: @escaping @Sendable (HubDriver) -> Void) {
-        let core = self.core
-        if hubLoop.inEventLoop { body(core.value) } else { hubLoop.execute { body(core.value) } }
+        let driver = self.driver
+        if hubLoop.inEventLoop { body(driver.value) } else { hubLoop.execute { body(driver.value) } }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -33,7 +33,7 @@ final class HubConnectionHandler: ChannelInboundHandler {
         let packet = unwrapInboundIn(data)
         // The hot path: no closure when the connection shares the hub's loop.
         guard !hubLoop.inEventLoop else {
-            core.value.received(packet, on: connection)
+            driver.value.received(packet, on: connection)
             return
         }
         let connection = self.connection

@@ -17,17 +17,17 @@ public enum HubOperationError: Error, Sendable, Hashable, CustomStringConvertibl
 extension SimulatedHub {
     /// Every registered device, sorted by id.
     public func devices() async throws -> [DeviceRecord] {
-        let core = self.core
-        return try await loop.submit { core.value.read { $0.registry.devices.values.sorted { $0.id < $1.id } } }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.read { $0.registry.devices.values.sorted { $0.id < $1.id } } }.get()
     }
 
     /// Enables or disables a device. Disabling drops its live connection at once, without a
     /// packet; its next CONNECTs get CONNACK 5.
     /// - Throws: ``HubOperationError/deviceNotFound(_:)``.
     public func setStatus(_ status: DeviceRecord.Status, of deviceID: DeviceID) async throws {
-        let core = self.core
+        let driver = self.driver
         let found = try await loop.submit {
-            core.value.apply { machine, now in
+            driver.value.apply { machine, now in
                 let actions = machine.setStatus(status, of: deviceID, at: now)
                 return (actions != nil, actions ?? [])
             }
@@ -42,9 +42,9 @@ extension SimulatedHub {
     /// - Throws: ``HubOperationError/deviceNotFound(_:)``.
     @discardableResult
     public func regenerateKeys(of deviceID: DeviceID, primary: DeviceKey? = nil, secondary: DeviceKey? = nil) async throws -> DeviceRecord {
-        let core = self.core
+        let driver = self.driver
         let device = try await loop.submit {
-            core.value.apply { machine, now in
+            driver.value.apply { machine, now in
                 guard let (device, actions) = machine.regenerateKeys(of: deviceID, primary: primary, secondary: secondary, at: now) else {
                     return (DeviceRecord?.none, [])
                 }
@@ -59,9 +59,9 @@ extension SimulatedHub {
     /// - Returns: whether the device existed.
     @discardableResult
     public func removeDevice(_ deviceID: DeviceID) async throws -> Bool {
-        let core = self.core
+        let driver = self.driver
         return try await loop.submit {
-            core.value.apply { machine, now in
+            driver.value.apply { machine, now in
                 let actions = machine.removeDevice(deviceID, at: now)
                 return (actions != nil, actions ?? [])
             }
@@ -72,8 +72,8 @@ extension SimulatedHub {
     /// `nil` when it is not connected. The hub drops the connection once the
     /// ``HubConfiguration/tokenExpiry`` grace has passed after it.
     public func tokenExpiry(of deviceID: DeviceID) async throws -> HubTime? {
-        let core = self.core
-        return try await loop.submit { core.value.read { $0.tokenExpiry(of: deviceID) } }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.read { $0.tokenExpiry(of: deviceID) } }.get()
     }
 
     /// Jumps the hub's clock to the first instant at which the device's token no longer
@@ -84,13 +84,13 @@ extension SimulatedHub {
     ///   clock is then left alone).
     @discardableResult
     public func expireToken(of deviceID: DeviceID) async throws -> Duration? {
-        let core = self.core
+        let driver = self.driver
         let clock = self.clock
         return try await loop.submit { () -> Duration? in
-            guard let end = core.value.read({ $0.tokenEndTime(of: deviceID) }) else { return nil }
+            guard let end = driver.value.read({ $0.tokenEndTime(of: deviceID) }) else { return nil }
             let jump = max(.zero, end - clock.now())
             clock.advance(by: jump)
-            core.value.clockAdvanced(by: jump)
+            driver.value.clockAdvanced(by: jump)
             return jump
         }.get()
     }
@@ -100,9 +100,9 @@ extension SimulatedHub {
     /// - Returns: whether the device was connected.
     @discardableResult
     public func disconnect(_ deviceID: DeviceID, reason: DisconnectReason = .protocolViolation("dropped by the cloud side")) async throws -> Bool {
-        let core = self.core
+        let driver = self.driver
         return try await loop.submit {
-            core.value.apply { machine, now in
+            driver.value.apply { machine, now in
                 let actions = machine.drop(deviceID, reason: reason, at: now)
                 return (!actions.isEmpty, actions)
             }
@@ -116,7 +116,7 @@ extension SimulatedHub {
 extension SimulatedHub {
     /// The registered shared access policies, by name.
     public func policies() async throws -> [String: AccessPolicy] {
-        let core = self.core
-        return try await loop.submit { core.value.read { $0.registry.policies } }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.read { $0.registry.policies } }.get()
     }
 }

@@ -6,8 +6,8 @@ extension SimulatedHub {
     /// The device's twin.
     /// - Throws: ``HubOperationError/deviceNotFound(_:)``.
     public func twin(of deviceID: DeviceID) async throws -> DeviceTwin {
-        let core = self.core
-        guard let twin = try await loop.submit({ core.value.read { $0.twin(of: deviceID) } }).get() else {
+        let driver = self.driver
+        guard let twin = try await loop.submit({ driver.value.read { $0.twin(of: deviceID) } }).get() else {
             throw HubOperationError.deviceNotFound(deviceID)
         }
         return twin
@@ -19,9 +19,9 @@ extension SimulatedHub {
     /// - Throws: ``HubOperationError/deviceNotFound(_:)``.
     @discardableResult
     public func updateTwin(of deviceID: DeviceID, desired: [String: JSONValue]?, tags: [String: JSONValue]? = nil) async throws -> DeviceTwin {
-        let core = self.core
+        let driver = self.driver
         let twin = try await loop.submit {
-            core.value.apply { machine, now in
+            driver.value.apply { machine, now in
                 guard let (twin, actions) = machine.updateTwin(of: deviceID, desired: desired, tags: tags, at: now) else {
                     return (DeviceTwin?.none, [])
                 }
@@ -37,7 +37,7 @@ extension SimulatedHub {
     /// - Throws: ``DirectMethodError`` for an invalid name or timeout.
     public func invokeMethod(_ request: DirectMethodRequest, on deviceID: DeviceID) async throws -> DirectMethodResult {
         try request.validate()
-        let core = self.core
-        return try await loop.flatSubmit { core.value.invokeMethod(request, on: deviceID) }.get()
+        let driver = self.driver
+        return try await loop.flatSubmit { driver.value.invokeMethod(request, on: deviceID) }.get()
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 /// too, or on one other loop (``ConnectionPlacement``).
 public final class SimulatedHub: Sendable {
     let loop: any EventLoop
-    let core: NIOLoopBoundBox<HubDriver>
+    let driver: NIOLoopBoundBox<HubDriver>
     /// Where the MQTT connections live: the hub's loop, or another one (see ``ConnectionPlacement``).
     let connectionLoop: any EventLoop
     private let connectionIDs = Atomic<UInt64>(0)
@@ -26,7 +26,7 @@ public final class SimulatedHub: Sendable {
         /// every event in the exact order it happened (scenario runs use this).
         case hubLoop
         /// On another event loop of the group, when it has one: TLS and socket work run on a
-        /// second core while the state machine and the service API keep the hub's loop.
+        /// second driver while the state machine and the service API keep the hub's loop.
         /// Connection events reach the state machine in the order that one loop saw them, and
         /// each connection's packets go out in the order the machine sent them. `harness hub`
         /// uses this.
@@ -70,7 +70,7 @@ public final class SimulatedHub: Sendable {
         self.tap = tap
         self.serverChannels = Mutex([])
         self.boundEndpoints = Mutex(nil)
-        self.core = NIOLoopBoundBox.makeBoxSendingValue(
+        self.driver = NIOLoopBoundBox.makeBoxSendingValue(
             HubDriver(
                 machine: HubStateMachine(configuration: configuration, registry: registry),
                 loop: loop,
@@ -125,7 +125,7 @@ public final class SimulatedHub: Sendable {
 
     /// One listener; TLS is the only difference between the two kinds.
     private func bind(host: String, port: Int, tls: NIOSSLContext?) async throws -> any Channel {
-        let core = self.core
+        let driver = self.driver
         let tap = self.tap
         let monotonic = self.monotonic
         let maximumPacketSize = configuration.maximumPacketSize
@@ -156,7 +156,7 @@ public final class SimulatedHub: Sendable {
                         )
                     )
                     try channel.pipeline.syncOperations.addHandler(codec)
-                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(core: core, hubLoop: hubLoop, connection: connection))
+                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection))
                 }
             }
             .bind(host: host, port: port)
@@ -186,26 +186,26 @@ public final class SimulatedHub: Sendable {
             return channels
         }
         for channel in channels { try? await channel.close() }
-        let core = self.core
-        try? await loop.submit { core.value.closeAll() }.get()
+        let driver = self.driver
+        try? await loop.submit { driver.value.closeAll() }.get()
     }
 
     /// Adds or replaces a device identity.
     public func register(_ device: DeviceRecord) async throws {
-        let core = self.core
-        try await loop.submit { core.value.register(device) }.get()
+        let driver = self.driver
+        try await loop.submit { driver.value.register(device) }.get()
     }
 
     /// Adds or replaces a shared access policy.
     public func register(_ policy: AccessPolicy) async throws {
-        let core = self.core
-        try await loop.submit { core.value.register(policy) }.get()
+        let driver = self.driver
+        try await loop.submit { driver.value.register(policy) }.get()
     }
 
     /// The identity of a device, if registered.
     public func device(_ id: DeviceID) async throws -> DeviceRecord? {
-        let core = self.core
-        return try await loop.submit { core.value.device(id) }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.device(id) }.get()
     }
 
     /// Sends a C2D message from the cloud side: it is enqueued and, if the device is
@@ -214,10 +214,10 @@ public final class SimulatedHub: Sendable {
     /// - Throws: ``CloudToDeviceError`` when the hub refuses it.
     @discardableResult
     public func sendCloudToDevice(_ message: CloudToDeviceMessage, to deviceID: DeviceID) async throws -> String {
-        let core = self.core
+        let driver = self.driver
         return try await loop.submit {
-            let messageID = message.messageID ?? core.value.makeMessageID()
-            try core.value.enqueue(message, for: deviceID, messageID: messageID)
+            let messageID = message.messageID ?? driver.value.makeMessageID()
+            try driver.value.enqueue(message, for: deviceID, messageID: messageID)
             return messageID
         }.get()
     }
@@ -227,47 +227,47 @@ public final class SimulatedHub: Sendable {
     /// gets it in at that exact moment. A refusal is reported as a `cloudToDeviceRejected`
     /// event.
     public func sendCloudToDeviceImmediately(_ message: CloudToDeviceMessage, to deviceID: DeviceID) {
-        let core = self.core
+        let driver = self.driver
         loop.execute {
-            let messageID = message.messageID ?? core.value.makeMessageID()
-            // A refusal is reported by the core as an event; nobody waits for it here.
-            try? core.value.enqueue(message, for: deviceID, messageID: messageID)
+            let messageID = message.messageID ?? driver.value.makeMessageID()
+            // A refusal is reported by the driver as an event; nobody waits for it here.
+            try? driver.value.enqueue(message, for: deviceID, messageID: messageID)
         }
     }
 
     /// Removes every queued C2D message of a device.
     /// - Returns: how many were removed.
     public func purgeQueue(of deviceID: DeviceID) async throws -> Int {
-        let core = self.core
-        return try await loop.submit { core.value.purgeQueue(of: deviceID) }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.purgeQueue(of: deviceID) }.get()
     }
 
     /// Whether the device has a live authenticated connection.
     public func isConnected(_ deviceID: DeviceID) async throws -> Bool {
-        let core = self.core
-        return try await loop.submit { core.value.isConnected(deviceID) }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.isConnected(deviceID) }.get()
     }
 
     /// Connections whose CONNECT has not been accepted yet.
     public func pendingConnectionCount() async throws -> Int {
-        let core = self.core
-        return try await loop.submit { core.value.read { $0.pendingConnectionCount } }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.read { $0.pendingConnectionCount } }.get()
     }
 
     /// Messages in the device's C2D queue, locked ones included.
     public func queueDepth(of deviceID: DeviceID) async throws -> Int {
-        let core = self.core
-        return try await loop.submit { core.value.queueDepth(of: deviceID) }.get()
+        let driver = self.driver
+        return try await loop.submit { driver.value.queueDepth(of: deviceID) }.get()
     }
 
     /// Jumps the hub's clock forward and acts at once on every deadline that passes (token
     /// expiry, keep-alive, message TTL).
     public func advanceClock(by duration: Duration) async throws {
-        let core = self.core
+        let driver = self.driver
         let clock = self.clock
         try await loop.submit {
             clock.advance(by: duration)
-            core.value.clockAdvanced(by: duration)
+            driver.value.clockAdvanced(by: duration)
         }.get()
     }
 }

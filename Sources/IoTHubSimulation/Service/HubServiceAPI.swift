@@ -34,8 +34,8 @@ public final class HubServiceAPI: Sendable {
         case .rejected(let response): return .now(response)
         case .route(let routed): route = routed
         }
-        let core = hub.core.value
-        let policies = core.read { $0.registry.policies }
+        let driver = hub.driver.value
+        let policies = driver.read { $0.registry.policies }
         if let refusal = ServiceAuthorizer.check(
             request,
             route: route,
@@ -49,19 +49,19 @@ public final class HubServiceAPI: Sendable {
             return .now(refusal)
         }
         if case .invokeMethod(let id, let invocation) = route {
-            return .later(core.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) })
+            return .later(driver.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) })
         }
-        return .now(perform(route, on: core))
+        return .now(perform(route, on: driver))
     }
 
     /// Carries out every route but direct methods, on the hub's loop.
-    private func perform(_ route: ServiceRoute, on core: HubDriver) -> ServiceResponse {
+    private func perform(_ route: ServiceRoute, on driver: HubDriver) -> ServiceResponse {
         switch route {
         case .getDevice(let id):
-            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
-            return .json(200, deviceJSON(device, core: core))
+            guard let device = driver.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, deviceJSON(device, driver: driver))
         case .putDevice(let id, let status, let primary, let secondary, let replace):
-            let existing = core.device(id)
+            let existing = driver.device(id)
             if existing != nil, !replace {
                 return .error(.deviceAlreadyExists, "A device with ID '\(id)' is already registered.")
             }
@@ -71,37 +71,37 @@ public final class HubServiceAPI: Sendable {
                 secondaryKey: secondary ?? existing?.secondaryKey,
                 status: status
             )
-            core.register(record)
-            return .json(200, deviceJSON(record, core: core))
+            driver.register(record)
+            return .json(200, deviceJSON(record, driver: driver))
         case .deleteDevice(let id):
-            let found = core.apply { machine, now in
+            let found = driver.apply { machine, now in
                 let actions = machine.removeDevice(id, at: now)
                 return (actions != nil, actions ?? [])
             }
             return found ? .noContent : Self.deviceNotFound(id)
         case .sendCloudToDevice(let id, let message):
             do {
-                try core.enqueue(message, for: id, messageID: message.messageID ?? core.makeMessageID())
+                try driver.enqueue(message, for: id, messageID: message.messageID ?? driver.makeMessageID())
                 return .noContent
             } catch {
                 return Self.response(for: error)
             }
         case .purgeQueue(let id):
-            guard core.device(id) != nil else { return Self.deviceNotFound(id) }
-            let count = core.purgeQueue(of: id)
+            guard driver.device(id) != nil else { return Self.deviceNotFound(id) }
+            let count = driver.purgeQueue(of: id)
             return .json(200, .object(["deviceId": .string(id.string), "moduleId": .null, "totalMessagesPurged": .integer(Int64(count))]))
         case .getTwin(let id):
-            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
-            return .json(200, twinJSON(device, core: core))
+            guard let device = driver.device(id) else { return Self.deviceNotFound(id) }
+            return .json(200, twinJSON(device, driver: driver))
         case .patchTwin(let id, let desired, let tags):
-            guard let device = core.device(id) else { return Self.deviceNotFound(id) }
-            _ = core.apply { machine, now in
+            guard let device = driver.device(id) else { return Self.deviceNotFound(id) }
+            _ = driver.apply { machine, now in
                 guard let (twin, actions) = machine.updateTwin(of: id, desired: desired, tags: tags, at: now) else { return (DeviceTwin?.none, []) }
                 return (twin, actions)
             }
-            return .json(200, twinJSON(device, core: core))
+            return .json(200, twinJSON(device, driver: driver))
         case .mintToken(let id, let ttl):
-            guard let device = core.device(id) else { return .text(404, "device '\(id)' is not registered") }
+            guard let device = driver.device(id) else { return .text(404, "device '\(id)' is not registered") }
             let token = SASToken.make(
                 resource: IoTHubCredentials.deviceResource(hostName: hub.configuration.hostName, deviceID: id),
                 key: device.primaryKey,
@@ -137,8 +137,8 @@ public final class HubServiceAPI: Sendable {
         }
     }
 
-    private func deviceJSON(_ device: DeviceRecord, core: HubDriver) -> JSONValue {
-        let (connected, queued) = core.read { ($0.isConnected(device.id), $0.queueDepth(of: device.id)) }
+    private func deviceJSON(_ device: DeviceRecord, driver: HubDriver) -> JSONValue {
+        let (connected, queued) = driver.read { ($0.isConnected(device.id), $0.queueDepth(of: device.id)) }
         return .object([
             "deviceId": .string(device.id.string),
             "moduleId": .null,
@@ -154,8 +154,8 @@ public final class HubServiceAPI: Sendable {
         ])
     }
 
-    private func twinJSON(_ device: DeviceRecord, core: HubDriver) -> JSONValue {
-        let (twin, connected) = core.read { ($0.twin(of: device.id) ?? DeviceTwin(), $0.isConnected(device.id)) }
+    private func twinJSON(_ device: DeviceRecord, driver: HubDriver) -> JSONValue {
+        let (twin, connected) = driver.read { ($0.twin(of: device.id) ?? DeviceTwin(), $0.isConnected(device.id)) }
         return .object([
             "deviceId": .string(device.id.string),
             "etag": .string("\"\(twin.version)\""),

@@ -10,35 +10,49 @@ import Synchronization
 /// `announced` bytes (`sent` of them, then nothing), and holds the connection. The server's
 /// resident memory is read before, sampled through the burst for its peak, and read again
 /// after every client has closed and the server had a few seconds to settle.
-struct BurstBenchmark: Sendable {
-    struct Settings: Sendable {
-        var connections = 1000
+public struct BurstBenchmark: Sendable {
+    public struct Settings: Sendable {
+        public var connections = 1000
         /// The remaining length the CONNECT's fixed header announces.
-        var announced = 8185
+        public var announced = 8185
         /// CONNECT bytes sent after the fixed header.
-        var sent = 8100
+        public var sent = 8100
         /// How long the clients hold their connections.
-        var hold: Duration = .seconds(3)
+        public var hold: Duration = .seconds(3)
         /// TLS handshakes at a time while opening.
-        var parallel = 100
-        var harnessPath: String
-        var mosquittoPath: String?
+        public var parallel = 100
+        public var harnessPath: String
+        public var mosquittoPath: String?
+
+        public init(connections: Int = 1000, announced: Int = 8185, sent: Int = 8100, hold: Duration = .seconds(3), parallel: Int = 100, harnessPath: String, mosquittoPath: String?) {
+            self.connections = connections
+            self.announced = announced
+            self.sent = sent
+            self.hold = hold
+            self.parallel = parallel
+            self.harnessPath = harnessPath
+            self.mosquittoPath = mosquittoPath
+        }
     }
 
     /// What one server did under the burst.
-    struct Measurement: Sendable {
-        var name: String
-        var opened: Int
+    public struct Measurement: Sendable {
+        public var name: String
+        public var opened: Int
         /// Connections the server closed before the clients did (at once, or at its limits).
-        var closedByServer: Int
-        var residentBefore: Int
-        var residentPeak: Int
-        var residentAfter: Int
+        public var closedByServer: Int
+        public var residentBefore: Int
+        public var residentPeak: Int
+        public var residentAfter: Int
     }
 
-    let settings: Settings
+    public let settings: Settings
 
-    func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    public func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
         let targets = try BenchTargets.make()
         defer { targets.remove() }
         var results: [Measurement] = []
@@ -63,7 +77,7 @@ struct BurstBenchmark: Sendable {
 
     /// The first bytes of a CONNECT: fixed header announcing `announced` bytes, then `sent`
     /// bytes of a body (protocol name, level, flags, keep-alive, then filler).
-    static func partialConnect(announced: Int, sent: Int) -> [UInt8] {
+    public static func partialConnect(announced: Int, sent: Int) -> [UInt8] {
         var bytes: [UInt8] = [0x10]
         var length = announced
         repeat {
@@ -139,9 +153,9 @@ struct BurstBenchmark: Sendable {
 }
 
 /// What the burst's connections saw, shared with their callbacks.
-final class BurstCounters: Sendable {
+public final class BurstCounters: Sendable {
     /// Connections the server closed (or refused) before the clients closed them.
-    let closedByServer = Atomic<Int>(0)
+    public let closedByServer = Atomic<Int>(0)
     /// Set when the clients start closing their own connections.
-    let clientsClosing = Atomic<Bool>(false)
+    public let clientsClosing = Atomic<Bool>(false)
 }

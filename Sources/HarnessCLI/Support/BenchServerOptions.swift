@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 
 /// The servers a benchmark measures: `harness hub` (this executable) and, unless left out,

@@ -7,33 +7,33 @@ import NIOSSL
 import Synchronization
 
 /// Counters shared by every load connection of a benchmark run.
-final class LoadCounters: Sendable {
-    let ready = Atomic<Int>(0)
-    let received = Atomic<Int>(0)
-    let failed = Atomic<Int>(0)
-    let acknowledged = Atomic<Int>(0)
+public final class LoadCounters: Sendable {
+    public let ready = Atomic<Int>(0)
+    public let received = Atomic<Int>(0)
+    public let failed = Atomic<Int>(0)
+    public let acknowledged = Atomic<Int>(0)
 }
 
 /// A benchmark failure.
-struct LoadError: Error, CustomStringConvertible {
-    var description: String
+public struct LoadError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// Opens load connections: simulated devices (or a publisher) of the benchmark, each the
 /// client engine over TLS that connects, subscribes to its filter (if any) at QoS 1, and
 /// PUBACKs every QoS 1 PUBLISH. Nothing else: no pings, no checks of the broker.
-struct LoadConnector: Sendable {
-    var group: any EventLoopGroup
-    var port: Int
+public struct LoadConnector: Sendable {
+    public var group: any EventLoopGroup
+    public var port: Int
     /// The TLS settings and the context made from them once, shared by every connection.
-    var tls: ClientTLS
-    var tlsContext: NIOSSLContext
+    public var tls: ClientTLS
+    public var tlsContext: NIOSSLContext
 
-    static let configuration = MQTTClientConfiguration(name: "load", keepAlive: .off, protocolViolations: .tolerate, allowsConcurrentOperations: true)
+    public static let configuration = MQTTClientConfiguration(name: "load", keepAlive: .off, protocolViolations: .tolerate, allowsConcurrentOperations: true)
 
     /// Connects one client and waits until it is ready (CONNACK 0, and SUBACK when
     /// subscribing). Every message it receives counts in `counters.received`.
-    func open(connect: ConnectOptions, filter: TopicFilter?, counters: LoadCounters) async throws -> MQTTClientConnection {
+    public func open(connect: ConnectOptions, filter: TopicFilter?, counters: LoadCounters) async throws -> MQTTClientConnection {
         let settings = MQTTClientDriver.Settings(connectTimeout: .seconds(30), tlsContext: tlsContext)
         let connection = MQTTClientConnection(configuration: Self.configuration, settings: settings, eventLoop: group.next()) { output in
             if case .deliver = output { counters.received.add(1, ordering: .relaxed) }
@@ -73,7 +73,7 @@ struct LoadConnector: Sendable {
     }
 
     /// Opens every client, at most `parallel` handshakes at a time.
-    func openAll(_ clients: [(ConnectOptions, TopicFilter?)], parallel: Int, counters: LoadCounters) async throws -> [MQTTClientConnection] {
+    public func openAll(_ clients: [(ConnectOptions, TopicFilter?)], parallel: Int, counters: LoadCounters) async throws -> [MQTTClientConnection] {
         try await withThrowingTaskGroup(of: (Int, MQTTClientConnection).self) { group in
             var connections: [(Int, MQTTClientConnection)] = []
             var next = 0
@@ -93,7 +93,7 @@ struct LoadConnector: Sendable {
     }
 
     /// Closes every connection without DISCONNECT.
-    static func closeAll(_ connections: [MQTTClientConnection]) async {
+    public static func closeAll(_ connections: [MQTTClientConnection]) async {
         await withTaskGroup(of: Void.self) { group in
             for connection in connections { group.addTask { await connection.close() } }
         }
@@ -101,8 +101,8 @@ struct LoadConnector: Sendable {
 }
 
 /// Resident memory of a process, from `/proc/{pid}/status` (VmRSS), in bytes.
-enum ProcessMemory {
-    static func residentBytes(of pid: Int32) -> Int? {
+public enum ProcessMemory {
+    public static func residentBytes(of pid: Int32) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let digits = line.split(separator: " ").compactMap { Int($0) }

@@ -14,41 +14,54 @@ import Synchronization
 /// `harness bench hub`: the simulated hub (its own process, started as `harness hub`) and
 /// Mosquitto under the same load of TLS clients running in this process on NIO: connection
 /// setup rate, resident memory per connection, and QoS 1 C2D delivery rate.
-struct HubBenchmark: Sendable {
-    struct Settings: Sendable {
-        var devices = 1000
-        var messagesPerDevice = 5
+public struct HubBenchmark: Sendable {
+    public struct Settings: Sendable {
+        public var devices = 1000
+        public var messagesPerDevice = 5
         /// Unacknowledged C2D sends at a time: HTTP connections to the hub, in-flight PUBLISHes
         /// to Mosquitto.
-        var window = 32
+        public var window = 32
         /// TLS handshakes at a time while connecting.
-        var parallel = 50
+        public var parallel = 50
         /// The `harness` executable that runs `harness hub`.
-        var harnessPath: String
+        public var harnessPath: String
         /// The `mosquitto` executable, or `nil` to skip it.
-        var mosquittoPath: String?
+        public var mosquittoPath: String?
+
+        public init(devices: Int = 1000, messagesPerDevice: Int = 5, window: Int = 32, parallel: Int = 50, harnessPath: String, mosquittoPath: String?) {
+            self.devices = devices
+            self.messagesPerDevice = messagesPerDevice
+            self.window = window
+            self.parallel = parallel
+            self.harnessPath = harnessPath
+            self.mosquittoPath = mosquittoPath
+        }
     }
 
     /// What one broker achieved.
-    struct Measurement: Sendable {
-        var name: String
-        var connections: Int
-        var setupSeconds: Double
-        var residentBefore: Int
-        var residentAfter: Int
-        var messages: Int
-        var deliverySeconds: Double
+    public struct Measurement: Sendable {
+        public var name: String
+        public var connections: Int
+        public var setupSeconds: Double
+        public var residentBefore: Int
+        public var residentAfter: Int
+        public var messages: Int
+        public var deliverySeconds: Double
 
-        var setupRate: Double { Double(connections) / setupSeconds }
-        var bytesPerConnection: Double { Double(residentAfter - residentBefore) / Double(connections) }
-        var deliveryRate: Double { Double(messages) / deliverySeconds }
+        public var setupRate: Double { Double(connections) / setupSeconds }
+        public var bytesPerConnection: Double { Double(residentAfter - residentBefore) / Double(connections) }
+        public var deliveryRate: Double { Double(messages) / deliverySeconds }
     }
 
-    let settings: Settings
-    static let hostName = "bench.azure-devices.net"
+    public let settings: Settings
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+    public static let hostName = "bench.azure-devices.net"
 
     /// Runs the hub, then Mosquitto.
-    func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
+    public func run(progress: @Sendable (String) -> Void) async throws -> [Measurement] {
         let targets = try BenchTargets.make()
         defer { targets.remove() }
         let devices = (0..<settings.devices).map { index in
@@ -183,11 +196,11 @@ struct HubBenchmark: Sendable {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         String(format: "%.3f s", seconds(duration))
     }
 }

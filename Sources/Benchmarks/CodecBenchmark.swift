@@ -6,35 +6,35 @@ import NIOEmbedded
 /// Measures the MQTT codec on the calling thread (one core): decode and encode throughput for
 /// a PUBLISH and for the seed's CONNECT, decoding through ``MQTTCodecHandler`` with the packet
 /// tap off and on, and the heap a decoded PUBLISH keeps.
-struct CodecBenchmark {
+public struct CodecBenchmark {
     /// One throughput figure.
-    struct Throughput: Sendable, Equatable {
-        var name: String
-        var operations: Int
-        var elapsed: Duration
+    public struct Throughput: Sendable, Equatable {
+        public var name: String
+        public var operations: Int
+        public var elapsed: Duration
 
         /// Operations per second.
-        var rate: Double { Double(operations) / elapsed.seconds }
+        public var rate: Double { Double(operations) / elapsed.seconds }
         /// Nanoseconds per operation.
-        var nanosecondsPerOperation: Double { elapsed.seconds * 1e9 / Double(operations) }
+        public var nanosecondsPerOperation: Double { elapsed.seconds * 1e9 / Double(operations) }
     }
 
     /// Heap bytes that stay allocated per decoded PUBLISH while the packets are kept.
-    struct RetainedHeap: Sendable, Equatable {
-        var topicLength: Int
-        var payloadLength: Int
-        var bytesPerPacket: Double
+    public struct RetainedHeap: Sendable, Equatable {
+        public var topicLength: Int
+        public var payloadLength: Int
+        public var bytesPerPacket: Double
     }
 
     /// Everything one run measured.
-    struct Report: Sendable {
-        var throughputs: [Throughput]
-        var retainedHeap: [RetainedHeap]
+    public struct Report: Sendable {
+        public var throughputs: [Throughput]
+        public var retainedHeap: [RetainedHeap]
         /// Whether the C library reports heap statistics (glibc 2.33 or later).
-        var heapStatisticsAvailable: Bool
+        public var heapStatisticsAvailable: Bool
 
         /// Decode cost of a tap: 1 - (rate with the tap / rate without it).
-        func tapCost(on tapName: String, off baseline: String) -> Double? {
+        public func tapCost(on tapName: String, off baseline: String) -> Double? {
             guard let off = throughputs.first(where: { $0.name == baseline }),
                 let on = throughputs.first(where: { $0.name == tapName })
             else { return nil }
@@ -42,26 +42,32 @@ struct CodecBenchmark {
         }
     }
 
-    static let publishDecode = "decode PUBLISH (32 B topic, 64 B payload)"
-    static let publishEncode = "encode PUBLISH (32 B topic, 64 B payload)"
-    static let connectDecode = "decode CONNECT (seed, 224 B)"
-    static let connectEncode = "encode CONNECT (seed, 224 B)"
-    static let handlerTapOff = "decode PUBLISH via MQTTCodecHandler, tap off"
-    static let handlerCountingTap = "decode PUBLISH via MQTTCodecHandler, counting tap"
-    static let handlerStoringTap = "decode PUBLISH via MQTTCodecHandler, storing tap"
-    static let singleReadTapOff = "decode PUBLISH via MQTTCodecHandler, 1 per read, tap off"
-    static let singleReadCountingTap = "decode PUBLISH via MQTTCodecHandler, 1 per read, counting tap"
+    public static let publishDecode = "decode PUBLISH (32 B topic, 64 B payload)"
+    public static let publishEncode = "encode PUBLISH (32 B topic, 64 B payload)"
+    public static let connectDecode = "decode CONNECT (seed, 224 B)"
+    public static let connectEncode = "encode CONNECT (seed, 224 B)"
+    public static let handlerTapOff = "decode PUBLISH via MQTTCodecHandler, tap off"
+    public static let handlerCountingTap = "decode PUBLISH via MQTTCodecHandler, counting tap"
+    public static let handlerStoringTap = "decode PUBLISH via MQTTCodecHandler, storing tap"
+    public static let singleReadTapOff = "decode PUBLISH via MQTTCodecHandler, 1 per read, tap off"
+    public static let singleReadCountingTap = "decode PUBLISH via MQTTCodecHandler, 1 per read, counting tap"
 
     /// How long each throughput case runs (after a warm-up of one batch).
-    var duration: Duration
+    public var duration: Duration
     /// Packets per batch: one input buffer holds this many packets back to back.
-    var batchSize = 1000
+    public var batchSize = 1000
     /// Runs only the throughput cases whose name contains this text (all when `nil`).
-    var filter: String?
+    public var filter: String?
+
+    public init(duration: Duration, batchSize: Int = 1000, filter: String? = nil) {
+        self.duration = duration
+        self.batchSize = batchSize
+        self.filter = filter
+    }
 
     /// The PUBLISH the throughput cases use: a `topicLength`-byte topic, a
     /// `payloadLength`-byte payload, QoS 0.
-    static func publish(topicLength: Int = 32, payloadLength: Int = 64) throws -> MQTTPacket {
+    public static func publish(topicLength: Int = 32, payloadLength: Int = 64) throws -> MQTTPacket {
         let prefix = "devices/esp8266/messages/events/"
         let topic = String((prefix + String(repeating: "t", count: max(0, topicLength - prefix.utf8.count))).prefix(topicLength))
         return .publish(PublishPacket(topic: try TopicName(topic), payload: ByteBuffer(repeating: 0x61, count: payloadLength)))
@@ -70,7 +76,7 @@ struct CodecBenchmark {
     /// A CONNECT shaped exactly like the seed firmware's (224 bytes): client id `esp8266`,
     /// clean session 0, keep-alive 4000, the IoT Hub user name and a SAS token password of the
     /// seed's length (its signature replaced by a placeholder).
-    static func seedConnect() -> MQTTPacket {
+    public static func seedConnect() -> MQTTPacket {
         let signature = String(repeating: "A", count: 43) + "%3D"
         let password = "SharedAccessSignature sr=yourIotHub.azure-devices.net%2Fdevices%2Fesp8266&sig=\(signature)&se=1574590568"
         return .connect(
@@ -85,7 +91,7 @@ struct CodecBenchmark {
     }
 
     /// Runs every case.
-    func run() throws -> Report {
+    public func run() throws -> Report {
         let publish = try Self.publish()
         let connect = Self.seedConnect()
         let cases: [(String, () throws -> Throughput)] = [
@@ -111,7 +117,7 @@ struct CodecBenchmark {
     }
 
     /// Decodes batches of `packet` from one buffer.
-    func measureDecode(_ name: String, packet: MQTTPacket) throws -> Throughput {
+    public func measureDecode(_ name: String, packet: MQTTPacket) throws -> Throughput {
         let input = try batch(of: packet)
         let sink = Sink()
         return try measure(name) {
@@ -126,7 +132,7 @@ struct CodecBenchmark {
     }
 
     /// Encodes `packet` into a reused buffer, a batch at a time.
-    func measureEncode(_ name: String, packet: MQTTPacket) throws -> Throughput {
+    public func measureEncode(_ name: String, packet: MQTTPacket) throws -> Throughput {
         var buffer = try batch(of: packet)
         let count = batchSize
         return try measure(name) {
@@ -138,7 +144,7 @@ struct CodecBenchmark {
 
     /// Feeds batches of `packet` through an ``MQTTCodecHandler`` in an `EmbeddedChannel`,
     /// `packetsPerRead` packets per channel read (a whole batch when `nil`).
-    func measureHandler(_ name: String, packet: MQTTPacket, tap: (any PacketTap)?, packetsPerRead: Int? = nil) throws -> Throughput {
+    public func measureHandler(_ name: String, packet: MQTTPacket, tap: (any PacketTap)?, packetsPerRead: Int? = nil) throws -> Throughput {
         let input = try batch(of: packet)
         let packetSize = try packet.encoded().readableBytes
         let readSize = (packetsPerRead ?? batchSize) * packetSize
@@ -157,7 +163,7 @@ struct CodecBenchmark {
 
     /// Heap bytes retained per decoded PUBLISH: decodes `count` packets from one buffer and
     /// keeps them all. A payload that were copied would show up here in full.
-    static func retainedHeap(topicLength: Int, payloadLength: Int, count: Int) throws -> RetainedHeap {
+    public static func retainedHeap(topicLength: Int, payloadLength: Int, count: Int) throws -> RetainedHeap {
         let packet = try publish(topicLength: topicLength, payloadLength: payloadLength)
         var input = ByteBuffer()
         for _ in 0..<count { try packet.encode(into: &input) }
@@ -196,13 +202,13 @@ struct CodecBenchmark {
 }
 
 /// A benchmark case went wrong (a batch decoded fewer packets than it holds).
-struct BenchmarkError: Error, CustomStringConvertible {
-    var description: String
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 extension Duration {
     /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }

@@ -1,6 +1,6 @@
 /// Renders a ``CodecBenchmark/Report`` as a plain-text table.
-enum CodecBenchmarkFormatter {
-    static func render(_ report: CodecBenchmark.Report) -> String {
+public enum CodecBenchmarkFormatter {
+    public static func render(_ report: CodecBenchmark.Report) -> String {
         var lines: [String] = []
         let width = report.throughputs.map(\.name.count).max() ?? 0
         lines.append(pad("case", to: width) + "  " + leftPad("ops/s", to: 12) + "  " + leftPad("ns/op", to: 8) + "  " + leftPad("ops", to: 12))
@@ -44,7 +44,7 @@ enum CodecBenchmarkFormatter {
     }
 
     /// `12345678` as `12,345,678`.
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var result = ""
         for (index, digit) in digits.enumerated() {
@@ -55,7 +55,7 @@ enum CodecBenchmarkFormatter {
     }
 
     /// `value` with `digits` decimals, without Foundation.
-    static func fixed(_ value: Double, digits: Int) -> String {
+    public static func fixed(_ value: Double, digits: Int) -> String {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = (value * scale).rounded()
