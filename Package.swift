@@ -195,7 +195,7 @@ let package = Package(
         .target(
             name: "HarnessTestSupport",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "Devices", "MQTTClient", "MQTTClientCore",
+                "MQTTCore", "IoTHubCore", "IoTHubSimulationCore", "Devices", "MQTTClient", "MQTTClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -229,6 +229,15 @@ let package = Package(
         .testTarget(
             name: "IoTHubCoreTests",
             dependencies: ["IoTHubCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IoTHubSimulationCoreTests",
+            dependencies: [
+                "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,80 +8,6 @@ import Testing
 
 /// The service HTTP port against slow, oversized, malformed and too many clients.
 @Suite struct ServiceHTTPLimitsTests {
-    static let limits = ServiceHTTPLimits(requestTimeout: .seconds(10), maximumBodySize: 1000, maximumConnections: 128)
-    static let second: Int64 = 1_000_000_000
-
-    // MARK: The pure machine
-
-    @Test("a request must arrive whole within the timeout of the connection's start, or of the previous response")
-    func requestDeadline() {
-        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        #expect(machine.initialAction == .armTimer(deadline: 10 * Self.second))
-        // Early wake-ups re-arm.
-        #expect(machine.timerFired(at: 5 * Self.second) == .armTimer(deadline: 10 * Self.second))
-        #expect(machine.headReceived(contentLength: 10) == .none)
-        #expect(machine.bodyReceived(byteCount: 10) == .none)
-        #expect(machine.requestEnded() == .answerRequest)
-        // No deadline while the API answers.
-        #expect(machine.timerFired(at: 60 * Self.second) == .none)
-        #expect(machine.responseWritten(keepAlive: true, at: 61 * Self.second) == .armTimer(deadline: 71 * Self.second))
-        #expect(machine.timerFired(at: 71 * Self.second) == .close)
-    }
-
-    @Test("nothing, or partial headers, by the deadline: closed without an answer")
-    func idleClose() {
-        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        #expect(machine.timerFired(at: 10 * Self.second) == .close)
-        #expect(machine.headReceived(contentLength: nil) == .close)
-    }
-
-    @Test("a body that does not arrive by the deadline gets 408")
-    func slowBody() {
-        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        _ = machine.headReceived(contentLength: 100)
-        _ = machine.bodyReceived(byteCount: 3)
-        guard case .refuse(let code, _) = machine.timerFired(at: 10 * Self.second) else {
-            Issue.record("not refused")
-            return
-        }
-        #expect(code == .requestTimeout && code.httpStatus == 408)
-    }
-
-    @Test("a Content-Length above the limit gets 413 from the head; a chunked body when it passes the limit")
-    func tooLarge() {
-        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        guard case .refuse(.messageTooLarge, _) = machine.headReceived(contentLength: 1_000_000_000_000) else {
-            Issue.record("not refused from the head")
-            return
-        }
-        var chunked = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        #expect(chunked.headReceived(contentLength: nil) == .none)
-        #expect(chunked.bodyReceived(byteCount: 1000) == .none)
-        guard case .refuse(.messageTooLarge, _) = chunked.bodyReceived(byteCount: 1) else {
-            Issue.record("not refused past the limit")
-            return
-        }
-    }
-
-    @Test("malformed bytes: 400 and close before an answer, a plain close during one; no keep-alive: close after the response")
-    func malformedAndClose() {
-        var machine = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        guard case .refuse(.badRequest, _) = machine.malformed() else {
-            Issue.record("not 400")
-            return
-        }
-        var answering = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        _ = answering.headReceived(contentLength: nil)
-        _ = answering.requestEnded()
-        #expect(answering.malformed() == .close)
-        var once = ServiceConnectionMachine(limits: Self.limits, openedAt: 0)
-        _ = once.headReceived(contentLength: nil)
-        _ = once.requestEnded()
-        #expect(once.responseWritten(keepAlive: false, at: 0) == .close)
-    }
-
-    // MARK: On the wire
-
     func withServer(_ limits: ServiceHTTPLimits, _ body: (ServiceHTTPServer, Int) async throws -> Void) async throws {
         let hub = SimulatedHub(configuration: HubConfiguration(hostName: HubFixtures.hostName), group: MultiThreadedEventLoopGroup.singleton)
         let server = ServiceHTTPServer(api: HubServiceAPI(hub: hub, tokenServiceKey: "function-key-1"), limits: limits)
@@ -93,7 +19,7 @@ import Testing
         await server.stop()
     }
 
-    static let short = ServiceHTTPLimits(requestTimeout: .seconds(1), maximumBodySize: 512 * 1024, maximumConnections: 4)
+    static let short = ServiceHTTPLimits(requestTimeout: .seconds(2), maximumBodySize: 512 * 1024, maximumConnections: 4)
 
     @Test("on the wire: silent, half-sent and slow clients are closed at the request timeout; slow bodies get 408")
     func slowClients() async throws {
@@ -105,7 +31,7 @@ import Testing
             await slowBody.write("PUT /devices/esp8266?api-version=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
             let start = ContinuousClock.now
             for client in [silent, partial, slowBody] { #expect(await client.waitForClose(timeout: .seconds(5))) }
-            #expect(ContinuousClock.now - start < .seconds(4))
+            #expect(ContinuousClock.now - start < .seconds(6))
             #expect(silent.received.isEmpty)
             #expect(partial.received.isEmpty)
             #expect(slowBody.receivedText.hasPrefix("HTTP/1.1 408"), "\(slowBody.receivedText)")

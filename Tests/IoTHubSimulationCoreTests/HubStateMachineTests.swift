@@ -1,6 +1,5 @@
 import HarnessTestSupport
 import IoTHubCore
-import IoTHubSimulation
 import IoTHubSimulationCore
 import MQTTCore
 import NIOCore

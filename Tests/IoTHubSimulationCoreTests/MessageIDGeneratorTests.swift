@@ -1,5 +1,4 @@
 import Foundation
-@testable import IoTHubSimulation
 @testable import IoTHubSimulationCore
 import Testing
 

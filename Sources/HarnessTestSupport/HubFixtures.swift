@@ -1,27 +1,25 @@
-import HarnessTestSupport
 import IoTHubCore
-import IoTHubSimulation
 import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
 
 /// Shared values for hub tests: a hub host, a registered device, and CONNECT packets with
 /// good or broken credentials.
-enum HubFixtures {
-    static let hostName = "test.azure-devices.net"
-    static let deviceID = deviceIDLiteral("esp8266")
-    static let key = DeviceKey(bytes: Array(0..<32))
-    static let start = HubTime(unixSeconds: 1_800_000_000)
+public enum HubFixtures {
+    public static let hostName = "test.azure-devices.net"
+    public static let deviceID = deviceIDLiteral("esp8266")
+    public static let key = DeviceKey(bytes: Array(0..<32))
+    public static let start = HubTime(unixSeconds: 1_800_000_000)
 
-    static func deviceIDLiteral(_ text: String) -> DeviceID {
+    public static func deviceIDLiteral(_ text: String) -> DeviceID {
         do { return try DeviceID(text) } catch { preconditionFailure("\(error)") }
     }
 
-    static func machine(configuration: HubConfiguration = HubConfiguration(hostName: hostName)) -> HubStateMachine {
+    public static func machine(configuration: HubConfiguration = HubConfiguration(hostName: hostName)) -> HubStateMachine {
         HubStateMachine(configuration: configuration, registry: DeviceRegistry(devices: [DeviceRecord(id: deviceID, primaryKey: key)]))
     }
 
-    static func connect(
+    public static func connect(
         clientID: String = "esp8266",
         username: String? = nil,
         key: DeviceKey = HubFixtures.key,
@@ -43,24 +41,24 @@ enum HubFixtures {
         )
     }
 
-    static let deviceboundFilter = topicFilter("devices/esp8266/messages/devicebound/#")
+    public static let deviceboundFilter = topicFilter("devices/esp8266/messages/devicebound/#")
 }
 
 extension [HubStateMachine.Action] {
     /// The packets sent, in order.
-    var sentPackets: [MQTTPacket] {
+    public var sentPackets: [MQTTPacket] {
         compactMap { if case .send(let packet, _) = $0 { packet } else { nil } }
     }
 
-    var closes: [ConnectionID] {
+    public var closes: [ConnectionID] {
         compactMap { if case .close(let id) = $0 { id } else { nil } }
     }
 
-    var events: [HubEvent] {
+    public var events: [HubEvent] {
         compactMap { if case .emit(let event) = $0 { event } else { nil } }
     }
 
-    var disconnectReasons: [DisconnectReason] {
+    public var disconnectReasons: [DisconnectReason] {
         events.compactMap { if case .disconnected(_, _, let reason) = $0 { reason } else { nil } }
     }
 }
