@@ -50,7 +50,7 @@ extension MQTTClientSession {
         guard let margin = configuration.program?.tokens?.renewalMargin, !renewalInProgress,
             let expiry = token?.expiry, renewalAbandonedFor != expiry
         else { return nil }
-        return expiry * 1_000_000_000 - margin.nanoseconds
+        return expiry.saturatingMultiplied(by: 1_000_000_000).saturatingSubtracting(margin.nanoseconds)
     }
 
     /// Starts one connection attempt: asks for a token when needed, else opens the transport.
@@ -160,7 +160,7 @@ extension MQTTClientSession {
         // keeps its token until its renewal time has come.
         let freshToken: Bool
         if let margin = configuration.program?.tokens?.renewalMargin {
-            freshToken = token?.expiry.map { now >= $0 * 1_000_000_000 - margin.nanoseconds } ?? false
+            freshToken = token?.expiry.map { now >= $0.saturatingMultiplied(by: 1_000_000_000).saturatingSubtracting(margin.nanoseconds) } ?? false
         } else {
             freshToken = true
         }

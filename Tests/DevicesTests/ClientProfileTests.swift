@@ -143,6 +143,15 @@ import Testing
         #expect(machine.isConnected)
     }
 
+    @Test("sdk: a token expiring at the largest se there is renews never, with no overflow, and a drop reconnects with it")
+    func sdkFarFutureToken() {
+        var machine = connected(.sdk, settings: ClientSettings(sendsPings: false, usesTokenSource: true), first: Self.token("forever", expiry: .max))
+        #expect(machine.nextDeadline == .max - 120 * Self.second)
+        _ = machine.transportClosed(now: Self.start)
+        #expect(machine.tick(now: Self.start + 10_000_000) == [.report(.reconnecting(attempt: 1)), .openTransport])
+        #expect(sentConnect(machine.transportConnected(now: Self.start + 10_000_000))?.password == ByteBuffer(string: "forever"))
+    }
+
     @Test("sdk: after a drop it waits 10 ms; with the token past its renewal time it fetches a fresh one first")
     func sdkReconnectAfterExpiry() {
         var machine = connected(.sdk, settings: ClientSettings(sendsPings: false, usesTokenSource: true))

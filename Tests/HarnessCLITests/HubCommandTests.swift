@@ -135,6 +135,8 @@ import Testing
             ["hub", "--token-grace", "60s"],
             ["hub", "--token-skew", "1500ms"],
             ["hub", "--token-skew", "soon"],
+            ["hub", "--token-skew", "-5s"],
+            ["hub", "--token-grace", "9000d"],
             ["hub", "--cert-name", "-lead.example"],
             ["hub", "--cert-name", "board.local", "--cert", "/etc/hostname", "--key", "/etc/hostname"],
             ["send", "--device", "d"],

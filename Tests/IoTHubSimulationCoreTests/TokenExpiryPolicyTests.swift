@@ -128,4 +128,42 @@ import Testing
             if !accepted { #expect(refusal?.status == 401) }
         }
     }
+
+    @Test("a token expiring far in the future (2286, or the largest se there is) is accepted and never dropped, with no overflow", arguments: [10_000_000_000, Int64.max] as [Int64])
+    func farFuture(expiry: Int64) {
+        var machine = HubFixtures.machine()
+        _ = machine.connectionOpened(1, at: Self.at(0))
+        let actions = machine.packetReceived(.connect(HubFixtures.connect(expiry: expiry)), on: 1, at: Self.at(0))
+        #expect(actions.sentPackets == [.connack(ConnAckPacket(returnCode: .accepted))])
+        #expect(machine.tokenEndTime(of: HubFixtures.deviceID) != nil)
+        #expect(machine.tick(at: Self.at(1000)).closes.isEmpty)
+        // REST: the same token from a policy is accepted.
+        let owner = AccessPolicy(name: "iothubowner", primaryKey: DeviceKey(bytes: Array(repeating: 1, count: 32)), permissions: Set(AccessPolicy.Permission.allCases))
+        let token = SASToken.make(resource: HubFixtures.hostName, key: owner.primaryKey, expiry: expiry, policyName: owner.name).rendered
+        let request = ServiceRequest(method: "GET", path: "/devices/esp8266", headers: [(name: "Authorization", value: token)])
+        let refusal = ServiceAuthorizer.check(
+            request, route: .getDevice(HubFixtures.deviceID), policies: [owner.name: owner], hostName: HubFixtures.hostName,
+            tokenServiceKey: nil, now: Self.at(0), tokenExpiry: Self.policy
+        )
+        #expect(refusal == nil)
+    }
+
+    @Test("a skew or grace of more than a year is refused")
+    func tooLong() {
+        #expect(throws: TokenExpiryPolicy.Error.tooLong(name: "grace", .seconds(8_000_000_000))) {
+            try TokenExpiryPolicy(clockSkew: .seconds(300), grace: .seconds(8_000_000_000))
+        }
+    }
+
+    @Test("hub times saturate at their bounds instead of overflowing")
+    func saturation() {
+        #expect(HubTime(unixSeconds: .max).nanosecondsSince1970 == .max)
+        #expect(HubTime(unixSeconds: .min).nanosecondsSince1970 == .min)
+        #expect((HubTime(nanosecondsSince1970: .max) + .seconds(1)).nanosecondsSince1970 == .max)
+        #expect(HubTime(nanosecondsSince1970: .max) - HubTime(nanosecondsSince1970: .min) == .nanoseconds(Int64.max))
+        #expect(HubTime(nanosecondsSince1970: .min).unixSeconds == -9_223_372_037)
+        #expect(HubTime(nanosecondsSince1970: -1).unixSeconds == -1)
+        #expect(!HubTime(nanosecondsSince1970: .min).iso8601.isEmpty)
+    }
+
 }

@@ -74,4 +74,23 @@ import Testing
             #expect(await client.waitForClose())
         }
     }
+
+    @Test("a token whose se is the largest 64-bit number: accepted, answered, and the connection lives on as the hub's clock jumps")
+    func largestExpiry() async throws {
+        try await withHub(at: HubFixtures.start) { hub, port in
+            let client = try await MQTTTestClient.connect(port: port, group: Self.group)
+            try await client.sendRaw(try Self.pipelined(expiry: .max))
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            #expect(await client.receive() == .suback(SubAckPacket(packetID: 1, returnCodes: [.granted(.atLeastOnce)])))
+            #expect(await client.receive() == .puback(packetID: 2))
+            // Each jump stays inside the keep-alive cap (1,767 s); a ping between them keeps
+            // the connection alive, so only the token could end it, and it never does.
+            for _ in 0..<5 {
+                try await hub.advanceClock(by: .seconds(1700))
+                try await client.send(.pingreq)
+                #expect(await client.receive() == .pingresp)
+            }
+            #expect(try await hub.isConnected(HubFixtures.deviceID))
+        }
+    }
 }

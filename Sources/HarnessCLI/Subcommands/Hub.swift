@@ -66,12 +66,14 @@ struct Hub: AsyncParsableCommand {
 
     @Option(
         name: .customLong("token-skew"),
+        parsing: .unconditional,
         help: "How long past its expiry (se) a SAS token is still accepted at CONNECT and by the service API (whole seconds, as 300s or 5m)."
     )
     var tokenSkew = DurationArgument(duration: TokenExpiryPolicy.realHub.clockSkew)
 
     @Option(
         name: .customLong("token-grace"),
+        parsing: .unconditional,
         help: "How long past its token's expiry (se) a live connection stays open before the hub drops it (at least --token-skew)."
     )
     var tokenGrace = DurationArgument(duration: TokenExpiryPolicy.realHub.grace)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MQTTCore
 
 extension SASToken {
     /// Signs a token for `resource` (for example `myhub.azure-devices.net/devices/esp8266`)
@@ -48,7 +49,7 @@ extension SASToken {
     /// Whether the token has expired at `now` (Unix seconds), allowing `skew` seconds of clock
     /// difference. A token is valid up to and including `expiry + skew`.
     public func hasExpired(at now: Int64, allowingSkew skew: Int64 = 0) -> Bool {
-        now > expiry + skew
+        now > expiry.saturatingAdding(skew)
     }
 
     /// Checks the token for `target` at `now`, trying `keys` in order (primary, then secondary).

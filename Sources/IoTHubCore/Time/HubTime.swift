@@ -10,24 +10,26 @@ public struct HubTime: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.nanosecondsSince1970 = nanosecondsSince1970
     }
 
+    /// The start of second `unixSeconds`; seconds beyond the range of nanoseconds a 64-bit
+    /// integer holds (about the year 2262) saturate to the largest or smallest time.
     public init(unixSeconds: Int64) {
-        self.nanosecondsSince1970 = unixSeconds * 1_000_000_000
+        self.nanosecondsSince1970 = unixSeconds.saturatingMultiplied(by: 1_000_000_000)
     }
 
     /// Whole seconds since 1970, rounded down: what SAS `se` values are compared against.
     public var unixSeconds: Int64 {
-        nanosecondsSince1970 >= 0
-            ? nanosecondsSince1970 / 1_000_000_000 : (nanosecondsSince1970 - 999_999_999) / 1_000_000_000
+        let (seconds, remainder) = nanosecondsSince1970.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return remainder < 0 ? seconds - 1 : seconds
     }
 
     public static func < (lhs: HubTime, rhs: HubTime) -> Bool { lhs.nanosecondsSince1970 < rhs.nanosecondsSince1970 }
 
     public static func + (lhs: HubTime, rhs: Duration) -> HubTime {
-        HubTime(nanosecondsSince1970: lhs.nanosecondsSince1970 + rhs.nanoseconds)
+        HubTime(nanosecondsSince1970: lhs.nanosecondsSince1970.saturatingAdding(rhs.nanoseconds))
     }
 
     public static func - (lhs: HubTime, rhs: HubTime) -> Duration {
-        .nanoseconds(lhs.nanosecondsSince1970 - rhs.nanosecondsSince1970)
+        .nanoseconds(lhs.nanosecondsSince1970.saturatingSubtracting(rhs.nanosecondsSince1970))
     }
 
     public var description: String { "\(unixSeconds)s" }
@@ -36,7 +38,8 @@ public struct HubTime: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `2020-07-25T14:14:25.1720000Z`.
     public var iso8601: String {
         let seconds = unixSeconds
-        let fraction = (nanosecondsSince1970 - seconds * 1_000_000_000) / 100
+        let remainder = nanosecondsSince1970 % 1_000_000_000
+        let fraction = (remainder < 0 ? remainder + 1_000_000_000 : remainder) / 100
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

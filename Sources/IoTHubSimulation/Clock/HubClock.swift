@@ -30,7 +30,7 @@ public final class HubClock: Sendable {
     /// The hub's current time.
     public func now() -> HubTime {
         let elapsed = Int64(clamping: monotonic.nanoseconds() &- originMonotonic)
-        return HubTime(nanosecondsSince1970: originWall + elapsed + offset.withLock { $0 })
+        return HubTime(nanosecondsSince1970: originWall.saturatingAdding(elapsed).saturatingAdding(offset.withLock { $0 }))
     }
 
     /// How far the clock has been jumped ahead of real time.
@@ -41,6 +41,6 @@ public final class HubClock: Sendable {
     public func advance(by duration: Duration) {
         let nanoseconds = duration.nanoseconds
         guard nanoseconds > 0 else { return }
-        offset.withLock { $0 += nanoseconds }
+        offset.withLock { $0 = $0.saturatingAdding(nanoseconds) }
     }
 }

@@ -1,4 +1,5 @@
 import IoTHubCore
+import MQTTCore
 
 /// When the hub accepts a SAS token and when it drops a connection whose token has expired:
 /// one policy for CONNECT, the live connection and the service REST API.
@@ -13,6 +14,8 @@ public struct TokenExpiryPolicy: Sendable, Hashable, CustomStringConvertible {
     public enum Error: Swift.Error, Hashable, CustomStringConvertible {
         /// A negative or fractional number of seconds.
         case notWholeSeconds(name: String, Duration)
+        /// More than ``TokenExpiryPolicy/longest``.
+        case tooLong(name: String, Duration)
         /// The grace is shorter than the skew: a token inside the skew would be accepted at
         /// CONNECT and the connection dropped at once.
         case graceShorterThanSkew(grace: Duration, skew: Duration)
@@ -20,9 +23,11 @@ public struct TokenExpiryPolicy: Sendable, Hashable, CustomStringConvertible {
         public var description: String {
             switch self {
             case .notWholeSeconds(let name, let value):
-                "the token \(name) must be zero or a whole number of seconds, not \(value)"
+                "the token \(name) must be zero or a whole number of seconds, not \(TokenExpiryPolicy.describe(value))"
+            case .tooLong(let name, let value):
+                "the token \(name) of \(TokenExpiryPolicy.describe(value)) is longer than a year"
             case .graceShorterThanSkew(let grace, let skew):
-                "the token grace (\(grace)) must be at least the clock skew (\(skew)): otherwise a token inside the skew is accepted at CONNECT and the connection dropped at once"
+                "the token grace (\(TokenExpiryPolicy.describe(grace))) must be at least the clock skew (\(TokenExpiryPolicy.describe(skew))): otherwise a token inside the skew is accepted at CONNECT and the connection dropped at once"
             }
         }
     }
@@ -50,9 +55,21 @@ public struct TokenExpiryPolicy: Sendable, Hashable, CustomStringConvertible {
         graceSeconds = grace
     }
 
+    /// `300 s`, `1.5 s`, `-5 s`: a duration in seconds for messages.
+    static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds != 0 else { return "\(seconds) s" }
+        let fraction = Double(attoseconds) / 1e18
+        return "\(Double(seconds) + fraction) s"
+    }
+
+    /// The longest skew or grace: a year.
+    public static let longest = Duration.seconds(365 * 24 * 3600)
+
     private static func wholeSeconds(_ value: Duration, name: String) throws(Error) -> Int64 {
         let (seconds, attoseconds) = value.components
         guard seconds >= 0, attoseconds == 0 else { throw .notWholeSeconds(name: name, value) }
+        guard value <= longest else { throw .tooLong(name: name, value) }
         return seconds
     }
 
@@ -64,13 +81,13 @@ public struct TokenExpiryPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The first instant at which a CONNECT or service request with a token expiring at `se`
     /// is refused.
     public func refusalTime(expiry se: Int64) -> HubTime {
-        HubTime(unixSeconds: se + clockSkewSeconds + 1)
+        HubTime(unixSeconds: se.saturatingAdding(clockSkewSeconds).saturatingAdding(1))
     }
 
     /// The first instant at which a live connection authenticated with a token expiring at
     /// `se` is dropped.
     public func dropTime(expiry se: Int64) -> HubTime {
-        HubTime(unixSeconds: se + graceSeconds + 1)
+        HubTime(unixSeconds: se.saturatingAdding(graceSeconds).saturatingAdding(1))
     }
 
     public var description: String { "tokens accepted up to \(clockSkewSeconds) s past expiry, connections dropped \(graceSeconds) s past it" }
