@@ -42,9 +42,27 @@ import Testing
         }
     }
 
-    @Test("connections beyond the pending limit are closed at once; a device still gets in once places free up")
+    @Test("idle connections at the pending limit cannot lock a device out: after the eviction age the oldest makes room")
+    func evictionOnTheWire() async throws {
+        try await withHub(HubConfiguration(hostName: HubFixtures.hostName, maximumPendingConnections: 5, pendingEvictionAge: .milliseconds(200))) { hub, port in
+            var idle: [RawSocketClient] = []
+            for _ in 0..<5 { idle.append(try await RawSocketClient.connect(port: port)) }
+            for _ in 0..<200 where try await hub.pendingConnectionCount() < 5 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(300))
+            // A device arrives while five idle connections hold every place: the oldest goes.
+            let device = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await device.send(.connect(HubFixtures.connect()))
+            #expect(await device.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            #expect(await idle[0].waitForClose(timeout: .seconds(2)))
+            for client in idle.dropFirst() { #expect(!client.isClosed) }
+            await device.close()
+            for client in idle { await client.close() }
+        }
+    }
+
+    @Test("connections beyond the pending limit are closed at once while the waiting ones are young; a device still gets in once places free up")
     func pendingLimitOnTheWire() async throws {
-        try await withHub(HubConfiguration(hostName: HubFixtures.hostName, maximumPendingConnections: 5)) { hub, port in
+        try await withHub(HubConfiguration(hostName: HubFixtures.hostName, maximumPendingConnections: 5, pendingEvictionAge: .seconds(60))) { hub, port in
             var idle: [RawSocketClient] = []
             for _ in 0..<5 { idle.append(try await RawSocketClient.connect(port: port)) }
             // Wait until the hub has counted them all.

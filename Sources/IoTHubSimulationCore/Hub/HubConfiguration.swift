@@ -40,8 +40,15 @@ public struct HubConfiguration: Sendable {
     /// is room for a will. Default: 8,192 bytes.
     public var maximumConnectPacketSize: Int
     /// Connections that may wait for their CONNECT to be accepted at once (TLS handshake and
-    /// CONNECT included); further ones are closed as soon as they open. Default: 256.
+    /// CONNECT included). At the limit a new connection takes the place of the one that has
+    /// waited longest, if that one has waited at least ``pendingEvictionAge``; otherwise the
+    /// new one is closed as soon as it opens. Default: 256.
     public var maximumPendingConnections: Int
+    /// How long a connection must have waited for its CONNECT to be accepted before, at
+    /// ``maximumPendingConnections``, a new connection may take its place. A device's TLS
+    /// handshake and CONNECT take milliseconds; a connection still waiting after this long is
+    /// idle, slow or hostile. Default: 1 s.
+    public var pendingEvictionAge: Duration
 
     public init(
         hostName: String = "simulated.azure-devices.net",
@@ -57,7 +64,8 @@ public struct HubConfiguration: Sendable {
         maximumPacketSize: Int = 262_144 + 4096,
         connectTimeout: Duration = .seconds(30),
         maximumConnectPacketSize: Int = 8192,
-        maximumPendingConnections: Int = 256
+        maximumPendingConnections: Int = 256,
+        pendingEvictionAge: Duration = .seconds(1)
     ) {
         self.hostName = hostName
         self.tokenExpiry = tokenExpiry
@@ -73,6 +81,7 @@ public struct HubConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.maximumConnectPacketSize = maximumConnectPacketSize
         self.maximumPendingConnections = maximumPendingConnections
+        self.pendingEvictionAge = pendingEvictionAge
     }
 
     /// The keep-alive timeout for a client keep-alive of `seconds`:

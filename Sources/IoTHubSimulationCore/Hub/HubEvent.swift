@@ -120,6 +120,9 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// Too many connections were waiting for their CONNECT to be accepted; this one was closed
     /// as soon as it opened.
     case tooManyPendingConnections(limit: Int)
+    /// `limit` connections were waiting for their CONNECT to be accepted when a new one
+    /// opened; this one had waited longest (`waited`) and was closed to make room.
+    case evictedWhilePending(limit: Int, waited: Duration)
 
     public var description: String {
         switch self {
@@ -135,6 +138,7 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .deviceDisabled: "device disabled"
         case .deviceDeleted: "device deleted"
         case .tooManyPendingConnections(let limit): "closed at once: \(limit) connections were already waiting for their CONNECT to be accepted"
+        case .evictedWhilePending(let limit, let waited): "closed to make room for a new connection: it had waited \(waited.components.seconds) s without an accepted CONNECT, and \(limit) connections were waiting"
         }
     }
 }

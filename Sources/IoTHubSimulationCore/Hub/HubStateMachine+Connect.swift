@@ -44,7 +44,7 @@ extension HubStateMachine {
         session.lastTokenExpiry = tokenExpiry
         sessions[deviceID] = session
 
-        if case .awaitingConnect = connections[connection]?.phase { pendingConnectionCount -= 1 }
+        pending.remove(connection)
         let timeout = configuration.keepAliveTimeout(forKeepAlive: connect.keepAlive)
         let drop = configuration.tokenExpiry.dropTime(expiry: tokenExpiry)
         connections[connection] = Connection(

@@ -50,8 +50,12 @@ public struct HubStateMachine: Sendable {
     var twins: [DeviceID: DeviceTwin] = [:]
     var methods: [UInt64: PendingMethod] = [:]
     var lastMethodRequestNumber: UInt64 = 0
-    /// Connections that have not had their CONNECT accepted (phase `awaitingConnect`).
-    public internal(set) var pendingConnectionCount = 0
+    /// Connections that have not had their CONNECT accepted (phase `awaitingConnect`), oldest
+    /// first.
+    var pending = PendingConnections()
+
+    /// How many connections have not had their CONNECT accepted.
+    public var pendingConnectionCount: Int { pending.count }
 
     public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
         self.configuration = configuration
@@ -82,19 +86,27 @@ public struct HubStateMachine: Sendable {
 
     // MARK: Connection life cycle
 
-    /// A network connection was accepted. Beyond
-    /// ``HubConfiguration/maximumPendingConnections`` connections still waiting for their
-    /// CONNECT to be accepted, it is closed at once.
+    /// A network connection was accepted. When ``HubConfiguration/maximumPendingConnections``
+    /// connections are already waiting for their CONNECT to be accepted, the one that has
+    /// waited longest makes room if it has waited at least
+    /// ``HubConfiguration/pendingEvictionAge`` (so idle connections cannot lock devices out
+    /// until their CONNECT timeout); otherwise the new connection is closed at once.
     public mutating func connectionOpened(_ connection: ConnectionID, at now: HubTime) -> [Action] {
-        guard pendingConnectionCount < configuration.maximumPendingConnections else {
-            return [
-                .close(connection),
-                .emit(.disconnected(nil, connection: connection, reason: .tooManyPendingConnections(limit: configuration.maximumPendingConnections))),
-            ]
+        var actions: [Action] = []
+        let limit = configuration.maximumPendingConnections
+        if pending.count >= limit {
+            guard let oldest = pending.oldest(), now - oldest.openedAt >= configuration.pendingEvictionAge else {
+                return [
+                    .close(connection),
+                    .emit(.disconnected(nil, connection: connection, reason: .tooManyPendingConnections(limit: limit))),
+                ]
+            }
+            end(oldest.connection, reason: .evictedWhilePending(limit: limit, waited: now - oldest.openedAt), at: now, actions: &actions)
         }
         connections[connection] = Connection(phase: .awaitingConnect(openedAt: now), lastActivity: now)
-        pendingConnectionCount += 1
-        return [.wakeUp(at: now + configuration.connectTimeout)]
+        pending.insert(connection, openedAt: now)
+        actions.append(.wakeUp(at: now + configuration.connectTimeout))
+        return actions
     }
 
     /// The network connection closed (by the peer, or after a ``Action/close(_:)``).
@@ -142,7 +154,7 @@ public struct HubStateMachine: Sendable {
         closeSocket: Bool = true
     ) {
         guard let state = connections.removeValue(forKey: connection) else { return }
-        if case .awaitingConnect = state.phase { pendingConnectionCount -= 1 }
+        pending.remove(connection)
         if closeSocket { actions.append(.close(connection)) }
         let deviceID = state.deviceID
         if let deviceID, var session = sessions[deviceID], session.connection == connection {

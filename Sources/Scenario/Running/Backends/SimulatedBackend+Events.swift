@@ -47,7 +47,7 @@ extension DisconnectKind {
         case .keepAliveTimeout: self = .keepAlive
         case .replacedByNewConnection: self = .replaced
         case .protocolViolation: self = .protocolViolation
-        case .refused, .tooManyPendingConnections: self = .refused
+        case .refused, .tooManyPendingConnections, .evictedWhilePending: self = .refused
         case .credentialsRevoked: self = .revoked
         case .deviceDisabled: self = .disabled
         case .deviceDeleted: self = .deleted
