@@ -26,4 +26,22 @@ import Testing
         #expect(html.contains("class=\"histogram\""))
         #expect(html.contains("led_latency (n=4)"))
     }
+
+    @Test("a secret that a long diagram label would cut in two is masked before the cut, at every position")
+    func secretCutByTheLabelLimit() {
+        let secret = "tok3n-S3CRET-value-abcdefghij"
+        for padding in 0...60 {
+            let label = "PUBLISH rv/" + String(repeating: "a", count: padding) + "/" + secret
+            let report = HTMLReport(
+                title: "t", subtitle: "", passed: true, steps: [],
+                diagram: SequenceDiagram(lanes: ["hub", "dev"], events: [.init(time: 0, from: 1, to: 0, label: label, style: .packet)], spans: []),
+                histograms: []
+            )
+            let html = HTMLReportWriter(redactor: SecretRedactor(secrets: [secret])).render(report)
+            // No piece of the secret of 4 characters or more survives anywhere on the page.
+            for length in 4...secret.count {
+                #expect(!html.contains(String(secret.prefix(length))), "padding \(padding): \(secret.prefix(length)) shown")
+            }
+        }
+    }
 }

@@ -76,7 +76,9 @@ public struct HTMLReportWriter: Sendable {
         }
         for (row, event) in diagram.events.enumerated() {
             let rowY = y(row)
-            let label = event.label.count > 56 ? String(event.label.prefix(53)) + "..." : event.label
+            // Redacted before it is cut: a secret cut in two would no longer be recognised.
+            let shown = redactor.redact(event.label)
+            let label = shown.count > 56 ? String(shown.prefix(53)) + "..." : shown
             svg += "<g class=\"event \(event.style.rawValue)\"><title>\(text(event.label))</title>"
             svg += "<text x=\"4\" y=\"\(rowY + 4)\" fill=\"#5b6475\">+\(String(format: "%.3f", event.time * 1000)) ms</text>"
             if event.from == event.to {
