@@ -45,7 +45,11 @@ public struct TraceRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// Writes trace records as JSON Lines: one JSON object per line, keys sorted, secrets masked.
+/// Writes trace records as JSON Lines: one JSON object per line, keys sorted, secrets masked,
+/// and the control characters of every string (C0 and C1 controls, line and paragraph
+/// separators, bidirectional overrides) shown escaped as `\n`, `\u{1b}` (see
+/// ``ControlCharacterEscaping``), so a peer's text cannot drive a terminal or split a line
+/// for a tool that reads the file with `cat`, `less` or `grep`.
 public struct TraceJSONLinesWriter: Sendable {
     public var redactor: SecretRedactor
 
@@ -58,9 +62,20 @@ public struct TraceJSONLinesWriter: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = ""
         for record in records {
-            guard let data = try? encoder.encode(record) else { continue }
+            guard let data = try? encoder.encode(Self.escaped(record)) else { continue }
             text += redactor.redact(String(decoding: data, as: UTF8.self)) + "\n"
         }
         return text
+    }
+
+    /// The record with its strings' control characters escaped.
+    static func escaped(_ record: TraceRecord) -> TraceRecord {
+        let escape = ControlCharacterEscaping.escape
+        var record = record
+        record.device = record.device.map(escape)
+        record.type = record.type.map(escape)
+        record.fields = Dictionary(uniqueKeysWithValues: record.fields.map { (escape($0.key), escape($0.value)) })
+        record.text = escape(record.text)
+        return record
     }
 }
