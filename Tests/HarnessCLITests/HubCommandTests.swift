@@ -54,6 +54,12 @@ import Testing
             #expect(banner.contains("DeviceId=esp8266;SharedAccessKey=***;GatewayHostName=localhost"))
             #expect(banner.contains(Self.key) == false)
             #expect(banner.contains("\(folder)/state/ca.pem"))
+            // The generated token service key is masked too, and said where to find it.
+            let serviceKey = try #require(state.tokenServiceKey)
+            #expect(!banner.contains(serviceKey))
+            #expect(banner.contains("token service key:     *** (in the state file; --show-keys prints it)"))
+            let shown = session.banner(showKeys: true).joined(separator: "\n")
+            #expect(shown.contains("SharedAccessKey=\(Self.key)") && shown.contains("token service key:     \(serviceKey)"))
         }
         #expect(FileManager.default.fileExists(atPath: statePath) == false)
     }

@@ -107,6 +107,10 @@ final class HubSession: Sendable {
         let policy = hub.configuration.tokenExpiry
         lines.append("  SAS tokens:            accepted up to \(policy.clockSkewSeconds) s past expiry; connections dropped \(policy.graceSeconds) s past it")
         if let path = stateFilePath { lines.append("  state file:            \(path) (mode 0600; holds the keys)") }
+        if let key = state.tokenServiceKey {
+            let keyHome = stateFilePath == nil ? "--show-keys prints it" : "in the state file; --show-keys prints it"
+            lines.append("  token service key:     \(showKeys ? key : "*** (\(keyHome))")")
+        }
         for (id, connectionString) in state.devices.sorted(by: { $0.key < $1.key }) {
             let shown = showKeys ? connectionString : ((try? ConnectionString(parsing: connectionString))?.description ?? connectionString)
             lines.append("  device \(id): \(shown)")

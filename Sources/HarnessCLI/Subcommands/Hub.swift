@@ -165,7 +165,6 @@ struct Hub: AsyncParsableCommand {
         // The banner's connection strings are masked already (unless --show-keys), so it is
         // printed as is: scanning each line for every device key costs O(devices^2).
         FileHandle.standardOutput.write(Data((session.banner(showKeys: showKeys).joined(separator: "\n") + "\n").utf8))
-        FileHandle.standardOutput.write(Data("  token service key:     \(showKeys || tokenServiceKey == nil ? settings.tokenServiceKey : "***")\n".utf8))
         log.print("Press Ctrl-C to stop.")
         let signal = await signals.wait()
         log.print("harness hub: \(signal), stopping")
