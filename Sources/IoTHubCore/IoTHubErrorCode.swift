@@ -31,6 +31,9 @@ public enum IoTHubErrorCode: String, Sendable, Hashable, CaseIterable, CustomStr
     case requestTimeout = "RequestTimeout"
     /// The hub failed to carry out the request.
     case serverError = "ServerError"
+    /// The hub is too busy to take the request (the simulated hub: its service port has as
+    /// many connections as it takes); try again later.
+    case serverBusy = "ServerBusy"
 
     /// The codes a C2D send is refused with, the ones a scenario's `refused:` is most likely
     /// to name (its "did you mean" candidates).
@@ -50,6 +53,7 @@ public enum IoTHubErrorCode: String, Sendable, Hashable, CaseIterable, CustomStr
         case .deviceAlreadyExists: 409
         case .messageTooLarge: 413
         case .serverError: 500
+        case .serverBusy: 503
         case .gatewayTimeout: 504
         }
     }

@@ -74,7 +74,7 @@ import Testing
         }
     }
 
-    @Test("on the wire: beyond the connection limit new connections are closed at once; a freed place admits one again")
+    @Test("on the wire: beyond the connection limit a new connection gets 503 ServerBusy with Connection: close and is closed; a freed place admits one again")
     func connectionLimit() async throws {
         try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(30), maximumBodySize: 1024, maximumConnections: 4)) { server, port in
             var held: [RawSocketClient] = []
@@ -82,6 +82,16 @@ import Testing
             for _ in 0..<200 where server.connectionCount < 4 { try await Task.sleep(for: .milliseconds(5)) }
             let extra = try await RawSocketClient.connect(port: port)
             #expect(await extra.waitForClose(timeout: .seconds(2)))
+            let answer = extra.receivedText
+            #expect(answer.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "\(answer)")
+            #expect(answer.contains("\r\nConnection: close\r\n") && answer.contains("\r\niothub-errorcode: ServerBusy\r\n"))
+            #expect(answer.contains("\"Message\":\"ErrorCode:ServerBusy;"))
+            // One that sends its request at once gets the same answer, not a reset.
+            let eager = try await RawSocketClient.connect(port: port)
+            await eager.write("POST /devices/esp8266/messages/deviceBound?api-version=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+            #expect(await eager.waitForClose(timeout: .seconds(3)))
+            #expect(eager.receivedText.hasPrefix("HTTP/1.1 503"), "\(eager.receivedText)")
+            #expect(server.connectionCount == 4)
             await held[0].close()
             for _ in 0..<200 where server.connectionCount > 3 { try await Task.sleep(for: .milliseconds(5)) }
             let admitted = try await RawSocketClient.connect(port: port)

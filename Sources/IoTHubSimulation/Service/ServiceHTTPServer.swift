@@ -10,7 +10,8 @@ import Synchronization
 /// supported. ``ServiceHTTPLimits`` bound what a client can hold: a whole request must arrive
 /// within the request timeout, a body above the limit gets 413 from its `Content-Length`
 /// alone, a malformed request gets 400, and in each case the connection is closed; beyond
-/// the connection limit new connections are closed at once.
+/// the connection limit new connections get a `503` (`ServerBusy`, `Connection: close`) and are
+/// closed at once.
 public final class ServiceHTTPServer: Sendable {
     private let api: HubServiceAPI
     private let channel: Mutex<(any Channel)?>
@@ -41,7 +42,9 @@ public final class ServiceHTTPServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
                 guard self.admit(channel) else {
-                    return channel.close()
+                    // Told why in a few bytes, without reading a request: a client sees a
+                    // 503 it can retry on, not a connection reset.
+                    return channel.pipeline.addHandler(ServiceBusyResponder())
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true, withOutboundHeaderValidation: false)
