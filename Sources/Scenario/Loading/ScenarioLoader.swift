@@ -141,14 +141,14 @@ public enum ScenarioLoader {
         reader: inout YAMLReader
     ) -> [ScenarioTarget] {
         func devices(overrides: YAMLReader.Entries?) -> [DeviceSpec] {
-            deviceEntries.compactMap { DeviceParser.read($0, overrides: overrides, reader: &reader) }.map { spec in
+            let commandLine = SourceLocation(file: "--device", line: 1, column: 1)
+            let scenarioFolder = URL(fileURLWithPath: reader.file).deletingLastPathComponent()
+            return deviceEntries.compactMap { DeviceParser.read($0, overrides: overrides, reader: &reader) }.map { spec in
                 var spec = spec
-                for (key, value) in options.deviceOverrides {
-                    if let problem = DeviceParser.apply(key, value, to: &spec) {
-                        reader.error(problem, at: SourceLocation(file: "--device", line: 1, column: 1))
-                    }
-                    if DeviceParser.secretKeys.contains(key) { reader.markSecret(value) }
+                for problem in DeviceParser.apply(commandLine: options.deviceOverrides, to: &spec, scenarioFolder: scenarioFolder) {
+                    reader.error(problem, at: commandLine)
                 }
+                for (key, value) in options.deviceOverrides where DeviceParser.secretKeys.contains(key) { reader.markSecret(value) }
                 return spec
             }
         }
@@ -202,7 +202,7 @@ public enum ScenarioLoader {
         }
         var plainBroker = false
         if case .broker(let broker) = hub, broker.tls == nil { plainBroker = true }
-        for spec in specs where spec.tapAddress != nil && !plainBroker {
+        for spec in specs where spec.firmware?.tapAddress != nil && !plainBroker {
             reader.error("device '\(spec.id)' has a 'tap', which works on a plain mqtt:// broker only; this hub is \(hub)", at: location)
         }
     }
