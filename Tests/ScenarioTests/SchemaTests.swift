@@ -2,7 +2,6 @@ import Foundation
 import IoTHubCore
 @testable import Scenario
 import Testing
-import Yams
 
 /// The JSON Schema editors use is made from the vocabulary and agrees with the loader: shipped
 /// scenarios and the full vocabulary pass it, mistakes are found with positions.
@@ -134,18 +133,5 @@ import Yams
         #expect(found("  - { connect: {}, wait: 1s }\n").contains { $0.contains("steps[1] may have only one of 'connect', 'subscribe'") })
         #expect(found("  - expect: { led: on }\n").contains { $0.contains("steps[1].expect needs one of 'within', 'for'") })
         #expect(found("  - repeat: 2\n    steps: [{ connect: {}, device: d }]\n    thresholds: { led_latency: { p99: '< 1ms' } }\n").isEmpty)
-    }
-
-    @Test("each mapping of the vocabulary names a key once")
-    func uniqueKeys() {
-        let mappings: [(String, VocabularyMapping)] = [
-            ("scenario", Vocabulary.scenario), ("target", Vocabulary.target), ("device", Vocabulary.device), ("token_service", Vocabulary.tokenService),
-            ("will", Vocabulary.will), ("led", Vocabulary.led), ("hub", Vocabulary.hub), ("step", Vocabulary.step), ("connect", Vocabulary.connect),
-            ("subscribe", Vocabulary.subscribe), ("unsubscribe", Vocabulary.unsubscribe), ("send", Vocabulary.send), ("publish", Vocabulary.publish),
-            ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
-        ]
-        for (name, mapping) in mappings {
-            #expect(Set(mapping.names).count == mapping.names.count, "\(name): \(mapping.names)")
-        }
     }
 }

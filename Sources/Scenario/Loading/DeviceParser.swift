@@ -7,29 +7,8 @@ import Yams
 /// Reads device descriptions (`device:` or each item of `devices:`), with per-target and
 /// command-line overrides.
 enum DeviceParser {
-    static let keys = [
-        "id", "kind", "profile", "key", "token", "token_ttl", "api_version", "keepalive_pings", "renewal_margin",
-        "token_service", "command", "args", "env", "working_directory", "port", "baud", "firmware", "config", "led",
-        "ready", "connected", "ca_file", "client_id", "username", "password", "connection_string", "tap", "will", "auto_ack",
-    ]
-    /// Keys whose values are secret.
-    static let secretKeys: Set<String> = ["key", "token", "password", "connection_string"]
     /// Keys whose values are lists or mappings.
     static let structuredKeys: Set<String> = ["args", "env", "token_service", "config", "led", "will"]
-    /// The kinds that take a key; keys not listed here are taken by every kind.
-    static let kindsByKey: [String: [DeviceSpec.Kind]] = [
-        "profile": [.simulated], "renewal_margin": [.simulated], "keepalive_pings": [.simulated, .client],
-        "token_service": [.simulated, .process, .serial],
-        "command": [.process], "args": [.process], "env": [.process], "working_directory": [.process],
-        "port": [.serial], "baud": [.serial], "firmware": [.serial], "config": [.serial],
-        "led": [.process, .serial], "ready": [.process, .serial], "connected": [.process, .serial],
-        "ca_file": [.process, .serial], "tap": [.process, .serial],
-        "will": [.client], "auto_ack": [.client],
-    ]
-    /// The key a kind cannot do without, with an example value.
-    static let requiredByKind: [DeviceSpec.Kind: (key: String, example: String)] = [
-        .process: ("command", "python3"), .serial: ("port", "/dev/ttyUSB0"),
-    ]
 
     /// Reads a device from its entries, then applies `overrides` (entries of the same form that
     /// win over the base ones, for example a target's `device:` mapping). When the overrides
@@ -98,7 +77,7 @@ enum DeviceParser {
             if let problem = apply(item.key, text, to: &spec, folder: folder) {
                 reader.error(problem, at: item.value)
             }
-            if secretKeys.contains(item.key) { reader.markSecret(text) }
+            if Vocabulary.device.secretNames.contains(item.key) { reader.markSecret(text) }
         }
         if entries["connection_string"] != nil, let node = entries["key"] {
             reader.error("give a 'key' or a 'connection_string' (which holds the key), not both", at: node)
@@ -109,7 +88,7 @@ enum DeviceParser {
         if entries["token"] != nil, let node = entries["token_service"] {
             reader.error("give a fixed 'token' or a 'token_service', not both", at: node)
         }
-        if isKindKnown, let required = requiredByKind[kind], entries[required.key] == nil {
+        if isKindKnown, let required = Vocabulary.requiredDeviceKey(of: kind), entries[required.key] == nil {
             reader.error(lacking(required, kind), at: entries.node)
         }
         return spec
@@ -117,8 +96,8 @@ enum DeviceParser {
 
     /// Why `key` does not fit a device of `kind`, or `nil` when it does.
     static func kindProblem(_ key: String, _ kind: DeviceSpec.Kind) -> String? {
-        guard let kinds = kindsByKey[key], !kinds.contains(kind) else { return nil }
-        return "'\(key)' is for devices of kind \(kinds.map { "'\($0.rawValue)'" }.joined(separator: " or ")), and this one is '\(kind.rawValue)'"
+        guard let kinds = Vocabulary.device[key]?.forms, !kinds.isEmpty, !kinds.contains(kind.rawValue) else { return nil }
+        return "'\(key)' is for devices of kind \(kinds.map { "'\($0)'" }.joined(separator: " or ")), and this one is '\(kind.rawValue)'"
     }
 
     /// Applies `--device key=value` settings to a device read from the file: a `kind` first
@@ -140,7 +119,7 @@ enum DeviceParser {
         case .serial(let serial, _): isMissing = serial.port.isEmpty
         case .simulated, .client: isMissing = false
         }
-        if spec.kind != kind, isMissing, let required = requiredByKind[spec.kind] { problems.append(lacking(required, spec.kind)) }
+        if spec.kind != kind, isMissing, let required = Vocabulary.requiredDeviceKey(of: spec.kind) { problems.append(lacking(required, spec.kind)) }
         return problems
     }
 
@@ -200,7 +179,7 @@ enum DeviceParser {
             }
             spec.settings.changeSerial { $0.config = values }
         case "token_service":
-            guard let entries = reader.mapping(node, "token_service", allowed: ["url", "key"]) else { return }
+            guard let entries = reader.mapping(node, "token_service", keys: Vocabulary.tokenService) else { return }
             guard let urlNode = entries["url"], let url = reader.nonEmptyString(urlNode, "token_service url") else {
                 if entries["url"] == nil { reader.missing("url", in: entries, "token_service") }
                 return
@@ -224,7 +203,7 @@ enum DeviceParser {
                 spec.settings.changeFirmware { $0.output.ledPin = pin }
                 return
             }
-            guard let entries = reader.mapping(node, "led", allowed: ["pin", "on", "off"]) else { return }
+            guard let entries = reader.mapping(node, "led", keys: Vocabulary.led) else { return }
             if let pinNode = entries["pin"], let pin = reader.integer(pinNode, "led pin", in: 0...255) {
                 spec.settings.changeFirmware { $0.output.ledPin = pin }
             }
@@ -246,7 +225,7 @@ enum DeviceParser {
 
     /// `will: { topic, payload, qos, retain }` of a client device.
     private static func readWill(_ node: Node, reader: inout YAMLReader) -> DeviceSpec.WillSpec? {
-        guard let entries = reader.mapping(node, "will", allowed: ["topic", "payload", "qos", "retain"]) else { return nil }
+        guard let entries = reader.mapping(node, "will", keys: Vocabulary.will) else { return nil }
         guard let topicNode = entries["topic"], let text = reader.string(topicNode, "will topic") else {
             if entries["topic"] == nil { reader.missing("topic", in: entries, "will") }
             return nil
@@ -277,6 +256,7 @@ enum DeviceParser {
     /// - Returns: a message when the key is unknown, does not fit the device's kind, or the
     ///   value is not valid.
     static func apply(_ key: String, _ text: String, to spec: inout DeviceSpec, folder: URL = URL(fileURLWithPath: ".")) -> String? {
+        let keys = Vocabulary.device.names
         guard keys.contains(key) else {
             return "unknown device key '\(key)'\(Suggestions.hint(for: key, in: keys)); allowed: \(keys.joined(separator: ", "))"
         }
