@@ -20,9 +20,13 @@ public struct DeviceSpec: Sendable, Hashable {
 
     /// The settings of the device's kind.
     public enum Settings: Sendable, Hashable {
+        /// The device model and the client it imitates.
         case simulated(SimulatedSettings)
+        /// The command that runs the firmware, and how the harness reads and reaches it.
         case process(ProcessSettings, FirmwareSettings)
+        /// The board's port and program, and how the harness reads and reaches it.
         case serial(SerialSettings, FirmwareSettings)
+        /// The generic client's will, acknowledgements and pings.
         case client(ClientSettings)
 
         /// The kind these settings are for.
