@@ -56,6 +56,19 @@ import Testing
         #expect(await HarnessCommand.runMain(arguments: ["validate", Self.path("Tests/ScenarioTests/Fixtures/many-mistakes.yaml")]) == 2)
     }
 
+    @Test("harness schema --output writes the schema made from the vocabulary, the repository's copy; an unwritable path exits 2")
+    func schema() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("scenario.schema.json").path
+        #expect(await HarnessCommand.runMain(arguments: ["schema", "--output", output]) == 0)
+        let written = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(written == ScenarioSchema.text)
+        #expect(written == (try String(contentsOfFile: Self.path(ScenarioSchema.repositoryPath), encoding: .utf8)))
+        #expect(await HarnessCommand.runMain(arguments: ["schema", "--output", folder.appendingPathComponent("missing/schema.json").path]) == 2)
+    }
+
     @Test("harness run: exit 0 and a schema-valid JUnit file for the seed scenario")
     func runPasses() async throws {
         let junit = temporaryPath("junit.xml")

@@ -35,4 +35,28 @@ import Testing
         #expect(JSONValue.string("1").numberValue == nil)
         #expect(JSONValue.integer(1).stringValue == nil && JSONValue.null.boolValue == nil && JSONValue.bool(true).arrayValue == nil)
     }
+
+    @Test("pretty text: two spaces a level, keys sorted, escapes only what JSON must, and parses back to the same value")
+    func prettyText() throws {
+        let value = JSONValue.object([
+            "b": .array([.integer(1), .bool(false), .null, .number(2.5)]),
+            "a": .string("µs \"q\" \\ /\n\t\u{1}"),
+            "c": .object([:]),
+            "d": .array([]),
+        ])
+        #expect(value.prettyText == """
+            {
+              "a": "µs \\"q\\" \\\\ /\\n\\t\\u0001",
+              "b": [
+                1,
+                false,
+                null,
+                2.5
+              ],
+              "c": {},
+              "d": []
+            }
+            """)
+        #expect(try JSONValue(parsing: Array(value.prettyText.utf8)) == value)
+    }
 }

@@ -39,9 +39,10 @@ import Testing
         )
         #expect(scenario.statements == ["MQTT-3.1.0-2", "MQTT-4.8.0-1"])
         let device = try #require(scenario.device)
-        #expect(device.kind == .client)
-        #expect(device.autoAck == false)
-        #expect(device.will == DeviceSpec.WillSpec(topic: try TopicName("w/c"), payload: "bye", qos: .atLeastOnce, retain: true))
+        #expect(device.settings == .client(DeviceSpec.ClientSettings(
+            will: DeviceSpec.WillSpec(topic: try TopicName("w/c"), payload: "bye", qos: .atLeastOnce, retain: true),
+            acknowledgesMessages: false
+        )))
         #expect(scenario.steps[0].kind == .sendBytes(HexBytes([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00])))
         #expect(scenario.steps[1].kind == .sendBytes(HexBytes([0xc0, 0x00])))
         #expect(scenario.steps[2].kind == .expect(Expectation(subject: .bytes(HexBytes([0x20, 0x02, 0x00, 0x00]), exact: false), deadline: .within(.seconds(1)))))

@@ -171,9 +171,13 @@ import Testing
         )
         let device = try #require(scenario.device)
         #expect(device.kind == .process)
-        #expect(device.process == DeviceSpec.ProcessSettings(command: "python3", arguments: ["-u", "run.py", "${HUB_HOST}"], environment: ["WIFI_SSID": "home"], workingDirectory: "/work/scenarios/firmware"))
-        #expect(device.output.ledPin == 5)
-        #expect(device.output.patterns.ready == "connected\\.\\.\\.")
+        guard case .process(let process, let firmware) = device.settings else {
+            Issue.record("not a process device: \(device.settings)")
+            return
+        }
+        #expect(process == DeviceSpec.ProcessSettings(command: "python3", arguments: ["-u", "run.py", "${HUB_HOST}"], environment: ["WIFI_SSID": "home"], workingDirectory: "/work/scenarios/firmware"))
+        #expect(firmware.output.ledPin == 5)
+        #expect(firmware.output.patterns.ready == "connected\\.\\.\\.")
         #expect(device.tokenService == DeviceSpec.TokenServiceSpec(url: "http://127.0.0.1:7071/api/token", key: "sekrit"))
         #expect(scenario.secretValues.contains("sekrit"))
     }
@@ -181,12 +185,12 @@ import Testing
     @Test("a simulated device takes pings and a renewal margin; a serial device its port and baud")
     func otherKeys() throws {
         let simulated = try ScenarioLoader.load(yaml: "device: { id: d, profile: sdk, keepalive_pings: off, renewal_margin: 5m }\nsteps:\n  - connect: {}\n", path: "/tmp/a.yaml")
-        #expect(simulated.device?.profile == .sdk)
-        #expect(simulated.device?.sendsPings == false)
-        #expect(simulated.device?.renewalMargin == .seconds(300))
+        #expect(simulated.device?.settings == .simulated(DeviceSpec.SimulatedSettings(profile: .sdk, sendsPings: false, renewalMargin: .seconds(300))))
         let serial = try ScenarioLoader.load(yaml: "device: { id: d, kind: serial, port: /dev/ttyUSB0, baud: 460800, firmware: main.py, led: { on: 'LED on', off: 'LED off' } }\nsteps:\n  - connect: {}\n", path: "/tmp/b.yaml")
-        #expect(serial.device?.serial == DeviceSpec.SerialSettings(port: "/dev/ttyUSB0", baud: 460_800, firmware: "/tmp/main.py"))
-        #expect(serial.device?.output.patterns == OutputPatterns(ledOn: "LED on", ledOff: "LED off"))
+        #expect(serial.device?.settings == .serial(
+            DeviceSpec.SerialSettings(port: "/dev/ttyUSB0", baud: 460_800, firmware: "/tmp/main.py"),
+            DeviceSpec.FirmwareSettings(output: FirmwareOutputConfiguration(patterns: OutputPatterns(ledOn: "LED on", ledOff: "LED off")))
+        ))
     }
 
     @Test("mistakes are reported with their positions", arguments: [
@@ -198,9 +202,66 @@ import Testing
         ("device:\n  id: d\n  token_service: { url: 'http://127.0.0.1:1/t' }\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:3:18: error: token_service is missing required key 'key'"),
         ("device:\n  id: d\n  kind: process\n  command: x\n  led: { on: 'LED on' }\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:5:8: error: led needs both 'on' and 'off' patterns (or a 'pin')"),
         ("device:\n  id: d\n  kind: simulated\n  keepalive_pings: sometimes\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:4:20: error: keepalive_pings must be on or off, not 'sometimes'"),
+        // Each kind takes its own settings, and no other kind's.
+        ("device:\n  id: d\n  kind: client\n  profile: sdk\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:4:3: error: 'profile' is for devices of kind 'simulated', and this one is 'client'"),
+        ("device:\n  id: d\n  kind: process\n  command: x\n  keepalive_pings: off\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:5:3: error: 'keepalive_pings' is for devices of kind 'simulated' or 'client', and this one is 'process'"),
+        ("device:\n  id: d\n  kind: client\n  token_service: hub\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:4:3: error: 'token_service' is for devices of kind 'simulated' or 'process' or 'serial', and this one is 'client'"),
+        ("device:\n  id: d\n  tap: 127.0.0.1:0\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:3:3: error: 'tap' is for devices of kind 'process' or 'serial', and this one is 'simulated'"),
+        ("device:\n  id: d\n  kind: serial\nsteps:\n  - connect: {}\n", "/tmp/devices.yaml:2:3: error: a device of kind 'serial' needs a 'port' (for example /dev/ttyUSB0)"),
     ])
     func mistakes(yaml: String, diagnostic: String) {
         let found = diagnostics(yaml)
         #expect(found.contains { $0.hasPrefix(diagnostic) }, "\(found)")
+    }
+
+    @Test("an unknown kind is reported once, not again for each setting of the kind that was meant")
+    func unknownKind() {
+        let found = diagnostics("device:\n  id: d\n  kind: proces\n  command: x\n  args: [a]\nsteps:\n  - connect: {}\n")
+        #expect(found == ["/tmp/devices.yaml:3:9: error: device kind 'proces' is not supported (did you mean 'process'?); known: simulated, process, serial, client"])
+    }
+
+    @Test("a target that changes the kind leaves the settings of the file's kind behind, and takes those of its own")
+    func targetChangesKind() throws {
+        let yaml = """
+            device: { id: d, profile: sdk, token_ttl: 5m }
+            targets:
+              - { name: model, hub: simulated }
+              - { name: firmware, hub: simulated, device: { kind: process, command: python3 } }
+              - { name: client, hub: simulated, device: { kind: client, auto_ack: false } }
+            steps:
+              - connect: {}
+
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "/tmp/devices.yaml")
+        let devices = scenario.targets.map { $0.devices[0] }
+        #expect(devices[0].settings == .simulated(DeviceSpec.SimulatedSettings(profile: .sdk)))
+        #expect(devices[1].settings == .process(DeviceSpec.ProcessSettings(command: "python3", workingDirectory: "/tmp"), DeviceSpec.FirmwareSettings()))
+        #expect(devices[2].settings == .client(DeviceSpec.ClientSettings(acknowledgesMessages: false)))
+        #expect(devices.allSatisfy { $0.tokenTTL == .seconds(300) })
+        // A target that keeps the kind must fit it.
+        #expect(diagnostics(yaml.replacingOccurrences(of: "{ name: model, hub: simulated }", with: "{ name: model, hub: simulated, device: { command: x } }")) == [
+            "/tmp/devices.yaml:3:46: error: 'command' is for devices of kind 'process', and this one is 'simulated'",
+        ])
+    }
+
+    @Test("--device may change the kind, and then gives settings of that kind")
+    func commandLineKind() throws {
+        func load(_ settings: [(key: String, value: String)]) throws(ScenarioLoadError) -> DeviceSpec? {
+            try ScenarioLoader.load(yaml: "device: { id: d, profile: sdk }\nsteps:\n  - connect: {}\n", path: "/tmp/devices.yaml", options: LoadOptions(deviceOverrides: settings)).device
+        }
+        #expect(try load([(key: "command", value: "python3"), (key: "kind", value: "process")])?.settings
+            == .process(DeviceSpec.ProcessSettings(command: "python3", workingDirectory: "/tmp"), DeviceSpec.FirmwareSettings()))
+        #expect(try load([(key: "kind", value: "client"), (key: "auto_ack", value: "off")])?.settings == .client(DeviceSpec.ClientSettings(acknowledgesMessages: false)))
+        #expect(throws: ScenarioLoadError.self) { try load([(key: "kind", value: "process")]) }
+        do {
+            _ = try load([(key: "kind", value: "process")])
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["--device:1:1: error: a device of kind 'process' needs a 'command' (for example python3)"])
+        }
+        do {
+            _ = try load([(key: "port", value: "/dev/ttyUSB0")])
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["--device:1:1: error: 'port' is for devices of kind 'serial', and this one is 'simulated'"])
+        }
     }
 }

@@ -134,6 +134,8 @@ import Testing
             ("device: {id: d}\nsteps:\n  - repeat: 2\n    steps: [{wait: 1ms}]\n    thresholds: { latency: { p99: '5ms' } }", "write a comparison"),
             ("device: {id: d}\nsteps:\n  - wait: 1s\n    thresholds: {}", "belongs to a 'repeat' step"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { led: on, value: 1, within: 1s }", "'value' refines 'pin', not 'led'"),
+            // A telemetry expectation's payload is its own value; a 'payload' beside it was once ignored.
+            ("device: {id: d}\nsteps:\n  - expect: { telemetry: any, payload: x, within: 1s }", "'payload' refines 'packet', not 'telemetry'"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { packet: PUBLSH, within: 1s }", "did you mean 'PUBLISH'?"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { packet: PINGREQ, topic: a, within: 1s }", "'topic' applies to PUBLISH"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n  - expect: { disconnected: true, reason: tired, within: 1s }", "reason 'tired' is unknown"),

@@ -29,7 +29,7 @@ import Testing
         let scenario = try ScenarioLoader.load(path: Self.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path)
         #expect(scenario.name == "c2d-led")
         #expect(scenario.device?.id.string == "esp8266")
-        #expect(scenario.device?.profile.name == "umqtt-simple")
+        #expect(scenario.device?.settings == .simulated(DeviceSpec.SimulatedSettings(profile: .umqttSimple)))
         #expect(scenario.targets.map(\.name) == ["simulated"])
         #expect(scenario.steps.map(\.title) == [
             "connect clean_session=false keepalive=4000",

@@ -1,16 +1,13 @@
 import Foundation
 import IoTHubCore
-import Scenario
+@testable import Scenario
 import Testing
 
-/// The JSON Schema editors use agrees with the loader: shipped scenarios and the full
-/// vocabulary pass it, mistakes are found with positions.
+/// The JSON Schema editors use is made from the vocabulary and agrees with the loader: shipped
+/// scenarios and the full vocabulary pass it, mistakes are found with positions.
 @Suite struct SchemaTests {
-    let schema: SchemaValidator
-
-    init() throws {
-        schema = try SchemaValidator.bundled()
-    }
+    let schema = SchemaValidator.scenario
+    static let committedPath = ScenarioLoaderTests.repositoryRoot.appendingPathComponent(ScenarioSchema.repositoryPath).path
 
     func validate(_ path: String) throws -> [ScenarioDiagnostic] {
         schema.validate(yaml: try String(contentsOfFile: path, encoding: .utf8), path: path)
@@ -60,10 +57,8 @@ import Testing
 
     @Test("the schema's send step offers the spellings the C2D message value takes")
     func sendVocabulary() throws {
-        let path = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Sources/Scenario/Resources/scenario.schema.json").path
-        let root = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: path)))
-        let steps = try #require(root["definitions"]?["step"]?["oneOf"]?.arrayValue)
-        let forms = steps.compactMap { step -> [JSONValue]? in step["properties"]?["send"]?["anyOf"]?.arrayValue }.first ?? []
+        let root = ScenarioSchema.document
+        let forms = try #require(root["definitions"]?["step"]?["properties"]?["send"]?["anyOf"]?.arrayValue)
         let send = try #require(forms.last?["properties"])
         let ack = send["ack"]?["anyOf"]?.arrayValue?.first?["enum"]?.arrayValue?.compactMap(\.stringValue)
         #expect(ack == CloudToDeviceMessage.Acknowledgement.spellings)
@@ -71,12 +66,72 @@ import Testing
         #expect(Set(refused ?? []) == Set(IoTHubErrorCode.cloudToDeviceRefusals.map(\.rawValue)))
     }
 
-    @Test("the schema file is draft-07 JSON, and the repository's copy is the bundled one")
-    func file() throws {
-        let path = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Sources/Scenario/Resources/scenario.schema.json").path
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+    @Test("the committed schema is what `harness schema` writes from the vocabulary")
+    func committedFile() throws {
+        let committed = try String(contentsOfFile: Self.committedPath, encoding: .utf8)
+        #expect(
+            committed == ScenarioSchema.text,
+            "\(ScenarioSchema.repositoryPath) is stale: run `swift run harness schema --output \(ScenarioSchema.repositoryPath)`"
+        )
+        let object = try JSONSerialization.jsonObject(with: Data(committed.utf8)) as? [String: Any]
         #expect(object?["$schema"] as? String == "http://json-schema.org/draft-07/schema#")
-        let bundled = try #require(SchemaValidator.bundledPath)
-        #expect(FileManager.default.contentsEqual(atPath: bundled, andPath: path))
+        #expect(try JSONValue(parsing: Data(committed.utf8)) == ScenarioSchema.document)
+    }
+
+    @Test("the validator reads every keyword the schema uses")
+    func keywords() {
+        var used: Set<String> = []
+        func walk(_ schema: JSONValue) {
+            guard let members = schema.objectValue else { return }
+            for (keyword, value) in members {
+                used.insert(keyword)
+                switch keyword {
+                case "properties", "patternProperties", "definitions", "dependencies":
+                    for member in value.objectValue?.values.map({ $0 }) ?? [] { walk(member) }
+                case "anyOf", "oneOf", "allOf":
+                    for part in value.arrayValue ?? [] { walk(part) }
+                case "items", "additionalProperties", "if", "then", "else", "propertyNames":
+                    walk(value)
+                default:
+                    break
+                }
+            }
+        }
+        walk(ScenarioSchema.document)
+        #expect(used.subtracting(SchemaValidator.keywords).subtracting(SchemaValidator.annotations).isEmpty)
+        #expect(JSONSchema.keywords.subtracting(SchemaValidator.keywords).subtracting(SchemaValidator.annotations).isEmpty)
+    }
+
+    @Test("without targets each device is checked for the keys of its kind; a target may change the kind")
+    func deviceKinds() {
+        func found(_ yaml: String) -> [String] {
+            schema.validate(yaml: yaml, path: "k.yaml").map(\.description)
+        }
+        #expect(found("device: { id: d, command: x }\nsteps:\n  - wait: 1s\n").contains {
+            $0.hasPrefix("k.yaml:1:18: error: schema: 'command' is not allowed in device (A simulated device takes no setting of another kind.)")
+        })
+        #expect(found("devices: [{ id: d, kind: client, profile: sdk }]\nsteps:\n  - wait: 1s\n").contains { $0.hasPrefix("k.yaml:1:34: error: schema: 'profile' is not allowed in devices[1]") })
+        #expect(found("device: { id: d, kind: serial }\nsteps:\n  - wait: 1s\n").contains { $0.contains("device is missing 'port'") })
+        #expect(found("device: { id: d, kind: process, command: x, led: 5 }\nsteps:\n  - wait: 1s\n").isEmpty)
+        let targets = "device: { id: d, command: x }\ntargets: [{ hub: simulated, device: { kind: process } }]\nsteps:\n  - wait: 1s\n"
+        #expect(found(targets).isEmpty)
+        #expect(found(targets.replacingOccurrences(of: "kind: process", with: "id: e")).contains { $0.contains("'id' is not allowed in targets[1].device") })
+    }
+
+    @Test("keys that go with another: a qualifier with its subject, steps with repeat, device with the actions on one")
+    func companions() {
+        func found(_ steps: String) -> [String] {
+            schema.validate(yaml: "device: { id: d }\nsteps:\n\(steps)", path: "c.yaml").map(\.description)
+        }
+        #expect(found("  - expect: { led: on, value: 1, within: 1s }\n").contains {
+            $0.hasPrefix("c.yaml:3:24: error: schema: 'value' in steps[1].expect goes with 'pin', which is missing")
+        })
+        #expect(found("  - wait: 1s\n    device: d\n").contains { $0.hasPrefix("c.yaml:4:5: error: schema: 'device' does not fit the other keys of steps[1]") })
+        #expect(found("  - wait: 1s\n    steps: [{ wait: 1s }]\n").contains { $0.contains("'steps' in steps[1] goes with 'repeat', which is missing") })
+        #expect(found("  - repeat: 2\n").contains { $0.contains("'repeat' in steps[1] goes with 'steps', which is missing") })
+        #expect(found("  - conect: {}\n").contains { $0.hasPrefix("c.yaml:3:5: error: schema: steps[1] needs one of 'connect', 'subscribe'") })
+        #expect(found("  - { connect: {}, wait: 1s }\n").contains { $0.contains("steps[1] may have only one of 'connect', 'subscribe'") })
+        #expect(found("  - expect: { led: on }\n").contains { $0.contains("steps[1].expect needs one of 'within', 'for'") })
+        #expect(found("  - repeat: 2\n    steps: [{ connect: {}, device: d }]\n    thresholds: { led_latency: { p99: '< 1ms' } }\n").isEmpty)
     }
 }

@@ -8,10 +8,10 @@ struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check scenario files without running them.",
         discussion: """
-            Checks each file against the scenario JSON Schema (Sources/Scenario/Resources/\
-            scenario.schema.json, the same file editors use) and against every rule of the \
-            loader: keys, types, durations, devices, step order. Prints every problem as \
-            file:line:column: error: message. Exit status 0 when all are valid, 2 otherwise.
+            Checks each file against the scenario JSON Schema (the one `harness schema` prints \
+            and editors use) and against every rule of the loader: keys, types, durations, \
+            devices, step order. Prints every problem as file:line:column: error: message. Exit \
+            status 0 when all are valid, 2 otherwise.
             """
     )
 
@@ -22,12 +22,7 @@ struct Validate: AsyncParsableCommand {
 
     func run() async throws {
         let files = try ScenarioFiles.resolve(paths)
-        let schema: SchemaValidator
-        do {
-            schema = try SchemaValidator.bundled()
-        } catch {
-            throw InvalidInput(description: "error: \(error)")
-        }
+        let schema = SchemaValidator.scenario
         let options = scenarioOptions.makeLoadOptions()
         var problems: [String] = []
         for file in files {

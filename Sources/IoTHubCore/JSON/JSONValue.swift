@@ -61,6 +61,70 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { jsonText }
 
+    /// Indented JSON text: two spaces a level, one member or element a line, keys sorted, no
+    /// escaped slashes or non-ASCII letters. Written here rather than by `JSONEncoder`, whose
+    /// pretty layout differs between Foundation versions, so that a generated file is the same
+    /// text on every machine.
+    public var prettyText: String {
+        var text = ""
+        write(into: &text, indent: "")
+        return text
+    }
+
+    private func write(into text: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .null: text += "null"
+        case .bool(let value): text += value ? "true" : "false"
+        case .integer(let value): text += String(value)
+        case .number(let value): text += String(value)
+        case .string(let value): Self.writeString(value, into: &text)
+        case .array(let elements):
+            guard !elements.isEmpty else {
+                text += "[]"
+                return
+            }
+            text += "[\n"
+            for (index, element) in elements.enumerated() {
+                text += inner
+                element.write(into: &text, indent: inner)
+                text += index == elements.count - 1 ? "\n" : ",\n"
+            }
+            text += indent + "]"
+        case .object(let members):
+            guard !members.isEmpty else {
+                text += "{}"
+                return
+            }
+            text += "{\n"
+            for (index, key) in members.keys.sorted().enumerated() {
+                text += inner
+                Self.writeString(key, into: &text)
+                text += ": "
+                members[key]?.write(into: &text, indent: inner)
+                text += index == members.count - 1 ? "\n" : ",\n"
+            }
+            text += indent + "}"
+        }
+    }
+
+    private static func writeString(_ value: String, into text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+
     /// The member named `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { members[key] } else { nil }

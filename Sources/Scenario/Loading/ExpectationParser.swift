@@ -5,19 +5,15 @@ import Yams
 
 /// Reads `expect:` mappings: one subject, its qualifiers, and one deadline.
 struct ExpectationParser {
-    static let subjects = ["connack", "led", "pin", "packet", "telemetry", "disconnected", "reconnected", "queued", "output", "bytes"]
-    static let deadlines = ["within", "for"]
-    /// Keys that refine a subject, and the subject they belong to.
-    static let qualifiers: [String: String] = [
-        "value": "pin", "direction": "packet", "topic": "packet", "qos": "packet", "dup": "packet", "retain": "packet",
-        "payload": "packet", "published_qos": "packet", "properties": "telemetry", "reason": "disconnected", "exact": "bytes",
-    ]
+    static let subjects = Vocabulary.expectationSubjects.map(\.name)
+    static let deadlines = Vocabulary.deadlines.map(\.name)
+    /// Keys that refine a subject, and the subjects they refine.
+    static let qualifiers = Dictionary(uniqueKeysWithValues: Vocabulary.expectationQualifiers.map { ($0.name, $0.forms) })
 
     var reader: YAMLReader
 
     mutating func read(_ value: Node) -> Expectation? {
-        let allowed = Self.subjects + ["one_of"] + Self.deadlines + ["after"] + Self.qualifiers.keys.sorted()
-        guard let entries = reader.mapping(value, "expect", allowed: allowed) else {
+        guard let entries = reader.mapping(value, "expect", keys: Vocabulary.expectation) else {
             return nil
         }
         let deadlines = entries.items.filter { Self.deadlines.contains($0.key) }
@@ -96,8 +92,8 @@ struct ExpectationParser {
             return nil
         }
         for item in entries.items {
-            if let owner = Self.qualifiers[item.key], owner != subjectKey, !(item.key == "payload" && subjectKey == "telemetry") {
-                reader.error("'\(item.key)' refines '\(owner)', not '\(subjectKey)'", at: item.keyNode)
+            if let owners = Self.qualifiers[item.key], !owners.contains(subjectKey) {
+                reader.error("'\(item.key)' refines '\(owners.joined(separator: "' or '"))', not '\(subjectKey)'", at: item.keyNode)
             }
         }
         return (subjectKey, readSubject(subjectKey, subjectNode, entries: entries))
@@ -112,8 +108,7 @@ struct ExpectationParser {
         var alternatives: [Expectation.Alternative] = []
         var failed = false
         for (index, item) in sequence.enumerated() {
-            let allowed = Self.subjects + ["not_applicable"] + Self.qualifiers.keys.sorted()
-            guard let entries = reader.mapping(item, "one_of branch", allowed: allowed) else {
+            guard let entries = reader.mapping(item, "one_of branch", keys: Vocabulary.expectationBranch) else {
                 failed = true
                 continue
             }
@@ -206,6 +201,7 @@ struct ExpectationParser {
                 return nil
             }
         default:
+            reader.error("internal error: the vocabulary's subject '\(key)' has no reader", at: node)
             return nil
         }
     }
@@ -272,7 +268,7 @@ struct ExpectationParser {
 struct ThresholdParser {
     var reader: YAMLReader
 
-    static var metrics: [String] { ["latency"] + ExpectationParser.subjects.map { "\($0)_latency" } }
+    static var metrics: [String] { Vocabulary.thresholdMetrics }
 
     mutating func read(_ node: Node) -> [LatencyThreshold] {
         guard let entries = reader.mapping(node, "thresholds", allowed: Self.metrics) else { return [] }

@@ -7,19 +7,6 @@ import Yams
 /// `mqtts://host:port?ca_file=...`, `azure://NAME.azure-devices.net`, or a mapping with `kind`
 /// or `url` and the settings of that kind.
 enum HubParser {
-    /// Every key a `hub:` mapping may have.
-    static let keys = [
-        "kind", "url", "hostname", "tls", "ca_file", "cert_file", "key_file", "server_name", "username", "password",
-        "address", "service_url", "service_connection_string", "c2d_command",
-    ]
-    static let kinds = ["simulated", "mqtt", "mqtts", "azure"]
-    /// The keys each kind takes besides `kind` and `url`.
-    static let keysByKind: [String: Set<String>] = [
-        "simulated": ["hostname", "tls"],
-        "mqtt": ["username", "password"],
-        "mqtts": ["ca_file", "cert_file", "key_file", "server_name", "username", "password"],
-        "azure": ["hostname", "address", "ca_file", "service_url", "service_connection_string", "c2d_command"],
-    ]
     /// Query parameters a URL may carry, per kind.
     static let queryKeysByKind: [String: Set<String>] = [
         "mqtt": [],
@@ -36,7 +23,7 @@ enum HubParser {
             guard let text = reader.string(node, "hub") else { return nil }
             return parse(text: text, reader: &reader, location: reader.location(of: node), folder: folder)
         }
-        guard let entries = reader.mapping(node, "hub", allowed: keys) else { return nil }
+        guard let entries = reader.mapping(node, "hub", keys: Vocabulary.hub) else { return nil }
         var settings: [String: (text: String, node: Node)] = [:]
         var command: [String]?
         for item in entries.items {
@@ -45,11 +32,12 @@ enum HubParser {
                 continue
             }
             guard let text = reader.string(item.value, "hub \(item.key)") else { return nil }
-            if item.key == "password" || item.key == "service_connection_string" { reader.markSecret(text) }
+            if Vocabulary.hub.secretNames.contains(item.key) { reader.markSecret(text) }
             settings[item.key] = (text, item.value)
         }
         let urlKind = settings["url"].flatMap { scheme(of: $0.text) }
         let kind = settings["kind"]?.text ?? urlKind ?? "simulated"
+        let kinds = Vocabulary.hubKinds
         guard kinds.contains(kind) else {
             reader.error("hub kind '\(kind)' is unknown\(Suggestions.hint(for: kind, in: kinds)); known: \(kinds.joined(separator: ", "))", at: settings["kind"]?.node)
             return nil
@@ -62,7 +50,8 @@ enum HubParser {
             reader.error("hub kind '\(kind)' does not match the url's scheme '\(urlKind)://'", at: settings["kind"]?.node)
             return nil
         }
-        let allowed = keysByKind[kind] ?? []
+        // The keys this kind takes besides `kind` and `url`.
+        let allowed = Vocabulary.hub.names(takenBy: kind).filter { !["kind", "url"].contains($0) }
         var valid = true
         for item in entries.items where !["kind", "url"].contains(item.key) && !allowed.contains(item.key) {
             reader.error("hub key '\(item.key)' does not apply to a \(kind) hub; it takes: \(allowed.sorted().joined(separator: ", "))", at: item.keyNode)

@@ -6,9 +6,6 @@ import Yams
 /// Loads scenario files: YAML syntax, variables, then every key and value, then the order of
 /// the steps, reporting all problems at once with `file:line:column`.
 public enum ScenarioLoader {
-    static let topLevelKeys = ["name", "description", "statements", "hub", "device", "devices", "targets", "secrets", "steps", "finally"]
-    static let targetKeys = ["name", "hub", "device"]
-
     /// Loads the scenario at `path`.
     /// - Throws: ``ScenarioLoadError`` with every problem found.
     public static func load(path: String, options: LoadOptions = LoadOptions()) throws(ScenarioLoadError) -> Scenario {
@@ -28,7 +25,7 @@ public enum ScenarioLoader {
     public static func load(yaml: String, path: String, options: LoadOptions = LoadOptions()) throws(ScenarioLoadError) -> Scenario {
         let root = try compose(yaml: yaml.hasPrefix("\u{FEFF}") ? String(yaml.dropFirst()) : yaml, path: path)
         var reader = YAMLReader(file: path, variables: options.variables)
-        guard let top = reader.mapping(root, "the scenario", allowed: topLevelKeys, allowingExtensions: true) else {
+        guard let top = reader.mapping(root, "the scenario", keys: Vocabulary.scenario, allowingExtensions: true) else {
             throw ScenarioLoadError(diagnostics: reader.diagnostics)
         }
         if let node = top["secrets"] { readSecretNames(node, reader: &reader) }
@@ -118,13 +115,13 @@ public enum ScenarioLoader {
     private static func readDeviceEntries(_ top: YAMLReader.Entries, reader: inout YAMLReader) -> [YAMLReader.Entries] {
         switch (top["device"], top["devices"]) {
         case (let single?, nil):
-            return reader.mapping(single, "device", allowed: DeviceParser.keys).map { [$0] } ?? []
+            return reader.mapping(single, "device", keys: Vocabulary.device).map { [$0] } ?? []
         case (nil, let list?):
             guard let sequence = list.sequence, !sequence.isEmpty else {
                 reader.error("devices must be a non-empty list of devices", at: list)
                 return []
             }
-            return sequence.compactMap { reader.mapping($0, "device", allowed: DeviceParser.keys) }
+            return sequence.compactMap { reader.mapping($0, "device", keys: Vocabulary.device) }
         case (_?, let list?):
             reader.error("give 'device' (one) or 'devices' (a list), not both", at: list)
             return []
@@ -141,14 +138,14 @@ public enum ScenarioLoader {
         reader: inout YAMLReader
     ) -> [ScenarioTarget] {
         func devices(overrides: YAMLReader.Entries?) -> [DeviceSpec] {
-            deviceEntries.compactMap { DeviceParser.read($0, overrides: overrides, reader: &reader) }.map { spec in
+            let commandLine = SourceLocation(file: "--device", line: 1, column: 1)
+            let scenarioFolder = URL(fileURLWithPath: reader.file).deletingLastPathComponent()
+            return deviceEntries.compactMap { DeviceParser.read($0, overrides: overrides, reader: &reader) }.map { spec in
                 var spec = spec
-                for (key, value) in options.deviceOverrides {
-                    if let problem = DeviceParser.apply(key, value, to: &spec) {
-                        reader.error(problem, at: SourceLocation(file: "--device", line: 1, column: 1))
-                    }
-                    if DeviceParser.secretKeys.contains(key) { reader.markSecret(value) }
+                for problem in DeviceParser.apply(commandLine: options.deviceOverrides, to: &spec, scenarioFolder: scenarioFolder) {
+                    reader.error(problem, at: commandLine)
                 }
+                for (key, value) in options.deviceOverrides where Vocabulary.device.secretNames.contains(key) { reader.markSecret(value) }
                 return spec
             }
         }
@@ -175,13 +172,13 @@ public enum ScenarioLoader {
         }
         var targets: [ScenarioTarget] = []
         for item in sequence {
-            guard let entries = reader.mapping(item, "target", allowed: targetKeys) else { continue }
+            guard let entries = reader.mapping(item, "target", keys: Vocabulary.target) else { continue }
             guard let hubNode = entries["hub"] else {
                 reader.missing("hub", in: entries, "target")
                 continue
             }
             guard let hub = HubParser.read(hubNode, reader: &reader) else { continue }
-            let overrides = entries["device"].flatMap { reader.mapping($0, "target device", allowed: DeviceParser.keys) }
+            let overrides = entries["device"].flatMap { reader.mapping($0, "target device", keys: Vocabulary.device) }
             let name = entries["name"].flatMap { reader.nonEmptyString($0, "target name") } ?? "\(hub)"
             if targets.contains(where: { $0.name == name }) {
                 reader.error("target name '\(name)' is used twice; give each target a distinct 'name'", at: entries["name"] ?? item)
@@ -202,7 +199,7 @@ public enum ScenarioLoader {
         }
         var plainBroker = false
         if case .broker(let broker) = hub, broker.tls == nil { plainBroker = true }
-        for spec in specs where spec.tapAddress != nil && !plainBroker {
+        for spec in specs where spec.firmware?.tapAddress != nil && !plainBroker {
             reader.error("device '\(spec.id)' has a 'tap', which works on a plain mqtt:// broker only; this hub is \(hub)", at: location)
         }
     }

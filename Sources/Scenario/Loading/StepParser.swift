@@ -5,19 +5,10 @@ import Yams
 /// Reads the `steps:` list: each item is a mapping with exactly one action, `expect` or
 /// `repeat`, optionally with `device:` naming the device it concerns.
 struct StepParser {
-    static let actionKeys = [
-        "connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "restart", "send_bytes", "expire_token",
-        "revoke", "advance_clock", "wait", "expect", "repeat",
-    ]
-    static let extraKeys = ["device", "steps", "thresholds", "statements"]
-    static let connectKeys = ["clean_session", "keepalive"]
-    static let subscribeKeys = ["topic", "qos"]
-    static let sendKeys = ["payload", "payload_size", "properties", "message_id", "correlation_id", "ttl", "ack", "refused"]
-    static let publishKeys = ["payload", "payload_size", "topic", "properties", "qos", "retain"]
-    /// The largest `payload_size`: 1 MiB, four times IoT Hub's largest message.
-    static let maximumPayloadSize = 1 << 20
+    /// The keys of the actions (`connect`, ..., `expect`, `repeat`).
+    static let actionKeys = Vocabulary.actions.map(\.name)
     /// Steps that concern the hub or time rather than one device.
-    static let deviceless: Set<String> = ["advance_clock", "wait", "repeat"]
+    static let deviceless = Set(Vocabulary.actions.filter { !$0.concernsDevice }.map(\.name))
 
     let deviceIDs: [DeviceID]
     var reader: YAMLReader
@@ -49,7 +40,7 @@ struct StepParser {
             reader.error("\(what) is just '\(text)'; write '- \(text): {}' (or with its options)", at: item)
             return nil
         }
-        guard let entries = reader.mapping(item, what, allowed: Self.actionKeys + Self.extraKeys) else { return nil }
+        guard let entries = reader.mapping(item, what, keys: Vocabulary.step) else { return nil }
         let actions = entries.items.filter { Self.actionKeys.contains($0.key) }
         guard actions.count == 1, let (key, keyNode, value) = actions.first else {
             if item.mapping?.count == 0 {
@@ -61,8 +52,8 @@ struct StepParser {
             }
             return nil
         }
-        for extra in ["steps", "thresholds"] where key != "repeat" {
-            if let node = entries[extra] { reader.error("'\(extra)' belongs to a 'repeat' step, not '\(key)'", at: node) }
+        for extra in Vocabulary.stepKeys.keys where extra.name != "device" && !extra.forms.isEmpty && !extra.forms.contains(key) {
+            if let node = entries[extra.name] { reader.error("'\(extra.name)' belongs to a '\(extra.forms.joined(separator: "' or '"))' step, not '\(key)'", at: node) }
         }
         let device = resolveDevice(entries["device"], step: key, at: keyNode)
         let location = reader.location(of: keyNode)
@@ -133,7 +124,7 @@ struct StepParser {
             var cleanSession = true
             var keepAlive: UInt16 = 0
             if !reader.isNull(value) {
-                guard let options = reader.mapping(value, "connect", allowed: Self.connectKeys) else { return nil }
+                guard let options = reader.mapping(value, "connect", keys: Vocabulary.connect) else { return nil }
                 if let node = options["clean_session"] { cleanSession = reader.bool(node, "clean_session") ?? cleanSession }
                 if let node = options["keepalive"] { keepAlive = reader.integer(node, "keepalive", in: UInt16.min...UInt16.max) ?? keepAlive }
             }
@@ -142,7 +133,7 @@ struct StepParser {
             var topicNode = value
             var qos = MQTTQoS.atMostOnce
             if value.mapping != nil {
-                guard let options = reader.mapping(value, key, allowed: key == "subscribe" ? Self.subscribeKeys : ["topic"]) else { return nil }
+                guard let options = reader.mapping(value, key, keys: key == "subscribe" ? Vocabulary.subscribe : Vocabulary.unsubscribe) else { return nil }
                 guard let node = options["topic"] else {
                     reader.missing("topic", in: options, key)
                     return nil
@@ -193,6 +184,7 @@ struct StepParser {
         case "repeat":
             return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
         default:
+            reader.error("internal error: the vocabulary's action '\(key)' has no reader", at: value)
             return nil
         }
     }
@@ -238,7 +230,7 @@ struct StepParser {
             return nil
         }
         if value.scalar != nil { return reader.string(value, "send payload").map { SendSpec(payload: $0) } }
-        guard let options = reader.mapping(value, "send", allowed: Self.sendKeys) else { return nil }
+        guard let options = reader.mapping(value, "send", keys: Vocabulary.send) else { return nil }
         guard let payloadNode = options["payload"] else {
             reader.missing("payload", in: options, "send")
             return nil
@@ -270,7 +262,7 @@ struct StepParser {
     /// `payload_size: N`: the payload repeated, and cut, to exactly N bytes (for limit tests).
     private mutating func readPayloadSize(_ options: YAMLReader.Entries, seed: String, payloadNode: Node, _ what: String) -> String {
         guard let node = options["payload_size"] else { return seed }
-        guard let size = reader.integer(node, "\(what) payload_size", in: 1...Self.maximumPayloadSize) else { return seed }
+        guard let size = reader.integer(node, "\(what) payload_size", in: 1...Vocabulary.maximumPayloadSize) else { return seed }
         guard seed.utf8.allSatisfy({ $0 < 0x80 }) else {
             reader.error("with payload_size the payload must be ASCII (it is repeated byte by byte)", at: payloadNode)
             return seed
@@ -316,7 +308,7 @@ struct StepParser {
             return nil
         }
         if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
-        guard let options = reader.mapping(value, "publish", allowed: Self.publishKeys) else { return nil }
+        guard let options = reader.mapping(value, "publish", keys: Vocabulary.publish) else { return nil }
         guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {
             if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
             return nil

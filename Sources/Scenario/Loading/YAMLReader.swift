@@ -64,6 +64,11 @@ struct YAMLReader {
         return entries
     }
 
+    /// Reads `node` as a mapping with keys of the vocabulary's `keys`.
+    mutating func mapping(_ node: Node, _ what: String, keys: VocabularyMapping, allowingExtensions: Bool = false) -> Entries? {
+        mapping(node, what, allowed: keys.names, allowingExtensions: allowingExtensions)
+    }
+
     /// Reads a scalar as text, with `${VAR}` references substituted. Quoted and plain
     /// scalars are both text: `on` is the string "on", not YAML 1.1's boolean.
     mutating func string(_ node: Node, _ what: String) -> String? {

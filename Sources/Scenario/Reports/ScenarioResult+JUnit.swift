@@ -63,7 +63,9 @@ extension ScenarioResult {
             let prefix = target.devices.count > 1 ? "device.\(device.id)" : "device"
             properties.append(JUnitProperty("\(prefix).id", device.id.string))
             properties.append(JUnitProperty("\(prefix).kind", device.kind.rawValue))
-            properties.append(JUnitProperty("\(prefix).profile", device.profile.name))
+            if case .simulated(let simulated) = device.settings {
+                properties.append(JUnitProperty("\(prefix).profile", simulated.profile.name))
+            }
         }
         for result in steps {
             let label = "step-" + result.step.number.padded

@@ -11,7 +11,12 @@ enum TraceFormatter {
     static let systemOutLimit = 5000
 
     static func render(_ result: ScenarioResult) -> String {
-        let devices = result.target.devices.map { "\($0.id) (\($0.kind.rawValue), \($0.profile))" }.joined(separator: ", ")
+        let devices = result.target.devices.map { spec in
+            switch spec.settings {
+            case .simulated(let simulated): "\(spec.id) (simulated, \(simulated.profile))"
+            case .process, .serial, .client: "\(spec.id) (\(spec.kind.rawValue))"
+            }
+        }.joined(separator: ", ")
         var lines = [
             "scenario \(result.scenario.name) (\(result.scenario.path)); target \(result.target.name); hub \(result.target.hub); devices \(devices)",
             "times from the start of the run; packets as seen by each device's own codec where it has one, else by the hub",

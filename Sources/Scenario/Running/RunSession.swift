@@ -56,9 +56,9 @@ struct RunSession: Sendable {
             for spec in devices {
                 // Firmware processes on a plain broker always go through a tap on loopback;
                 // a board only when the scenario gives an address it can reach.
-                let wantsTap = spec.kind == .process || (spec.kind == .serial && spec.tapAddress != nil)
+                let wantsTap = spec.kind == .process || (spec.kind == .serial && spec.firmware?.tapAddress != nil)
                 if backend.simulation == nil, backend.endpoint.tls == nil, wantsTap {
-                    let listen = spec.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
+                    let listen = spec.firmware?.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
                     taps[spec.id] = try await startTap(for: spec.id, listen: listen, upstream: backend.endpoint, environment: environment, record: record)
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()

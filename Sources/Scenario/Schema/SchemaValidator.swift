@@ -2,28 +2,29 @@ import Foundation
 import IoTHubCore
 import Yams
 
-/// Checks a scenario's YAML tree against the scenario JSON Schema (the draft-07 subset the
-/// schema uses: type, properties, required, additionalProperties, propertyNames, enum,
-/// pattern, minLength/maxLength, minimum/maximum, items, minItems, maxProperties, anyOf,
-/// oneOf, allOf, $ref). Errors carry the YAML position of the offending node.
+/// Checks a scenario's YAML tree against a JSON Schema: the draft-07 subset ``JSONSchema``
+/// writes (type, properties, required, additionalProperties, patternProperties,
+/// propertyNames, dependencies, enum, pattern, minLength/maxLength, minimum/maximum, items,
+/// minItems, maxProperties, anyOf, oneOf, allOf, if/then/else, $ref and `false`). Errors carry
+/// the YAML position of the offending node.
 public struct SchemaValidator: Sendable {
     private let root: JSONValue
 
-    /// The schema shipped with harness (`Sources/Scenario/Resources/scenario.schema.json`).
-    public static func bundled() throws -> SchemaValidator {
-        guard let url = Bundle.module.url(forResource: "scenario.schema", withExtension: "json") else {
-            throw SchemaError(message: "scenario.schema.json is missing from the harness resources")
-        }
-        return try SchemaValidator(data: Data(contentsOf: url))
-    }
+    /// The keywords this validator reads, and those it passes over because they only help
+    /// editors (`examples`, `uniqueItems`, ...).
+    static let keywords: Set<String> = [
+        "type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "items", "minItems", "required",
+        "properties", "patternProperties", "additionalProperties", "propertyNames", "dependencies", "maxProperties",
+        "anyOf", "oneOf", "allOf", "if", "then", "else", "$ref",
+    ]
+    static let annotations: Set<String> = ["$schema", "$id", "title", "description", "examples", "definitions", "uniqueItems"]
 
-    /// The path of the bundled schema file, for editors and messages.
-    public static var bundledPath: String? {
-        Bundle.module.url(forResource: "scenario.schema", withExtension: "json")?.path
-    }
+    /// The scenario schema, made from the scenario vocabulary (``ScenarioSchema``): the one
+    /// `harness schema` writes for editors.
+    public static let scenario = SchemaValidator(root: ScenarioSchema.document)
 
-    init(data: Data) throws {
-        self.root = try JSONValue(parsing: data)
+    init(root: JSONValue) {
+        self.root = root
     }
 
     /// Every schema violation in `yaml`, or a syntax diagnostic.
@@ -68,6 +69,10 @@ public struct SchemaValidator: Sendable {
     private func check(_ node: Node, against rawSchema: JSONValue, at path: String, errors: inout [Violation]) {
         let schema = resolve(rawSchema)
         let here = path.isEmpty ? "the scenario" : path
+        if let allowed = schema.boolValue {
+            if !allowed { errors.append(Violation(node: node, message: "\(here) is not allowed")) }
+            return
+        }
         let hint = (schema["description"]?.stringValue ?? rawSchema["description"]?.stringValue).map { " (\($0))" } ?? ""
         if let types = schema["type"] {
             let allowed = types.arrayValue?.compactMap(\.stringValue) ?? types.stringValue.map { [$0] } ?? []
@@ -80,52 +85,8 @@ public struct SchemaValidator: Sendable {
             let shown = values.compactMap { $0.stringValue ?? $0.numberValue.map { String(Int($0)) } }.prefix(12).joined(separator: ", ")
             errors.append(Violation(node: node, message: "\(here) must be one of \(shown)"))
         }
-        if let scalar = node.scalar {
-            let text = scalar.string
-            if let pattern = schema["pattern"]?.stringValue, node.tag.rawValue == Tag.Name.str.rawValue || Self.has(node, type: "string"),
-                (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
-            {
-                errors.append(Violation(node: node, message: "\(here) '\(text)' does not have the expected form\(hint)"))
-            }
-            if let minimum = schema["minLength"]?.numberValue, Double(text.count) < minimum { errors.append(Violation(node: node, message: "\(here) is too short")) }
-            if let maximum = schema["maxLength"]?.numberValue, Double(text.count) > maximum { errors.append(Violation(node: node, message: "\(here) is too long")) }
-            if let value = Double(text), Self.has(node, type: "number") {
-                if let minimum = schema["minimum"]?.numberValue, value < minimum { errors.append(Violation(node: node, message: "\(here) must be at least \(Int(minimum))")) }
-                if let maximum = schema["maximum"]?.numberValue, value > maximum { errors.append(Violation(node: node, message: "\(here) must be at most \(Int(maximum))")) }
-            }
-        }
-        if let mapping = node.mapping {
-            let properties = schema["properties"]?.objectValue ?? [:]
-            let keys = mapping.keys.compactMap(\.scalar?.string)
-            for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !keys.contains(required) {
-                errors.append(Violation(node: node, message: "\(here) is missing '\(required)'"))
-            }
-            if let maximum = schema["maxProperties"]?.numberValue, Double(keys.count) > maximum {
-                errors.append(Violation(node: node, message: "\(here) takes no keys"))
-            }
-            for (keyNode, value) in mapping {
-                guard let key = keyNode.scalar?.string else { continue }
-                if let names = schema["propertyNames"], let allowed = resolve(names)["enum"]?.arrayValue?.compactMap(\.stringValue), !allowed.contains(key) {
-                    errors.append(Violation(node: keyNode, message: "'\(key)' is not allowed in \(here)"))
-                    continue
-                }
-                let child = path.isEmpty ? key : "\(path).\(key)"
-                let patterned = (schema["patternProperties"]?.objectValue ?? [:]).first { pattern, _ in
-                    (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
-                }
-                if let propertySchema = properties[key] {
-                    check(value, against: propertySchema, at: child, errors: &errors)
-                } else if let (_, patternSchema) = patterned {
-                    check(value, against: patternSchema, at: child, errors: &errors)
-                } else if let additional = schema["additionalProperties"] {
-                    if additional.boolValue == false {
-                        errors.append(Violation(node: keyNode, message: "unknown key '\(key)' in \(here)"))
-                    } else if additional.objectValue != nil {
-                        check(value, against: additional, at: child, errors: &errors)
-                    }
-                }
-            }
-        }
+        if let scalar = node.scalar { checkScalar(scalar.string, node, schema, here: here, hint: hint, errors: &errors) }
+        if let mapping = node.mapping { checkMapping(mapping, node, schema, path: path, hint: hint, errors: &errors) }
         if let sequence = node.sequence {
             if let minimum = schema["minItems"]?.numberValue, Double(sequence.count) < minimum { errors.append(Violation(node: node, message: "\(here) needs at least \(Int(minimum)) item(s)")) }
             if let items = schema["items"] {
@@ -133,13 +94,21 @@ public struct SchemaValidator: Sendable {
             }
         }
         for part in schema["allOf"]?.arrayValue ?? [] { check(node, against: part, at: path, errors: &errors) }
+        if let condition = schema["if"] {
+            var local: [Violation] = []
+            check(node, against: condition, at: path, errors: &local)
+            if let branch = local.isEmpty ? schema["then"] : schema["else"] { check(node, against: branch, at: path, errors: &errors) }
+        }
         if let options = schema["anyOf"]?.arrayValue {
             let results = options.map { option -> [Violation] in
                 var local: [Violation] = []
                 check(node, against: option, at: path, errors: &local)
                 return local
             }
-            if !results.contains(where: \.isEmpty) { errors += Self.closest(results, node: node, here: here, hint: hint) }
+            if !results.contains(where: \.isEmpty) {
+                errors += Self.requiredKeys(of: options).map { [Violation(node: node, message: "\(here) needs one of \(Self.quoted($0))")] }
+                    ?? Self.closest(results, node: node, here: here, hint: hint)
+            }
         }
         if let options = schema["oneOf"]?.arrayValue {
             let results = options.map { option -> [Violation] in
@@ -148,12 +117,103 @@ public struct SchemaValidator: Sendable {
                 return local
             }
             let passing = results.filter(\.isEmpty).count
+            let keys = Self.requiredKeys(of: options)
             if passing == 0 {
-                errors += Self.closest(results, node: node, here: here, hint: hint)
+                errors += keys.map { [Violation(node: node, message: "\(here) needs one of \(Self.quoted($0))")] }
+                    ?? Self.closest(results, node: node, here: here, hint: hint)
             } else if passing > 1 {
-                errors.append(Violation(node: node, message: "\(here) matches several forms at once; it is ambiguous"))
+                let message = keys.map { "\(here) may have only one of \(Self.quoted($0))" } ?? "\(here) matches several forms at once; it is ambiguous"
+                errors.append(Violation(node: node, message: message))
             }
         }
+    }
+
+    private func checkScalar(_ text: String, _ node: Node, _ schema: JSONValue, here: String, hint: String, errors: inout [Violation]) {
+        if let pattern = schema["pattern"]?.stringValue, node.tag.rawValue == Tag.Name.str.rawValue || Self.has(node, type: "string"),
+            (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+        {
+            errors.append(Violation(node: node, message: "\(here) '\(text)' does not have the expected form\(hint)"))
+        }
+        if let minimum = schema["minLength"]?.numberValue, Double(text.count) < minimum { errors.append(Violation(node: node, message: "\(here) is too short")) }
+        if let maximum = schema["maxLength"]?.numberValue, Double(text.count) > maximum { errors.append(Violation(node: node, message: "\(here) is too long")) }
+        if let value = Double(text), Self.has(node, type: "number") {
+            if let minimum = schema["minimum"]?.numberValue, value < minimum { errors.append(Violation(node: node, message: "\(here) must be at least \(Int(minimum))")) }
+            if let maximum = schema["maximum"]?.numberValue, value > maximum { errors.append(Violation(node: node, message: "\(here) must be at most \(Int(maximum))")) }
+        }
+    }
+
+    private func checkMapping(_ mapping: Node.Mapping, _ node: Node, _ schema: JSONValue, path: String, hint: String, errors: inout [Violation]) {
+        let here = path.isEmpty ? "the scenario" : path
+        let properties = schema["properties"]?.objectValue ?? [:]
+        let keys = Array(mapping.keys.compactMap(\.scalar?.string))
+        for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !keys.contains(required) {
+            errors.append(Violation(node: node, message: "\(here) is missing '\(required)'"))
+        }
+        if let maximum = schema["maxProperties"]?.numberValue, Double(keys.count) > maximum {
+            errors.append(Violation(node: node, message: "\(here) takes no keys"))
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else { continue }
+            if let names = schema["propertyNames"], let allowed = resolve(names)["enum"]?.arrayValue?.compactMap(\.stringValue), !allowed.contains(key) {
+                errors.append(Violation(node: keyNode, message: "'\(key)' is not allowed in \(here)\(hint)"))
+                continue
+            }
+            if let requirement = schema["dependencies"]?[key] {
+                checkDependency(of: key, requirement, keyNode: keyNode, node: node, keys: keys, path: path, errors: &errors)
+            }
+            let child = path.isEmpty ? key : "\(path).\(key)"
+            let patterned = (schema["patternProperties"]?.objectValue ?? [:]).first { pattern, _ in
+                (try? NSRegularExpression(pattern: pattern))?.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
+            }
+            if let propertySchema = properties[key] {
+                if propertySchema.boolValue == false {
+                    errors.append(Violation(node: keyNode, message: "'\(key)' is not allowed in \(here)\(hint)"))
+                } else {
+                    check(value, against: propertySchema, at: child, errors: &errors)
+                }
+            } else if let (_, patternSchema) = patterned {
+                check(value, against: patternSchema, at: child, errors: &errors)
+            } else if let additional = schema["additionalProperties"] {
+                if additional.boolValue == false {
+                    errors.append(Violation(node: keyNode, message: "unknown key '\(key)' in \(here)"))
+                } else if additional.objectValue != nil {
+                    check(value, against: additional, at: child, errors: &errors)
+                }
+            }
+        }
+    }
+
+    /// `dependencies`: a key that needs other keys beside it, or the mapping to match a schema.
+    private func checkDependency(of key: String, _ requirement: JSONValue, keyNode: Node, node: Node, keys: [String], path: String, errors: inout [Violation]) {
+        let here = path.isEmpty ? "the scenario" : path
+        if let needed = requirement.arrayValue?.compactMap(\.stringValue) {
+            for other in needed where !keys.contains(other) {
+                errors.append(Violation(node: keyNode, message: "'\(key)' in \(here) goes with '\(other)', which is missing"))
+            }
+            return
+        }
+        var local: [Violation] = []
+        check(node, against: requirement, at: path, errors: &local)
+        if !local.isEmpty {
+            let hint = resolve(requirement)["description"]?.stringValue.map { " (\($0))" } ?? ""
+            errors.append(Violation(node: keyNode, message: "'\(key)' does not fit the other keys of \(here)\(hint)"))
+        }
+    }
+
+    /// The keys of alternatives that each only require keys (`oneOf: [{required: [a]}, ...]`).
+    private static func requiredKeys(of options: [JSONValue]) -> [String]? {
+        var keys: [String] = []
+        for option in options {
+            guard let members = option.objectValue, members.keys.allSatisfy({ $0 == "required" || $0 == "description" }),
+                let required = members["required"]?.arrayValue?.compactMap(\.stringValue), required.count == 1
+            else { return nil }
+            keys += required
+        }
+        return keys.isEmpty ? nil : keys
+    }
+
+    private static func quoted(_ keys: [String]) -> String {
+        keys.map { "'\($0)'" }.joined(separator: ", ")
     }
 
     /// The errors of the alternative the author most likely meant: one whose type fits the
@@ -192,10 +252,4 @@ public struct SchemaValidator: Sendable {
         default: false
         }
     }
-}
-
-/// The schema itself could not be read.
-public struct SchemaError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }

@@ -25,12 +25,12 @@ enum DeviceFactory {
         let tap: any PacketTap = tapped ? DiscardingTap() : RecordTap(runRecord: record, vantage: .device, device: id)
         let firmwareVantage: Vantage = backend.simulation != nil ? .hub : .device
         let tokens = tokenSource(for: spec, key: key, backend: backend, group: environment.group)
-        switch spec.kind {
-        case .simulated:
+        switch spec.settings {
+        case .simulated(let simulated):
             let device = SimulatedDevice(
                 id: id,
-                profile: spec.profile,
-                settings: ClientSettings(sendsPings: spec.sendsPings, renewalMargin: spec.renewalMargin),
+                profile: simulated.profile,
+                settings: ClientSettings(sendsPings: simulated.sendsPings, renewalMargin: simulated.renewalMargin),
                 group: environment.group,
                 monotonic: environment.clock,
                 wallClock: backend.wallClock,
@@ -40,35 +40,33 @@ enum DeviceFactory {
             )
             record.watch(id, at: .device)
             return device
-        case .process:
-            let settings = spec.process ?? DeviceSpec.ProcessSettings(command: "", workingDirectory: ".")
+        case .process(let settings, let firmware):
             let configuration = ProcessDevice.Configuration(
                 command: settings.command,
                 arguments: settings.arguments,
                 environment: settings.environment,
                 workingDirectory: settings.workingDirectory,
-                caFile: spec.caFile,
+                caFile: firmware.caFile,
                 tokenService: spec.tokenService.map { ProcessDevice.TokenServiceFacts(url: $0.url, functionKey: $0.key, ttl: spec.tokenTTL) },
-                output: spec.output
+                output: firmware.output
             )
             let device = ProcessDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
             record.watch(id, at: firmwareVantage)
             return device
-        case .serial:
-            let settings = spec.serial ?? DeviceSpec.SerialSettings(port: "")
+        case .serial(let settings, let firmware):
             let configuration = SerialDevice.Configuration(
                 port: SerialPortSettings(path: settings.port, baud: settings.baud),
                 firmware: settings.firmware ?? "main.py",
                 config: settings.config,
-                caFile: spec.caFile,
-                output: spec.output
+                caFile: firmware.caFile,
+                output: firmware.output
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
             record.watch(id, at: firmwareVantage)
             return device
-        case .client:
-            let will = spec.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
-            let settings = GenericClientSettings(will: will, acknowledgesMessages: spec.autoAck, sendsPings: spec.sendsPings ?? true)
+        case .client(let client):
+            let will = client.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
+            let settings = GenericClientSettings(will: will, acknowledgesMessages: client.acknowledgesMessages, sendsPings: client.sendsPings)
             let device = GenericClient(id: id, settings: settings, group: environment.group, monotonic: environment.clock, observer: observer, tap: tap)
             record.watch(id, at: .device)
             return device
