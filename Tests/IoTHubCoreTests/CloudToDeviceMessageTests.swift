@@ -48,7 +48,7 @@ import Testing
             (.deviceNotOnline, "DeviceNotOnline", 404), (.gatewayTimeout, "GatewayTimeout", 504), (.invalidProtocolVersion, "InvalidProtocolVersion", 400),
             (.iotHubUnauthorizedAccess, "IotHubUnauthorizedAccess", 401), (.messageTooLarge, "MessageTooLarge", 413),
             (.methodNotAllowed, "MethodNotAllowed", 405), (.notFound, "NotFound", 404), (.requestTimeout, "RequestTimeout", 408),
-            (.serverError, "ServerError", 500),
+            (.serverError, "ServerError", 500), (.serverBusy, "ServerBusy", 503),
         ]
         #expect(spelt.count == IoTHubErrorCode.allCases.count)
         for (code, spelling, status) in spelt {
