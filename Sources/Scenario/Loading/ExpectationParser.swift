@@ -180,6 +180,18 @@ struct ExpectationParser {
             return .disconnected(value, reason: reason)
         case "reconnected":
             return reader.bool(node, "reconnected").map { .reconnected($0) }
+        case "delivered":
+            guard let text = reader.string(node, "delivered") else { return nil }
+            guard text == "all" else {
+                reader.error("delivered takes 'all' (every C2D message sent to the device so far), not '\(text)'", at: node)
+                return nil
+            }
+            var duplicates = false
+            if let duplicatesNode = entries["duplicates"] {
+                guard let value = reader.bool(duplicatesNode, "duplicates") else { return nil }
+                duplicates = value
+            }
+            return .delivered(duplicates: duplicates)
         case "queued":
             return reader.integer(node, "queued", in: 0...1_000).map { .queued($0) }
         case "bytes":

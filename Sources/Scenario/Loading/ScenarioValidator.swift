@@ -65,7 +65,7 @@ enum ScenarioValidator {
                 }
             case .repeatBlock(let block):
                 walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
-            case .send, .restart, .revoke, .advanceClock, .wait:
+            case .send, .restart, .revoke, .advanceClock, .wait, .fault, .heal:
                 break
             }
         }

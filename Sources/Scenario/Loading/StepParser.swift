@@ -98,6 +98,10 @@ struct StepParser {
     /// The device a step concerns: its `device:` key, or the only device.
     private mutating func resolveDevice(_ node: Node?, step: String, at keyNode: Node) -> DeviceID? {
         if let node {
+            if step == "fault" || step == "heal" {
+                reader.error("'\(step)' names its device inside: \(step): { kind: ..., device: ... }", at: node)
+                return nil
+            }
             if Self.deviceless.contains(step) {
                 reader.error("'\(step)' does not concern one device; remove 'device'", at: node)
                 return nil
@@ -176,6 +180,10 @@ struct StepParser {
             return .advanceClock(duration)
         case "wait":
             return reader.duration(value, "wait").map(Step.Kind.wait)
+        case "fault":
+            return readFault(value).map(Step.Kind.fault)
+        case "heal":
+            return readHeal(value).map(Step.Kind.heal)
         case "expect":
             var parser = ExpectationParser(reader: reader)
             let expectation = parser.read(value)

@@ -1,6 +1,8 @@
+import IoTHubCore
+
 /// Checks that every step can be carried out and observed on every target of the scenario:
 /// moving the hub's clock, revoking credentials, queue depths and disconnect reasons exist only
-/// on the simulated hub; telemetry is not observable on a real IoT Hub; a plain broker never
+/// on the simulated hub, and so do hub faults; telemetry is not observable on a real IoT Hub; a plain broker never
 /// refuses a C2D message.
 enum TargetValidator {
     static func check(steps: [Step], targets: [ScenarioTarget]) -> [ScenarioValidator.Problem] {
@@ -22,6 +24,10 @@ enum TargetValidator {
                 problem = "'advance_clock' needs the simulated hub, and \(named) is not: a real hub's clock cannot be moved"
             case .revoke:
                 problem = "'revoke' needs the simulated hub, and \(named) is not"
+            case .fault(let fault) where fault.kind.family == .hub:
+                problem = "a '\(fault.kind.name)' fault needs the simulated hub, and \(named) is not: only the simulated hub can be made to fail on purpose; network faults (drop, blackhole, delay, ...) work on every target"
+            case .heal(let heal) where heal.kind.map { Vocabulary.hubFaultNames.contains($0) } == true:
+                problem = "healing a '\(heal.kind ?? "")' fault needs the simulated hub, and \(named) is not"
             case .send(let message) where message.refusal != nil && isBroker(target):
                 problem = "'refused' needs an IoT Hub (simulated or azure://), and \(named) is a plain broker: it takes every publish the cloud side may make"
             case .expect(let expectation):
@@ -30,6 +36,8 @@ enum TargetValidator {
                     problem = "'expect queued' needs the simulated hub, and \(named) is not: only it shows its C2D queue"
                 case .disconnected(_, let reason?):
                     problem = "'reason: \(reason.rawValue)' needs the simulated hub, and \(named) is not: only it says why it dropped a device; leave out 'reason'"
+                case .delivered where !isBroker(target):
+                    problem = "'expect delivered' needs the simulated hub or a broker, and \(named) is neither: the harness does not learn the message ids a real hub assigns"
                 case .telemetry where !isBroker(target):
                     problem = "'expect telemetry' is not observable on \(named): the harness does not read a real hub's Event Hubs endpoint; expect a 'packet' of type PUBLISH to_hub instead"
                 default:
@@ -58,6 +66,26 @@ extension [Step] {
             if case .repeatBlock(let block) = step.kind { return block.steps.containsStep(where: predicate) }
             return false
         }
+    }
+
+    /// The devices the network faults of these steps strike (`all`: every one of `devices`).
+    func networkFaultDevices(among devices: [DeviceID]) -> Set<DeviceID> {
+        var struck: Set<DeviceID> = []
+        func walk(_ steps: [Step]) {
+            for step in steps {
+                switch step.kind {
+                case .fault(let fault) where fault.kind.family == .network:
+                    switch fault.target {
+                    case .device(let id): struck.insert(id)
+                    case .allDevices, .hub: struck.formUnion(devices)
+                    }
+                case .repeatBlock(let block): walk(block.steps)
+                default: break
+                }
+            }
+        }
+        walk(self)
+        return struck
     }
 
     /// Whether the scenario needs a cloud side: it sends C2D messages or expects telemetry.

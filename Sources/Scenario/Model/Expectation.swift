@@ -63,12 +63,16 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         /// Any one of these, whichever is observed first (`one_of`): the peer may do what any
         /// branch says; a branch may make the step not applicable.
         case oneOf([Alternative])
+        /// Every C2D message the hub accepted for the device so far reached it; each exactly
+        /// once unless `duplicates` are allowed (a QoS 1 redelivery the device had already
+        /// received).
+        case delivered(duplicates: Bool)
 
         /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
         public var isState: Bool {
             switch self {
             case .led, .pin, .queued: true
-            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes, .oneOf: false
+            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes, .oneOf, .delivered: false
             }
         }
 
@@ -92,6 +96,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .output: "output"
             case .bytes: "bytes"
             case .oneOf: "one_of"
+            case .delivered: "delivered"
             }
         }
 
@@ -109,6 +114,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .output(let pattern): "output /\(pattern.source)/"
             case .bytes(let bytes, let exact): "bytes \(bytes)\(exact ? " exactly" : "")"
             case .oneOf(let alternatives): "one of [" + alternatives.map(\.description).joined(separator: " | ") + "]"
+            case .delivered(let duplicates): "delivered all" + (duplicates ? " (duplicates allowed)" : " exactly once")
             }
         }
     }

@@ -41,6 +41,10 @@ public struct Step: Sendable, Hashable {
         case revoke
         /// The hub's clock jumps forward.
         case advanceClock(Duration)
+        /// Something goes wrong on a device's network path or on the hub.
+        case fault(FaultSpec)
+        /// Faults end before their time.
+        case heal(FaultHeal)
         /// Nothing happens for a while.
         case wait(Duration)
         /// Something must (or must not) be observed.
@@ -60,7 +64,7 @@ public struct Step: Sendable, Hashable {
     public var isAction: Bool {
         switch kind {
         case .expect, .wait, .repeatBlock: false
-        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .sendBytes, .expireToken, .revoke, .advanceClock: true
+        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .sendBytes, .expireToken, .revoke, .advanceClock, .fault, .heal: true
         }
     }
 
@@ -85,6 +89,8 @@ public struct Step: Sendable, Hashable {
         case .revoke: text = "revoke"
         case .advanceClock(let duration): text = "advance_clock \(ScenarioDuration.format(duration))"
         case .wait(let duration): text = "wait \(ScenarioDuration.format(duration))"
+        case .fault(let fault): text = "fault \(fault.summary)"
+        case .heal(let heal): text = "heal \(heal.summary)"
         case .expect(let expectation): text = "expect \(expectation)"
         case .repeatBlock(let block): text = "repeat \(block.count)x (\(block.steps.count) steps)"
         }

@@ -20,6 +20,9 @@ public enum CloudEvent: Sendable, Hashable {
     case unsubscribed(DeviceID, filter: TopicFilter)
     /// A C2D message entered the device's queue.
     case messageQueued(DeviceID, messageID: String, queueDepth: Int)
+    /// A plain broker acknowledged a C2D message the harness published for the device (it has
+    /// no queue to report).
+    case messageAccepted(DeviceID, messageID: String)
     /// A C2D message was sent to the device.
     case messageDelivered(DeviceID, messageID: String, qos: MQTTQoS, duplicate: Bool)
     /// A C2D message left the queue, acknowledged.
@@ -40,7 +43,7 @@ public enum CloudEvent: Sendable, Hashable {
     public var device: DeviceID? {
         switch self {
         case .connected(let id, _, _, _, _), .subscribed(let id, _, _), .unsubscribed(let id, _), .messageQueued(let id, _, _),
-            .messageDelivered(let id, _, _, _), .messageCompleted(let id, _), .messageDeadLettered(let id, _, _), .messageRefused(let id, _),
+            .messageDelivered(let id, _, _, _), .messageCompleted(let id, _), .messageAccepted(let id, _), .messageDeadLettered(let id, _, _), .messageRefused(let id, _),
             .telemetry(let id, _, _):
             id
         case .disconnected(let id, _, _, _), .activity(let id, _, _): id
@@ -58,6 +61,7 @@ public enum CloudEvent: Sendable, Hashable {
         case .subscribed: "subscribed"
         case .unsubscribed: "unsubscribed"
         case .messageQueued: "c2d_enqueued"
+        case .messageAccepted: "c2d_accepted"
         case .messageDelivered: "c2d_delivered"
         case .messageCompleted: "c2d_completed"
         case .messageDeadLettered: "c2d_dead_lettered"

@@ -14,6 +14,7 @@ public enum RecordText {
         case .cloud(let cloud): cloudLine(cloud)
         case .packet(let observation): packetLine(observation)
         case .step(let number, _): "step \(number)"
+        case .fault(let fault): fault.line
         }
     }
 
@@ -63,6 +64,8 @@ public enum RecordText {
             "hub: \(id) unsubscribed from \(filter)"
         case .messageQueued(let id, let messageID, let depth):
             "hub: C2D \(messageID) queued for \(id) (queue depth \(depth))"
+        case .messageAccepted(let id, let messageID):
+            "broker: C2D \(messageID) for \(id) acknowledged (PUBACK)"
         case .messageDelivered(let id, let messageID, let qos, let duplicate):
             "hub: C2D \(messageID) delivered to \(id) at QoS \(qos)\(duplicate ? " (redelivery)" : "")"
         case .messageCompleted(let id, let messageID):

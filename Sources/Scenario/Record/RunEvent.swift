@@ -32,4 +32,6 @@ public enum RunEvent: Sendable, Hashable {
     case device(DeviceID, DeviceEvent)
     /// Something the cloud side saw or did.
     case cloud(CloudEvent)
+    /// A fault struck, acted or healed.
+    case fault(FaultEvent)
 }

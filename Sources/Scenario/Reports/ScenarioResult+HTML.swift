@@ -79,6 +79,10 @@ extension ScenarioResult {
                 event = .init(time: time, from: toHub ? owner : 1, to: toHub ? 1 : owner, label: label, style: .packet)
             case .cloud(let cloudEvent):
                 event = diagramEvent(cloudEvent, time: time, lane: lane)
+            case .fault(let fault):
+                // On the device's lane (the hub's for the hub or all devices), across the link.
+                let owner = fault.device.map { lane($0) } ?? 1
+                event = .init(time: time, from: owner, to: owner, label: "⚡ " + fault.line, style: .fault)
             case .device(let id, let deviceEvent):
                 switch deviceEvent {
                 case .led(let isOn, _): event = .init(time: time, from: lane(id), to: lane(id), label: "LED \(isOn ? "on" : "off")", style: .state)
@@ -130,7 +134,7 @@ extension ScenarioResult {
             }
         case .activity(_, _, let text):
             return .init(time: time, from: 0, to: 1, label: text, style: .cloud)
-        case .connected, .subscribed, .unsubscribed, .messageDelivered, .messageCompleted:
+        case .connected, .subscribed, .unsubscribed, .messageDelivered, .messageCompleted, .messageAccepted:
             return nil
         }
     }

@@ -28,6 +28,10 @@ extension ScenarioResult {
                 return TraceRecord(time: time, kind: "hub", device: event.device?.string, type: event.name, text: RecordText.cloudLine(event))
             case .device(let id, let event):
                 return TraceRecord(time: time, kind: "device", device: id.string, type: Self.name(of: event), text: RecordText.deviceLine(event) ?? Self.name(of: event))
+            case .fault(let fault):
+                var fields = ["fault": fault.kind, "target": fault.target]
+                if !fault.detail.isEmpty { fields["detail"] = fault.detail }
+                return TraceRecord(time: time, kind: "fault", device: fault.device?.string, type: fault.name, fields: fields, text: fault.line)
             case .step(let number, let iteration):
                 var fields = ["step": number.description]
                 if let iteration { fields["iteration"] = String(iteration) }

@@ -59,6 +59,9 @@ struct ExpectationEvaluator: Sendable {
         if case .bytes(let bytes, let exact) = expectation.subject, let device {
             return await evaluateBytes(bytes, exact: exact, device: device, cause: cause, windowEnd: windowEnd, expected: expected)
         }
+        if case .delivered(let duplicates) = expectation.subject, let device {
+            return await evaluateDelivered(duplicates: duplicates, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
+        }
         if case .queued(let count) = expectation.subject, let device {
             return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
         }

@@ -81,6 +81,8 @@ struct ObservationSummary {
             parts.append("the bytes did not arrive")
         case .oneOf:
             parts.append("none of the branches was observed")
+        case .delivered:
+            parts.append("not every message arrived")
         case .output:
             let lines = window.compactMap { entry -> String? in
                 if case .device(device, .output(let line)) = entry.event { return line }

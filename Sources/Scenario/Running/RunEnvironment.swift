@@ -15,17 +15,22 @@ public struct RunEnvironment: Sendable {
     /// machines (`--deadline-scale`). `for` windows keep their length: a slow machine needs
     /// more time to see something happen, not to see it not happen. Default: 1.
     public var deadlineScale: Double
+    /// Seeds everything random in a run (the jitter of delay faults), so a run can be replayed
+    /// (`--seed`). Default: a new random seed.
+    public var seed: UInt64
 
     public init(
         group: any EventLoopGroup,
         clock: any MonotonicClock = SystemMonotonicClock(),
         actionTimeout: Duration = .seconds(10),
-        deadlineScale: Double = 1
+        deadlineScale: Double = 1,
+        seed: UInt64 = UInt64.random(in: 0...UInt64.max)
     ) {
         self.group = group
         self.clock = clock
         self.actionTimeout = actionTimeout
         self.deadlineScale = max(1, deadlineScale)
+        self.seed = seed
     }
 
     /// `duration` times ``deadlineScale``.

@@ -17,8 +17,11 @@ struct RunSession: Sendable {
     let environment: RunEnvironment
     let backend: any HubBackend
     let participants: [DeviceID: Participant]
-    /// Tap proxies in front of the broker, by the device that connects through them.
-    let taps: [DeviceID: (proxy: TapProxy, host: String, port: Int)]
+    /// Proxies in front of the hub or broker, by the device that connects through them: they
+    /// record the packets of firmware on a plain broker, and carry out network faults.
+    let proxies: [DeviceID: DeviceProxy]
+    /// The run's faults.
+    let faults: FaultController
 
     /// Secrets the reports must mask.
     var secrets: [String] {
@@ -30,9 +33,17 @@ struct RunSession: Sendable {
     }
 
     /// Starts the target's hub or connects to its broker, and creates the devices.
-    /// - Parameter needsCloud: whether the steps send C2D or expect telemetry (a broker
-    ///   target then opens the harness's own cloud connection).
-    static func start(target: ScenarioTarget, needsCloud: Bool = true, environment: RunEnvironment, record: RunRecord) async throws -> RunSession {
+    /// - Parameters:
+    ///   - needsCloud: whether the steps send C2D or expect telemetry (a broker target then
+    ///     opens the harness's own cloud connection).
+    ///   - faultedDevices: the devices network faults strike: each connects through a proxy.
+    static func start(
+        target: ScenarioTarget,
+        needsCloud: Bool = true,
+        faultedDevices: Set<DeviceID> = [],
+        environment: RunEnvironment,
+        record: RunRecord
+    ) async throws -> RunSession {
         var keys: [DeviceID: DeviceKey] = [:]
         for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
         var devices = target.devices
@@ -50,63 +61,44 @@ struct RunSession: Sendable {
         case .azure(let azure):
             backend = try AzureBackend(azure, needsCloud: needsCloud)
         }
-        var taps: [DeviceID: (proxy: TapProxy, host: String, port: Int)] = [:]
+        var proxies: [DeviceID: DeviceProxy] = [:]
         var participants: [DeviceID: Participant] = [:]
         do {
             for spec in devices {
                 // Firmware processes on a plain broker always go through a tap on loopback;
-                // a board only when the scenario gives an address it can reach.
+                // a board only when the scenario gives an address it can reach. A device that
+                // network faults strike goes through a proxy too, which relays TLS untouched.
                 let wantsTap = spec.kind == .process || (spec.kind == .serial && spec.firmware?.tapAddress != nil)
-                if backend.simulation == nil, backend.endpoint.tls == nil, wantsTap {
+                let taps = backend.simulation == nil && backend.endpoint.tls == nil && wantsTap
+                if taps || faultedDevices.contains(spec.id) {
                     let listen = spec.firmware?.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
-                    taps[spec.id] = try await startTap(for: spec.id, listen: listen, upstream: backend.endpoint, environment: environment, record: record)
+                    proxies[spec.id] = try await DeviceProxy.start(
+                        for: spec.id, listen: listen, upstream: backend.endpoint, recordsPackets: taps, environment: environment, record: record
+                    )
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
-                let device = DeviceFactory.make(spec, key: key, backend: backend, tapped: taps[spec.id] != nil, environment: environment, record: record)
+                let tapped = proxies[spec.id]?.recordsPackets ?? false
+                let device = DeviceFactory.make(spec, key: key, backend: backend, tapped: tapped, environment: environment, record: record)
                 participants[spec.id] = Participant(spec: spec, device: device, key: key)
             }
         } catch {
-            for tap in taps.values { await tap.proxy.stop() }
+            for proxy in proxies.values { await proxy.proxy.stop() }
             await backend.stop()
             throw error
         }
-        return RunSession(target: target, environment: environment, backend: backend, participants: participants, taps: taps)
-    }
-
-    /// A tap proxy between a firmware process and the broker: its packets, and the CONNACKs
-    /// and closes derived from them, go to the record as the device's own.
-    private static func startTap(
-        for id: DeviceID,
-        listen: DeviceSpec.TapAddress,
-        upstream: DeviceEndpoint,
-        environment: RunEnvironment,
-        record: RunRecord
-    ) async throws -> (proxy: TapProxy, host: String, port: Int) {
-        let clock = environment.clock
-        let proxy = TapProxy(
-            upstreamHost: upstream.host,
-            upstreamPort: upstream.port,
-            group: environment.group,
-            tap: TapProxyRecordTap(runRecord: record, device: id),
-            clock: clock,
-            observer: { event in
-                switch event {
-                case .closed:
-                    record.append(.device(id, .disconnected(reason: "connection closed (seen at the tap proxy)")), at: clock.nanoseconds())
-                case .upstreamFailed(_, let reason):
-                    record.append(.device(id, .transportFailed(reason: "the tap proxy could not reach the broker: \(reason)")), at: clock.nanoseconds())
-                case .opened, .malformed:
-                    break
-                }
-            }
+        let faults = FaultController(
+            record: record,
+            paths: proxies.mapValues { $0 as any NetworkFaultPath },
+            simulation: backend.simulation,
+            devices: target.devices.map(\.id)
         )
-        let port = try await proxy.start(host: listen.host, port: listen.port)
-        return (proxy, listen.host, port)
+        return RunSession(target: target, environment: environment, backend: backend, participants: participants, proxies: proxies, faults: faults)
     }
 
     func stop() async {
+        await faults.healAll()
         for participant in participants.values { await participant.device.shutdown() }
-        for tap in taps.values { await tap.proxy.stop() }
+        for proxy in proxies.values { await proxy.proxy.stop() }
         await backend.stop()
     }
 
@@ -122,6 +114,10 @@ struct RunSession: Sendable {
                 return .passed
             case .send(let message):
                 return try await send(message, to: step)
+            case .fault(let fault):
+                return await faults.start(fault)
+            case .heal(let heal):
+                return await faults.heal(heal)
             case .expect, .repeatBlock:
                 return .errored(message: "internal: step \(step.number) is not an action")
             default:
@@ -173,7 +169,7 @@ struct RunSession: Sendable {
         case .revoke:
             try await requireSimulation("revoke").regenerateKeys(of: participant.spec.id)
             return .passed
-        case .send, .advanceClock, .wait, .expect, .repeatBlock:
+        case .send, .advanceClock, .wait, .expect, .repeatBlock, .fault, .heal:
             return .errored(message: "internal: not a device action")
         }
     }
@@ -197,9 +193,14 @@ struct RunSession: Sendable {
     func connectRequest(for participant: Participant, cleanSession: Bool, keepAlive: UInt16) async throws -> ConnectRequest {
         let spec = participant.spec
         var endpoint = backend.endpoint
-        if let tap = taps[spec.id] {
-            endpoint.host = tap.host
-            endpoint.port = tap.port
+        if let proxy = proxies[spec.id] {
+            // TLS through the proxy still checks the hub's own name, not the proxy's address.
+            if var tls = endpoint.tls, tls.serverName == nil, !Self.isIPAddress(endpoint.host) {
+                tls.serverName = endpoint.host
+                endpoint.tls = tls
+            }
+            endpoint.host = proxy.host
+            endpoint.port = proxy.port
         }
         var request = ConnectRequest(
             host: endpoint.host,
@@ -219,6 +220,10 @@ struct RunSession: Sendable {
             request.password = spec.password ?? spec.token ?? credentials.password
         }
         return request
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
     }
 
     private func outcomeStatus(expected: String, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {

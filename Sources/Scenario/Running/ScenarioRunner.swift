@@ -53,7 +53,13 @@ public struct ScenarioRunner: Sendable {
         )
         let session: RunSession
         do {
-            session = try await RunSession.start(target: target, needsCloud: scenario.steps.needsCloud, environment: environment, record: record)
+            session = try await RunSession.start(
+                target: target,
+                needsCloud: scenario.steps.needsCloud,
+                faultedDevices: (scenario.steps + scenario.finallySteps).networkFaultDevices(among: target.devices.map(\.id)),
+                environment: environment,
+                record: record
+            )
         } catch {
             result.setupError = ControlCharacterEscaping.escape("could not start the run: \(error)")
             result.endTime = clock.nanoseconds()

@@ -93,8 +93,8 @@ final class SubjectMatcher: Sendable {
         case .output(let pattern):
             if case .device(device, .output(let line)) = entry.event, pattern.matches(line) { return .satisfies }
             return .irrelevant
-        case .bytes, .oneOf:
-            // A stream, or branches: ExpectationEvaluator decides those; single entries say nothing.
+        case .bytes, .oneOf, .delivered:
+            // A stream, branches, or a tally: ExpectationEvaluator decides those; single entries say nothing.
             return .irrelevant
         }
     }

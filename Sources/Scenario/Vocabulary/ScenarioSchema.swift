@@ -64,6 +64,7 @@ public enum ScenarioSchema {
             JSONSchema.Member(name: "step", schema: step),
             JSONSchema.Member(name: "expectation", schema: expectation),
             JSONSchema.Member(name: "expectationBranch", schema: expectationBranch),
+            JSONSchema.Member(name: "fault", schema: fault),
         ]
     }
 
@@ -85,6 +86,26 @@ public enum ScenarioSchema {
             return part
         }
         return JSONSchema.allOf(parts).described("The keys each kind of device takes.")
+    }
+
+    /// A fault: its kind, and the settings of that kind only (with the one it needs).
+    private static var fault: JSONSchema {
+        let parts = Vocabulary.faultKinds.map { kind -> JSONSchema in
+            var condition = JSONSchema()
+            condition.properties = [JSONSchema.Member(name: "kind", schema: .oneOf([kind.name]))]
+            condition.required = ["kind"]
+            var then = JSONSchema().described("A \(kind.name) fault takes no setting of another kind.")
+            then.properties = Vocabulary.fault.keys.filter { !$0.forms.isEmpty && !$0.forms.contains(kind.name) }
+                .map { JSONSchema.Member(name: $0.name, schema: .never) }
+            then.required = Vocabulary.faultRequiredKeys[kind.name].map { [$0] } ?? []
+            var part = JSONSchema()
+            part.condition = condition
+            part.then = then
+            return part
+        }
+        var fault = JSONSchema.allOf([Vocabulary.fault.schema(required: ["kind"])] + parts)
+        fault.description = "What goes wrong, for whom, and for how long; each kind takes its own settings."
+        return fault
     }
 
     /// One action, with the keys that go with it.

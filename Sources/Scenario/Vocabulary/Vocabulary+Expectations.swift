@@ -17,6 +17,10 @@ extension Vocabulary {
         VocabularyKey("queued", .wholeNumber(minimum: 0, maximum: 1000), "The device's C2D queue on the hub holds this many messages."),
         VocabularyKey("output", .string(minLength: 1), "The device prints a line matching this regular expression."),
         VocabularyKey("bytes", .reference("hex"), "Kind client: the bytes the device receives after the causing action start with exactly these."),
+        VocabularyKey(
+            "delivered", .oneOf(["all"]),
+            "Every C2D message the hub accepted for the device so far has reached it, each exactly once (see duplicates); a failure lists the missing message ids."
+        ),
     ]
 
     /// Keys that refine one subject.
@@ -35,6 +39,7 @@ extension Vocabulary {
         qualifier("properties", of: "telemetry", .messageProperties, "properties the message has at least (name -> value, null for a bare name)."),
         qualifier("reason", of: "disconnected", .oneOf(DisconnectKind.allCases.map(\.rawValue)), "why the hub dropped the device (the simulated hub only)."),
         qualifier("exact", of: "bytes", .flag, "nothing else may arrive before the connection closes or the deadline."),
+        qualifier("duplicates", of: "delivered", .flag, "a message may reach the device more than once (a QoS 1 redelivery after a lost PUBACK); default false."),
     ]
 
     /// The deadline of an expectation: one of these.

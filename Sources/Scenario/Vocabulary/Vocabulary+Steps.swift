@@ -42,6 +42,14 @@ extension Vocabulary {
         Action(key: VocabularyKey("advance_clock", .duration, "The hub's clock jumps forward. " + JSONSchema.durationFormat), concernsDevice: false),
         Action(key: VocabularyKey("wait", .duration, "Nothing happens for that long. " + JSONSchema.durationFormat), concernsDevice: false),
         Action(
+            key: VocabularyKey(
+                "fault", .reference("fault"),
+                "Something goes wrong on a device's network path or on the simulated hub, and heals by itself after 'for'."
+            ),
+            concernsDevice: false
+        ),
+        Action(key: VocabularyKey("heal", .anyOf([.type(.null), heal.schema()]), "Faults end before their time: every fault, or those of a kind or a device."), concernsDevice: false),
+        Action(
             key: VocabularyKey("expect", .allOf([.reference("expectation")]), "Something must (within) or must not / must keep (for) be observed."),
             concernsDevice: true
         ),

@@ -14,6 +14,8 @@ struct BrokerBackend: HubBackend {
     let target: BrokerTarget
     /// The cloud side's connection; `nil` when the scenario neither sends nor expects telemetry.
     let cloud: CloudClient?
+    /// Where accepted C2D messages are noted.
+    let record: RunRecord
 
     var endpoint: DeviceEndpoint {
         DeviceEndpoint(host: target.host, port: target.port, tls: target.tls)
@@ -29,7 +31,7 @@ struct BrokerBackend: HubBackend {
 
     /// Connects the cloud side when the scenario needs one.
     static func start(_ target: BrokerTarget, needsCloud: Bool, environment: RunEnvironment, record: RunRecord) async throws -> BrokerBackend {
-        guard needsCloud else { return BrokerBackend(target: target, cloud: nil) }
+        guard needsCloud else { return BrokerBackend(target: target, cloud: nil, record: record) }
         let endpoint = BrokerEndpoint(host: target.host, port: target.port, tls: target.tls)
         let options = ConnectOptions(
             clientID: "harness-cloud-\(UInt32.random(in: .min ... .max))",
@@ -59,7 +61,7 @@ struct BrokerBackend: HubBackend {
             await client.close()
             throw StartError(description: "the broker at \(target.url) refused the harness's telemetry subscription: \(error)")
         }
-        return BrokerBackend(target: target, cloud: client)
+        return BrokerBackend(target: target, cloud: client, record: record)
     }
 
     /// The device and property bag of a telemetry topic (`devices/<id>/messages/events/<bag>`).
@@ -71,12 +73,14 @@ struct BrokerBackend: HubBackend {
 
     func sendCloudToDevice(_ message: CloudToDeviceMessage, to device: DeviceID, timeout: Duration) async throws -> CloudToDeviceOutcome {
         guard let cloud else { return .failed(.errored(message: "internal: no cloud connection to \(target.url)")) }
-        let topic = try TopicName(message.deviceboundTopic(to: device, messageID: message.messageID ?? UUID().uuidString.lowercased()))
+        let messageID = message.messageID ?? UUID().uuidString.lowercased()
+        let topic = try TopicName(message.deviceboundTopic(to: device, messageID: messageID))
         let payload = message.payload
         do {
             guard try await withTimeout(timeout, { try await cloud.publish(topic, payload: payload, qos: .atLeastOnce) }) != nil else {
                 return .failed(.failed(Failure(expected: "PUBACK from \(target.url) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived")))
             }
+            record.append(.cloud(.messageAccepted(device, messageID: messageID)), at: record.clock.nanoseconds())
             return .accepted
         } catch {
             return .failed(.failed(Failure(expected: "the broker to accept the message", observed: "\(error)")))

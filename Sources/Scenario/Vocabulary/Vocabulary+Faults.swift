@@ -1,0 +1,60 @@
+/// Faults: what a `fault:` step names and the settings of each kind.
+extension Vocabulary {
+    /// Each kind of fault with what it does, in the order the README lists them.
+    static let faultKinds: [(name: String, description: String)] = [
+        ("drop", "every open connection of the device is reset (RST), once"),
+        ("close", "every open connection of the device is closed cleanly (FIN), once"),
+        ("blackhole", "the device's connections stay open and carry nothing either way (a half-open link)"),
+        ("delay", "bytes are held 'delay' (± 'jitter') before they go on"),
+        ("bandwidth", "bytes go no faster than 'bytes_per_second'"),
+        ("slice", "bytes arrive in pieces of 'bytes' bytes"),
+        ("refuse", "new connections are refused"),
+        ("partition", "open connections are reset and new ones refused"),
+        ("restart", "simulated hub: every connection drops, sessions and queued messages survive, no connection is taken until it is back"),
+        ("throttle", "simulated hub: CONNECT is refused and the service API answers 429"),
+        ("auth_error", "simulated hub: every CONNECT is refused with CONNACK 5"),
+        ("quota_exceeded", "simulated hub: CONNECT succeeds, the connection is cut when the device sends telemetry"),
+    ]
+
+    /// The kinds that strike the simulated hub rather than a network path.
+    static let hubFaultNames = ["restart", "throttle", "auth_error", "quota_exceeded"]
+
+    /// The keys of a `fault:` mapping.
+    static let fault = VocabularyMapping([
+        VocabularyKey(
+            "kind", .oneOf(faultKinds.map(\.name)),
+            "What goes wrong: " + faultKinds.map { "\($0.name): \($0.description)" }.joined(separator: "; ") + "."
+        ),
+        VocabularyKey(
+            "device", .string(minLength: 1),
+            "The device struck, or 'all'. Default: the only device; a hub fault without it strikes the whole hub."
+        ),
+        VocabularyKey(
+            "for", .duration,
+            "How long until the fault heals by itself (not for drop and close, which happen once); without it, until a 'heal' step or the end of the run. "
+                + JSONSchema.durationFormat
+        ),
+        faultKey("delay", for: ["delay"], .duration, "How long each byte is held. " + JSONSchema.durationFormat),
+        faultKey("jitter", for: ["delay"], .duration, "Each chunk's delay varies by up to this much either way, drawn from the run's seed (default 0)."),
+        faultKey("bytes_per_second", for: ["bandwidth"], .wholeNumber(minimum: 1, maximum: 1_000_000_000), "The rate bytes go through at."),
+        faultKey("bytes", for: ["slice"], .wholeNumber(minimum: 1, maximum: 65_536), "The size of the pieces bytes arrive in."),
+        faultKey(
+            "direction", for: ["delay", "bandwidth", "slice"], .oneOf(FaultDirection.allCases.map(\.rawValue)),
+            "Which way it acts: to_hub, to_device or both (default)."
+        ),
+    ])
+
+    /// The setting each kind needs.
+    static let faultRequiredKeys = ["delay": "delay", "bandwidth": "bytes_per_second", "slice": "bytes"]
+
+    /// The keys of a `heal:` mapping.
+    static let heal = VocabularyMapping([
+        VocabularyKey("kind", .oneOf(faultKinds.map(\.name)), "The kind of fault to end (default: every kind)."),
+        VocabularyKey("device", .string(minLength: 1), "Whose faults to end, or 'all' (default: everyone's)."),
+    ])
+
+    /// A fault key that only some kinds take.
+    private static func faultKey(_ name: String, for kinds: [String], _ value: JSONSchema, _ description: String) -> VocabularyKey {
+        VocabularyKey(name, value, description, forms: kinds, formLabel: kinds.count == 1 ? "Kind" : "Kinds")
+    }
+}
