@@ -1,5 +1,6 @@
 import Devices
 import IoTHubCore
+import IoTHubSimulationCore
 import MQTTClient
 
 /// Where the devices of a run connect, and how.
@@ -52,4 +53,11 @@ protocol HubSimulationControls: Sendable {
     func expireToken(of device: DeviceID) async throws -> Bool
     /// Gives the device new keys and drops its live connection (`revoke`).
     func regenerateKeys(of device: DeviceID) async throws
+    /// Starts a hub fault for `device`, or for every device when `device` is `nil`; it lasts
+    /// `duration` on the hub's clock, or until ``endFault(_:device:)`` when `duration` is
+    /// `nil`. Its start, end and effects arrive as cloud events on the run's record.
+    func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration?) async throws
+    /// Ends the hub fault of this kind and exactly this scope.
+    /// - Returns: `false` when no such fault was in force.
+    func endFault(_ fault: HubFault, device: DeviceID?) async throws -> Bool
 }

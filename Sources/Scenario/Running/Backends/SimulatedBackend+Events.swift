@@ -33,6 +33,8 @@ extension CloudEvent {
             self = .activity(twin.deviceID, name: "twin", text: "twin: \(twin)")
         case .directMethod(let method):
             self = .activity(method.deviceID, name: "direct_method", text: "\(method)")
+        case .fault(let fault):
+            self = .activity(fault.deviceID, name: "fault", text: "\(fault)")
         }
     }
 }
@@ -51,6 +53,8 @@ extension DisconnectKind {
         case .credentialsRevoked: self = .revoked
         case .deviceDisabled: self = .disabled
         case .deviceDeleted: self = .deleted
+        case .fault(_, .connectRefused), .fault(_, .closedWhileDown): self = .refused
+        case .fault(_, .dropped), .fault(_, .telemetryCut): self = .connectionLost
         }
     }
 }

@@ -79,6 +79,14 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         _ = try await hub.regenerateKeys(of: device)
     }
 
+    func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration?) async throws {
+        try await hub.startFault(fault, device: device, duration: duration)
+    }
+
+    func endFault(_ fault: HubFault, device: DeviceID?) async throws -> Bool {
+        try await hub.endFault(fault, device: device)
+    }
+
     func stop() async {
         await host.stop()
     }
