@@ -1,6 +1,5 @@
 import Devices
 import IoTHubCore
-import IoTHubSimulationCore
 import MQTTClient
 
 /// Where the devices of a run connect, and how.
@@ -56,8 +55,21 @@ protocol HubSimulationControls: Sendable {
     /// Starts a hub fault for `device`, or for every device when `device` is `nil`; it lasts
     /// `duration` on the hub's clock, or until ``endFault(_:device:)`` when `duration` is
     /// `nil`. Its start, end and effects arrive as cloud events on the run's record.
-    func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration?) async throws
+    func startFault(_ fault: HubFaultKind, device: DeviceID?, duration: Duration?) async throws
     /// Ends the hub fault of this kind and exactly this scope.
     /// - Returns: `false` when no such fault was in force.
-    func endFault(_ fault: HubFault, device: DeviceID?) async throws -> Bool
+    func endFault(_ fault: HubFaultKind, device: DeviceID?) async throws -> Bool
+}
+
+/// A fault of the simulated hub, in the runner's words; the simulated back end maps it onto the
+/// hub's own `HubFault` (Scenario knows the simulated hub only through that back end).
+enum HubFaultKind: String, Sendable, Hashable, CaseIterable {
+    /// Every connection in scope drops; new ones are closed until the fault ends.
+    case restart
+    /// CONNECT refused, telemetry cuts the connection, the service API answers 429.
+    case throttle
+    /// Every CONNECT refused with CONNACK 5.
+    case authError = "auth_error"
+    /// CONNECT succeeds; telemetry cuts the connection.
+    case quotaExceeded = "quota_exceeded"
 }

@@ -79,12 +79,12 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         _ = try await hub.regenerateKeys(of: device)
     }
 
-    func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration?) async throws {
-        try await hub.startFault(fault, device: device, duration: duration)
+    func startFault(_ fault: HubFaultKind, device: DeviceID?, duration: Duration?) async throws {
+        try await hub.startFault(HubFault(fault), device: device, duration: duration)
     }
 
-    func endFault(_ fault: HubFault, device: DeviceID?) async throws -> Bool {
-        try await hub.endFault(fault, device: device)
+    func endFault(_ fault: HubFaultKind, device: DeviceID?) async throws -> Bool {
+        try await hub.endFault(HubFault(fault), device: device)
     }
 
     func stop() async {
@@ -98,4 +98,16 @@ struct HubWallClock: WallClock {
     let clock: HubClock
 
     func unixNanoseconds() -> Int64 { clock.now().nanosecondsSince1970 }
+}
+
+extension HubFault {
+    /// The hub's fault for the runner's kind.
+    init(_ kind: HubFaultKind) {
+        switch kind {
+        case .restart: self = .restart
+        case .throttle: self = .throttle
+        case .authError: self = .authError
+        case .quotaExceeded: self = .quotaExceeded
+        }
+    }
 }
