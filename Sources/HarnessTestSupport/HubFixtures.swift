@@ -21,6 +21,7 @@ public enum HubFixtures {
 
     public static func connect(
         clientID: String = "esp8266",
+        device: String = "esp8266",
         username: String? = nil,
         key: DeviceKey = HubFixtures.key,
         expiry: Int64 = HubFixtures.start.unixSeconds + 3600,
@@ -29,14 +30,14 @@ public enum HubFixtures {
         level: UInt8 = 4,
         will: ConnectPacket.Will? = nil
     ) -> ConnectPacket {
-        let token = SASToken.make(resource: "\(hostName)/devices/esp8266", key: key, expiry: expiry)
+        let token = SASToken.make(resource: "\(hostName)/devices/\(device)", key: key, expiry: expiry)
         return ConnectPacket(
             protocolLevel: level,
             clientID: clientID,
             cleanSession: cleanSession,
             keepAlive: keepAlive,
             will: will,
-            username: username ?? "\(hostName)/esp8266/?api-version=2018-06-30",
+            username: username ?? "\(hostName)/\(device)/?api-version=2018-06-30",
             password: ByteBuffer(string: token.rendered)
         )
     }
@@ -52,6 +53,11 @@ extension [HubStateMachine.Action] {
 
     public var closes: [ConnectionID] {
         compactMap { if case .close(let id) = $0 { id } else { nil } }
+    }
+
+    /// Connections reset (TCP RST), in order.
+    public var resets: [ConnectionID] {
+        compactMap { if case .reset(let id) = $0 { id } else { nil } }
     }
 
     public var events: [HubEvent] {

@@ -34,6 +34,9 @@ public enum IoTHubErrorCode: String, Sendable, Hashable, CaseIterable, CustomStr
     /// The hub is too busy to take the request (the simulated hub: its service port has as
     /// many connections as it takes); try again later.
     case serverBusy = "ServerBusy"
+    /// The hub throttles: the request's rate is over the hub's limit (the simulated hub: a
+    /// `throttle` fault is in force); try again later.
+    case throttlingException = "ThrottlingException"
 
     /// The codes a C2D send is refused with, the ones a scenario's `refused:` is most likely
     /// to name (its "did you mean" candidates).
@@ -52,6 +55,7 @@ public enum IoTHubErrorCode: String, Sendable, Hashable, CaseIterable, CustomStr
         case .requestTimeout: 408
         case .deviceAlreadyExists: 409
         case .messageTooLarge: 413
+        case .throttlingException: 429
         case .serverError: 500
         case .serverBusy: 503
         case .gatewayTimeout: 504

@@ -49,6 +49,7 @@ import Testing
             (.iotHubUnauthorizedAccess, "IotHubUnauthorizedAccess", 401), (.messageTooLarge, "MessageTooLarge", 413),
             (.methodNotAllowed, "MethodNotAllowed", 405), (.notFound, "NotFound", 404), (.requestTimeout, "RequestTimeout", 408),
             (.serverError, "ServerError", 500), (.serverBusy, "ServerBusy", 503),
+            (.throttlingException, "ThrottlingException", 429),
         ]
         #expect(spelt.count == IoTHubErrorCode.allCases.count)
         for (code, spelling, status) in spelt {

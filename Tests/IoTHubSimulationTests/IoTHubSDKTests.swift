@@ -75,6 +75,79 @@ import Testing
         await hub.stop()
     }
 
+    @Test("fault injection: the SDK's KillTcp message drops it before the PUBACK; it comes back after the fault window, gets the C2D sent during it, and its retransmitted fault message is acknowledged, not repeated")
+    func pythonSDKFaultInjection() async throws {
+        let python = try Repository.python()
+        let script = try #require(Bundle.module.url(forResource: "sdk_device", withExtension: "py", subdirectory: "Python")).path
+        let key = DeviceKey.random()
+        let events = Events()
+        let hub = SimulatedHub(
+            configuration: HubConfiguration(hostName: Self.hostName),
+            registry: DeviceRegistry(devices: [DeviceRecord(id: device, primaryKey: key)]),
+            group: MultiThreadedEventLoopGroup.singleton,
+            observer: { events.append($0) }
+        )
+        let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
+        let ca = try #require(endpoints.caCertificatePath)
+        let connectionString = ConnectionString(hostName: Self.hostName, deviceID: device.string, sharedAccessKey: key, gatewayHostName: "localhost").rendered
+        // Retry every second (the SDK's default is 10 s) so the test takes seconds.
+        let sdk = try ExternalProcess(python, [script, connectionString, ca, "3600", "1"])
+        defer { sdk.terminate() }
+        do {
+            try await injectKillTcp(sdk, hub: hub, events: events)
+        } catch {
+            await hub.stop()
+            throw error
+        }
+        sdk.send("quit")
+        let status = await sdk.wait(timeout: .seconds(20))
+        #expect(status == 0, "\(sdk.transcript)")
+        #expect(sdk.lines(startingWith: "ERROR").isEmpty, "\(sdk.transcript)")
+        await hub.stop()
+    }
+
+    private func injectKillTcp(_ sdk: ExternalProcess, hub: SimulatedHub, events: Events) async throws {
+        guard await sdk.waitForLine(startingWith: "READY", timeout: .seconds(60)) != nil else {
+            Issue.record("the SDK did not get ready:\n\(sdk.transcript)")
+            return
+        }
+        sdk.send("fault KillTcp boom 1 2")
+        func killed() -> Int? {
+            events.all.firstIndex {
+                if case .disconnected(_, _, .fault(let activation, .dropped)) = $0 { activation.injection?.type == .killTcp } else { false }
+            }
+        }
+        var dropAt = killed()
+        for _ in 0..<100 where dropAt == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            dropAt = killed()
+        }
+        let drop = try #require(dropAt, "the hub did not kill the connection:\n\(sdk.transcript)")
+        // The fault message was not forwarded as telemetry, and got no PUBACK before the drop.
+        #expect(!events.all[..<drop].contains { if case .telemetry = $0 { true } else { false } })
+        #expect(sdk.lines(startingWith: "FAULT_SENT").isEmpty)
+
+        // Sent in the fault window, while the device is away.
+        try await hub.sendCloudToDevice(CloudToDeviceMessage(payload: ByteBuffer(string: "during"), messageID: "c2d-during-fault"), to: device)
+        let received = await sdk.waitForLine(startingWith: "C2D c2d-during-fault ", timeout: .seconds(20))
+        #expect(received == "C2D c2d-during-fault during {}", "\(sdk.transcript)")
+        let sent = await sdk.waitForLine(startingWith: "FAULT_SENT", timeout: .seconds(10))
+        #expect(sent == "FAULT_SENT KillTcp", "\(sdk.transcript)")
+
+        let all = events.all
+        let started = all.firstIndex { if case .fault(.started(let activation, _)) = $0 { activation.injection?.type == .killTcp } else { false } }
+        let ended = all.firstIndex { if case .fault(.ended(let activation)) = $0 { activation.injection?.type == .killTcp } else { false } }
+        let back = events.connections.first { $0.index > drop }
+        #expect(started.map { $0 < drop } == true)
+        #expect(ended != nil)
+        #expect(back?.sessionPresent == true, "the SDK did not come back with its session")
+        // It came back after the window, not during it.
+        #expect(ended.flatMap { end in back.map { end < $0.index } } == true)
+        #expect(all.contains(.fault(.requestRepeated(device, type: "KillTcp"))), "the SDK did not retransmit its fault message: \(all)")
+        #expect(all.filter { if case .fault(.requested) = $0 { true } else { false } }.count == 1)
+        #expect(all.filter { $0 == .cloudToDeviceCompleted(device, messageID: "c2d-during-fault") }.count <= 1)
+    }
+
     private func exercise(_ sdk: ExternalProcess, hub: SimulatedHub, events: Events) async throws {
         guard await sdk.waitForLine(startingWith: "READY", timeout: .seconds(60)) != nil else {
             Issue.record("the SDK did not get ready:\n\(sdk.transcript)")

@@ -130,6 +130,29 @@ import FoundationNetworking
         }
     }
 
+    @Test("throttle: 429 ThrottlingException for the throttled device's requests (all of them, hub-wide) until it ends; the token service is not IoT Hub and is not throttled")
+    func throttled() async throws {
+        try await withService { harness in
+            try await harness.hub.startFault(.throttle, device: HubFixtures.deviceID)
+            let send = try await harness.request("POST", "/devices/esp8266/messages/deviceBound?api-version=1", body: "on")
+            #expect(send.status == 429)
+            #expect(send.headers["iothub-errorcode"] == "ThrottlingException")
+            #expect(send.body.contains("ErrorCode:ThrottlingException"))
+            #expect(try await harness.hub.queueDepth(of: HubFixtures.deviceID) == 0)
+            // Another device's request is not throttled by a fault scoped to esp8266.
+            #expect(try await harness.request("GET", "/devices/other?api-version=1").status == 404)
+            try await harness.hub.startFault(.throttle, device: nil)
+            #expect(try await harness.request("GET", "/devices/other?api-version=1").status == 429)
+            let token = try await harness.request("GET", "/api/token?device=esp8266&ttl=60", headers: ["x-functions-key": "function-key-1"], authorized: false)
+            #expect(token.status == 200)
+            // Unauthorised requests are still refused for what they are.
+            #expect(try await harness.request("GET", "/devices/esp8266?api-version=1", authorized: false).status == 401)
+            #expect(try await harness.hub.endFault(.throttle, device: nil))
+            #expect(try await harness.hub.endFault(.throttle, device: HubFixtures.deviceID))
+            #expect(try await harness.request("POST", "/devices/esp8266/messages/deviceBound?api-version=1", body: "on").status == 204)
+        }
+    }
+
     @Test("direct method: 404 DeviceNotOnline while offline, the device's status and payload once it answers")
     func directMethod() async throws {
         try await withService { harness in

@@ -90,6 +90,8 @@ final class HubLog: PacketTap, Sendable {
             "twin: \(event)"
         case .directMethod(let event):
             "\(event)"
+        case .fault(let event):
+            "fault: \(event)"
         }
     }
 

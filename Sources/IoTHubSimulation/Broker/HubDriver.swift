@@ -3,6 +3,7 @@ import IoTHubCore
 import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
+import NIOPosix
 
 /// One event the hub reports, stamped on the run's monotonic clock.
 public struct HubEventRecord: Sendable, Hashable {
@@ -144,6 +145,25 @@ final class HubDriver {
     func isConnected(_ id: DeviceID) -> Bool { machine.isConnected(id) }
     func queueDepth(of id: DeviceID) -> Int { machine.queueDepth(of: id) }
 
+    /// Starts a hub fault (see ``HubStateMachine/startFault(_:device:duration:at:)``).
+    func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration?) {
+        perform(machine.startFault(fault, device: device, duration: duration, at: clock.now()))
+    }
+
+    /// Ends a hub fault; `false` when none of that kind and scope was in force or waiting.
+    func endFault(_ fault: HubFault, device: DeviceID?) -> Bool {
+        let (ended, actions) = machine.endFault(fault, device: device, at: clock.now())
+        perform(actions)
+        return ended
+    }
+
+    /// The throttle fault that refuses a service request, reported; `nil` when it may go ahead.
+    func throttle(_ route: ServiceRoute) -> HubFaultActivation? {
+        let (activation, actions) = machine.throttleServiceRequest(for: route.deviceID, operation: route.operationName, at: clock.now())
+        perform(actions)
+        return activation
+    }
+
     /// The clock jumped: report it and act on every deadline now due.
     func clockAdvanced(by duration: Duration) {
         emit(.clockAdvanced(by: duration))
@@ -189,6 +209,17 @@ final class HubDriver {
                     handOver[index].packets.append(packet)
                 } else {
                     handOver.append((connection, [packet]))
+                }
+            case .reset(let connection):
+                guard let channel = channels.removeValue(forKey: connection) else { continue }
+                toFlush.removeAll { $0 == connection }
+                pendingWrites[connection] = nil
+                // SO_LINGER 0: the close sends RST, as a killed TCP connection.
+                let lingering = (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                if let lingering {
+                    lingering.whenComplete { _ in channel.close(promise: nil) }
+                } else {
+                    channel.close(promise: nil)
                 }
             case .close(let connection):
                 guard let channel = channels.removeValue(forKey: connection) else { continue }

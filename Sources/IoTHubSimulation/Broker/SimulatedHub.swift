@@ -260,6 +260,45 @@ public final class SimulatedHub: Sendable {
         return try await loop.submit { driver.value.queueDepth(of: deviceID) }.get()
     }
 
+    /// Starts a hub fault: for one device, or (`device` nil) for the whole hub. Starting a
+    /// fault of the same kind and scope again replaces the earlier one. Reported as
+    /// ``HubEvent/fault(_:)`` `.started` (and `.ended` when it ends); what it does to
+    /// connections as `disconnected` with ``DisconnectReason/fault(_:_:)``.
+    ///
+    /// - ``HubFault/restart``: the connections in scope drop at once; until the fault ends,
+    ///   new connections (hub-wide) or CONNECTs of the device are closed without an answer.
+    ///   Sessions and C2D queues survive.
+    /// - ``HubFault/throttle``: CONNECT refused with
+    ///   ``HubConfiguration/throttledConnectRefusal``; telemetry cuts the connection; the
+    ///   service REST API answers 429 `ThrottlingException`.
+    /// - ``HubFault/authError``: CONNECT refused with CONNACK 5.
+    /// - ``HubFault/quotaExceeded``: telemetry cuts the connection without PUBACK.
+    /// - Parameters:
+    ///   - device: the one device the fault applies to; `nil` for every device.
+    ///   - duration: how long the fault lasts on the hub's clock (``advanceClock(by:)`` moves
+    ///     it too); `nil` until ``endFault(_:device:)``.
+    public func startFault(_ fault: HubFault, device: DeviceID?, duration: Duration? = nil) async throws {
+        let driver = self.driver
+        try await loop.submit { driver.value.startFault(fault, device: device, duration: duration) }.get()
+    }
+
+    /// Ends the fault of this kind and exactly this scope (`device` nil: the hub-wide one),
+    /// whether started with ``startFault(_:device:duration:)`` or by a device's fault-injection
+    /// message.
+    /// - Returns: `false` when no such fault was in force or waiting for its delay.
+    @discardableResult
+    public func endFault(_ fault: HubFault, device: DeviceID?) async throws -> Bool {
+        let driver = self.driver
+        return try await loop.submit { driver.value.endFault(fault, device: device) }.get()
+    }
+
+    /// The faults in force now, in the order they started.
+    public func activeFaults() async throws -> [HubFaultActivation] {
+        let driver = self.driver
+        let clock = self.clock
+        return try await loop.submit { driver.value.read { $0.activeFaults(at: clock.now()) } }.get()
+    }
+
     /// Jumps the hub's clock forward and acts at once on every deadline that passes (token
     /// expiry, keep-alive, message TTL).
     public func advanceClock(by duration: Duration) async throws {

@@ -48,6 +48,11 @@ public final class HubServiceAPI: Sendable {
         ) {
             return .now(refusal)
         }
+        // The token service is the harness's stand-in for the user's own token function, not
+        // IoT Hub: a throttled hub does not throttle it.
+        if route.requiredPermission != nil, let activation = driver.throttle(route) {
+            return .now(.throttled(by: activation))
+        }
         if case .invokeMethod(let id, let invocation) = route {
             return .later(driver.invokeMethod(invocation, on: id).map { Self.response(for: $0, device: id) })
         }

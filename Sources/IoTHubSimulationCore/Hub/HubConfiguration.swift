@@ -1,4 +1,5 @@
 import IoTHubCore
+import MQTTCore
 
 /// Settings of the simulated hub's IoT Hub policy. Defaults follow the real Azure IoT Hub
 /// (see docs/iothub-mqtt facts in the README).
@@ -49,6 +50,27 @@ public struct HubConfiguration: Sendable {
     /// handshake and CONNECT take milliseconds; a connection still waiting after this long is
     /// idle, slow or hostile. Default: 1 s.
     public var pendingEvictionAge: Duration
+    /// The CONNACK a CONNECT gets while the hub throttles (``HubFault/throttle``, the fault
+    /// injection `InvokeThrottling`). Whether the real hub answers 3 or 5 is unconfirmed; the
+    /// hub's policy for unconfirmed refusals is CONNACK 5 (the C SDK documents 5 for every
+    /// CONNECT failure). Default: ``ThrottledConnectRefusal/notAuthorized`` (5).
+    public var throttledConnectRefusal: ThrottledConnectRefusal
+
+    /// The CONNACK codes a throttled CONNECT can get.
+    public enum ThrottledConnectRefusal: String, Sendable, Hashable, CaseIterable {
+        /// CONNACK 5, not authorized (the default).
+        case notAuthorized = "5"
+        /// CONNACK 3, server unavailable.
+        case serverUnavailable = "3"
+
+        /// The return code.
+        public var returnCode: ConnectReturnCode {
+            switch self {
+            case .notAuthorized: .notAuthorized
+            case .serverUnavailable: .serverUnavailable
+            }
+        }
+    }
 
     public init(
         hostName: String = "simulated.azure-devices.net",
@@ -65,7 +87,8 @@ public struct HubConfiguration: Sendable {
         connectTimeout: Duration = .seconds(30),
         maximumConnectPacketSize: Int = 8192,
         maximumPendingConnections: Int = 256,
-        pendingEvictionAge: Duration = .seconds(1)
+        pendingEvictionAge: Duration = .seconds(1),
+        throttledConnectRefusal: ThrottledConnectRefusal = .notAuthorized
     ) {
         self.hostName = hostName
         self.tokenExpiry = tokenExpiry
@@ -82,6 +105,7 @@ public struct HubConfiguration: Sendable {
         self.maximumConnectPacketSize = maximumConnectPacketSize
         self.maximumPendingConnections = maximumPendingConnections
         self.pendingEvictionAge = pendingEvictionAge
+        self.throttledConnectRefusal = throttledConnectRefusal
     }
 
     /// The keep-alive timeout for a client keep-alive of `seconds`:

@@ -32,6 +32,10 @@ public enum HubEvent: Sendable, Hashable {
     case twin(TwinEvent)
     /// Something happened to a direct method call.
     case directMethod(DirectMethodEvent)
+    /// A hub fault started or ended, or a device asked for one (fault-injection protocol).
+    /// What a fault does to a connection is reported as `disconnected` with
+    /// ``DisconnectReason/fault(_:_:)`` (after `connectionRefused` when CONNECT got a CONNACK).
+    case fault(HubFaultEvent)
 }
 
 /// Device twin activity.
@@ -123,6 +127,8 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// `limit` connections were waiting for their CONNECT to be accepted when a new one
     /// opened; this one had waited longest (`waited`) and was closed to make room.
     case evictedWhilePending(limit: Int, waited: Duration)
+    /// A hub fault (``HubFault``) ended the connection; the effect says how.
+    case fault(HubFaultActivation, FaultEffect)
 
     public var description: String {
         switch self {
@@ -139,6 +145,28 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .deviceDeleted: "device deleted"
         case .tooManyPendingConnections(let limit): "closed at once: \(limit) connections were already waiting for their CONNECT to be accepted"
         case .evictedWhilePending(let limit, let waited): "closed to make room for a new connection: it had waited \(waited.components.seconds) s without an accepted CONNECT, and \(limit) connections were waiting"
+        case .fault(let activation, let effect): "\(activation): \(Self.describe(effect, of: activation))"
+        }
+    }
+}
+
+extension DisconnectReason {
+    fileprivate static func describe(_ effect: FaultEffect, of activation: HubFaultActivation) -> String {
+        switch effect {
+        case .dropped:
+            switch activation.injection?.type {
+            case .killTcp: "the hub killed the TCP connection"
+            case .shutDownMqtt: "the hub shut the MQTT connection down"
+            default: "the hub restarted and dropped the connection"
+            }
+        case .closedWhileDown:
+            "the hub is down; the connection was closed without an answer"
+        case .connectRefused(let code):
+            "CONNECT refused with \(code)"
+        case .telemetryCut:
+            activation.fault == .throttle
+                ? "telemetry throttled (429 ThrottlingException); the hub cut the connection without PUBACK"
+                : "telemetry over the daily message quota (403002 IotHubQuotaExceeded); the hub cut the connection without PUBACK"
         }
     }
 }

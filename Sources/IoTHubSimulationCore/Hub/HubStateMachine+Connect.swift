@@ -5,6 +5,7 @@ extension HubStateMachine {
     /// CONNECT on a new connection: authenticate, take over from an older connection of the
     /// same device, restore or discard the session, answer CONNACK, then deliver queued C2D.
     mutating func handleConnect(_ connect: ConnectPacket, on connection: ConnectionID, at now: HubTime, actions: inout [Action]) {
+        guard admitConnect(connect, on: connection, at: now, actions: &actions) else { return }
         let result = HubAuthenticator.authenticate(connect, registry: registry, configuration: configuration, now: now)
         var outcome: (deviceID: DeviceID, tokenExpiry: Int64)?
         switch result {

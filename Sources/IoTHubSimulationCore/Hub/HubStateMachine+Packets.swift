@@ -75,6 +75,8 @@ extension HubStateMachine {
             )
             return
         }
+        if handleFaultRequest(publish, properties: properties, from: deviceID, on: connection, at: now, actions: &actions) { return }
+        guard admitTelemetry(from: deviceID, on: connection, at: now, actions: &actions) else { return }
         if publish.retain { properties.append("mqtt-retain", "true") }
         if let packetID = publish.packetID, publish.qos == .atLeastOnce {
             actions.append(.send(.puback(packetID: packetID), to: connection))

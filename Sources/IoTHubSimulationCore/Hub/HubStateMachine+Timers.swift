@@ -2,11 +2,12 @@ import IoTHubCore
 import MQTTCore
 
 extension HubStateMachine {
-    /// The clock reached (or jumped past) a deadline: drop connections whose token expired or
-    /// that were silent past the keep-alive timeout, drop connections that never sent CONNECT,
-    /// and dead-letter expired C2D messages. Closes happen without a packet, as on IoT Hub.
+    /// The clock reached (or jumped past) a deadline: start and end hub faults whose time has
+    /// come, drop connections whose token expired or that were silent past the keep-alive
+    /// timeout, drop connections that never sent CONNECT, and dead-letter expired C2D messages. Closes happen without a packet, as on IoT Hub.
     public mutating func tick(at now: HubTime) -> [Action] {
         var actions: [Action] = []
+        advanceFaults(at: now, actions: &actions)
         for (id, connection) in connections.sorted(by: { $0.key < $1.key }) {
             switch connection.phase {
             case .awaitingConnect(let openedAt):
@@ -55,6 +56,7 @@ extension HubStateMachine {
             for message in session.queue { consider(message.expiresAt) }
         }
         for pending in methods.values { consider(pending.state.deadline) }
+        if let fault = nextFaultDeadline() { consider(fault) }
         return earliest
     }
 }

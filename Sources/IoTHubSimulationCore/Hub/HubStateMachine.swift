@@ -13,6 +13,9 @@ public struct HubStateMachine: Sendable {
         case send(MQTTPacket, to: ConnectionID)
         /// Close connection `connection` without sending anything more.
         case close(ConnectionID)
+        /// Reset connection `connection` (TCP RST) without sending anything more: the fault
+        /// injection `KillTcp`.
+        case reset(ConnectionID)
         /// Report an event to observers.
         case emit(HubEvent)
         /// Call ``tick(at:)`` no later than this time.
@@ -53,6 +56,8 @@ public struct HubStateMachine: Sendable {
     /// Connections that have not had their CONNECT accepted (phase `awaitingConnect`), oldest
     /// first.
     var pending = PendingConnections()
+    /// Hub faults in force or waiting for their delay, in the order they were started.
+    var faults: [ScheduledFault] = []
 
     /// How many connections have not had their CONNECT accepted.
     public var pendingConnectionCount: Int { pending.count }
@@ -93,10 +98,12 @@ public struct HubStateMachine: Sendable {
     /// until their CONNECT timeout); otherwise the new connection is closed at once.
     public mutating func connectionOpened(_ connection: ConnectionID, at now: HubTime) -> [Action] {
         var actions: [Action] = []
+        advanceFaults(at: now, actions: &actions)
+        guard admitConnection(connection, at: now, actions: &actions) else { return actions }
         let limit = configuration.maximumPendingConnections
         if pending.count >= limit {
             guard let oldest = pending.oldest(), now - oldest.openedAt >= configuration.pendingEvictionAge else {
-                return [
+                return actions + [
                     .close(connection),
                     .emit(.disconnected(nil, connection: connection, reason: .tooManyPendingConnections(limit: limit))),
                 ]
@@ -131,6 +138,9 @@ public struct HubStateMachine: Sendable {
         state.lastActivity = now
         connections[connection] = state
         var actions: [Action] = []
+        advanceFaults(at: now, actions: &actions)
+        // A fault that just started may have dropped this very connection.
+        guard connections[connection] != nil else { return actions }
         switch state.phase {
         case .awaitingConnect:
             guard case .connect(let connect) = packet else {
@@ -145,17 +155,19 @@ public struct HubStateMachine: Sendable {
     }
 
     /// Ends a connection: detaches it from its session, publishes the will when the device did
-    /// not say DISCONNECT, reports it, and (unless the socket is already closed) closes it.
+    /// not say DISCONNECT, reports it, and (unless the socket is already closed) closes or
+    /// resets it.
     mutating func end(
         _ connection: ConnectionID,
         reason: DisconnectReason,
         at now: HubTime,
         actions: inout [Action],
-        closeSocket: Bool = true
+        closeSocket: Bool = true,
+        resetSocket: Bool = false
     ) {
         guard let state = connections.removeValue(forKey: connection) else { return }
         pending.remove(connection)
-        if closeSocket { actions.append(.close(connection)) }
+        if closeSocket { actions.append(resetSocket ? .reset(connection) : .close(connection)) }
         let deviceID = state.deviceID
         if let deviceID, var session = sessions[deviceID], session.connection == connection {
             session.connection = nil

@@ -116,6 +116,12 @@ public struct ServiceResponse: Sendable, Hashable {
         return response
     }
 
+    /// 429 `ThrottlingException`: the answer to a service request while a throttle fault is in
+    /// force.
+    public static func throttled(by activation: HubFaultActivation) -> ServiceResponse {
+        .error(.throttlingException, "The request was throttled: \(activation). Retry later.")
+    }
+
     /// 204 No Content.
     public static let noContent = ServiceResponse(status: 204)
 }

@@ -31,6 +31,30 @@ public enum ServiceRoute: Sendable, Hashable {
         case .mintToken: nil
         }
     }
+
+    /// The device the request names.
+    public var deviceID: DeviceID {
+        switch self {
+        case .putDevice(let id, _, _, _, _), .getDevice(let id), .deleteDevice(let id), .sendCloudToDevice(let id, _), .purgeQueue(let id),
+            .invokeMethod(let id, _), .getTwin(let id), .patchTwin(let id, _, _), .mintToken(let id, _):
+            id
+        }
+    }
+
+    /// The operation's name in the hub's events, for example `sendCloudToDevice`.
+    public var operationName: String {
+        switch self {
+        case .putDevice: "putDevice"
+        case .getDevice: "getDevice"
+        case .deleteDevice: "deleteDevice"
+        case .sendCloudToDevice: "sendCloudToDevice"
+        case .purgeQueue: "purgeQueue"
+        case .invokeMethod: "invokeMethod"
+        case .getTwin: "getTwin"
+        case .patchTwin: "patchTwin"
+        case .mintToken: "mintToken"
+        }
+    }
 }
 
 /// A routed request, or the error response it gets.

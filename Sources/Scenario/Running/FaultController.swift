@@ -60,7 +60,7 @@ actor FaultController {
                 }
             case .hub:
                 guard let simulation else { throw FaultError(description: "a \(spec.kind.name) fault needs the simulated hub") }
-                if let effect = try await simulation.startFault(spec.kind, device: spec.target.device) { effects.append(effect) }
+                try await simulation.startFault(spec.kind, device: spec.target.device)
             }
         } catch {
             note(.failed, spec, detail: "\(error)")

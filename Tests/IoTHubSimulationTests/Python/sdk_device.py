@@ -2,11 +2,15 @@
 simulated hub. Driven by the Swift test IoTHubSDKTests: it prints one event per line on
 stdout and reads commands on stdin.
 
-Usage: sdk_device.py CONNECTION_STRING CA_PEM_PATH SASTOKEN_TTL_SECONDS
+Usage: sdk_device.py CONNECTION_STRING CA_PEM_PATH SASTOKEN_TTL_SECONDS [RETRY_INTERVAL_SECONDS]
 
 Output lines: CONNECTED, READY, TWIN <json>, C2D <message id> <body> <custom properties json>,
-METHOD <name> <payload json>, DESIRED <patch json>, STATE <connected>, ERROR <text>, DONE.
-Commands: "quit".
+METHOD <name> <payload json>, DESIRED <patch json>, STATE <connected>, FAULT_SENT <type>,
+ERROR <text>, DONE.
+Commands: "quit"; "fault TYPE CLOSE_REASON DELAY DURATION" sends the fault-injection
+telemetry message the SDKs' end-to-end suites send (AzIoTHub_Fault* properties), on a thread
+of its own: the hub may drop the connection before its PUBACK, and the SDK then sends it again
+after reconnecting (FAULT_SENT once it is acknowledged).
 """
 import json
 import sys
@@ -28,17 +32,32 @@ def out(*parts):
 
 def main():
     try:
-        from azure.iot.device import IoTHubDeviceClient, MethodResponse
+        from azure.iot.device import IoTHubDeviceClient, Message, MethodResponse
     except ImportError as error:
         out("ERROR azure-iot-device is not installed in this interpreter (run .ci/run):", error)
         return 3
 
     connection_string, ca_path, ttl = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    options = {}
+    if len(sys.argv) > 4:
+        options["connection_retry_interval"] = int(sys.argv[4])
     with open(ca_path, encoding="ascii") as handle:
         ca = handle.read()
     client = IoTHubDeviceClient.create_from_connection_string(
-        connection_string, server_verification_cert=ca, sastoken_ttl=ttl
+        connection_string, server_verification_cert=ca, sastoken_ttl=ttl, **options
     )
+
+    def send_fault(fault_type, reason, delay, duration):
+        message = Message(" ")
+        message.custom_properties["AzIoTHub_FaultOperationType"] = fault_type
+        message.custom_properties["AzIoTHub_FaultOperationCloseReason"] = reason
+        message.custom_properties["AzIoTHub_FaultOperationDelayInSecs"] = delay
+        message.custom_properties["AzIoTHub_FaultOperationDurationInSecs"] = duration
+        try:
+            client.send_message(message)
+            out("FAULT_SENT", fault_type)
+        except Exception as error:  # reported to the Swift test, which fails on ERROR lines
+            out("ERROR fault message not sent:", repr(error))
 
     def on_message(message):
         body = message.data.decode("utf-8") if isinstance(message.data, bytes) else str(message.data)
@@ -64,8 +83,11 @@ def main():
     out("TWIN", json.dumps(client.get_twin(), sort_keys=True))
     out("READY")
     for line in sys.stdin:
-        if line.strip() == "quit":
+        words = line.split()
+        if words == ["quit"]:
             break
+        if len(words) == 5 and words[0] == "fault":
+            threading.Thread(target=send_fault, args=words[1:], daemon=True).start()
     client.shutdown()
     out("DONE")
     return 0

@@ -52,10 +52,10 @@ protocol HubSimulationControls: Sendable {
     func expireToken(of device: DeviceID) async throws -> Bool
     /// Gives the device new keys and drops its live connection (`revoke`).
     func regenerateKeys(of device: DeviceID) async throws
-    /// Starts a hub fault (``FaultKind/Family/hub``) for one device or, with `nil`, the whole
-    /// hub.
-    /// - Returns: what it did at once, in plain words (`3 connections dropped`), if anything.
-    func startFault(_ fault: FaultKind, device: DeviceID?) async throws -> String?
-    /// Ends the hub fault of this kind for that device (or the whole hub).
+    /// Starts a hub fault (``FaultKind/Family/hub``) for one device or, with `nil`, for every
+    /// device, until ``endFault(_:device:)``. Its effects (connections dropped, CONNECTs
+    /// refused) arrive as events on the run's record.
+    func startFault(_ fault: FaultKind, device: DeviceID?) async throws
+    /// Ends the hub fault of this kind and exactly this scope.
     func endFault(_ fault: FaultKind, device: DeviceID?) async throws
 }

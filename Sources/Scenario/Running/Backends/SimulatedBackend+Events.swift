@@ -33,7 +33,42 @@ extension CloudEvent {
             self = .activity(twin.deviceID, name: "twin", text: "twin: \(twin)")
         case .directMethod(let method):
             self = .activity(method.deviceID, name: "direct_method", text: "\(method)")
+        case .fault(let fault):
+            self = .activity(fault.deviceID, name: "fault", text: "\(fault)")
         }
+    }
+}
+
+extension RunEvent {
+    /// The simulated hub's event on the run's record: a cloud event, or a fault's life. A
+    /// fault a `fault` step started is recorded by the runner, so the hub's own start and end
+    /// of it are left out; one a device's fault-injection message started is the hub's alone.
+    init?(_ event: HubEvent) {
+        guard case .fault(let fault) = event else {
+            self = .cloud(CloudEvent(event))
+            return
+        }
+        let phase: FaultEvent.Phase
+        let activation: HubFaultActivation?
+        switch fault {
+        case .started(let started, _):
+            guard started.injection != nil else { return nil }
+            phase = .started
+            activation = started
+        case .ended(let ended):
+            guard ended.injection != nil else { return nil }
+            phase = .healed
+            activation = ended
+        case .serviceRequestThrottled(let throttling, _, _):
+            phase = .effect
+            activation = throttling
+        case .requested, .requestRefused, .requestRepeated:
+            phase = .effect
+            activation = nil
+        }
+        let kind = activation?.injection.map { "injection \($0.type)" } ?? activation?.fault.rawValue ?? "injection"
+        let target = fault.deviceID?.string ?? "hub"
+        self = .fault(FaultEvent(phase: phase, kind: kind, device: fault.deviceID, target: target, detail: fault.description))
     }
 }
 
@@ -51,6 +86,8 @@ extension DisconnectKind {
         case .credentialsRevoked: self = .revoked
         case .deviceDisabled: self = .disabled
         case .deviceDeleted: self = .deleted
+        case .fault(_, .connectRefused), .fault(_, .closedWhileDown): self = .refused
+        case .fault(_, .dropped), .fault(_, .telemetryCut): self = .connectionLost
         }
     }
 }

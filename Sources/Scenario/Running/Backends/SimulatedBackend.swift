@@ -36,7 +36,9 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         settings.listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
         settings.clock = HubClock(monotonic: environment.clock)
         settings.monotonic = environment.clock
-        settings.observer = { event in record.append(.cloud(CloudEvent(event.event)), at: event.timestamp) }
+        settings.observer = { event in
+            if let entry = RunEvent(event.event) { record.append(entry, at: event.timestamp) }
+        }
         settings.tap = RecordTap(runRecord: record, vantage: .hub, device: nil)
         // The hub's token endpoint (GET /api/token?device=&ttl= with x-functions-key), as the
         // seed's planned Azure Function: tokens minted on the hub's clock.
@@ -79,6 +81,14 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         _ = try await hub.regenerateKeys(of: device)
     }
 
+    func startFault(_ fault: FaultKind, device: DeviceID?) async throws {
+        try await hub.startFault(try HubFault(fault), device: device)
+    }
+
+    func endFault(_ fault: FaultKind, device: DeviceID?) async throws {
+        try await hub.endFault(try HubFault(fault), device: device)
+    }
+
     func stop() async {
         await host.stop()
     }
@@ -90,4 +100,19 @@ struct HubWallClock: WallClock {
     let clock: HubClock
 
     func unixNanoseconds() -> Int64 { clock.now().nanosecondsSince1970 }
+}
+
+extension HubFault {
+    /// The hub's fault for a scenario's hub fault.
+    /// - Throws: ``FaultError`` for a network fault, which the hub does not carry out.
+    init(_ kind: FaultKind) throws(FaultError) {
+        switch kind {
+        case .restart: self = .restart
+        case .throttle: self = .throttle
+        case .authError: self = .authError
+        case .quotaExceeded: self = .quotaExceeded
+        case .drop, .close, .blackhole, .delay, .bandwidth, .slice, .refuse, .partition:
+            throw FaultError(description: "'\(kind.name)' is a network fault, not one of the hub's")
+        }
+    }
 }
