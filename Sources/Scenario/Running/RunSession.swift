@@ -95,7 +95,7 @@ struct RunSession: Sendable {
                     record.append(.device(id, .disconnected(reason: "connection closed (seen at the tap proxy)")), at: clock.nanoseconds())
                 case .upstreamFailed(_, let reason):
                     record.append(.device(id, .transportFailed(reason: "the tap proxy could not reach the broker: \(reason)")), at: clock.nanoseconds())
-                case .opened, .malformed:
+                case .opened, .malformed, .faultApplied, .faultHealed, .resetByFault, .closedByFault, .refused, .stoppedListening, .listening, .listenFailed:
                     break
                 }
             }
