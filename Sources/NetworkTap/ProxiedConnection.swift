@@ -13,6 +13,9 @@ final class ProxiedConnection {
     private var upstream: (any Channel)?
     /// A fault reset or closed it.
     private(set) var isCut = false
+    /// The device's channel closed (set from its close future, on the loop). Not `isActive`:
+    /// the hub can answer before the device's channel has become active.
+    var isDeviceClosed = false
 
     init(number: UInt64, device: any Channel, conditions: LinkConditions, seed: UInt64) {
         self.number = number
@@ -24,7 +27,7 @@ final class ProxiedConnection {
     /// The glue for both channels once the proxy reached the hub, shaped by the conditions in
     /// force now; `nil` (and the hub's channel reset) if a fault cut the connection meanwhile.
     func attach(upstream: any Channel) -> (device: GlueHandler, hub: GlueHandler)? {
-        guard !isCut else {
+        guard !isCut, !isDeviceClosed else {
             GlueHandler.reset(upstream)
             return nil
         }
@@ -45,7 +48,7 @@ final class ProxiedConnection {
     /// - Returns: whether it touched this connection (it was open and not already cut).
     func carryOut(_ effect: LinkConditions.ConnectionEffect, conditions: LinkConditions) -> Bool {
         self.conditions = conditions
-        guard !isCut, device.isActive else { return false }
+        guard !isCut, !isDeviceClosed else { return false }
         switch effect {
         case .untouched:
             return false

@@ -114,17 +114,15 @@ extension TapProxy {
             return state.withLock { $0.listenerFailure }
         }
         var failure: String?
-        var lastPort = 0
         while true {
             let step = state.withLock { state -> ListenerStep in
-                if let address = state.address { lastPort = address.port }
                 let wanted = state.address != nil && !state.conditions.refusesConnections
                 if wanted, state.listener == nil, failure == nil, let address = state.address {
                     return .bind(host: address.host, port: address.port)
                 }
                 if !wanted, let listener = state.listener {
                     state.listener = nil
-                    return .close(listener, port: lastPort)
+                    return .close(listener, port: listener.localAddress?.port ?? 0)
                 }
                 state.isReconciling = false
                 state.listenerFailure = failure

@@ -168,6 +168,7 @@ public final class TapProxy: Sendable {
             return lingering.flatMapThrowing { throw ChannelError.inappropriateOperationForState }
         }
         device.closeFuture.whenComplete { [self] _ in
+            entry.connection.value.isDeviceClosed = true
             state.withLock { _ = $0.connections.removeValue(forKey: number) }
         }
         connectUpstream(entry)
@@ -193,10 +194,6 @@ public final class TapProxy: Sendable {
                     observer?(.upstreamFailed(connection: connection, reason: "\(error)"))
                     device.close(promise: nil)
                 case .success(let upstream):
-                    guard device.isActive else {
-                        upstream.close(promise: nil)
-                        return
-                    }
                     guard let glue = entry.connection.value.attach(upstream: upstream) else { return }
                     do {
                         var deviceHandlers: [any ChannelHandler] = []

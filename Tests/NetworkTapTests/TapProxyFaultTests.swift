@@ -82,10 +82,11 @@ import Testing
     func closeAfterInFlight() async throws {
         try await withEchoAndProxy { echo, proxy, port, _ in
             let client = try await connectedClient(port: port, echo: echo)
-            try await proxy.apply(.delay(.milliseconds(400), directions: .toDevice))
+            try await proxy.apply(.delay(.seconds(5), directions: .toDevice))
             await client.write("world")
-            // The echo is back at the proxy, waiting out its delay.
             #expect(await echo.wait { $0.first?.bytes.count == 10 })
+            // Time for the echo to come back to the proxy, where it waits out its delay.
+            try await Task.sleep(for: .milliseconds(300))
             try await proxy.apply(.close)
             #expect(await client.waitForClose(timeout: .seconds(5)))
             #expect(client.receivedText == "helloworld")
