@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -12,6 +17,7 @@ public final class RawSocketClient: Sendable {
         typealias InboundIn = ByteBuffer
         let received = Mutex<[UInt8]>([])
         let closedAt = Mutex<ContinuousClock.Instant?>(nil)
+        let error = Mutex<(any Error)?>(nil)
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
@@ -24,6 +30,7 @@ public final class RawSocketClient: Sendable {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            self.error.withLock { if $0 == nil { $0 = error } }
             context.close(promise: nil)
         }
     }
@@ -64,6 +71,13 @@ public final class RawSocketClient: Sendable {
 
     /// Whether the connection is closed.
     public var isClosed: Bool { state.closedAt.withLock { $0 != nil } }
+
+    /// The error that ended the connection, if it did not end cleanly (a reset is an
+    /// `IOError` with `ECONNRESET`).
+    public var closeError: (any Error)? { state.error.withLock { $0 } }
+
+    /// Whether the peer reset the connection (TCP RST) rather than closing it.
+    public var wasReset: Bool { (closeError as? IOError)?.errnoCode == ECONNRESET }
 
     /// Waits until the peer closes the connection.
     /// - Returns: whether it closed within `timeout`.

@@ -1,3 +1,5 @@
+import Devices
+import Foundation
 import IoTHubCore
 import MQTTCore
 import NetworkTap

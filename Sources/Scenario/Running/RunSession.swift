@@ -1,5 +1,6 @@
 import Devices
 import IoTHubCore
+import MQTTClient
 import MQTTCore
 import NIOCore
 import NetworkTap
