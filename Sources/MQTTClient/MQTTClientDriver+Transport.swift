@@ -40,7 +40,7 @@ extension MQTTClientDriver {
                     }
                     let codec = MQTTCodecHandler.Configuration(connection: connection, tap: settings.tap, clock: settings.packetClock)
                     try pipeline.addHandler(MQTTCodecHandler(configuration: codec))
-                    try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection))
+                    try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection, waitsForHandshake: tls != nil))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)

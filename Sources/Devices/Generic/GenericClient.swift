@@ -37,7 +37,7 @@ public final class GenericClient: RawByteSending {
                 reporter.report(.bytesReceived(bytes))
             case .transportError(let error) where !(error is MQTTDecodingError):
                 // A malformed packet is the session's to report, as a protocol violation.
-                reporter.report(.output(line: "connection error: \(error)"))
+                reporter.report(.output(line: "connection error: \(TransportErrorText.describe(error))"))
             case .connecting, .deliver, .report, .packetReceived, .transportError:
                 break
             }

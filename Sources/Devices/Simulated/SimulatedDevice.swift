@@ -64,7 +64,7 @@ public final class SimulatedDevice: Device {
                 let (isOn, changed) = firmware.value.handleMessage(topic: publish.topic, payload: publish.payload)
                 reporter.report(.led(isOn: isOn, changed: changed))
             case .transportError(let error):
-                reporter.report(.disconnected(reason: "\(error)"))
+                reporter.report(.disconnected(reason: TransportErrorText.describe(error)))
             case .connecting, .report, .bytesReceived, .packetReceived:
                 break
             }

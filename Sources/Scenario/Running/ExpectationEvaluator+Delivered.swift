@@ -4,7 +4,7 @@ import Synchronization
 
 extension ExpectationEvaluator {
     /// `delivered: all`: every C2D message the hub (or broker) accepted for the device before
-    /// the expectation began has reached the device, each exactly once unless duplicates are
+    /// this step began has reached the device, each exactly once unless duplicates are
     /// allowed. `within`: by the deadline; `for`: already, and no duplicate arrives for that
     /// long.
     func evaluateDelivered(
@@ -12,13 +12,15 @@ extension ExpectationEvaluator {
         device: DeviceID,
         expectation: Expectation,
         cause: Cause,
-        startIndex: Int,
         windowEnd: UInt64,
         expected: String
     ) async -> Evaluation {
+        // "So far": every message accepted, and every delivery seen, up to the moment this
+        // step began, whatever action came before it.
         let entries = record.entries()
-        let ledger = DeliveryLedger(device: device, vantage: record.vantage(of: device), sentIn: entries.prefix(startIndex))
-        for entry in entries.prefix(startIndex) { ledger.apply(entry) }
+        let ledger = DeliveryLedger(device: device, vantage: record.vantage(of: device), sentIn: entries)
+        for entry in entries { ledger.apply(entry) }
+        let startIndex = entries.count
         switch expectation.deadline {
         case .within:
             if let verdict = ledger.verdict(duplicatesAllowed: duplicates) {

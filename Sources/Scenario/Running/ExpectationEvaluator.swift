@@ -60,7 +60,7 @@ struct ExpectationEvaluator: Sendable {
             return await evaluateBytes(bytes, exact: exact, device: device, cause: cause, windowEnd: windowEnd, expected: expected)
         }
         if case .delivered(let duplicates) = expectation.subject, let device {
-            return await evaluateDelivered(duplicates: duplicates, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
+            return await evaluateDelivered(duplicates: duplicates, device: device, expectation: expectation, cause: cause, windowEnd: windowEnd, expected: expected)
         }
         if case .queued(let count) = expectation.subject, let device {
             return await evaluateQueue(count, device: device, expectation: expectation, cause: cause, startIndex: startIndex, windowEnd: windowEnd, expected: expected)
