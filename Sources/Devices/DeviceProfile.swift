@@ -7,7 +7,7 @@ import MQTTClientCore
 /// | --- | --- | --- | --- |
 /// | `umqtt-simple` | never (the app would have to call `ping()`) | `OSError(-1)` stops the program | asked for once per connect |
 /// | `umqtt-robust` | never | reconnects at once with clean session 0, then every 2 s while the network fails; a refused CONNACK stops the program | asked for again before every reconnect |
-/// | `sdk` | PINGREQ after keep-alive of silence, drops the link when PINGRESP is late | reconnects after 10 ms, then every 10 s while the network fails; a refused CONNACK ends retrying | renewed `renewalMargin` before expiry by DISCONNECT + CONNECT |
+/// | `sdk` | PINGREQ after keep-alive of silence, drops the link when PINGRESP is late | reconnects after 10 ms, then every 10 s while the network fails or the hub answers CONNACK 3; any other refused CONNACK ends retrying (the Python SDK's transient errors) | renewed `renewalMargin` before expiry by DISCONNECT + CONNECT |
 ///
 /// None speaks QoS 2 (umqtt asserts on it; the SDK profile keeps umqtt's firmware), and none
 /// reports a broker's protocol violations: firmware ignores what it does not expect.

@@ -83,6 +83,12 @@ extension MQTTClientSession {
                 let exception = "MQTTException(\(connack.returnCode.rawValue))"
                 return stop(reason: exception, events: [.connAckReceived(connack)], connectOutcome: answered) + [.closeTransport]
             }
+            if isReconnect, connack.returnCode == .serverUnavailable {
+                // The Python SDK maps CONNACK 3 to ConnectionFailedError, a transient error its
+                // reconnect stage retries; 1, 2, 4 and 5 are not, and end its retrying.
+                let events: [Event] = [.connAckReceived(connack), .disconnected(reason: "reconnect refused with CONNACK 3 (server unavailable); the client retries")]
+                return scheduleRetry(now: now, events: events) + [.closeTransport]
+            }
             // The SDK reports the refusal to the application and stops retrying.
             state = .idle
             var actions: [Action] = [.report(.connAckReceived(connack))]
