@@ -4,9 +4,15 @@ import NIOCore
 /// Watches the bytes flowing one way through the tap proxy without changing them: decodes
 /// them as MQTT with its own buffer and records every whole packet. Malformed input is
 /// reported once and the bytes still pass through, so the proxy stays transparent.
-final class StreamTapHandler: ChannelInboundHandler {
+///
+/// It sits on the device's channel and watches either what the device sends (its reads) or
+/// what the proxy writes to it (its writes), so both directions are timed where the device is:
+/// bytes to the device are stamped when they leave the proxy, after any delay a fault adds.
+final class StreamTapHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let connection: UInt64
     private let direction: PacketDirection
@@ -17,7 +23,8 @@ final class StreamTapHandler: ChannelInboundHandler {
     private var hasFailed = false
 
     /// - Parameters:
-    ///   - direction: `.outbound` for bytes from the device to the broker (the device's view).
+    ///   - direction: `.outbound` watches the device's reads (bytes to the broker), `.inbound`
+    ///     the writes to the device (the device's view).
     init(connection: UInt64, direction: PacketDirection, tap: any PacketTap, clock: any MonotonicClock, onMalformed: @escaping @Sendable (MQTTDecodingError) -> Void) {
         self.connection = connection
         self.direction = direction
@@ -27,13 +34,20 @@ final class StreamTapHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let bytes = unwrapInboundIn(data)
-        if !hasFailed {
-            var copy = bytes
-            pending.writeBuffer(&copy)
-            decode()
-        }
+        if direction == .outbound { watch(unwrapInboundIn(data)) }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if direction == .inbound { watch(unwrapOutboundIn(data)) }
+        context.write(data, promise: promise)
+    }
+
+    private func watch(_ bytes: ByteBuffer) {
+        guard !hasFailed else { return }
+        var copy = bytes
+        pending.writeBuffer(&copy)
+        decode()
     }
 
     private func decode() {

@@ -196,14 +196,15 @@ public final class TapProxy: Sendable {
                 case .success(let upstream):
                     guard let glue = entry.connection.value.attach(upstream: upstream) else { return }
                     do {
+                        // Both taps on the device's channel: what it sends as it arrives, what
+                        // it receives as it leaves the proxy (after any shaping).
                         var deviceHandlers: [any ChannelHandler] = []
-                        var upstreamHandlers: [any ChannelHandler] = []
                         if let tap {
                             deviceHandlers.append(StreamTapHandler(connection: connection, direction: .outbound, tap: tap, clock: clock, onMalformed: malformed(.outbound)))
-                            upstreamHandlers.append(StreamTapHandler(connection: connection, direction: .inbound, tap: tap, clock: clock, onMalformed: malformed(.inbound)))
+                            deviceHandlers.append(StreamTapHandler(connection: connection, direction: .inbound, tap: tap, clock: clock, onMalformed: malformed(.inbound)))
                         }
                         try device.pipeline.syncOperations.addHandlers(deviceHandlers + [glue.device])
-                        try upstream.pipeline.syncOperations.addHandlers(upstreamHandlers + [glue.hub])
+                        try upstream.pipeline.syncOperations.addHandlers([glue.hub])
                     } catch {
                         device.close(promise: nil)
                         upstream.close(promise: nil)

@@ -75,11 +75,24 @@ import Testing
         flow.enqueue(length: 10, arrivedAt: 0)
         let pieces = flow.takeAll()
         #expect(pieces.map(\.length) == [4, 4, 2])
+        #expect(pieces.allSatisfy { $0.isSlice })
         #expect(pieces.map(\.departure) == [0, Self.ms, 2 * Self.ms])
         #expect(pieces.map(\.endsChunk) == [false, false, true])
         // The next chunk, arriving at once, waits for the pause after the last piece.
         flow.enqueue(length: 2, arrivedAt: 0)
         #expect(flow.nextDeparture == 3 * Self.ms)
+    }
+
+    @Test("a late caller gets one slice at a time, and the next waits the pause after it")
+    func lateSlices() {
+        var flow = schedule(FlowConditions(sliceBytes: 1))
+        flow.enqueue(length: 3, arrivedAt: 0)
+        #expect(flow.takeDue(at: 50 * Self.ms).map(\.length) == [1])
+        #expect(flow.nextDeparture == 51 * Self.ms)
+        #expect(flow.takeDue(at: 51 * Self.ms).count == 1)
+        #expect(flow.takeDue(at: 51 * Self.ms).isEmpty)
+        #expect(flow.takeDue(at: 52 * Self.ms).map(\.endsChunk) == [true])
+        #expect(flow.isEmpty)
     }
 
     @Test("slices of 1 byte: one piece per byte")

@@ -168,8 +168,9 @@ import Testing
             #expect(await client.waitForBytes(5 + text.utf8.count, timeout: .seconds(5)))
             #expect(client.receivedText == "hello" + text)
             let server = try #require(echo.all.first)
-            // One read for "hello", then one per byte (1 ms apart; a loaded machine may merge a few).
-            #expect(server.reads >= 1 + text.utf8.count / 2, "the server read \(server.reads) times")
+            // One read for "hello", then one per byte, 1 ms apart (a loaded machine may merge a
+            // few; unsliced, 20 bytes written at once are one or two reads).
+            #expect(server.reads >= 1 + text.utf8.count / 4, "the server read \(server.reads) times")
         }
     }
 

@@ -15,6 +15,7 @@ import Testing
     final class Records: PacketTap {
         let records = Mutex<[PacketRecord]>([])
         let events = Mutex<[TapProxy.Event]>([])
+        let proxy = Mutex<TapProxy?>(nil)
         func record(_ record: PacketRecord) { records.withLock { $0.append(record) } }
         var all: [PacketRecord] { records.withLock { $0 } }
     }
@@ -38,6 +39,7 @@ import Testing
             observer: { event in records.events.withLock { $0.append(event) } }
         )
         let port = try await proxy.start()
+        records.proxy.withLock { $0 = proxy }
         do {
             try await body(hub, port, records)
         } catch {
@@ -77,6 +79,22 @@ import Testing
             #expect(seen.allSatisfy { $0.bytes.readableBytes == $0.size })
             #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
             #expect(records.events.withLock { $0 }.contains(.opened(connection: 1)))
+        }
+    }
+
+    @Test("under a delay toward the device the tap stamps packets to the device as they leave the proxy, so the delay shows")
+    func tapSeesDelay() async throws {
+        try await withHubAndProxy { _, port, records in
+            let proxy = try #require(records.proxy.withLock { $0 })
+            try await proxy.apply(.delay(.milliseconds(200), directions: .toDevice))
+            let client = try await MQTTTestClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
+            try await client.send(connectPacket())
+            #expect(await client.receive() == .connack(ConnAckPacket(returnCode: .accepted)))
+            let seen = records.all
+            #expect(seen.map(\.packet.type) == [.connect, .connack])
+            if seen.count == 2 {
+                #expect(seen[1].timestamp - seen[0].timestamp >= 200_000_000)
+            }
         }
     }
 

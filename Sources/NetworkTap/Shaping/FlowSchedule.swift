@@ -38,11 +38,14 @@ package struct FlowSchedule: Sendable {
         package var departure: UInt64
         /// Whether this piece is the last of its chunk.
         package var endsChunk: Bool
+        /// Whether it is a slice: written alone, with a pause before the next piece.
+        package var isSlice: Bool
 
-        package init(length: Int, departure: UInt64, endsChunk: Bool) {
+        package init(length: Int, departure: UInt64, endsChunk: Bool, isSlice: Bool = false) {
             self.length = length
             self.departure = departure
             self.endsChunk = endsChunk
+            self.isSlice = isSlice
         }
     }
 
@@ -101,7 +104,7 @@ package struct FlowSchedule: Sendable {
         ready = max(ready, lastWasSliced ? lastDeparture + Self.slicePause : lastDeparture)
         var size = conditions.sliceBytes ?? length
         if let bucket { size = min(size, bucket.capacity) }
-        let isSliced = conditions.sliceBytes.map { $0 < length } ?? false
+        let isSliced = conditions.sliceBytes != nil
         var remaining = length
         while remaining > 0 {
             let piece = min(size, remaining)
@@ -111,7 +114,7 @@ package struct FlowSchedule: Sendable {
                 departure = limit.take(piece, readyAt: ready)
                 bucket = limit
             }
-            pieces.append(Piece(length: piece, departure: departure, endsChunk: remaining == 0))
+            pieces.append(Piece(length: piece, departure: departure, endsChunk: remaining == 0, isSlice: isSliced))
             lastDeparture = departure
             ready = isSliced ? departure + Self.slicePause : departure
         }
@@ -119,13 +122,21 @@ package struct FlowSchedule: Sendable {
         queuedBytes += length
     }
 
-    /// Takes the pieces that may leave at `now`, in order (none while held).
+    /// Takes the pieces that may leave at `now`, in order (none while held). A slice leaves
+    /// alone: when the caller comes late and several are due, it gets one, and the next waits
+    /// the pause after `now`, so the receiver still reads them apart.
     package mutating func takeDue(at now: UInt64) -> [Piece] {
         guard heldSince == nil else { return [] }
         var due: [Piece] = []
         while head < pieces.count, pieces[head].departure <= now {
-            due.append(pieces[head])
+            let piece = pieces[head]
+            due.append(piece)
             head += 1
+            if piece.isSlice {
+                if head < pieces.count { pieces[head].departure = max(pieces[head].departure, now + Self.slicePause) }
+                lastDeparture = max(lastDeparture, now)
+                break
+            }
         }
         compact(after: due)
         return due
