@@ -116,7 +116,11 @@ extension MQTTClientSession {
             isReconnect = true
             state = .opening(.forConnect)
             return [.report(.disconnected(reason: "closed to renew the token")), .openTransport]
-        case .waitingToReconnect, .fetchingToken:
+        case .waitingToReconnect(let until):
+            // The close of a refused attempt ends the driver's timer with the connection: the
+            // retry is armed again.
+            return [.scheduleTick(at: until)]
+        case .fetchingToken:
             return []
         case .opening, .awaitingConnAck, .connected, .open, .closing:
             return connectionDropped(program: program, now: now)

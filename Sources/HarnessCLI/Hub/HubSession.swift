@@ -20,6 +20,7 @@ final class HubSession: Sendable {
         var stateFilePath: String?
         var gatewayHostName = "localhost"
         var tokenExpiry = TokenExpiryPolicy.realHub
+        var throttledConnectRefusal = HubConfiguration.ThrottledConnectRefusal.notAuthorized
     }
 
     let host: HubHost
@@ -52,6 +53,7 @@ final class HubSession: Sendable {
         hostSettings.listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
         hostSettings.service = HubHost.ServiceSettings(host: "127.0.0.1", port: settings.servicePort, tokenServiceKey: settings.tokenServiceKey)
         hostSettings.tokenExpiry = settings.tokenExpiry
+        hostSettings.throttledConnectRefusal = settings.throttledConnectRefusal
         // TLS and sockets on a second core: about 15% more C2D per second in `bench hub`.
         hostSettings.placement = .separateLoop
         // Quiet (benchmarks): no observers at all, so nothing is built per message for them.

@@ -78,6 +78,12 @@ struct Hub: AsyncParsableCommand {
     )
     var tokenGrace = DurationArgument(duration: TokenExpiryPolicy.realHub.grace)
 
+    @Option(
+        name: .customLong("throttle-connack"),
+        help: "The CONNACK a CONNECT gets while the hub throttles (a throttle fault, or InvokeThrottling): 5 (not authorized, default) or 3 (server unavailable). The real hub's choice is unconfirmed."
+    )
+    var throttleConnAck: Int = 5
+
     @Flag(name: .customLong("show-keys"), help: "Print connection strings with their keys (they are always in the state file).")
     var showKeys = false
 
@@ -103,6 +109,7 @@ struct Hub: AsyncParsableCommand {
             throw ValidationError("--cert-name '\(name)' is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally '*.' first)")
         }
         _ = try tokenExpiryPolicy()
+        if throttleConnAck != 3 && throttleConnAck != 5 { throw ValidationError("--throttle-connack must be 3 (server unavailable) or 5 (not authorized)") }
     }
 
     /// The token expiry policy of --token-skew and --token-grace.
@@ -133,6 +140,7 @@ struct Hub: AsyncParsableCommand {
         settings.plainPort = plainPort
         settings.servicePort = servicePort
         settings.tokenExpiry = try tokenExpiryPolicy()
+        settings.throttledConnectRefusal = throttleConnAck == 3 ? .serverUnavailable : .notAuthorized
         if let cert, let key {
             settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca))
         } else if let path = settings.stateFilePath {

@@ -23,6 +23,8 @@ public final class HubHost: Sendable {
         public var service: ServiceSettings?
         /// The token expiry policy. Default: ``TokenExpiryPolicy/realHub``.
         public var tokenExpiry = TokenExpiryPolicy.realHub
+        /// The CONNACK a CONNECT gets while the hub throttles (unconfirmed on the real hub).
+        public var throttledConnectRefusal = HubConfiguration.ThrottledConnectRefusal.notAuthorized
         /// Where the MQTT connections run. Default: on the hub's loop (exact event order).
         public var placement = SimulatedHub.ConnectionPlacement.hubLoop
         /// The hub's clock. Default: real time.
@@ -89,7 +91,11 @@ public final class HubHost: Sendable {
     /// - Throws: a listener or TLS setup error; nothing is left running then.
     public static func start(_ settings: Settings, group: any EventLoopGroup) async throws -> HubHost {
         let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: settings.hostName, tokenExpiry: settings.tokenExpiry),
+            configuration: {
+                var configuration = HubConfiguration(hostName: settings.hostName, tokenExpiry: settings.tokenExpiry)
+                configuration.throttledConnectRefusal = settings.throttledConnectRefusal
+                return configuration
+            }(),
             registry: DeviceRegistry(devices: settings.devices, policies: settings.policies),
             group: group,
             clock: settings.clock,

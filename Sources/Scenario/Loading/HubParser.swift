@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import MQTTClient
+import MQTTCore
 import Yams
 
 /// Reads `hub:` values and `--hub` flags: `simulated`, `simulated+tcp`, `mqtt://host:port`,
@@ -74,6 +75,14 @@ enum HubParser {
             if let tls = entries["tls"] {
                 guard let value = reader.bool(tls, "hub tls") else { return nil }
                 hub.tls = value
+            }
+            if let code = entries["throttle_connack"] {
+                guard let value = reader.integer(code, "throttle_connack", in: UInt8(3)...UInt8(5)) else { return nil }
+                guard value != 4, let returnCode = ConnectReturnCode(rawValue: value) else {
+                    reader.error("throttle_connack must be 3 (server unavailable) or 5 (not authorized)", at: code)
+                    return nil
+                }
+                hub.throttleConnAck = returnCode
             }
             return .simulated(hub)
         default:

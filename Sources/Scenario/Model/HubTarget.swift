@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import MQTTClient
+import MQTTCore
 
 /// The broker or cloud a scenario runs against.
 public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
@@ -62,10 +63,15 @@ public struct SimulatedHubTarget: Sendable, Hashable {
     /// Whether devices connect over TLS (the default, as on the real hub's port 8883) or plain
     /// TCP (`tls: false`).
     public var tls: Bool
+    /// The CONNACK return code a CONNECT gets while a `throttle` fault is on: 5 (not
+    /// authorized, the default) or 3 (server unavailable). Which one the real hub sends is
+    /// unconfirmed.
+    public var throttleConnAck: ConnectReturnCode
 
-    public init(hostName: String = HubTarget.defaultSimulatedHostName, tls: Bool = true) {
+    public init(hostName: String = HubTarget.defaultSimulatedHostName, tls: Bool = true, throttleConnAck: ConnectReturnCode = .notAuthorized) {
         self.hostName = hostName
         self.tls = tls
+        self.throttleConnAck = throttleConnAck
     }
 }
 

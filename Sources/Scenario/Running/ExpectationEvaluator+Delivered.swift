@@ -31,7 +31,13 @@ extension ExpectationEvaluator {
                 return ledger.verdict(duplicatesAllowed: duplicates) != nil
             }
             guard let (_, entry) = match, entry.time <= windowEnd, ledger.verdict(duplicatesAllowed: duplicates) == true else {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: ledger.describe())), latency: nil)
+                var observed = ledger.describe()
+                let began = entries.last?.time ?? cause.time
+                if windowEnd <= began {
+                    let late = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
+                    observed += " (this step began \(late) after \(cause.name), when its deadline had already passed)"
+                }
+                return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
             }
             return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
         case .holdsFor:

@@ -9,6 +9,10 @@ extension Vocabulary {
         hubKey("url", for: ["mqtt", "mqtts", "azure"], .string(pattern: "^(mqtt|mqtts|azure)://"), "where the hub is, for example mqtts://host:8883."),
         hubKey("hostname", for: ["simulated", "azure"], .string(minLength: 1), "the IoT Hub host name."),
         hubKey("tls", for: ["simulated"], .type(.boolean), "TLS (default true) or plain TCP."),
+        hubKey(
+            "throttle_connack", for: ["simulated"], .anyOf([.oneOf([3, 5]), .oneOf(["3", "5"]), .variable]),
+            "the CONNACK a CONNECT gets while a throttle fault is on: 5 (not authorized, the default) or 3 (server unavailable); which one the real hub sends is unconfirmed."
+        ),
         hubKey("ca_file", for: ["mqtts", "azure"], .string(), "the CA (PEM) devices and the harness trust."),
         hubKey("cert_file", for: ["mqtts"], .string(), "client certificate (PEM)."),
         hubKey("key_file", for: ["mqtts"], .string(), "client key (PEM)."),

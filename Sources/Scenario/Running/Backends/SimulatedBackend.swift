@@ -34,6 +34,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
             devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) }
         )
         settings.listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
+        settings.throttledConnectRefusal = target.throttleConnAck == .serverUnavailable ? .serverUnavailable : .notAuthorized
         settings.clock = HubClock(monotonic: environment.clock)
         settings.monotonic = environment.clock
         settings.observer = { event in
