@@ -1,5 +1,6 @@
 import Foundation
 import HarnessTestSupport
+import IoTHubCore
 import NIOPosix
 import Scenario
 import Testing
@@ -54,6 +55,38 @@ import Testing
         }
         // 72 after the client's obligations were taken off (the 80 counted them).
         #expect(statements.filter { NormativeStatements.mqtt311[$0] != nil }.count >= 72)
+    }
+
+    @Test("every pack scenario that connects with clean session 0 ends that session in finally: a clean session 1 connect, then a disconnect")
+    func persistentSessionsEnded() throws {
+        for file in pack("mqtt-3.1.1") {
+            let scenario = try ScenarioLoader.load(path: file)
+            let persistent = Set(scenario.steps.compactMap { step -> DeviceID? in
+                guard case .connect(cleanSession: false, _) = step.kind else { return nil }
+                return step.device
+            })
+            for device in persistent {
+                // An empty client id gets one the broker makes up: no session the pack can name.
+                if scenario.devices.first(where: { $0.id == device })?.clientID == "" { continue }
+                let cleanup = scenario.finallySteps.filter { $0.device == device }.map(\.kind)
+                let clean = cleanup.firstIndex { if case .connect(cleanSession: true, _) = $0 { true } else { false } }
+                let ended = clean.map { index in cleanup[(index + 1)...].contains { if case .disconnect = $0 { true } else { false } } } ?? false
+                #expect(ended, "\(file): \(device) connects with clean session 0, but finally does not connect it with clean session 1 and disconnect")
+            }
+        }
+    }
+
+    /// The client ids the pack's devices present (their device ids unless `client_id` says
+    /// otherwise), without the empty one.
+    static func packClientIDs() throws -> [String] {
+        var ids: Set<String> = []
+        for file in packFiles("mqtt-3.1.1") {
+            for device in try ScenarioLoader.load(path: file).devices {
+                let id = device.clientID ?? device.id.string
+                if !id.isEmpty { ids.insert(id) }
+            }
+        }
+        return ids.sorted()
     }
 
     @Test("without a denied subscription, subscribe-failure does not apply, and says why")
