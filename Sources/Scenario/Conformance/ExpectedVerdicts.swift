@@ -113,13 +113,13 @@ public struct ExpectedVerdicts: Sendable {
     /// `device: { username: harness }`: settings a device takes (the keys and values of
     /// `--device`), each tried on a device so that a bad one is reported here, at its place.
     private static func readDevice(_ node: Node, reader: inout YAMLReader) -> [String: String] {
-        let allowed = DeviceParser.keys.filter { $0 != "id" && !DeviceParser.structuredKeys.contains($0) }
+        let allowed = Vocabulary.device.names.filter { $0 != "id" && !DeviceParser.structuredKeys.contains($0) }
         guard let entries = reader.mapping(node, "device", allowed: allowed) else { return [:] }
         var settings: [String: String] = [:]
         for item in entries.items {
             guard let value = reader.literal(item.value, "device \(item.key)") else { continue }
             let probe = "name: verdicts-device\nhub: \"mqtt://127.0.0.1:1883\"\ndevice: { id: probe, kind: client }\nsteps:\n  - connect: {}\n"
-            do {
+            do throws(ScenarioLoadError) {
                 _ = try ScenarioLoader.load(yaml: probe, path: reader.file, options: LoadOptions(deviceOverrides: [(key: item.key, value: value)]))
                 settings[item.key] = value
             } catch {
