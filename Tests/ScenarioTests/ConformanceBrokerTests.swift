@@ -39,6 +39,33 @@ import Testing
         defer { broker.stop() }
         let differences = try await judge("mosquitto", port: broker.port)
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+        // The pack leaves no session behind: the next run must not start with session present.
+        let stored = try await storedSessions(port: broker.port)
+        #expect(stored.isEmpty, "client ids with a stored session after the pack: \(stored)")
+    }
+
+    /// The pack's client ids for which the broker keeps a session: a clean session 0 CONNECT
+    /// gets session present 1. Each is discarded again (a clean session 1 connect).
+    func storedSessions(port: Int) async throws -> [String] {
+        var stored: [String] = []
+        for id in try ConformancePackTests.packClientIDs() {
+            let yaml = """
+                name: session-check
+                hub: "mqtt://127.0.0.1:\(port)"
+                device: { id: session-check, kind: client, client_id: "\(id)" }
+                steps:
+                  - connect: { clean_session: false, keepalive: 60 }
+                  - expect: { bytes: "20 02 00 00", within: 2s }
+                finally:
+                  - restart: {}
+                  - connect: { clean_session: true, keepalive: 60 }
+                  - disconnect: {}
+
+                """
+            let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "session-check.yaml"))
+            if !result.isPassed { stored.append(id) }
+        }
+        return stored
     }
 
     @Test("RabbitMQ 3.10 with its MQTT plugin: the verdicts of brokers/rabbitmq/verdicts.yaml")

@@ -156,11 +156,47 @@ import Testing
         #expect(standard.all.filter { $0.text.isEmpty }.isEmpty)
         #expect(standard.problem(with: "PAHO-overlapping-subscriptions") == nil)
         #expect(standard.problem(with: "MQTT-4.7.3-4") == nil)
+        #expect(standard.problem(with: "IOTHUB-QOS2-PUBLISH-DROPS") == nil)
+        #expect(standard.problem(with: "MQTTX-OWN-NAME") == nil)
         // Every statement the codec names when it refuses a packet is one of the standard's.
         let codec = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Sources/MQTTCore/Codec/MQTTDecodingError+Statement.swift")
         let source = (try? String(contentsOf: codec, encoding: .utf8)) ?? ""
         let ids = source.matches(of: /"(MQTT-[0-9][0-9.\-]*[0-9])"/).map { String($0.1) }
         #expect(ids.count >= 25)
         for id in ids { #expect(standard[id] != nil, "\(id) from the codec is not in the list") }
+    }
+
+    @Test(
+        "a statement id misspelt in case or separators is refused with the id it means, not taken for a pack's own name",
+        arguments: [
+            ("mqtt-3.1.4-4", "MQTT-3.1.4-4"),
+            ("MQTT_3.2.0-1", "MQTT-3.2.0-1"),
+            ("MQTT.3.1.4-4", "MQTT-3.1.4-4"),
+            ("MQTT3.1.4-4", "MQTT-3.1.4-4"),
+            ("Mqtt-3-1-4-4", "MQTT-3.1.4-4"),
+            ("MQTT-3.8.3-4", "MQTT-3-8.3-4"),
+        ]
+    )
+    func misspeltStatementIDs(id: String, meant: String) {
+        let standard = NormativeStatements.mqtt311
+        #expect(standard.claims(id))
+        #expect(standard.problem(with: id)?.hasPrefix("'\(id)' is not a normative statement of MQTT 3.1.1 (did you mean '\(meant)'?)") == true, "\(standard.problem(with: id) ?? "no problem")")
+    }
+
+    @Test("a misspelt statement id in a scenario is an error at its place")
+    func misspeltStatementInScenario() {
+        let yaml = """
+            name: s
+            device: { id: c, kind: client }
+            steps:
+              - connect: {}
+                statements: [mqtt-3.1.4-4, IOTHUB-OWN]
+
+            """
+        #expect {
+            try ScenarioLoader.load(yaml: yaml, path: "s.yaml")
+        } throws: { error in
+            "\(error)".contains("s.yaml:5:18: error: 'mqtt-3.1.4-4' is not a normative statement of MQTT 3.1.1 (did you mean 'MQTT-3.1.4-4'?)")
+        }
     }
 }

@@ -155,6 +155,37 @@ import Testing
         #expect(failure.observed.contains("after step 1, when its deadline had already passed)"), "\(failure)")
     }
 
+    @Test("the pack's MQTT-3.1.2-16 check fails for a will published retained, and finally leaves no retained message on the will topic")
+    func willRetained() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let file = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/conformance/mqtt-3.1.1/will.yaml").path
+        let pack = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "${MQTT_URL:-mqtt://127.0.0.1:1883}", with: "@HUB@")
+        #expect(try await run(pack, port: broker.port).isPassed)
+        // The same scenario with Will Retain 1: Mosquitto publishes the will retained.
+        let retained = pack.replacingOccurrences(of: "qos: 1, retain: false }", with: "qos: 1, retain: true }")
+        #expect(retained != pack)
+        let result = try await run(retained, port: broker.port)
+        let verdicts = StatementVerdicts([result])
+        #expect(verdicts.statements(.failed) == ["MQTT-3.1.2-16"], "\(result.steps.map { "\($0.step.number) \($0.status)" })")
+        #expect(verdicts.statements(.passed).contains("MQTT-3.1.2-8"))
+        let failing = try #require(verdicts.rows.first { $0.statement == "MQTT-3.1.2-16" }?.steps.first)
+        #expect(failing.reason?.contains("retain=1 topic=harness/conform/will payload=\"gone\"") == true, "\(failing.reason ?? "")")
+        // The finally part cleared the retained will: a new subscriber gets nothing.
+        let check = """
+            hub: "@HUB@"
+            device: { id: conform-will-check, kind: client }
+            steps:
+              - connect: { clean_session: true, keepalive: 60 }
+              - subscribe: { topic: harness/conform/will, qos: 1 }
+              - expect: { packet: PUBLISH, direction: to_device, topic: harness/conform/will, for: 500ms }
+            finally:
+              - disconnect: {}
+
+            """
+        #expect(try await run(check, port: broker.port).isPassed)
+    }
+
     static func label(_ status: StepStatus) -> String {
         switch status {
         case .passed: "passed"

@@ -86,6 +86,8 @@ import Testing
         "inline mistakes",
         arguments: [
             ("device: {id: d}\nsteps: []", "steps must hold at least one step"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\nfinally: []", "finally must hold at least one step"),
+            ("device: {id: d}\nsteps:\n  - connect: {}\nfinally: restart", "finally must be a list"),
             ("device: {id: d}\nsteps:\n  - connect: {}\n    send: on", "one step does one thing"),
             ("device: {id: d}\nsteps:\n  - expect: { led: on }", "expect needs a deadline"),
             ("device: {id: d}\nsteps:\n  - expect: { within: 1s }", "expect needs one subject"),

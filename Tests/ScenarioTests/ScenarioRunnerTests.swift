@@ -51,6 +51,29 @@ import Testing
         #expect(result.steps[3].endTime >= result.steps[2].startTime + 200_000_000)
     }
 
+    @Test("a publish step's failure names the answer its QoS needs: PUBACK for QoS 1, PUBREC then PUBCOMP for QoS 2")
+    func publishAcknowledgementByQoS() async throws {
+        // The simulated hub closes the connection on a QoS 2 PUBLISH, without PUBREC.
+        let yaml = """
+            name: qos2-publish
+            device: { id: dev1, kind: client }
+            steps:
+              - connect: { clean_session: true, keepalive: 60 }
+              - publish: { payload: "x", qos: 2 }
+
+            """
+        let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "qos2.yaml"))
+        guard case .failed(let failure) = result.steps[1].status else {
+            Issue.record("not failed: \(result.steps[1].status)")
+            return
+        }
+        #expect(failure.expected == "PUBREC, then PUBCOMP for the PUBREL", "\(failure)")
+        #expect(failure.observed.hasPrefix("no PUBREC, then PUBCOMP for the PUBREL: "), "\(failure)")
+        // QoS 1 passes: the hub answers PUBACK.
+        let qos1 = await runner.run(try ScenarioLoader.load(yaml: yaml.replacingOccurrences(of: "qos: 2", with: "qos: 1"), path: "qos1.yaml"))
+        #expect(qos1.isPassed, "\(qos1.steps.map { "\($0.step.number) \($0.status)" })")
+    }
+
     @Test("a device with the wrong key is refused with CONNACK 5 and the expectation says so")
     func refusedDevice() async throws {
         // A fixed token (as the seed pastes one in) signed with a key the hub does not know.

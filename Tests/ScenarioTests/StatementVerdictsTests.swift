@@ -45,11 +45,7 @@ import Testing
         #expect(both.coverage(of: .mqtt311) == (checked: 4, total: 141))
     }
 
-    func verdictsFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("verdicts-\(UUID().uuidString).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func verdictsFile(_ text: String) throws -> String { try ExpectedVerdictsTests.verdictsFile(text) }
 
     @Test("a verdicts file matches, or every difference in either direction is named; untagged failures count")
     func differences() throws {
@@ -81,39 +77,41 @@ import Testing
         let lines = expected.differences(from: changed)
         #expect(lines.count == 3, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("MQTT-3.1.4-4: the file says FAIL, the run says pass") })
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.2.0-1: the file says skip, the run says FAIL (s step 4 at v.yaml:") && $0.hasSuffix("expected x; observed y)") })
+        #expect(lines.contains { $0.hasPrefix("MQTT-3.2.0-1: the file says not reached, the run says FAIL (s step 4 at v.yaml:") && $0.hasSuffix("expected x; observed y)") })
         #expect(lines.contains { $0.hasPrefix("(no statement): s step 1 at v.yaml:") })
     }
 
-    @Test("a verdicts file with a wrong text, an unknown id, a failure without 'instead' or a duplicate is refused, naming the file")
-    func badFiles() throws {
-        let file = try verdictsFile("""
-            broker: b
-            fails:
-              - statement: MQTT-3.1.4-4
-                text: "paraphrased"
-                instead: x
-              - statement: MQTT-9.9.9-9
-                text: t
-                instead: x
-              - statement: MQTT-3.2.0-1
-                text: "\(NormativeStatements.mqtt311["MQTT-3.2.0-1"]?.text ?? "")"
-            not_applicable:
-              - statement: MQTT-3.2.0-1
-                reason: r
+    @Test("a statement passes only when every check of it ran: one passed and one not reached after an earlier failure is not reached, with the check that passed")
+    func partlyReached() throws {
+        let yaml = """
+            name: p
+            device: { id: c, kind: client }
+            steps:
+              - connect: {}
+                statements: [MQTT-3.1.4-4]
+              - expect: { connack: accepted, within: 1s }
+              - expect: { disconnected: false, for: 1s }
+                statements: [MQTT-3.1.4-4]
 
-            """)
-        do {
-            _ = try ExpectedVerdicts.load(path: file)
-            Issue.record("loaded")
-        } catch {
-            let text = error.description
-            #expect(text.contains("\(file): fails: MQTT-3.1.4-4: 'text' must be the standard's text"))
-            #expect(text.contains("'MQTT-9.9.9-9' is not a normative statement of MQTT 3.1.1"))
-            #expect(text.contains("fails: MQTT-3.2.0-1 needs 'instead'"))
-            #expect(text.contains("MQTT-3.2.0-1 is listed twice"))
-        }
-        let broken = try verdictsFile("fails: [1, 2]\n")
-        #expect(throws: ExpectedVerdicts.LoadError.self) { try ExpectedVerdicts.load(path: broken) }
+            """
+        let failure = Failure(expected: "x", observed: "y")
+        let run = try result(yaml, [.passed, .failed(failure), .skipped(reason: "step 2 failed")])
+        let row = try #require(StatementVerdicts([run]).rows.first)
+        #expect(row.verdict == .notReached)
+        #expect(row.steps.map(\.name) == ["p step 3"])
+        #expect(row.passedSteps.map(\.name) == ["p step 1"])
+        // All checks ran: pass. A not-applicable check next to a passing one: pass.
+        #expect(StatementVerdicts([try result(yaml, [.passed, .passed, .passed])]).rows.first?.verdict == .passed)
+        #expect(StatementVerdicts([try result(yaml, [.passed, .passed, .notApplicable(reason: "n")])]).rows.first?.verdict == .passed)
+        // Checks skipped after a not-applicable branch are not applicable, not "not reached".
+        let skippedAsNotApplicable = try result(yaml, [.notApplicable(reason: "n"), .skipped(reason: "x"), .skipped(reason: "not applicable after step 1: n")])
+        #expect(StatementVerdicts([skippedAsNotApplicable]).rows.first?.verdict == .notApplicable)
+        // A run that could not start reaches nothing.
+        #expect(StatementVerdicts([try result(yaml, [.skipped(reason: "the run could not start"), .skipped(reason: "the run could not start"), .skipped(reason: "the run could not start")])]).rows.first?.verdict == .notReached)
+    }
+
+    @Test("the verdict words are those of the table: pass, FAIL, n/a, not reached")
+    func labels() {
+        #expect([StatementVerdicts.Verdict.passed, .failed, .notApplicable, .notReached].map(\.label) == ["pass", "FAIL", "n/a", "not reached"])
     }
 }

@@ -73,7 +73,8 @@ struct Conform: AsyncParsableCommand {
             do {
                 expected = try ExpectedVerdicts.load(path: expect)
             } catch {
-                throw InvalidInput(description: "error: \(error)")
+                // Each line is already `file:line:column: error: ...`.
+                throw InvalidInput(description: error.description)
             }
         }
         let files: [String]

@@ -10,13 +10,15 @@ struct StatementTable {
     /// The table, one statement a line.
     func render() -> String {
         let width = max(14, verdicts.rows.map(\.statement.count).max() ?? 0)
+        let labelWidth = [StatementVerdicts.Verdict.passed, .failed, .notApplicable, .notReached].map(\.label.count).max() ?? 6
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        var lines = [pad("statement") + "  result  decided by"]
+        func label(_ text: String) -> String { text.padding(toLength: labelWidth, withPad: " ", startingAt: 0) }
+        var lines = [pad("statement") + "  " + label("result") + "  decided by"]
         for row in verdicts.rows {
-            lines.append(pad(row.statement) + "  " + row.verdict.label.padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + Self.detail(row))
+            lines.append(pad(row.statement) + "  " + label(row.verdict.label) + "  " + Self.detail(row))
         }
         for step in verdicts.untaggedFailures {
-            lines.append(pad("(no statement)") + "  FAIL    " + Self.describe(step))
+            lines.append(pad("(no statement)") + "  " + label(StatementVerdicts.Verdict.failed.label) + "  " + Self.describe(step))
         }
         return lines.joined(separator: "\n")
     }
@@ -31,7 +33,12 @@ struct StatementTable {
             return names.prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
         case .failed, .notApplicable, .notReached:
             guard let first = row.steps.first else { return "" }
-            return describe(first) + (row.steps.count > 1 ? " (and \(row.steps.count - 1) more step\(row.steps.count == 2 ? "" : "s"))" : "")
+            var text = describe(first) + (row.steps.count > 1 ? " (and \(row.steps.count - 1) more step\(row.steps.count == 2 ? "" : "s"))" : "")
+            if row.verdict == .notReached, !row.passedSteps.isEmpty {
+                // The checks that did run passed, but a check of it did not run.
+                text += "; \(row.passedSteps.count) other check\(row.passedSteps.count == 1 ? "" : "s") of it passed"
+            }
+            return text
         }
     }
 
@@ -42,16 +49,14 @@ struct StatementTable {
         return "\(step.name) (\(file):\(step.location.line):\(step.location.column))" + (reason.isEmpty ? "" : ": \(reason)")
     }
 
-    /// `61 statements checked (of 141 in MQTT 3.1.1): 55 pass, 3 fail, 2 not applicable, 1 not reached`.
+    /// `61 of the 141 MQTT 3.1.1 statements checked: 55 pass, 3 fail, 2 n/a, 1 not reached`,
+    /// in the words of the table.
     func summary(standard: NormativeStatements) -> String {
         let (checked, total) = verdicts.coverage(of: standard)
         let own = verdicts.rows.count - checked
-        let counts = [
-            "\(verdicts.statements(.passed).count) pass",
-            "\(verdicts.statements(.failed).count) fail",
-            "\(verdicts.statements(.notApplicable).count) not applicable",
-            "\(verdicts.statements(.notReached).count) not reached",
-        ].joined(separator: ", ")
+        let counts = [StatementVerdicts.Verdict.passed, .failed, .notApplicable, .notReached].map { verdict in
+            "\(verdicts.statements(verdict).count) \(verdict.label.lowercased())"
+        }.joined(separator: ", ")
         let untagged = verdicts.untaggedFailures.isEmpty ? "" : "; \(verdicts.untaggedFailures.count) failed step\(verdicts.untaggedFailures.count == 1 ? "" : "s") outside any statement"
         return "\(checked) of the \(total) MQTT 3.1.1 statements checked\(own > 0 ? " (and \(own) of the pack's own)" : ""): \(counts)\(untagged)"
     }

@@ -41,11 +41,11 @@ final class ServiceBusyResponder: ChannelInboundHandler {
     private func answer(context: ChannelHandlerContext) {
         guard !answered else { return }
         answered = true
-        let bytes = context.channel.allocator.buffer(bytes: Self.response)
-        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in
-            context.close(mode: .output, promise: nil)
-        }
         let channel = context.channel
+        let bytes = channel.allocator.buffer(bytes: Self.response)
+        channel.writeAndFlush(bytes).whenComplete { _ in
+            channel.close(mode: .output, promise: nil)
+        }
         channel.eventLoop.scheduleTask(in: Self.linger) { channel.close(promise: nil) }
     }
 

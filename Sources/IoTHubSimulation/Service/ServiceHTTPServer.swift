@@ -44,7 +44,9 @@ public final class ServiceHTTPServer: Sendable {
                 guard self.admit(channel) else {
                     // Told why in a few bytes, without reading a request: a client sees a
                     // 503 it can retry on, not a connection reset.
-                    return channel.pipeline.addHandler(ServiceBusyResponder())
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ServiceBusyResponder())
+                    }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true, withOutboundHeaderValidation: false)

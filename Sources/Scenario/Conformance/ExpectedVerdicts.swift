@@ -8,7 +8,7 @@ import Yams
 /// cannot reach. A run whose verdicts differ from the file in either direction is a finding.
 public struct ExpectedVerdicts: Sendable {
     /// One statement of the file.
-    public struct Entry: Sendable, Hashable, Decodable {
+    public struct Entry: Sendable, Hashable {
         public var statement: String
         /// The standard's text of the statement (checked against the committed list).
         public var text: String?
@@ -19,20 +19,31 @@ public struct ExpectedVerdicts: Sendable {
         /// Why the statement does not apply, or is not reached (for `not_applicable`,
         /// `not_reached`).
         public var reason: String?
+
+        public init(statement: String, text: String? = nil, instead: String? = nil, reference: String? = nil, reason: String? = nil) {
+            self.statement = statement
+            self.text = text
+            self.instead = instead
+            self.reference = reference
+            self.reason = reason
+        }
     }
 
-    private struct File: Decodable {
-        var broker: String
-        var device: [String: String]?
-        var fails: [Entry]?
-        var not_applicable: [Entry]?
-        var not_reached: [Entry]?
-    }
-
-    /// Why a verdicts file cannot be used.
+    /// Why a verdicts file cannot be used: every problem, each at its place in the file.
     public struct LoadError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+        public var diagnostics: [ScenarioDiagnostic]
+
+        /// `file:line:column: error: message`, one problem a line.
+        public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
     }
+
+    /// The keys of the file, and of the entries of each section.
+    static let topLevelKeys = ["broker", "device", "fails", "not_applicable", "not_reached"]
+    static let entryKeys = [
+        "fails": ["statement", "text", "instead", "reference"],
+        "not_applicable": ["statement", "text", "reason", "reference"],
+        "not_reached": ["statement", "text", "reason", "reference"],
+    ]
 
     /// The broker and version the file describes.
     public var broker: String
@@ -43,54 +54,114 @@ public struct ExpectedVerdicts: Sendable {
     public var notApplicable: [Entry]
     public var notReached: [Entry]
 
-    /// Loads and checks a verdicts file: every statement id is one of `standard`'s, each
-    /// failure quotes the statement's text exactly and says what the broker does instead,
-    /// and no statement appears twice.
+    /// Loads and checks a verdicts file with the scenario loader's YAML reading: only known
+    /// keys (a misspelt one with a did-you-mean), device settings a device takes, every
+    /// statement id one of `standard`'s, each failure quoting the statement's text exactly and
+    /// saying what the broker does instead, no statement twice. Every problem is reported at
+    /// once with its `file:line:column`.
     public static func load(path: String, standard: NormativeStatements = .mqtt311) throws(LoadError) -> ExpectedVerdicts {
+        let start = SourceLocation(file: path, line: 1, column: 1)
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw LoadError(description: "\(path): cannot read the verdicts file: \(ScenarioLoader.describe(error))")
+            throw LoadError(diagnostics: [ScenarioDiagnostic(location: start, message: "cannot read the verdicts file: \(ScenarioLoader.describe(error))")])
         }
-        let file: File
+        let root: Node
         do {
-            file = try YAMLDecoder().decode(File.self, from: text)
-        } catch let error as DecodingError {
-            throw LoadError(description: "\(path): \(Self.describe(error))")
-        } catch {
-            throw LoadError(description: "\(path): not a verdicts file: \(error)")
-        }
-        var problems: [String] = []
-        var seen: Set<String> = []
-        let sections: [(String, [Entry])] = [("fails", file.fails ?? []), ("not_applicable", file.not_applicable ?? []), ("not_reached", file.not_reached ?? [])]
-        for (section, entries) in sections {
-            for entry in entries {
-                let id = entry.statement
-                if !seen.insert(id).inserted { problems.append("\(id) is listed twice") }
-                if let problem = standard.problem(with: id) { problems.append("\(section): \(problem)") }
-                // A failure quotes the statement; elsewhere a quote is optional, but never wrong.
-                if let statement = standard[id], entry.text != statement.text, section == "fails" || entry.text != nil {
-                    problems.append("\(section): \(id): 'text' must be the standard's text of the statement: \"\(statement.text)\"")
-                }
-                switch section {
-                case "fails":
-                    if (entry.instead ?? "").isEmpty { problems.append("fails: \(id) needs 'instead': what the broker does instead") }
-                default:
-                    if (entry.reason ?? "").isEmpty { problems.append("\(section): \(id) needs a 'reason'") }
-                }
+            guard let node = try Yams.compose(yaml: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text) else {
+                throw LoadError(diagnostics: [ScenarioDiagnostic(location: start, message: "the verdicts file is empty; it needs at least 'broker' (and 'fails', 'not_applicable' or 'not_reached' lists)")])
             }
+            root = node
+        } catch let error as LoadError {
+            throw error
+        } catch let error as YamlError {
+            throw LoadError(diagnostics: [YAMLSyntax.diagnostic(error, path: path)])
+        } catch {
+            throw LoadError(diagnostics: [ScenarioDiagnostic(location: start, message: "YAML syntax error: \(error)")])
         }
-        guard problems.isEmpty else {
-            throw LoadError(description: problems.map { "\(path): \($0)" }.joined(separator: "\n"))
+        var reader = YAMLReader(file: path)
+        guard let top = reader.mapping(root, "the verdicts file", allowed: topLevelKeys) else {
+            throw LoadError(diagnostics: reader.diagnostics)
+        }
+        var broker = ""
+        if let node = top["broker"] {
+            broker = reader.literal(node, "broker") ?? ""
+            if reader.isNull(node) || broker.isEmpty { reader.error("broker must name the broker and its version", at: node) }
+        } else {
+            reader.missing("broker", in: top, "the verdicts file")
+        }
+        let device = top["device"].map { readDevice($0, reader: &reader) } ?? [:]
+        var seen: Set<String> = []
+        var sections: [String: [Entry]] = [:]
+        for section in ["fails", "not_applicable", "not_reached"] {
+            guard let node = top[section], !reader.isNull(node) else { continue }
+            sections[section] = readEntries(node, section: section, standard: standard, seen: &seen, reader: &reader)
+        }
+        guard reader.diagnostics.isEmpty else {
+            throw LoadError(diagnostics: reader.diagnostics.sorted { $0.location < $1.location })
         }
         return ExpectedVerdicts(
-            broker: file.broker,
-            device: file.device ?? [:],
-            fails: file.fails ?? [],
-            notApplicable: file.not_applicable ?? [],
-            notReached: file.not_reached ?? []
+            broker: broker,
+            device: device,
+            fails: sections["fails"] ?? [],
+            notApplicable: sections["not_applicable"] ?? [],
+            notReached: sections["not_reached"] ?? []
         )
+    }
+
+    /// `device: { username: harness }`: settings a device takes (the keys and values of
+    /// `--device`), each tried on a device so that a bad one is reported here, at its place.
+    private static func readDevice(_ node: Node, reader: inout YAMLReader) -> [String: String] {
+        let allowed = Vocabulary.device.names.filter { $0 != "id" && !DeviceParser.structuredKeys.contains($0) }
+        guard let entries = reader.mapping(node, "device", allowed: allowed) else { return [:] }
+        var settings: [String: String] = [:]
+        for item in entries.items {
+            guard let value = reader.literal(item.value, "device \(item.key)") else { continue }
+            let probe = "name: verdicts-device\nhub: \"mqtt://127.0.0.1:1883\"\ndevice: { id: probe, kind: client }\nsteps:\n  - connect: {}\n"
+            do throws(ScenarioLoadError) {
+                _ = try ScenarioLoader.load(yaml: probe, path: reader.file, options: LoadOptions(deviceOverrides: [(key: item.key, value: value)]))
+                settings[item.key] = value
+            } catch {
+                for diagnostic in error.diagnostics { reader.error(diagnostic.message, at: item.value) }
+            }
+        }
+        return settings
+    }
+
+    private static func readEntries(_ node: Node, section: String, standard: NormativeStatements, seen: inout Set<String>, reader: inout YAMLReader) -> [Entry] {
+        guard let sequence = node.sequence else {
+            reader.error("\(section) must be a list of statements, each { statement: MQTT-..., ... }, not \(reader.describe(node))", at: node)
+            return []
+        }
+        var entries: [Entry] = []
+        for item in sequence {
+            guard let fields = reader.mapping(item, "a '\(section)' entry", allowed: entryKeys[section] ?? []) else { continue }
+            var values: [String: String] = [:]
+            for field in fields.items {
+                if let value = reader.literal(field.value, field.key) { values[field.key] = value }
+            }
+            guard let statementNode = fields["statement"], let id = values["statement"], !id.isEmpty else {
+                reader.missing("statement", in: fields, "a '\(section)' entry")
+                continue
+            }
+            if let problem = standard.problem(with: id) {
+                reader.error(problem, at: statementNode)
+            } else if !seen.insert(id).inserted {
+                reader.error("\(id) is listed twice; a statement has one verdict", at: statementNode)
+            }
+            // A failure quotes the statement; elsewhere a quote is optional, but never wrong.
+            if let statement = standard[id], values["text"] != statement.text, section == "fails" || values["text"] != nil {
+                reader.error("\(id): 'text' must be the standard's text of the statement: \"\(statement.text)\"", at: fields["text"] ?? item)
+            }
+            if section == "fails" {
+                if (values["instead"] ?? "").isEmpty { reader.error("\(id) needs 'instead': what the broker does instead", at: fields["instead"] ?? item) }
+            } else if (values["reason"] ?? "").isEmpty {
+                reader.error("\(id) needs a 'reason'", at: fields["reason"] ?? item)
+            }
+            entries.append(Entry(statement: id, text: values["text"], instead: values["instead"], reference: values["reference"], reason: values["reason"]))
+        }
+        return entries
     }
 
     /// How the run's verdicts differ from the file, one line each; empty when they match.
@@ -117,17 +188,5 @@ public struct ExpectedVerdicts: Sendable {
             lines.append("(no statement): \(step.name) at \(step.location) failed\(step.reason.map { ": \($0)" } ?? "")")
         }
         return lines
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing '\(key.stringValue)'" + (context.codingPath.isEmpty ? "" : " in \(path(context))")
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "not a verdicts file"
-        }
     }
 }

@@ -12,8 +12,9 @@ public struct NormativeStatements: Sendable {
     /// The statements in the standard's order.
     public let all: [Statement]
     private let byID: [String: Statement]
-    /// The prefix every id of this standard starts with (`MQTT-`); ids with another prefix
-    /// are a pack's own names (`IOTHUB-...`, `PAHO-...`) and are not checked.
+    /// The prefix every id of this standard starts with (`MQTT-`); ids that do not look like
+    /// this standard's (``claims(_:)``) are a pack's own names (`IOTHUB-...`, `PAHO-...`) and
+    /// are not checked.
     public let prefix: String
 
     /// Parses `id<TAB>text` lines; `#` lines are comments.
@@ -32,16 +33,31 @@ public struct NormativeStatements: Sendable {
     /// The statement with this id, if the standard has it.
     public subscript(id: String) -> Statement? { byID[id] }
 
-    /// Whether `id` names a statement of this standard (`MQTT-...`) rather than a pack's own name.
-    public func claims(_ id: String) -> Bool { id.hasPrefix(prefix) }
+    /// Whether `id` is meant as a statement of this standard rather than a pack's own name:
+    /// it starts with the prefix (`MQTT-`), or, in any case, with the prefix's letters
+    /// followed by separators and a digit (`mqtt-3.1.4-4`, `MQTT_3.2.0-1`, `MQTT.3.1.4-4`,
+    /// `MQTT3.1.4-4`), which can only be a misspelt statement id. Pack-own names such as
+    /// `IOTHUB-QOS2-PUBLISH-DROPS` do not look like that.
+    public func claims(_ id: String) -> Bool {
+        if id.hasPrefix(prefix) { return true }
+        let letters = prefix.filter(\.isLetter).lowercased()
+        guard id.lowercased().hasPrefix(letters) else { return false }
+        let rest = id.dropFirst(letters.count).drop { !$0.isLetter && !$0.isNumber }
+        return rest.first?.isNumber == true
+    }
 
-    /// The problem with `id`, if any: an id with this standard's prefix that the standard does
-    /// not have, with the closest real id when there is one.
+    /// The problem with `id`, if any: an id that looks like one of this standard's (see
+    /// ``claims(_:)``) but is not one, with the real id it most likely means.
     public func problem(with id: String) -> String? {
         guard claims(id), byID[id] == nil else { return nil }
-        // The same numbers with other separators first (the standard itself spells one id
-        // MQTT-3-8.3-4), then the closest spelling.
-        let normalized = { (text: String) in text.dropFirst(prefix.count).replacingOccurrences(of: "-", with: ".") }
+        // The same numbers with other separators and case first (the standard itself spells
+        // one id MQTT-3-8.3-4), then the closest spelling.
+        let letters = prefix.filter(\.isLetter).lowercased()
+        let normalized = { (text: String) -> String in
+            let lowered = text.lowercased()
+            let rest = lowered.hasPrefix(letters) ? lowered.dropFirst(letters.count) : Substring(lowered)
+            return String(rest.map { $0.isLetter || $0.isNumber ? $0 : "." }).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
         let hint = all.first { normalized($0.id) == normalized(id) }.map { " (did you mean '\($0.id)'?)" }
             ?? Suggestions.hint(for: id, in: all.map(\.id))
         return "'\(id)' is not a normative statement of MQTT 3.1.1\(hint); the \(all.count) statement ids are listed in Sources/Scenario/Resources/mqtt-3.1.1-statements.tsv"

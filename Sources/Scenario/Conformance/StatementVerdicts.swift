@@ -3,10 +3,12 @@
 /// scenarios.
 ///
 /// - fail: a step naming it failed (or errored);
-/// - not applicable: a step naming it took a `not_applicable` branch, or was skipped after
-///   one, and none failed;
-/// - not reached: every step naming it was skipped because an earlier step failed;
-/// - pass: otherwise, at least one step naming it passed.
+/// - not reached: no step naming it failed, but one of them did not run because an earlier
+///   step of its scenario failed (or the run could not start, or was interrupted): a
+///   statement passes only when every check of it ran;
+/// - not applicable: every step naming it took a `not_applicable` branch or was skipped
+///   after one;
+/// - pass: otherwise: every step naming it passed, or was not applicable.
 public struct StatementVerdicts: Sendable {
     /// A step that decided (or could not decide) a statement, with where it is and why.
     public struct StepReference: Sendable, Hashable {
@@ -28,13 +30,14 @@ public struct StatementVerdicts: Sendable {
         case notApplicable
         case notReached
 
-        /// `pass`, `FAIL`, `n/a`, `skip`.
+        /// `pass`, `FAIL`, `n/a`, `not reached`: the words of the table, the closing line and
+        /// the comparison with a verdicts file alike.
         public var label: String {
             switch self {
             case .passed: "pass"
             case .failed: "FAIL"
             case .notApplicable: "n/a"
-            case .notReached: "skip"
+            case .notReached: "not reached"
             }
         }
     }
@@ -44,8 +47,11 @@ public struct StatementVerdicts: Sendable {
         public var statement: String
         public var verdict: Verdict
         /// The steps that decided the verdict: the failing ones for a failure, the
-        /// not-applicable ones, the skipped ones, or the passing ones.
+        /// not-applicable ones, the ones not reached, or the passing ones.
         public var steps: [StepReference]
+        /// The steps naming the statement that ran and passed (for a statement not reached:
+        /// the checks that did run).
+        public var passedSteps: [StepReference] = []
     }
 
     /// Rows sorted by statement id, numbers compared as numbers.
@@ -80,15 +86,17 @@ public struct StatementVerdicts: Sendable {
 
     private static func row(_ statement: String, _ outcomes: [(StepReference, StepStatus)]) -> Row {
         let failed = outcomes.filter { $0.1.isFailure }.map(\.0)
-        if !failed.isEmpty { return Row(statement: statement, verdict: .failed, steps: failed) }
-        let notApplicable = outcomes.filter {
-            if case .notApplicable = $0.1 { return true }
-            return $0.1.isSkippedAsNotApplicable
-        }.map(\.0)
         let passed = outcomes.filter { $0.1.isPassed }.map(\.0)
-        if !notApplicable.isEmpty, passed.isEmpty { return Row(statement: statement, verdict: .notApplicable, steps: notApplicable) }
-        if passed.isEmpty { return Row(statement: statement, verdict: .notReached, steps: outcomes.map(\.0)) }
-        return Row(statement: statement, verdict: .passed, steps: passed)
+        if !failed.isEmpty { return Row(statement: statement, verdict: .failed, steps: failed, passedSteps: passed) }
+        let notReached = outcomes.filter {
+            if case .skipped = $0.1 { return !$0.1.isSkippedAsNotApplicable }
+            return false
+        }.map(\.0)
+        if !notReached.isEmpty { return Row(statement: statement, verdict: .notReached, steps: notReached, passedSteps: passed) }
+        if passed.isEmpty {
+            return Row(statement: statement, verdict: .notApplicable, steps: outcomes.map(\.0))
+        }
+        return Row(statement: statement, verdict: .passed, steps: passed, passedSteps: passed)
     }
 
     private static func reason(_ status: StepStatus) -> String? {

@@ -53,7 +53,7 @@ public enum ScenarioLoader {
             parser.reader.missing("steps", in: top, "the scenario")
         }
         if let node = top["finally"] {
-            finallySteps = parser.readSteps(node, first: steps.count + 1)
+            finallySteps = parser.readSteps(node, first: steps.count + 1, what: "finally")
             for index in finallySteps.indices { finallySteps[index].isCleanup = true }
         }
         reader = parser.reader

@@ -20,12 +20,13 @@ struct StepParser {
 
     /// - Parameter first: the number of the first step (a `finally:` part numbers on from
     ///   the last step).
-    mutating func readSteps(_ node: Node, prefix: [Int] = [], first: Int = 1) -> [Step] {
+    ///   - what: the key the list is under (`steps`, `finally`), as errors name it.
+    mutating func readSteps(_ node: Node, prefix: [Int] = [], first: Int = 1, what: String = "steps") -> [Step] {
         guard let sequence = node.sequence else {
-            reader.error("steps must be a list (each item starting with '- '), not \(reader.describe(node))", at: node)
+            reader.error("\(what) must be a list (each item starting with '- '), not \(reader.describe(node))", at: node)
             return []
         }
-        if sequence.isEmpty { reader.error("steps must hold at least one step", at: node) }
+        if sequence.isEmpty { reader.error("\(what) must hold at least one step", at: node) }
         var steps: [Step] = []
         for (index, item) in sequence.enumerated() {
             let number = StepNumber(path: prefix + [index + first])

@@ -5,16 +5,19 @@ import Synchronization
 
 extension ExpectationEvaluator {
     /// `bytes: "20 02 00 00"`: the bytes the device reads after the causing action must start
-    /// with exactly these (more may follow). Decided as soon as enough bytes arrived, or when
-    /// the connection closed first. With `exact: true` nothing else may arrive: decided when
-    /// the connection closes, when a byte too many or a wrong one arrives, or at the deadline
-    /// (passing if exactly these arrived by then).
+    /// with exactly these (more may follow). Decided as soon as enough bytes arrived, a wrong
+    /// one arrived, or the connection closed first. With `exact: true` nothing else may
+    /// arrive: decided when the connection closes, when a byte too many or a wrong one
+    /// arrives, or at the deadline (passing if exactly these arrived by then).
+    ///
+    /// A failure because other bytes arrived (a wrong one, or one too many) carries the place
+    /// in the record where they did (`contradictedAt`), for `one_of` to tell what came first.
     func evaluateBytes(_ expected: HexBytes, exact: Bool, device: DeviceID, cause: Cause, windowEnd: UInt64, expected description: String) async -> Evaluation {
         let stream = ReceivedBytes(device: device, expected: expected.bytes, exact: exact)
         let match = await record.firstMatch(from: cause.index, until: windowEnd) { stream.isDecided(after: $0) }
         let received = stream.bytes
         let shown = HexBytes.format(received.prefix(expected.bytes.count + 8)) + (received.count > expected.bytes.count + 8 ? " ..." : "")
-        guard let (_, entry) = match, entry.time <= windowEnd else {
+        guard let (matchIndex, entry) = match, entry.time <= windowEnd else {
             if exact, received == expected.bytes {
                 return Evaluation(status: .passed, latency: stream.lastArrival.map { .nanoseconds(Int64($0 &- cause.time)) })
             }
@@ -23,19 +26,18 @@ extension ExpectationEvaluator {
         }
         let latency = Duration.nanoseconds(Int64(entry.time &- cause.time))
         if exact ? received == expected.bytes : received.starts(with: expected.bytes) {
-            return Evaluation(status: .passed, latency: latency)
+            return Evaluation(status: .passed, latency: latency, matchIndex: matchIndex)
         }
-        let observed: String
-        if received.count < expected.bytes.count, stream.closed {
-            observed = received.isEmpty
+        if stream.closed {
+            // Closed before all of them arrived (what did arrive was a beginning of them).
+            let observed = received.isEmpty
                 ? "the connection closed after \(ScenarioDuration.formatMilliseconds(latency)) with no bytes"
                 : "the connection closed after \(ScenarioDuration.formatMilliseconds(latency)) with only \(shown)"
-        } else if exact, received.starts(with: expected.bytes) {
-            observed = "more arrived\(stream.closed ? " before the close" : ""): \(shown)"
-        } else {
-            observed = "received \(shown)"
+            return Evaluation(status: .failed(Failure(expected: description, observed: observed)), latency: nil)
         }
-        return Evaluation(status: .failed(Failure(expected: description, observed: observed)), latency: nil)
+        // Other bytes than these arrived: decided against them at this entry.
+        let observed = exact && received.starts(with: expected.bytes) ? "more arrived: \(shown)" : "received \(shown)"
+        return Evaluation(status: .failed(Failure(expected: description, observed: observed)), latency: nil, contradictedAt: matchIndex)
     }
 }
 
@@ -71,8 +73,8 @@ final class ReceivedBytes: Sendable {
             case .bytesReceived(let buffer):
                 state.bytes += buffer.readableBytesView
                 state.lastArrival = entry.time
-                guard exact else { return state.bytes.count >= expected.count }
-                // Exact: undecided while what arrived is still a beginning of the expected bytes.
+                // Undecided while what arrived is still a beginning of the expected bytes.
+                guard exact else { return state.bytes.count >= expected.count || !expected.starts(with: state.bytes.prefix(expected.count)) }
                 return state.bytes.count > expected.count || !expected.starts(with: state.bytes)
             case .disconnected:
                 state.closed = true

@@ -38,6 +38,9 @@ struct ExpectationEvaluator: Sendable {
         var latency: Duration?
         /// The record position of the observation that satisfied it (for `after`).
         var matchIndex: Int?
+        /// For a failure: the record position of the observation that contradicted it (other
+        /// bytes than those expected), when one did.
+        var contradictedAt: Int?
     }
 
     /// Decides `expectation` for `device`, measured from `cause`.

@@ -144,7 +144,7 @@ struct RunSession: Sendable {
             return await outcomeStatus(expected: "UNSUBACK") { try await device.unsubscribe(from: filter) }
         case .publish(let message):
             let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)
-            return await outcomeStatus(expected: message.qos == .atMostOnce ? "the publish to complete" : "PUBACK") {
+            return await outcomeStatus(expected: Self.acknowledgement(of: message.qos)) {
                 try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
             }
         case .disconnect:
@@ -172,6 +172,15 @@ struct RunSession: Sendable {
             return .passed
         case .send, .advanceClock, .wait, .expect, .repeatBlock, .fault, .heal:
             return .errored(message: "internal: not a device action")
+        }
+    }
+
+    /// What answers a PUBLISH of this QoS (Table 3.4), as a failure's "expected" part.
+    static func acknowledgement(of qos: MQTTQoS) -> String {
+        switch qos {
+        case .atMostOnce: "the publish to complete"
+        case .atLeastOnce: "PUBACK"
+        case .exactlyOnce: "PUBREC, then PUBCOMP for the PUBREL"
         }
     }
 
