@@ -127,7 +127,7 @@ import Testing
             $0.hasPrefix("c.yaml:3:24: error: schema: 'value' in steps[1].expect goes with 'pin', which is missing")
         })
         #expect(found("  - wait: 1s\n    device: d\n").contains { $0.hasPrefix("c.yaml:4:5: error: schema: 'device' does not fit the other keys of steps[1]") })
-        #expect(found("  - wait: 1s\n    steps: [{ wait: 1s }]\n").contains { $0.contains("'steps' in steps[1] goes with 'repeat', which is missing") })
+        #expect(found("  - wait: 1s\n    steps: [{ wait: 1s }]\n").contains { $0.hasPrefix("c.yaml:4:5: error: schema: 'steps' does not fit the other keys of steps[1] ('steps' goes with repeat and chaos.)") })
         #expect(found("  - repeat: 2\n").contains { $0.contains("'repeat' in steps[1] goes with 'steps', which is missing") })
         #expect(found("  - conect: {}\n").contains { $0.hasPrefix("c.yaml:3:5: error: schema: steps[1] needs one of 'connect', 'subscribe'") })
         #expect(found("  - { connect: {}, wait: 1s }\n").contains { $0.contains("steps[1] may have only one of 'connect', 'subscribe'") })

@@ -13,7 +13,7 @@ import Yams
         ("step", Vocabulary.step), ("connect", Vocabulary.connect), ("subscribe", Vocabulary.subscribe),
         ("unsubscribe", Vocabulary.unsubscribe), ("send", Vocabulary.send), ("publish", Vocabulary.publish),
         ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
-        ("fault", Vocabulary.fault), ("heal", Vocabulary.heal),
+        ("fault", Vocabulary.fault), ("heal", Vocabulary.heal), ("chaos", Vocabulary.chaos),
     ]
 
     static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml"].map {
@@ -95,7 +95,7 @@ private struct KeyUse {
     private mutating func steps(_ node: Node?) {
         for step in node?.sequence ?? [] {
             note("step", step)
-            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal"] where step[action]?.mapping != nil {
+            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos"] where step[action]?.mapping != nil {
                 note(action, step[action])
             }
             if let expectation = step["expect"] {

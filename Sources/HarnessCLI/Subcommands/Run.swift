@@ -34,6 +34,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("deadline-scale"), help: ArgumentHelp("Multiply every 'within' deadline by this factor, for slow or loaded machines ('for' windows keep their length).", valueName: "factor"))
     var deadlineScale: Double = 1
 
+    @Option(help: ArgumentHelp("Seed everything random in the runs (delay jitter, chaos strikes) to replay a run; default: a new seed, printed in each report.", valueName: "number"))
+    var seed: UInt64?
+
     @Flag(help: "Print only failures and the closing line.")
     var quiet = false
 
@@ -62,7 +65,9 @@ struct Run: AsyncParsableCommand {
             throw InvalidInput(description: error.description)
         }
         if let shard { files = shard.select(from: files) }
-        return SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        var options = SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        options.seed = seed
+        return options
     }
 
     /// Runs the suite, printing its progress and the closing line.
@@ -128,6 +133,7 @@ struct Run: AsyncParsableCommand {
         switch step.status {
         case .passed:
             if let repetition = step.repetition { return ScenarioResult.describe(repetition) }
+            if let chaos = step.chaos { return ScenarioResult.describe(chaos) }
             return step.latency.map { "observed after \(String(format: "%.3f", seconds($0) * 1000)) ms" }
         case .failed(let failure):
             return "\(failure)\nat \(step.step.location)"

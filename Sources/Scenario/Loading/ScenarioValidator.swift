@@ -65,6 +65,8 @@ enum ScenarioValidator {
                 }
             case .repeatBlock(let block):
                 walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
+            case .chaos(let block):
+                walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
             case .send, .restart, .revoke, .advanceClock, .wait, .fault, .heal:
                 break
             }

@@ -192,6 +192,8 @@ struct StepParser {
             return expectation.map(Step.Kind.expect)
         case "repeat":
             return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
+        case "chaos":
+            return readChaos(value, entries: entries, number: number).map(Step.Kind.chaos)
         default:
             reader.error("internal error: the vocabulary's action '\(key)' has no reader", at: value)
             return nil

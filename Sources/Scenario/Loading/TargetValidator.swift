@@ -80,6 +80,9 @@ extension [Step] {
                     case .allDevices, .hub: struck.formUnion(devices)
                     }
                 case .repeatBlock(let block): walk(block.steps)
+                case .chaos(let block):
+                    walk(block.faults.map { Step(number: step.number, location: step.location, kind: .fault($0)) })
+                    walk(block.steps)
                 default: break
                 }
             }

@@ -51,6 +51,8 @@ public struct Step: Sendable, Hashable {
         case expect(Expectation)
         /// Steps run several times, with latency thresholds.
         case repeatBlock(RepeatBlock)
+        /// Steps run for a while as faults strike at random.
+        case chaos(ChaosBlock)
     }
 
     public init(number: StepNumber, location: SourceLocation, kind: Kind, device: DeviceID? = nil) {
@@ -63,7 +65,7 @@ public struct Step: Sendable, Hashable {
     /// Whether the step acts (and so becomes the cause later expectations measure from).
     public var isAction: Bool {
         switch kind {
-        case .expect, .wait, .repeatBlock: false
+        case .expect, .wait, .repeatBlock, .chaos: false
         case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .sendBytes, .expireToken, .revoke, .advanceClock, .fault, .heal: true
         }
     }
@@ -93,6 +95,8 @@ public struct Step: Sendable, Hashable {
         case .heal(let heal): text = "heal \(heal.summary)"
         case .expect(let expectation): text = "expect \(expectation)"
         case .repeatBlock(let block): text = "repeat \(block.count)x (\(block.steps.count) steps)"
+        case .chaos(let block):
+            text = "chaos for \(ScenarioDuration.format(block.duration)): \(block.faults.map(\.kind.name).joined(separator: ", ")) every \(ScenarioDuration.format(block.interval.lowerBound))..\(ScenarioDuration.format(block.interval.upperBound)) (\(block.steps.count) steps)"
         }
         return text
     }

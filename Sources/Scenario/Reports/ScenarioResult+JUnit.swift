@@ -58,6 +58,7 @@ extension ScenarioResult {
             JUnitProperty("scenario.path", scenario.path),
             JUnitProperty("target", target.name),
             JUnitProperty("hub", "\(target.hub)"),
+            JUnitProperty("seed", String(seed)),
         ]
         for device in target.devices {
             let prefix = target.devices.count > 1 ? "device.\(device.id)" : "device"
@@ -72,6 +73,11 @@ extension ScenarioResult {
             if case .expect(let expectation) = result.step.kind {
                 if let latency = result.latency { properties.append(JUnitProperty("latency.\(label).ms", Self.milliseconds(latency))) }
                 properties.append(JUnitProperty("deadline.\(label).ms", Self.milliseconds(expectation.deadline.duration)))
+            }
+            if let chaos = result.chaos {
+                properties.append(JUnitProperty("chaos.\(label).seed", String(chaos.seed)))
+                properties.append(JUnitProperty("chaos.\(label).iterations", String(chaos.iterations)))
+                properties.append(JUnitProperty("chaos.\(label).strikes", String(chaos.strikes.count)))
             }
             if let repetition = result.repetition {
                 properties.append(JUnitProperty("repeat.\(label).iterations", String(repetition.iterationsRun)))

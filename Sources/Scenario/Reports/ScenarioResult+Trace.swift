@@ -52,6 +52,12 @@ extension ScenarioResult {
         return text.map { "\(RecordText.formatOffset(entry.time &- start))  \($0)" }
     }
 
+    /// `seed 42: 12 iterations, 5 strikes: drop esp8266, blackhole esp8266 for 3s, ...`.
+    public static func describe(_ chaos: ChaosOutcome) -> String {
+        let strikes = chaos.strikes.prefix(10).joined(separator: ", ") + (chaos.strikes.count > 10 ? " and \(chaos.strikes.count - 10) more" : "")
+        return "seed \(chaos.seed): \(chaos.iterations) iteration\(chaos.iterations == 1 ? "" : "s"), \(chaos.strikes.count) strike\(chaos.strikes.count == 1 ? "" : "s")" + (strikes.isEmpty ? "" : ": \(strikes)")
+    }
+
     /// `led_latency p50 0.120ms p95 ... (n=200)`, one line per metric.
     public static func describe(_ repetition: RepeatOutcome) -> String {
         var lines = ["\(repetition.iterationsRun) of \(repetition.iterationsPlanned) iterations"]

@@ -65,6 +65,8 @@ public struct StepResult: Sendable {
     public var causeStep: StepNumber?
     /// For `repeat` blocks: the iterations and latency statistics.
     public var repetition: RepeatOutcome?
+    /// For `chaos` blocks: the seed, iterations and strikes.
+    public var chaos: ChaosOutcome?
 
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
 }
@@ -123,6 +125,8 @@ public struct ScenarioResult: Sendable {
     public var setupError: String?
     /// Secret values of the run (device keys, tokens, secret variables) that reports must mask.
     public var secrets: [String] = []
+    /// The run's seed (jitter, chaos strikes): `--seed` with it replays them.
+    public var seed: UInt64 = 0
 
     /// `c2d-led`, or `c2d-led [mosquitto]` when the scenario has several targets.
     public var suiteName: String {

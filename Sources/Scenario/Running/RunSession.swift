@@ -119,7 +119,7 @@ struct RunSession: Sendable {
                 return await faults.start(fault)
             case .heal(let heal):
                 return await faults.heal(heal)
-            case .expect, .repeatBlock:
+            case .expect, .repeatBlock, .chaos:
                 return .errored(message: "internal: step \(step.number) is not an action")
             default:
                 guard let id = step.device, let participant = participants[id] else {
@@ -170,7 +170,7 @@ struct RunSession: Sendable {
         case .revoke:
             try await requireSimulation("revoke").regenerateKeys(of: participant.spec.id)
             return .passed
-        case .send, .advanceClock, .wait, .expect, .repeatBlock, .fault, .heal:
+        case .send, .advanceClock, .wait, .expect, .repeatBlock, .chaos, .fault, .heal:
             return .errored(message: "internal: not a device action")
         }
     }

@@ -69,6 +69,7 @@ public struct ScenarioRunner: Sendable {
             return result
         }
         result.secrets += session.secrets
+        result.seed = environment.seed
         var state = RunState(cause: Cause(step: nil, time: startTime, index: 0))
         let context = StepContext(session: session, record: record, clock: clock)
         for step in scenario.steps {
@@ -135,6 +136,10 @@ struct StepContext: Sendable {
             let (status, outcome) = await runRepeat(block, state: &state)
             result.status = status
             result.repetition = outcome
+        case .chaos(let block):
+            let (status, outcome) = await runChaos(block, state: &state)
+            result.status = status
+            result.chaos = outcome
         default:
             result.status = await session.perform(step)
             state.cause.endTime = clock.nanoseconds()

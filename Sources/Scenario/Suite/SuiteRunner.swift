@@ -31,6 +31,8 @@ public struct SuiteRunner: Sendable {
         public var reportsFolder: String
         /// Multiplies every `within` deadline.
         public var deadlineScale: Double
+        /// The seed of every run (`--seed`); `nil`: a new one.
+        public var seed: UInt64?
         /// The `harness hub` state file bare `azure://` targets look for; `nil` for none.
         public var localHubStatePath: String?
         /// Changes each run's JUnit suite before it is written (`harness conform` puts the
@@ -104,7 +106,9 @@ public struct SuiteRunner: Sendable {
         for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
         progress(.secretsChanged(redactor))
         for note in notes { progress(.note(note)) }
-        let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: options.deadlineScale))
+        let runner = ScenarioRunner(
+            environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: options.deadlineScale, seed: options.seed ?? UInt64.random(in: 0...UInt64.max))
+        )
         var report = JUnitReport()
         var artifacts = ReportArtifacts(folder: options.reportsFolder)
         var outcome = Outcome(results: [], scenarioCount: scenarios.count)

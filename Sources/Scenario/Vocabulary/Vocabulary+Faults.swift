@@ -53,6 +53,21 @@ extension Vocabulary {
         VocabularyKey("device", .string(minLength: 1), "Whose faults to end, or 'all' (default: everyone's)."),
     ])
 
+    /// The keys of a `chaos:` mapping.
+    static let chaos = VocabularyMapping([
+        VocabularyKey("for", .duration, "How long the steps keep running. " + JSONSchema.durationFormat),
+        VocabularyKey(
+            "every", .string(pattern: #"^\s*[0-9.]+\s*[a-zµ]+\s*(\.\.\s*[0-9.]+\s*[a-zµ]+\s*)?$|\$\{"#, examples: ["5s..20s", "10s"]),
+            "The wait between two strikes: a duration, or the shortest and longest (5s..20s), drawn from the seed."
+        ),
+        VocabularyKey("faults", .list(of: .reference("fault"), minItems: 1), "The faults a strike picks from, at random; each heals after its own 'for'."),
+        VocabularyKey(
+            "invariants", .list(of: .anyOf([.oneOf(["delivered", "led_follows_delivered"]), .object([JSONSchema.Member(name: "reconnected_within", schema: .duration)], required: ["reconnected_within"])]), minItems: 1),
+            "What must hold for every device: delivered (no C2D lost), led_follows_delivered (the LED ends as the last delivered message asked), { reconnected_within: 30s } (every drop followed by a reconnect)."
+        ),
+        VocabularyKey("seed", .wholeNumber(minimum: 0), "The block's own seed (default: the run's, printed and set with --seed)."),
+    ])
+
     /// A fault key that only some kinds take.
     private static func faultKey(_ name: String, for kinds: [String], _ value: JSONSchema, _ description: String) -> VocabularyKey {
         VocabularyKey(name, value, description, forms: kinds, formLabel: kinds.count == 1 ? "Kind" : "Kinds")

@@ -57,6 +57,10 @@ extension Vocabulary {
             key: VocabularyKey("repeat", .wholeNumber(minimum: 1, maximum: 100_000), "The steps under 'steps' run this many times."),
             concernsDevice: false, requires: ["steps"]
         ),
+        Action(
+            key: VocabularyKey("chaos", chaos.schema(required: ["for", "every", "faults", "invariants"]), "The steps under 'steps' run again and again while faults strike at random; invariants must hold."),
+            concernsDevice: false, requires: ["steps"]
+        ),
     ]
 
     /// The keys a step has besides its action.
@@ -66,7 +70,7 @@ extension Vocabulary {
             forms: actions.filter(\.concernsDevice).map(\.name)
         ),
         VocabularyKey("statements", .reference("statements"), "The normative statements this step checks."),
-        VocabularyKey("steps", .list(of: .reference("step"), minItems: 1), "The steps a repeat block runs.", forms: ["repeat"]),
+        VocabularyKey("steps", .list(of: .reference("step"), minItems: 1), "The steps a repeat or chaos block runs.", forms: ["repeat", "chaos"]),
         VocabularyKey("thresholds", thresholds, "Latency thresholds the repeat block must meet.", forms: ["repeat"]),
     ])
 
