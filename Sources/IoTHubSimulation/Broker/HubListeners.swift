@@ -29,11 +29,26 @@ public struct HubEndpoints: Sendable, Hashable {
     /// The PEM file of the CA that clients must trust for TLS (the generated CA, or the user's
     /// CA file when one was given).
     public var caCertificatePath: String?
+    /// The PEM file of the root CA a `ca_rotation` certificate fault moves the hub to, when
+    /// TLS was set up with ``HubTLSConfiguration/preparesNextRoot``.
+    public var nextRootCertificatePath: String?
+    /// The PEM file holding both roots, the current one and then the next (a device given it
+    /// goes on through a rotation), with ``HubTLSConfiguration/preparesNextRoot``.
+    public var rootBundlePath: String?
 
-    public init(host: String, tlsPort: Int? = nil, plainPort: Int? = nil, caCertificatePath: String? = nil) {
+    public init(
+        host: String,
+        tlsPort: Int? = nil,
+        plainPort: Int? = nil,
+        caCertificatePath: String? = nil,
+        nextRootCertificatePath: String? = nil,
+        rootBundlePath: String? = nil
+    ) {
         self.host = host
         self.tlsPort = tlsPort
         self.plainPort = plainPort
         self.caCertificatePath = caCertificatePath
+        self.nextRootCertificatePath = nextRootCertificatePath
+        self.rootBundlePath = rootBundlePath
     }
 }

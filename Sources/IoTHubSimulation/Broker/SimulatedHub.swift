@@ -36,6 +36,8 @@ public final class SimulatedHub: Sendable {
     private let monotonic: any MonotonicClock
     private let serverChannels: Mutex<[any Channel]>
     private let boundEndpoints: Mutex<HubEndpoints?>
+    /// The certificate the TLS listener presents, once started with TLS.
+    private let serverIdentity: Mutex<HubServerIdentity?>
     /// The hub's clock, shared with whoever mints tokens for it.
     public let clock: HubClock
     public let configuration: HubConfiguration
@@ -70,6 +72,7 @@ public final class SimulatedHub: Sendable {
         self.tap = tap
         self.serverChannels = Mutex([])
         self.boundEndpoints = Mutex(nil)
+        self.serverIdentity = Mutex(nil)
         self.driver = NIOLoopBoundBox.makeBoxSendingValue(
             HubDriver(
                 machine: HubStateMachine(configuration: configuration, registry: registry),
@@ -103,10 +106,14 @@ public final class SimulatedHub: Sendable {
         do {
             if let tls = listeners.tls {
                 let context = try HubTLSContext.make(tls, now: Date())
-                let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: context.context)
+                let identity = HubServerIdentity(context)
+                let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: identity)
                 bound.append(channel)
+                serverIdentity.withLock { $0 = identity }
                 endpoints.tlsPort = channel.localAddress?.port ?? listeners.tlsPort
                 endpoints.caCertificatePath = context.caCertificatePath
+                endpoints.nextRootCertificatePath = context.nextRootCertificatePath
+                endpoints.rootBundlePath = context.rootBundlePath
             }
             if let plainPort = listeners.plainPort {
                 let channel = try await bind(host: listeners.host, port: plainPort, tls: nil)
@@ -124,7 +131,7 @@ public final class SimulatedHub: Sendable {
     }
 
     /// One listener; TLS is the only difference between the two kinds.
-    private func bind(host: String, port: Int, tls: NIOSSLContext?) async throws -> any Channel {
+    private func bind(host: String, port: Int, tls: HubServerIdentity?) async throws -> any Channel {
         let driver = self.driver
         let tap = self.tap
         let monotonic = self.monotonic
@@ -144,7 +151,8 @@ public final class SimulatedHub: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ids.connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        // Read for every connection: a certificate fault swaps it.
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
                     }
                     let codec = MQTTCodecHandler(
                         configuration: .init(
@@ -297,6 +305,32 @@ public final class SimulatedHub: Sendable {
         let driver = self.driver
         let clock = self.clock
         return try await loop.submit { driver.value.read { $0.activeFaults(at: clock.now()) } }.get()
+    }
+
+    /// Presents the certificate of `fault` to every TLS connection accepted from now on
+    /// (replacing another certificate fault's); connections already open keep theirs, as a
+    /// certificate matters only at the handshake. Certificates are dated by real time, which
+    /// is what clients check them against, not by the hub's clock.
+    /// - Throws: ``HubTLSError`` when the hub has no TLS listener, serves the user's PEM
+    ///   files (it holds no CA key), or was started without a next root for `.rotatedRoot`.
+    public func startCertificateFault(_ fault: HubCertificateFault) throws(HubTLSError) {
+        guard let identity = serverIdentity.withLock({ $0 }) else {
+            throw .setupFailed(reason: "certificate faults need the hub's TLS listener, and it listens without TLS")
+        }
+        try identity.start(fault, now: Date())
+    }
+
+    /// Goes back to the hub's own certificate for new connections, if `fault` is the
+    /// certificate fault on.
+    /// - Returns: whether it was on.
+    @discardableResult
+    public func endCertificateFault(_ fault: HubCertificateFault) -> Bool {
+        serverIdentity.withLock { $0 }?.end(fault) ?? false
+    }
+
+    /// The certificate fault on now, if any.
+    public var certificateFault: HubCertificateFault? {
+        serverIdentity.withLock { $0 }?.fault
     }
 
     /// Jumps the hub's clock forward and acts at once on every deadline that passes (token

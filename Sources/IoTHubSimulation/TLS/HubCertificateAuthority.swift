@@ -15,14 +15,19 @@ public struct HubCertificateAuthority: Sendable {
 
     /// Makes a CA with a new P-256 key, valid from one hour before `now` for `validity`.
     /// - Parameter now: real wall-clock time (what clients verify against).
-    public static func make(now: Date, validity: TimeInterval) throws(HubTLSError) -> HubCertificateAuthority {
+    /// - Parameter commonName: the CA's name, as clients show it in certificate chains.
+    public static func make(
+        now: Date,
+        validity: TimeInterval,
+        commonName: String = "harness simulated IoT Hub CA"
+    ) throws(HubTLSError) -> HubCertificateAuthority {
         let key = P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(key.publicKey)
         let keyID = SubjectKeyIdentifier(hash: publicKey)
         do {
             let name = try DistinguishedName {
                 OrganizationName("harness")
-                CommonName("harness simulated IoT Hub CA")
+                CommonName(commonName)
             }
             let certificate = try Certificate(
                 version: .v3,
@@ -121,6 +126,25 @@ public struct HubCertificateAuthority: Sendable {
         now: Date,
         validity: TimeInterval
     ) throws(HubTLSError) -> (certificatePEM: String, privateKeyPEM: String) {
+        try issueServerCertificate(
+            hostNames: hostNames,
+            ipAddresses: ipAddresses,
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: min(now.addingTimeInterval(validity), certificate.notValidAfter)
+        )
+    }
+
+    /// Issues a server certificate with a new P-256 key for `hostNames` (DNS) and `ipAddresses`
+    /// valid exactly from `notValidBefore` to `notValidAfter`, which may lie in the past (an
+    /// expired certificate, for the hub's `certificate_expired` fault).
+    /// - Returns: the certificate and its private key, as PEM.
+    /// - Throws: ``HubTLSError`` for a bad IP address or a failure to sign.
+    public func issueServerCertificate(
+        hostNames: [String],
+        ipAddresses: [String],
+        notValidBefore: Date,
+        notValidAfter: Date
+    ) throws(HubTLSError) -> (certificatePEM: String, privateKeyPEM: String) {
         let addresses = try ipAddresses.map { text throws(HubTLSError) in try HubCertificateFactory.ipAddressBytes(text) }
         let issuerKey = try privateKey
         let key = P256.Signing.PrivateKey()
@@ -135,8 +159,8 @@ public struct HubCertificateAuthority: Sendable {
                 version: .v3,
                 serialNumber: Certificate.SerialNumber(),
                 publicKey: publicKey,
-                notValidBefore: now.addingTimeInterval(-3600),
-                notValidAfter: min(now.addingTimeInterval(validity), certificate.notValidAfter),
+                notValidBefore: notValidBefore,
+                notValidAfter: notValidAfter,
                 issuer: certificate.subject,
                 subject: subject,
                 signatureAlgorithm: .ecdsaWithSHA256,

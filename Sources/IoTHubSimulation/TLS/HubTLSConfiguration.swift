@@ -25,11 +25,22 @@ public struct HubTLSConfiguration: Sendable, Hashable {
     public var minimumVersion: TLSVersion
     /// Highest TLS version accepted. Default: TLS 1.3.
     public var maximumVersion: TLSVersion
+    /// With a generated identity: also make the root CA a `ca_rotation` fault moves the hub
+    /// to, and write it beside `ca.pem` as `ca-next.pem`, with `ca-bundle.pem` holding both
+    /// roots (``HubEndpoints/nextRootCertificatePath``, ``HubEndpoints/rootBundlePath``), so
+    /// devices can be given the new root before the rotation. Default: false.
+    public var preparesNextRoot: Bool
 
-    public init(identity: Identity = .generated(), minimumVersion: TLSVersion = .tlsv12, maximumVersion: TLSVersion = .tlsv13) {
+    public init(
+        identity: Identity = .generated(),
+        minimumVersion: TLSVersion = .tlsv12,
+        maximumVersion: TLSVersion = .tlsv13,
+        preparesNextRoot: Bool = false
+    ) {
         self.identity = identity
         self.minimumVersion = minimumVersion
         self.maximumVersion = maximumVersion
+        self.preparesNextRoot = preparesNextRoot
     }
 }
 

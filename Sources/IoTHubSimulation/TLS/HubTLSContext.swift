@@ -3,11 +3,18 @@ import IoTHubSimulationCore
 import NIOCore
 import NIOSSL
 
-/// The hub's ready TLS server context and the CA file clients should trust.
+/// The hub's ready TLS server context and the CA files clients should trust.
 struct HubTLSContext: Sendable {
     let context: NIOSSLContext
     /// Path of the CA certificate (PEM) that signed the server certificate, if known.
     let caCertificatePath: String?
+    /// Path of the next root (``HubTLSConfiguration/preparesNextRoot``), and of the bundle of
+    /// both roots.
+    let nextRootCertificatePath: String?
+    let rootBundlePath: String?
+    /// What certificate faults need to issue other certificates: only with a generated
+    /// identity, whose CA key the hub holds.
+    let issuer: HubFaultCertificateIssuer?
 
     /// Builds the context: makes certificates (writing the CA file) or loads the user's PEM
     /// files.
@@ -16,6 +23,9 @@ struct HubTLSContext: Sendable {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         let caPath: String?
+        var nextRootPath: String?
+        var bundlePath: String?
+        var issuer: HubFaultCertificateIssuer?
         switch configuration.identity {
         case .generated(let hostNames, let ipAddresses, let directory):
             for address in ipAddresses { _ = try HubCertificateFactory.ipAddressBytes(address) }
@@ -25,9 +35,22 @@ struct HubTLSContext: Sendable {
                 : KeptCertificateAuthority.load(in: folder, now: now, serverValidity: serverValidity)
             let server = try authority.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: serverValidity)
             let path = (folder as NSString).appendingPathComponent("ca.pem")
+            let caPEM = try authority.certificatePEM
+            var nextRoot: HubCertificateAuthority?
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try Data(try authority.certificatePEM.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try Data(caPEM.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                if configuration.preparesNextRoot {
+                    let next = try HubCertificateAuthority.make(now: now, validity: serverValidity, commonName: "harness simulated IoT Hub next root CA")
+                    let nextPEM = try next.certificatePEM
+                    let nextPath = (folder as NSString).appendingPathComponent("ca-next.pem")
+                    let bundle = (folder as NSString).appendingPathComponent("ca-bundle.pem")
+                    try Data(nextPEM.utf8).write(to: URL(fileURLWithPath: nextPath), options: .atomic)
+                    try Data((caPEM + (caPEM.hasSuffix("\n") ? "" : "\n") + nextPEM + (nextPEM.hasSuffix("\n") ? "" : "\n")).utf8).write(to: URL(fileURLWithPath: bundle), options: .atomic)
+                    nextRoot = next
+                    nextRootPath = nextPath
+                    bundlePath = bundle
+                }
             } catch let error as HubTLSError {
                 throw error
             } catch {
@@ -40,6 +63,14 @@ struct HubTLSContext: Sendable {
                 throw .setupFailed(reason: "loading the generated certificate: \(error)")
             }
             caPath = path
+            issuer = HubFaultCertificateIssuer(
+                authority: authority,
+                nextRoot: nextRoot,
+                hostNames: hostNames,
+                ipAddresses: ipAddresses,
+                minimumVersion: configuration.minimumVersion,
+                maximumVersion: configuration.maximumVersion
+            )
         case .pemFiles(let certificatePath, let keyPath, let caFile):
             let certificateBytes = try read(certificatePath)
             do {
@@ -66,15 +97,21 @@ struct HubTLSContext: Sendable {
             }
             caPath = caFile
         }
+        let context = try makeContext(chain: chain, key: key, minimumVersion: configuration.minimumVersion, maximumVersion: configuration.maximumVersion)
+        return HubTLSContext(context: context, caCertificatePath: caPath, nextRootCertificatePath: nextRootPath, rootBundlePath: bundlePath, issuer: issuer)
+    }
+
+    /// A server context presenting `chain`, with the hub's TLS versions.
+    static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, minimumVersion: TLSVersion, maximumVersion: TLSVersion) throws(HubTLSError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = configuration.minimumVersion
-        tls.maximumTLSVersion = configuration.maximumVersion
+        tls.minimumTLSVersion = minimumVersion
+        tls.maximumTLSVersion = maximumVersion
         // When the hub drops a connection it sends close_notify and closes at once, as it
         // drops connections "without a packet": it does not wait the default five seconds
         // for a client that never answers, holding the connection's memory meanwhile.
         tls.shutdownTimeout = .zero
         do {
-            return HubTLSContext(context: try NIOSSLContext(configuration: tls), caCertificatePath: caPath)
+            return try NIOSSLContext(configuration: tls)
         } catch {
             throw .setupFailed(reason: "the certificate and key do not make a TLS context (do they match?): \(error)")
         }

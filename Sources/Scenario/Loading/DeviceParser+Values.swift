@@ -86,6 +86,12 @@ extension DeviceParser {
         case "api_version":
             guard !text.isEmpty else { return "api_version must not be empty" }
             spec.apiVersion = text
+        case "trusted_roots":
+            guard let roots = DeviceSpec.TrustedRoots(rawValue: text) else {
+                let names = DeviceSpec.TrustedRoots.allCases.map(\.rawValue)
+                return "trusted_roots '\(text)' is not one of \(names.joined(separator: ", "))\(Suggestions.hint(for: text, in: names))"
+            }
+            spec.trustedRoots = roots
         default:
             return applyKindSetting(key, text, to: &spec.settings, folder: folder)
         }

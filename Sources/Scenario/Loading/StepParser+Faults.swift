@@ -1,3 +1,4 @@
+import Foundation
 import IoTHubCore
 import Yams
 
@@ -45,7 +46,11 @@ extension StepParser {
             }
             duration = value
         }
-        guard let target = readFaultTarget(options["device"], isHubFault: kind.family == .hub, at: kindNode) else { return nil }
+        if kind.family == .tls, let node = options.items.first(where: { $0.key == "device" })?.keyNode {
+            reader.error("a \(name) fault changes the hub's certificate, which every device sees at its next TLS handshake; it takes no 'device'", at: node)
+            return nil
+        }
+        guard let target = readFaultTarget(options["device"], isHubFault: kind.needsSimulatedHub, at: kindNode) else { return nil }
         return FaultSpec(kind: kind, target: target, duration: duration)
     }
 
@@ -91,6 +96,16 @@ extension StepParser {
         case "throttle": return .throttle
         case "auth_error": return .authError
         case "quota_exceeded": return .quotaExceeded
+        case "certificate_expired": return .certificateExpired
+        case "certificate_wrong_name": return .certificateWrongName
+        case "certificate_untrusted": return .certificateUntrusted
+        case "ca_rotation": return .caRotation
+        case "clock_skew":
+            guard let node = options["skew"] else {
+                reader.missing("skew", in: options, "a clock_skew fault")
+                return nil
+            }
+            return readSkew(node).map { .clockSkew($0) }
         case "delay":
             guard let node = options["delay"] else {
                 reader.missing("delay", in: options, "a delay fault")
@@ -125,6 +140,32 @@ extension StepParser {
             return reader.integer(node, "bytes", in: 1...65_536).map { .slice(bytes: $0, direction: direction) }
         default:
             reader.error("internal error: the vocabulary's fault kind '\(name)' has no reader", at: options.node)
+            return nil
+        }
+    }
+
+    /// `skew: 10m`, `skew: -10m`: how far a device's clock is off, at most a year either way.
+    private mutating func readSkew(_ node: Node) -> Duration? {
+        guard let text = reader.string(node, "skew") else { return nil }
+        var magnitude = text.trimmingCharacters(in: [" "])
+        var sign: Int64 = 1
+        if let first = magnitude.first, first == "-" || first == "+" {
+            sign = first == "-" ? -1 : 1
+            magnitude = String(magnitude.dropFirst()).trimmingCharacters(in: [" "])
+        }
+        switch ScenarioDuration.parse(magnitude) {
+        case .success(let duration):
+            guard duration > .zero else {
+                reader.error("skew must not be 0: a clock that is not off is no fault", at: node)
+                return nil
+            }
+            guard duration <= .seconds(365 * 86_400) else {
+                reader.error("skew '\(text)' is more than a year; a clock that far off is not a skew", at: node)
+                return nil
+            }
+            return sign < 0 ? .zero - duration : duration
+        case .failure(let failure):
+            reader.error("skew: '\(text)' is not a duration: \(failure.reason) (write for example 10m, or -10m for a clock behind)", at: node)
             return nil
         }
     }

@@ -2,15 +2,54 @@ import IoTHubCore
 
 /// Checks that every step can be carried out and observed on every target of the scenario:
 /// moving the hub's clock, revoking credentials, queue depths and disconnect reasons exist only
-/// on the simulated hub, and so do hub faults; telemetry is not observable on a real IoT Hub; a plain broker never
+/// on the simulated hub, and so do hub and certificate faults (the latter over TLS); a clock
+/// skew needs minted tokens; telemetry is not observable on a real IoT Hub; a plain broker never
 /// refuses a C2D message.
 enum TargetValidator {
     static func check(steps: [Step], targets: [ScenarioTarget]) -> [ScenarioValidator.Problem] {
         var problems: [ScenarioValidator.Problem] = []
-        for target in targets where !target.hub.isSimulated {
-            walk(steps, target: target, problems: &problems)
+        for target in targets {
+            if !target.hub.isSimulated { walk(steps, target: target, problems: &problems) }
+            checkCertificates(steps, target: target, problems: &problems)
         }
         return problems
+    }
+
+    /// Certificate faults and `trusted_roots` need the simulated hub's own TLS certificate:
+    /// not a real hub or broker, nor the simulated hub with `tls: false`.
+    private static func checkCertificates(_ steps: [Step], target: ScenarioTarget, problems: inout [ScenarioValidator.Problem]) {
+        var usesTLS = false
+        if case .simulated(let settings) = target.hub { usesTLS = settings.tls }
+        let named = target.name == "\(target.hub)" ? "the target \(target.hub)" : "target '\(target.name)' (\(target.hub))"
+        var reported: Set<DeviceID> = []
+        func walk(_ steps: [Step]) {
+            for step in steps {
+                switch step.kind {
+                case .fault(let fault) where fault.kind.family == .tls && target.hub.isSimulated && !usesTLS:
+                    problems.append(
+                        ScenarioValidator.Problem(
+                            location: step.location,
+                            message: "a '\(fault.kind.name)' fault changes the simulated hub's TLS certificate, and \(named) has tls: false; leave tls on"
+                        )
+                    )
+                case .connect:
+                    guard let id = step.device, let spec = target.devices.first(where: { $0.id == id }), spec.trustedRoots != .current,
+                        !usesTLS, reported.insert(id).inserted
+                    else { break }
+                    problems.append(
+                        ScenarioValidator.Problem(
+                            location: step.location,
+                            message: "device '\(id)' has trusted_roots: \(spec.trustedRoots.rawValue), which names the simulated hub's root certificates, and \(named) is not the simulated hub over TLS"
+                        )
+                    )
+                case .repeatBlock(let block):
+                    walk(block.steps)
+                default:
+                    break
+                }
+            }
+        }
+        walk(steps)
     }
 
     private static func walk(_ steps: [Step], target: ScenarioTarget, problems: inout [ScenarioValidator.Problem]) {
@@ -26,6 +65,10 @@ enum TargetValidator {
                 problem = "'revoke' needs the simulated hub, and \(named) is not"
             case .fault(let fault) where fault.kind.family == .hub:
                 problem = "a '\(fault.kind.name)' fault needs the simulated hub, and \(named) is not: only the simulated hub can be made to fail on purpose; network faults (drop, blackhole, delay, ...) work on every target"
+            case .fault(let fault) where fault.kind.family == .tls:
+                problem = "a '\(fault.kind.name)' fault needs the simulated hub, and \(named) is not: only the simulated hub's certificate can be swapped"
+            case .fault(let fault) where fault.kind.family == .clock && isBroker(target):
+                problem = "a '\(fault.kind.name)' fault skews the SAS tokens the harness mints, and \(named) is a plain broker, which takes none"
             case .heal(let heal) where heal.kind.map { Vocabulary.hubFaultNames.contains($0) } == true:
                 problem = "healing a '\(heal.kind ?? "")' fault needs the simulated hub, and \(named) is not"
             case .send(let message) where message.refusal != nil && isBroker(target):

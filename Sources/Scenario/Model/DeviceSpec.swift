@@ -199,6 +199,21 @@ public struct DeviceSpec: Sendable, Hashable {
     public var username: String?
     /// The password the device presents instead of a SAS token (`password`). Secret.
     public var password: String?
+    /// The simulated hub's root certificates the device trusts over TLS (`trusted_roots`).
+    /// Default: ``TrustedRoots/current``.
+    public var trustedRoots = TrustedRoots.current
+
+    /// Which of the simulated hub's roots a device trusts: the one it starts with, the one a
+    /// `ca_rotation` fault moves it to, or both (a device updated before the rotation, as IoT
+    /// Hub asked of devices before its 2023 move to DigiCert Global Root G2).
+    public enum TrustedRoots: String, Sendable, Hashable, CaseIterable {
+        /// The hub's root at start (`ca.pem`).
+        case current
+        /// Only the next root (`ca-next.pem`): it fails until the rotation.
+        case next
+        /// Both (`ca-bundle.pem`).
+        case both
+    }
 
     /// How the device is realised.
     public var kind: Kind { settings.kind }

@@ -87,21 +87,48 @@ public enum FaultKind: Sendable, Hashable {
     /// CONNECT succeeds; the connection is cut when the device sends telemetry.
     case quotaExceeded
 
+    // The simulated hub's TLS certificate, for connections opened while the fault is on.
+    /// The hub presents a certificate of its CA that has expired.
+    case certificateExpired
+    /// The hub presents a valid certificate of its CA for another host name.
+    case certificateWrongName
+    /// The hub presents a certificate signed by a CA no device trusts.
+    case certificateUntrusted
+    /// The hub presents a certificate of a new root CA (the hub's next root), as IoT Hub's
+    /// 2023 move from Baltimore CyberTrust Root to DigiCert Global Root G2.
+    case caRotation
+
+    // The device's own clock.
+    /// The device's clock is off by this much (negative: behind), so the tokens the harness
+    /// mints for it are dated by the wrong time.
+    case clockSkew(Duration)
+
     /// The word a scenario names it with.
     public var name: String { Self.name(of: self) }
 
     /// Where the fault acts.
     public enum Family: String, Sendable, Hashable {
+        /// A device's network path (the proxy it connects through).
         case network
+        /// The simulated hub's behaviour.
         case hub
+        /// The simulated hub's TLS server certificate (hub-wide).
+        case tls
+        /// A device's clock.
+        case clock
     }
 
     public var family: Family {
         switch self {
         case .drop, .close, .blackhole, .delay, .bandwidth, .slice, .refuse, .partition: .network
         case .restart, .throttle, .authError, .quotaExceeded: .hub
+        case .certificateExpired, .certificateWrongName, .certificateUntrusted, .caRotation: .tls
+        case .clockSkew: .clock
         }
     }
+
+    /// Whether only the simulated hub can carry it out (hub and certificate faults).
+    public var needsSimulatedHub: Bool { family == .hub || family == .tls }
 
     /// Faults that happen once, when the step runs, and so take no duration.
     public var isMomentary: Bool {
@@ -119,6 +146,7 @@ public enum FaultKind: Sendable, Hashable {
             return "delay \(ScenarioDuration.format(delay))" + (jitter > .zero ? "±\(ScenarioDuration.format(jitter))" : "") + towards(direction)
         case .bandwidth(let rate, let direction): return "bandwidth \(rate) B/s" + towards(direction)
         case .slice(let bytes, let direction): return "slice \(bytes) byte\(bytes == 1 ? "" : "s")" + towards(direction)
+        case .clockSkew(let skew): return "clock_skew " + (skew < .zero ? "-" + ScenarioDuration.format(.zero - skew) : "+" + ScenarioDuration.format(skew))
         default: return name
         }
     }
@@ -137,6 +165,11 @@ public enum FaultKind: Sendable, Hashable {
         case .throttle: "throttle"
         case .authError: "auth_error"
         case .quotaExceeded: "quota_exceeded"
+        case .certificateExpired: "certificate_expired"
+        case .certificateWrongName: "certificate_wrong_name"
+        case .certificateUntrusted: "certificate_untrusted"
+        case .caRotation: "ca_rotation"
+        case .clockSkew: "clock_skew"
         }
     }
 }

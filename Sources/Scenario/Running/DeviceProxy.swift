@@ -93,7 +93,8 @@ extension LinkFault {
         case .delay(let delay, let jitter, let direction): self = .delay(delay, jitter: jitter, directions: directions(direction))
         case .bandwidth(let rate, let direction): self = .bandwidth(bytesPerSecond: rate, directions: directions(direction))
         case .slice(let bytes, let direction): self = .slice(bytes: bytes, directions: directions(direction))
-        case .restart, .throttle, .authError, .quotaExceeded: return nil
+        case .restart, .throttle, .authError, .quotaExceeded, .certificateExpired, .certificateWrongName, .certificateUntrusted, .caRotation, .clockSkew:
+            return nil
         }
     }
 }

@@ -25,6 +25,7 @@ actor FaultController {
 
     private let record: RunRecord
     private let paths: [DeviceID: any NetworkFaultPath]
+    private let clocks: [DeviceID: DeviceWallClock]
     private let simulation: (any HubSimulationControls)?
     private let devices: [DeviceID]
     private var active: [ActiveFault] = []
@@ -32,11 +33,19 @@ actor FaultController {
 
     /// - Parameters:
     ///   - paths: the network path of each device that network faults can strike.
-    ///   - simulation: the simulated hub's controls, for hub faults.
+    ///   - clocks: each device's own clock, for clock faults.
+    ///   - simulation: the simulated hub's controls, for hub and certificate faults.
     ///   - devices: the scenario's devices, in order (what `all` covers).
-    init(record: RunRecord, paths: [DeviceID: any NetworkFaultPath], simulation: (any HubSimulationControls)?, devices: [DeviceID]) {
+    init(
+        record: RunRecord,
+        paths: [DeviceID: any NetworkFaultPath],
+        clocks: [DeviceID: DeviceWallClock] = [:],
+        simulation: (any HubSimulationControls)?,
+        devices: [DeviceID]
+    ) {
         self.record = record
         self.paths = paths
+        self.clocks = clocks
         self.simulation = simulation
         self.devices = devices
     }
@@ -58,9 +67,15 @@ actor FaultController {
                     }
                     if let effect = try await path.begin(spec.kind) { effects.append(devices.count > 1 ? "\(device): \(effect)" : effect) }
                 }
-            case .hub:
+            case .hub, .tls:
                 guard let simulation else { throw FaultError(description: "a \(spec.kind.name) fault needs the simulated hub") }
                 try await simulation.startFault(spec.kind, device: spec.target.device)
+            case .clock:
+                guard case .clockSkew(let skew) = spec.kind else { throw FaultError(description: "internal: \(spec.kind.name) is not a clock fault") }
+                for device in devices {
+                    guard let clock = clocks[device] else { throw FaultError(description: "device '\(device)' has no clock the harness sets") }
+                    clock.setSkew(skew)
+                }
             }
         } catch {
             note(.failed, spec, detail: "\(error)")
@@ -124,8 +139,10 @@ actor FaultController {
             for device in devices {
                 do { try await paths[device]?.end(spec.kind) } catch { failures.append("\(device): could not heal: \(error)") }
             }
-        case .hub:
+        case .hub, .tls:
             do { try await simulation?.endFault(spec.kind, device: spec.target.device) } catch { failures.append("could not heal: \(error)") }
+        case .clock:
+            for device in devices { clocks[device]?.setSkew(.zero) }
         }
         return failures
     }

@@ -12,6 +12,8 @@ struct RunSession: Sendable {
         var spec: DeviceSpec
         var device: any Device
         var key: DeviceKey
+        /// The device's own clock, which a `clock_skew` fault sets off.
+        var clock: DeviceWallClock
     }
 
     let target: ScenarioTarget
@@ -79,8 +81,9 @@ struct RunSession: Sendable {
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
                 let tapped = proxies[spec.id]?.recordsPackets ?? false
-                let device = DeviceFactory.make(spec, key: key, backend: backend, tapped: tapped, environment: environment, record: record)
-                participants[spec.id] = Participant(spec: spec, device: device, key: key)
+                let clock = DeviceWallClock(base: backend.wallClock)
+                let device = DeviceFactory.make(spec, key: key, backend: backend, wallClock: clock, tapped: tapped, environment: environment, record: record)
+                participants[spec.id] = Participant(spec: spec, device: device, key: key, clock: clock)
             }
         } catch {
             for proxy in proxies.values { await proxy.proxy.stop() }
@@ -90,6 +93,7 @@ struct RunSession: Sendable {
         let faults = FaultController(
             record: record,
             paths: proxies.mapValues { $0 as any NetworkFaultPath },
+            clocks: participants.mapValues(\.clock),
             simulation: backend.simulation,
             devices: target.devices.map(\.id)
         )
@@ -212,6 +216,10 @@ struct RunSession: Sendable {
             endpoint.host = proxy.host
             endpoint.port = proxy.port
         }
+        if var tls = endpoint.tls, spec.trustedRoots != .current, let simulation = backend.simulation {
+            tls.caFile = try simulation.rootCertificateFile(spec.trustedRoots)
+            endpoint.tls = tls
+        }
         var request = ConnectRequest(
             host: endpoint.host,
             port: endpoint.port,
@@ -223,7 +231,7 @@ struct RunSession: Sendable {
             tls: endpoint.tls
         )
         if let hostName = backend.iotHubHostName {
-            let expiry = backend.wallClock.unixSeconds() + spec.tokenTTL.nanoseconds / 1_000_000_000
+            let expiry = participant.clock.unixSeconds() + spec.tokenTTL.nanoseconds / 1_000_000_000
             let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
             request.clientID = spec.clientID ?? credentials.clientID
             request.username = spec.username ?? credentials.username

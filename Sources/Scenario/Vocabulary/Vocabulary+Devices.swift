@@ -29,6 +29,10 @@ extension Vocabulary {
         VocabularyKey("token", .string(), "A fixed SAS token the device presents, as the seed firmware pastes one in.", isSecret: true),
         VocabularyKey("token_ttl", .duration, "Lifetime of the SAS tokens the harness mints for the device (default 1h). " + JSONSchema.durationFormat),
         VocabularyKey("api_version", .string(), "The api-version in the device's IoT Hub user name (default 2018-06-30)."),
+        VocabularyKey(
+            "trusted_roots", .oneOf(DeviceSpec.TrustedRoots.allCases.map(\.rawValue)),
+            "Simulated hub over TLS: the roots the device trusts: current (default, the hub's root, ca.pem), next (only the root a ca_rotation fault moves the hub to, ca-next.pem) or both (ca-bundle.pem); firmware gets the file as ${CA_FILE} unless ca_file says otherwise."
+        ),
         kindKey(
             "token_service", for: [.simulated, .process, .serial],
             .anyOf([.oneOf(["hub"]), tokenService.schema(required: ["url", "key"])]),

@@ -14,10 +14,25 @@ extension Vocabulary {
         ("throttle", "simulated hub: CONNECT is refused and the service API answers 429"),
         ("auth_error", "simulated hub: every CONNECT is refused with CONNACK 5"),
         ("quota_exceeded", "simulated hub: CONNECT succeeds, the connection is cut when the device sends telemetry"),
+        ("certificate_expired", "simulated hub over TLS: connections opened from now on get a server certificate of the hub's CA that expired yesterday"),
+        ("certificate_wrong_name", "simulated hub over TLS: new connections get a valid certificate of the hub's CA for another host name (\(wrongCertificateHostName))"),
+        ("certificate_untrusted", "simulated hub over TLS: new connections get a certificate signed by a CA no device trusts"),
+        (
+            "ca_rotation",
+            "simulated hub over TLS: new connections get a certificate of the hub's next root CA, as IoT Hub's 2023 move from Baltimore to DigiCert Global Root G2; devices with trusted_roots: both go on"
+        ),
+        ("clock_skew", "the device's clock is off by 'skew' (negative: behind), so the SAS tokens the harness mints for it are dated by the wrong time"),
     ]
 
-    /// The kinds that strike the simulated hub rather than a network path.
-    static let hubFaultNames = ["restart", "throttle", "auth_error", "quota_exceeded"]
+    /// The kinds that strike the simulated hub rather than a network path or a device's clock:
+    /// its behaviour and its certificate.
+    static let hubFaultNames = ["restart", "throttle", "auth_error", "quota_exceeded"] + certificateFaultNames
+
+    /// The kinds that change the simulated hub's TLS certificate (hub-wide, no 'device').
+    static let certificateFaultNames = ["certificate_expired", "certificate_wrong_name", "certificate_untrusted", "ca_rotation"]
+
+    /// The host name a certificate_wrong_name certificate is for.
+    static let wrongCertificateHostName = "another-hub.azure-devices.net"
 
     /// The keys of a `fault:` mapping.
     static let fault = VocabularyMapping([
@@ -27,7 +42,7 @@ extension Vocabulary {
         ),
         VocabularyKey(
             "device", .string(minLength: 1),
-            "The device struck, or 'all'. Default: the only device; a hub fault without it strikes the whole hub."
+            "The device struck, or 'all'. Default: the only device; a hub fault without it strikes the whole hub; certificate faults take none (every device sees the hub's certificate)."
         ),
         VocabularyKey(
             "for", .duration,
@@ -39,13 +54,17 @@ extension Vocabulary {
         faultKey("bytes_per_second", for: ["bandwidth"], .wholeNumber(minimum: 1, maximum: 1_000_000_000), "The rate bytes go through at."),
         faultKey("bytes", for: ["slice"], .wholeNumber(minimum: 1, maximum: 65_536), "The size of the pieces bytes arrive in."),
         faultKey(
+            "skew", for: ["clock_skew"], .string(pattern: #"^\s*[+-]?\s*[0-9]+(\.[0-9]+)?\s*(ns|us|µs|ms|s|m|h|d)\s*$|\$\{"#, examples: ["10m", "-10m"]),
+            "How far the device's clock is off: ahead, or behind with a minus sign (-10m). A device behind by more than its token_ttl plus the hub's 5-minute allowance mints tokens the hub refuses (CONNACK 5)."
+        ),
+        faultKey(
             "direction", for: ["delay", "bandwidth", "slice"], .oneOf(FaultDirection.allCases.map(\.rawValue)),
             "Which way it acts: to_hub, to_device or both (default)."
         ),
     ])
 
     /// The setting each kind needs.
-    static let faultRequiredKeys = ["delay": "delay", "bandwidth": "bytes_per_second", "slice": "bytes"]
+    static let faultRequiredKeys = ["delay": "delay", "bandwidth": "bytes_per_second", "slice": "bytes", "clock_skew": "skew"]
 
     /// The keys of a `heal:` mapping.
     static let heal = VocabularyMapping([

@@ -12,19 +12,23 @@ enum DeviceFactory {
     /// simulated hub, else at its tap proxy or the packet lines it prints.
     /// - Parameter tapped: whether a ``TapProxy`` records the device's packets, so its own tap
     ///   lines (if its firmware prints any) would count them twice.
+    /// - Parameter wallClock: the device's own clock (its timers, the tokens minted for it);
+    ///   `nil`: the backend's.
     static func make(
         _ spec: DeviceSpec,
         key: DeviceKey,
         backend: any HubBackend,
+        wallClock: (any WallClock)? = nil,
         tapped: Bool = false,
         environment: RunEnvironment,
         record: RunRecord
     ) -> any Device {
+        let wallClock = wallClock ?? backend.wallClock
         let id = spec.id
         let observer: @Sendable (DeviceEventRecord) -> Void = { event in record.append(.device(id, event.event), at: event.timestamp) }
         let tap: any PacketTap = tapped ? DiscardingTap() : RecordTap(runRecord: record, vantage: .device, device: id)
         let firmwareVantage: Vantage = backend.simulation != nil ? .hub : .device
-        let tokens = tokenSource(for: spec, key: key, backend: backend, group: environment.group)
+        let tokens = tokenSource(for: spec, key: key, backend: backend, clock: wallClock, group: environment.group)
         switch spec.settings {
         case .simulated(let simulated):
             let device = SimulatedDevice(
@@ -33,7 +37,7 @@ enum DeviceFactory {
                 settings: ClientSettings(sendsPings: simulated.sendsPings, renewalMargin: simulated.renewalMargin),
                 group: environment.group,
                 monotonic: environment.clock,
-                wallClock: backend.wallClock,
+                wallClock: wallClock,
                 tokenSource: tokens,
                 observer: observer,
                 tap: tap
@@ -73,15 +77,22 @@ enum DeviceFactory {
         }
     }
 
-    /// A fixed password or token, a token service, or tokens minted on the backend's clock
-    /// with the device key; none for a generic broker when the spec gives no password.
-    static func tokenSource(for spec: DeviceSpec, key: DeviceKey, backend: any HubBackend, group: any EventLoopGroup) -> (any TokenSource)? {
+    /// A fixed password or token, a token service, or tokens minted on `clock` (default: the
+    /// backend's) with the device key; none for a generic broker when the spec gives no
+    /// password.
+    static func tokenSource(
+        for spec: DeviceSpec,
+        key: DeviceKey,
+        backend: any HubBackend,
+        clock: (any WallClock)? = nil,
+        group: any EventLoopGroup
+    ) -> (any TokenSource)? {
         if let password = spec.password ?? spec.token { return FixedTokenSource(password) }
         if let service = spec.tokenService, let endpoint = try? TokenServiceEndpoint(url: service.url) {
             return TokenServiceSource(endpoint: endpoint, functionKey: service.key, deviceID: spec.id, ttl: spec.tokenTTL, group: group)
         }
         guard let hostName = backend.iotHubHostName else { return nil }
-        return MintedTokenSource(deviceID: spec.id, hostName: hostName, key: key, ttl: spec.tokenTTL, clock: backend.wallClock)
+        return MintedTokenSource(deviceID: spec.id, hostName: hostName, key: key, ttl: spec.tokenTTL, clock: clock ?? backend.wallClock)
     }
 }
 

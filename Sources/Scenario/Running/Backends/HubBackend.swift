@@ -54,8 +54,13 @@ protocol HubSimulationControls: Sendable {
     func regenerateKeys(of device: DeviceID) async throws
     /// Starts a hub fault (``FaultKind/Family/hub``) for one device or, with `nil`, for every
     /// device, until ``endFault(_:device:)``. Its effects (connections dropped, CONNECTs
-    /// refused) arrive as events on the run's record.
+    /// refused) arrive as events on the run's record. A certificate fault
+    /// (``FaultKind/Family/tls``, always hub-wide) swaps the certificate new TLS connections
+    /// get.
     func startFault(_ fault: FaultKind, device: DeviceID?) async throws
     /// Ends the hub fault of this kind and exactly this scope.
     func endFault(_ fault: FaultKind, device: DeviceID?) async throws
+    /// The PEM file of the hub's roots a device with `roots` trusts (`trusted_roots`).
+    /// - Throws: when the hub serves no TLS or has no such file.
+    func rootCertificateFile(_ roots: DeviceSpec.TrustedRoots) throws -> String
 }

@@ -33,7 +33,9 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
             hostName: target.hostName,
             devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) }
         )
-        settings.listeners = target.tls ? HubListeners() : HubListeners(tls: nil, plainPort: 0)
+        // The next root is made at start, so a device can be given it (trusted_roots) before
+        // a ca_rotation fault moves the hub to it.
+        settings.listeners = target.tls ? HubListeners(tls: HubTLSConfiguration(preparesNextRoot: true)) : HubListeners(tls: nil, plainPort: 0)
         settings.throttledConnectRefusal = target.throttleConnAck == .serverUnavailable ? .serverUnavailable : .notAuthorized
         settings.clock = HubClock(monotonic: environment.clock)
         settings.monotonic = environment.clock
@@ -83,11 +85,33 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
     }
 
     func startFault(_ fault: FaultKind, device: DeviceID?) async throws {
-        try await hub.startFault(try HubFault(fault), device: device)
+        if let certificate = HubCertificateFault(fault) {
+            try hub.startCertificateFault(certificate)
+        } else {
+            try await hub.startFault(try HubFault(fault), device: device)
+        }
     }
 
     func endFault(_ fault: FaultKind, device: DeviceID?) async throws {
-        try await hub.endFault(try HubFault(fault), device: device)
+        if let certificate = HubCertificateFault(fault) {
+            hub.endCertificateFault(certificate)
+        } else {
+            try await hub.endFault(try HubFault(fault), device: device)
+        }
+    }
+
+    func rootCertificateFile(_ roots: DeviceSpec.TrustedRoots) throws -> String {
+        let endpoints = host.endpoints
+        let file: String?
+        switch roots {
+        case .current: file = endpoints.caCertificatePath
+        case .next: file = endpoints.nextRootCertificatePath
+        case .both: file = endpoints.rootBundlePath
+        }
+        guard let file else {
+            throw SessionError(description: "trusted_roots: \(roots.rawValue) needs the simulated hub over TLS with its next root prepared; it has none")
+        }
+        return file
     }
 
     func stop() async {
@@ -114,6 +138,23 @@ extension HubFault {
         case .quotaExceeded: self = .quotaExceeded
         case .drop, .close, .blackhole, .delay, .bandwidth, .slice, .refuse, .partition:
             throw FaultError(description: "'\(kind.name)' is a network fault, not one of the hub's")
+        case .certificateExpired, .certificateWrongName, .certificateUntrusted, .caRotation:
+            throw FaultError(description: "'\(kind.name)' is a certificate fault, carried out by the hub's TLS listener")
+        case .clockSkew:
+            throw FaultError(description: "'\(kind.name)' skews a device's clock, not the hub")
+        }
+    }
+}
+
+extension HubCertificateFault {
+    /// The hub's certificate fault for a scenario's; `nil` for every other kind.
+    init?(_ kind: FaultKind) {
+        switch kind {
+        case .certificateExpired: self = .expired
+        case .certificateWrongName: self = .wrongName
+        case .certificateUntrusted: self = .untrusted
+        case .caRotation: self = .rotatedRoot
+        default: return nil
         }
     }
 }
