@@ -22,7 +22,7 @@ extension MQTTClientDriver {
         do {
             tls = try endpoint.tls.map { settings in (settings, try self.settings.tlsContext ?? settings.makeContext()) }
         } catch {
-            transportFailed(reason: "TLS: \(error)", connection: connection)
+            transportFailed(reason: "TLS: " + TransportErrorText.describeSetup(error, settings: endpoint.tls), connection: connection)
             return
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)

@@ -23,6 +23,17 @@ public enum TransportErrorText {
         }
     }
 
+    /// Why a TLS context could not be made from `settings`: `cannot read the CA file
+    /// /path/ca.pem (not a PEM certificate, or unreadable)`.
+    public static func describeSetup(_ error: any Error, settings: ClientTLS?) -> String {
+        if let error = error as? NIOSSLError, case .failedToLoadCertificate = error {
+            return "cannot load a certificate" + (settings?.caFile.map { " from \($0)" } ?? "")
+        }
+        if let caFile = settings?.caFile { return "cannot read the CA file \(caFile) (missing, unreadable, or not PEM certificates)" }
+        if let certificate = settings?.certificateFile { return "cannot read the client certificate \(certificate) or its key" }
+        return describe(error)
+    }
+
     static func describe(_ error: NIOSSLError) -> String {
         switch error {
         case .handshakeFailed(let inner):
