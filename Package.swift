@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "MQTTCore", "MQTTClient", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "CHeap",
+                "MQTTCore", "MQTTClient", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "Scenario", "CHeap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

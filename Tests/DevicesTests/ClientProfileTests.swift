@@ -185,6 +185,24 @@ import Testing
         #expect(machine.nextDeadline == nil)
     }
 
+    @Test("sdk: a reconnect refused with CONNACK 3 (server unavailable) is transient: it retries after 10 s, also once the refused connection closes")
+    func sdkServerUnavailable() {
+        var machine = connected(.sdk, settings: ClientSettings(sendsPings: false, usesTokenSource: true))
+        _ = machine.transportClosed(now: Self.start)
+        _ = machine.tick(now: Self.start + 10_000_000)
+        _ = machine.transportConnected(now: Self.start + 10_000_000)
+        let refusedAt = Self.start + 20_000_000
+        let actions = machine.packetReceived(.connack(ConnAckPacket(returnCode: .serverUnavailable)), now: refusedAt)
+        #expect(actions.contains(.report(.disconnected(reason: "reconnect refused with CONNACK 3 (server unavailable); the client retries"))))
+        #expect(actions.contains(.scheduleTick(at: refusedAt + 10 * Self.second)))
+        #expect(actions.last == .closeTransport)
+        // The close of that connection re-arms the retry, which the driver's timer lost with it.
+        #expect(machine.transportClosed(now: refusedAt + 1_000_000) == [.scheduleTick(at: refusedAt + 10 * Self.second)])
+        #expect(machine.stopReason == nil)
+        #expect(machine.nextDeadline == refusedAt + 10 * Self.second)
+        #expect(machine.tick(now: refusedAt + 10 * Self.second).contains(.report(.reconnecting(attempt: 2))))
+    }
+
     @Test("a token source that fails: the first connect ends with the reason; a reconnect retries later")
     func tokenFailures() {
         var machine = MQTTClientSession(configuration: DeviceProfile.umqttRobust.configuration(ClientSettings(usesTokenSource: true)))

@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubCore
+import MQTTCore
 import Scenario
 import Testing
 
@@ -68,7 +69,7 @@ import Testing
               - { device: esp8266, fault: { kind: drop } }
               - fault: { kind: delay, device: all, delay: 5ms, direction: sideways }
             """)
-        #expect(found.contains("4:20: unknown fault kind 'blackhol' (did you mean 'blackhole'?); known: drop, close, blackhole, delay, bandwidth, slice, refuse, partition, restart, throttle, auth_error, quota_exceeded"))
+        #expect(found.contains("4:20: unknown fault kind 'blackhol' (did you mean 'blackhole'?); known: drop, close, blackhole, delay, bandwidth, slice, refuse, partition, restart, throttle, auth_error, quota_exceeded, certificate_expired, certificate_wrong_name, certificate_untrusted, ca_rotation, clock_skew"))
         #expect(found.contains("5:43: a drop fault happens once, when the step runs; it takes no 'for'"))
         #expect(found.contains { $0.hasPrefix("6:12: ") && $0.contains("delay") })
         #expect(found.contains("7:54: 'delay' is not a setting of a slice fault; it takes bytes, direction"))
@@ -154,5 +155,26 @@ import Testing
               - expect: { delivered: all, within: 1s }
             """)
         #expect(azure.contains { $0.hasPrefix("5:5: 'expect delivered' needs the simulated hub or a broker") })
+    }
+
+    @Test("throttle_connack chooses the simulated hub's CONNACK while it throttles: 3 or 5, nothing else")
+    func throttleConnAck() throws {
+        let scenario = try load("""
+            hub: { kind: simulated, throttle_connack: 3 }
+            device: { id: esp8266 }
+            steps:
+              - connect: {}
+            """)
+        guard case .simulated(let hub) = scenario.targets[0].hub else {
+            Issue.record("not the simulated hub")
+            return
+        }
+        #expect(hub.throttleConnAck == .serverUnavailable)
+        #expect(problems("""
+            hub: { kind: simulated, throttle_connack: 4 }
+            device: { id: esp8266 }
+            steps:
+              - connect: {}
+            """) == ["1:43: throttle_connack must be 3 (server unavailable) or 5 (not authorized)"])
     }
 }

@@ -59,7 +59,7 @@ extension ExpectationEvaluator {
 /// Which of the C2D messages sent to a device reached it, and how often, replayed from the
 /// record: messages the hub or broker accepted (`messageQueued`, `messageAccepted`) against
 /// PUBLISH packets to the device that carry their message id (`$.mid`) at its vantage.
-final class DeliveryLedger: Sendable {
+package final class DeliveryLedger: Sendable {
     private struct State {
         var sent: [String] = []
         var received: [String: Int] = [:]
@@ -122,7 +122,7 @@ final class DeliveryLedger: Sendable {
     }
 
     /// The message id of a C2D PUBLISH that reached `device`, seen at its vantage.
-    static func delivered(_ entry: RunRecord.Entry, device: DeviceID, vantage: Vantage) -> String? {
+    package static func delivered(_ entry: RunRecord.Entry, device: DeviceID, vantage: Vantage) -> String? {
         guard case .packet(let observation) = entry.event, observation.device == device, observation.vantage == vantage, observation.flow == .toDevice,
             case .publish(let publish) = observation.record.packet,
             case .devicebound(_, let properties)? = try? IoTHubTopic(parsing: publish.topic.string, malformedBag: .readAsEmpty)
