@@ -123,10 +123,12 @@ import Testing
     func blackholeTowardDevice() async throws {
         try await withEchoAndProxy { echo, proxy, port, _ in
             let client = try await connectedClient(port: port, echo: echo)
-            try await proxy.apply(.delay(.milliseconds(300), directions: .toDevice))
+            // A delay long enough that a loaded machine still applies the blackhole before the
+            // echo is due.
+            try await proxy.apply(.delay(.seconds(2), directions: .toDevice))
             await client.write("x")
             #expect(await echo.wait { $0.first?.bytes.count == 6 })
-            // The echo of "x" is at the proxy, due in under 300 ms: the blackhole freezes it.
+            // The echo of "x" is at the proxy, due in under 2 s: the blackhole freezes it.
             try await proxy.apply(.blackhole)
             try await Task.sleep(for: .milliseconds(600))
             #expect(client.receivedText == "hello")
