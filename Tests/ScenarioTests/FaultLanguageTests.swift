@@ -68,6 +68,7 @@ import Testing
               - fault: { kind: blackhole, device: all, for: soon }
               - { device: esp8266, fault: { kind: drop } }
               - fault: { kind: delay, device: all, delay: 5ms, direction: sideways }
+              - fault: { kind: delay, device: all, delay: 2h }
             """)
         #expect(found.contains("4:20: unknown fault kind 'blackhol' (did you mean 'blackhole'?); known: drop, close, blackhole, delay, bandwidth, slice, refuse, partition, restart, throttle, auth_error, quota_exceeded, certificate_expired, certificate_wrong_name, certificate_untrusted, ca_rotation, clock_skew"))
         #expect(found.contains("5:43: a drop fault happens once, when the step runs; it takes no 'for'"))
@@ -79,6 +80,7 @@ import Testing
         #expect(found.contains { $0.hasPrefix("11:49: ") && $0.contains("soon") })
         #expect(found.contains("12:15: 'fault' names its device inside: fault: { kind: ..., device: ... }"))
         #expect(found.contains { $0.hasPrefix("13:63: direction 'sideways' is not one of both, to_hub, to_device") })
+        #expect(found.contains("14:47: delay must be longer than 0 and at most 1h (a longer one is a blackhole)"))
     }
 
     @Test("hub faults on a broker target are refused at load; network faults are not")

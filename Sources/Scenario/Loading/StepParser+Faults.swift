@@ -121,8 +121,8 @@ extension StepParser {
                 }
                 jitter = value
             }
-            guard delay > .zero else {
-                reader.error("delay must be longer than 0", at: node)
+            guard delay > .zero, delay <= .seconds(3600) else {
+                reader.error("delay must be longer than 0 and at most 1h (a longer one is a blackhole)", at: node)
                 return nil
             }
             return .delay(delay, jitter: jitter, direction: direction)
