@@ -92,9 +92,13 @@ import Testing
               - connect: {}
               - fault: { kind: drop }
               - fault: { kind: restart, for: 1s }
+              - chaos: { for: 1s, every: 1s, faults: [{ kind: drop }, { kind: throttle, for: 1s }], invariants: [delivered] }
+                steps:
+                  - wait: 100ms
             """)
-        #expect(found.count == 1)
+        #expect(found.count == 2)
         #expect(found.first?.hasPrefix("6:5: a 'restart' fault needs the simulated hub") == true)
+        #expect(found.last?.hasPrefix("7:5: a 'throttle' fault needs the simulated hub") == true)
     }
 
     @Test("chaos blocks read their time, wait, faults, invariants and seed; without invariants or a fault's own time they are refused")

@@ -44,6 +44,8 @@ enum TargetValidator {
                     )
                 case .repeatBlock(let block):
                     walk(block.steps)
+                case .chaos(let block):
+                    walk(block.faultSteps(at: step) + block.steps)
                 default:
                     break
                 }
@@ -88,6 +90,8 @@ enum TargetValidator {
                 }
             case .repeatBlock(let block):
                 walk(block.steps, target: target, problems: &problems)
+            case .chaos(let block):
+                walk(block.faultSteps(at: step) + block.steps, target: target, problems: &problems)
             default:
                 break
             }
@@ -98,6 +102,14 @@ enum TargetValidator {
     private static func isBroker(_ target: ScenarioTarget) -> Bool {
         if case .broker = target.hub { return true }
         return false
+    }
+}
+
+extension ChaosBlock {
+    /// The block's faults as steps at the chaos step's place, so the checks of `fault` steps
+    /// (targets, proxies) see them too.
+    func faultSteps(at step: Step) -> [Step] {
+        faults.map { Step(number: step.number, location: step.location, kind: .fault($0)) }
     }
 }
 
@@ -124,8 +136,7 @@ extension [Step] {
                     }
                 case .repeatBlock(let block): walk(block.steps)
                 case .chaos(let block):
-                    walk(block.faults.map { Step(number: step.number, location: step.location, kind: .fault($0)) })
-                    walk(block.steps)
+                    walk(block.faultSteps(at: step) + block.steps)
                 default: break
                 }
             }
