@@ -1,3 +1,4 @@
+import Glibc
 import HarnessTestSupport
 import IoTHubCore
 @testable import IoTHubSimulation
@@ -100,5 +101,46 @@ import Testing
             #expect(admitted.receivedText.hasPrefix("HTTP/1.1 401"))
             for client in held + [admitted] { await client.close() }
         }
+    }
+
+    @Test("on the wire: the 503 answers that linger have a limit of their own; beyond it a connection is closed without one")
+    func lingeringRefusals() async throws {
+        try await withServer(ServiceHTTPLimits(requestTimeout: .seconds(30), maximumBodySize: 1024, maximumConnections: 2)) { server, port in
+            var held: [RawSocketClient] = []
+            for _ in 0..<2 { held.append(try await RawSocketClient.connect(port: port)) }
+            for _ in 0..<200 where server.connectionCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            // Two refused clients that keep their side open and read nothing: their 503s linger.
+            let refused = (0..<2).map { _ in Self.silentSocket(port: port) }
+            #expect(refused.allSatisfy { $0 >= 0 })
+            try await Task.sleep(for: .milliseconds(300))
+            let flood = try await RawSocketClient.connect(port: port)
+            #expect(await flood.waitForClose(timeout: .seconds(2)))
+            #expect(flood.receivedText.isEmpty, "\(flood.receivedText)")
+            for descriptor in refused { close(descriptor) }
+            try await Task.sleep(for: .milliseconds(200))
+            let later = try await RawSocketClient.connect(port: port)
+            #expect(await later.waitForBytes(12, timeout: .seconds(2)))
+            #expect(later.receivedText.hasPrefix("HTTP/1.1 503"))
+            for client in held + [later, flood] { await client.close() }
+        }
+    }
+
+    /// A TCP connection to the loopback port that never reads, writes or closes (until the
+    /// test closes its descriptor): a client that leaves the server's answer unread.
+    static func silentSocket(port: Int) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return -1 }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            return -1
+        }
+        return descriptor
     }
 }

@@ -19,6 +19,7 @@ public final class ServiceHTTPServer: Sendable {
     /// The limits this server enforces.
     public let limits: ServiceHTTPLimits
     private let openConnections = Atomic<Int>(0)
+    private let lingeringRefusals = Atomic<Int>(0)
 
     /// The server's connections live on the hub's event loop, so requests are carried out on
     /// the hub's state machine without thread hops.
@@ -43,7 +44,10 @@ public final class ServiceHTTPServer: Sendable {
             .childChannelInitializer { [self] channel in
                 guard self.admit(channel) else {
                     // Told why in a few bytes, without reading a request: a client sees a
-                    // 503 it can retry on, not a connection reset.
+                    // 503 it can retry on, not a connection reset. Those answers linger up to
+                    // 2 s each, so they have a limit of their own: beyond it a connection is
+                    // closed at once, and a flood cannot hold more descriptors than that.
+                    guard self.admitRefusal(channel) else { return channel.close() }
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ServiceBusyResponder())
                     }
@@ -69,6 +73,20 @@ public final class ServiceHTTPServer: Sendable {
         }
         channel.closeFuture.whenComplete { [self] _ in
             openConnections.wrappingSubtract(1, ordering: .relaxed)
+        }
+        return true
+    }
+
+    /// Counts a connection refused with a 503 in, or refuses even that when as many refusals
+    /// as connections are already lingering; a counted one is counted out when it closes.
+    private func admitRefusal(_ channel: any Channel) -> Bool {
+        let (_, lingering) = lingeringRefusals.wrappingAdd(1, ordering: .relaxed)
+        guard lingering <= limits.maximumConnections else {
+            lingeringRefusals.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            lingeringRefusals.wrappingSubtract(1, ordering: .relaxed)
         }
         return true
     }
