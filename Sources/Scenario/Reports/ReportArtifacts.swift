@@ -36,6 +36,38 @@ public struct ReportArtifacts: Sendable {
         return directory
     }
 
+    /// The files a run's folder holds; a folder holding only these (and `report.html`) is one
+    /// the harness wrote.
+    static let runFiles: Set<String> = ["trace.jsonl", "trace.pcap", "report.html"]
+
+    /// Removes the run folders an earlier run left in the reports folder, so that it shows only
+    /// this run: a folder is removed only when it is not one of this run's and holds nothing
+    /// but a run's files (`report.html` with `trace.jsonl` and `trace.pcap`, as the harness
+    /// writes them). Anything else, a user's files among them, is kept.
+    /// - Returns: the folders removed.
+    @discardableResult
+    public func removeStaleRunFolders() -> [String] {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where !used.contains(name) {
+            let path = (folder as NSString).appendingPathComponent(name)
+            var isFolder: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
+                (try? manager.destinationOfSymbolicLink(atPath: path)) == nil,
+                let files = try? manager.contentsOfDirectory(atPath: path),
+                files.contains("report.html"), Set(files).isSubset(of: Self.runFiles)
+            else { continue }
+            let allPlainFiles = files.allSatisfy { file in
+                let attributes = try? manager.attributesOfItem(atPath: (path as NSString).appendingPathComponent(file))
+                return attributes?[.type] as? FileAttributeType == .typeRegular
+            }
+            guard allPlainFiles, (try? manager.removeItem(atPath: path)) != nil else { continue }
+            removed.append(path)
+        }
+        return removed
+    }
+
     /// A name safe as one path component.
     static func sanitize(_ name: String) -> String {
         let cleaned = String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
