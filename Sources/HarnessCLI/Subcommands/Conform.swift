@@ -111,7 +111,7 @@ struct Conform: AsyncParsableCommand {
         let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
         print(
             table.summary(standard: .mqtt311)
-                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); reports: \(reports)/"
+                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
         )
         if let expected, let expect {
             let differences = expected.differences(from: verdicts)

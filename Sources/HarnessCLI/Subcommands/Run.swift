@@ -88,7 +88,7 @@ struct Run: AsyncParsableCommand {
             passed: outcome.passedSteps,
             failed: outcome.failedSteps,
             skipped: outcome.skippedSteps,
-            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(outcome.elapsed)))); JUnit: \(junit); reports: \(reports)/"
+            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(outcome.elapsed)))); JUnit: \(junit); overview: \(options.overviewPath)"
         )
         return outcome
     }
