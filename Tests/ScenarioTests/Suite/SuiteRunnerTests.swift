@@ -73,9 +73,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: reports) }
         let manager = FileManager.default
         // An earlier run's folder, a user's folder that looks like one but holds a note, a user's file.
-        for file in ["report.html", "trace.jsonl", "trace.pcap"] { try ReportFileWriter.write("old", to: reports + "/old-scenario/" + file) }
-        try ReportFileWriter.write("old", to: reports + "/mine/report.html")
+        let page = HTMLReportWriter().render(HTMLReport(title: "old", subtitle: "", passed: true, steps: [], diagram: SequenceDiagram(lanes: [], events: []), histograms: []))
+        for folder in ["old-scenario", "mine", "lookalike"] {
+            try ReportFileWriter.write(page, to: reports + "/\(folder)/report.html")
+            for file in ["trace.jsonl", "trace.pcap"] { try ReportFileWriter.write("old", to: reports + "/\(folder)/" + file) }
+        }
         try ReportFileWriter.write("keep me", to: reports + "/mine/notes.txt")
+        try ReportFileWriter.write("<!DOCTYPE html><p>my own page</p>", to: reports + "/lookalike/report.html")
         try ReportFileWriter.write("keep me", to: reports + "/notes.txt")
         let file = ScenarioLoaderTests.repositoryRoot.appendingPathComponent("scenarios/c2d-led.yaml").path
         var options = SuiteRunner.Options(files: [file], junitPath: reports + "/junit.xml", reportsFolder: reports, deadlineScale: 10)
@@ -85,6 +89,7 @@ import Testing
         #expect(outcome.failedRuns == 0)
         #expect(!manager.fileExists(atPath: reports + "/old-scenario"))
         #expect(manager.fileExists(atPath: reports + "/mine/notes.txt") && manager.fileExists(atPath: reports + "/mine/report.html"))
+        #expect(manager.fileExists(atPath: reports + "/lookalike/report.html"))
         #expect(manager.fileExists(atPath: reports + "/notes.txt"))
         #expect(manager.fileExists(atPath: reports + "/c2d-led/report.html"))
         // The histograms: one suite per JUnit suite, the expectation's latency as a sample.
