@@ -32,6 +32,12 @@ import Testing
         let report = try JUnitXMLReader.read(path: merged)
         #expect(report.suites.count == 2 && report.suites.allSatisfy { $0.name == "c2d-led" })
 
+        // An overview that cannot be written: exit 2, and the merged JUnit is not replaced either.
+        try Data("a file".utf8).write(to: URL(fileURLWithPath: "\(folder)/blocked"))
+        let blocked = try await HarnessBinary.run(["report", "merge", "\(folder)/s1/junit.xml", "--junit", merged, "--overview", "\(folder)/blocked/index.html"])
+        #expect(blocked.status == 2 && blocked.standardError.contains("blocked/index.html"), "\(blocked.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == first)
+
         // Damaged input: exit 2 naming the file, and the good merged report stays as it was.
         try Data("<testsuites><testsuite".utf8).write(to: URL(fileURLWithPath: "\(folder)/s2/junit.xml"))
         let damaged = try await HarnessBinary.run(["report", "merge", "\(folder)/s1/junit.xml", "\(folder)/s2/junit.xml", "--junit", merged])

@@ -57,11 +57,11 @@ struct ReportMerge: AsyncParsableCommand {
             links: output.links(overviewPath: overviewPath)
         )
         do {
-            // Each file is written through a temporary file and renamed: a good file is never
-            // left half-written.
-            try ReportFileWriter.write(output.renderJUnit(), to: junit)
-            try ReportFileWriter.write(output.histograms.render(), to: histogramPath)
-            try ReportFileWriter.write(RunOverviewWriter().render(page), to: overviewPath)
+            // All three are written to temporary files first and renamed together: a good
+            // merged report is never left half-written or out of step with its histograms.
+            try ReportFileWriter.writeAll([
+                (junit, output.renderJUnit()), (histogramPath, output.histograms.render()), (overviewPath, RunOverviewWriter().render(page)),
+            ])
         } catch {
             throw InvalidInput(description: "error: \(error)")
         }

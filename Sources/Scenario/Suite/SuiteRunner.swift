@@ -159,9 +159,11 @@ public struct SuiteRunner: Sendable {
             links: links
         )
         do {
-            try ReportFileWriter.write(xml, to: options.junitPath)
-            try ReportFileWriter.write(histograms.render(), to: LatencyHistogramFile.path(besideJUnit: options.junitPath))
-            try ReportFileWriter.write(RunOverviewWriter(redactor: redactor).render(overview), to: options.overviewPath)
+            try ReportFileWriter.writeAll([
+                (options.junitPath, xml),
+                (LatencyHistogramFile.path(besideJUnit: options.junitPath), histograms.render()),
+                (options.overviewPath, RunOverviewWriter(redactor: redactor).render(overview)),
+            ])
         } catch {
             throw SuiteError(description: "error: \(error)")
         }
