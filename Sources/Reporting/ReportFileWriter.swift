@@ -22,6 +22,37 @@ public enum ReportFileWriter {
     }
 }
 
+extension ReportFileWriter {
+    /// Writes several files that belong together (a JUnit report, its histograms, an
+    /// overview): every file is written to a temporary file beside its target first, and only
+    /// when all are written are they renamed into place, so a failure leaves every earlier
+    /// file as it was.
+    /// - Throws: the first file system error, with the path; the temporary files are removed.
+    public static func writeAll(_ files: [(path: String, text: String)]) throws(ReportWriteError) {
+        var staged: [(temporary: String, path: String)] = []
+        func discard() {
+            for file in staged { try? FileManager.default.removeItem(atPath: file.temporary) }
+        }
+        for file in files {
+            let url = URL(fileURLWithPath: file.path)
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(file.text.utf8).write(to: URL(fileURLWithPath: temporary), options: .withoutOverwriting)
+            } catch {
+                discard()
+                throw ReportWriteError(path: file.path, reason: (error as NSError).localizedDescription)
+            }
+            staged.append((temporary, file.path))
+        }
+        for (index, file) in staged.enumerated() where rename(file.temporary, file.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for rest in staged[index...] { try? FileManager.default.removeItem(atPath: rest.temporary) }
+            throw ReportWriteError(path: file.path, reason: reason)
+        }
+    }
+}
+
 /// A report file could not be written.
 public struct ReportWriteError: Error, Sendable, Hashable, CustomStringConvertible {
     public var path: String

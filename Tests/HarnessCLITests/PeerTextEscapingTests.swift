@@ -91,6 +91,17 @@ import Testing
         #expect(dom.status == 0, "\(dom.standardError)")
         #expect(dom.standardOutput.contains("FORGED"))
         #expect(!dom.standardOutput.contains("<script>alert(1)") && !dom.standardOutput.contains("<img src=\"x\"") && !dom.standardOutput.contains("<b>bold"))
+        // index.html: the run with its failed step, nothing of the client id's markup.
+        let index = try String(contentsOfFile: "\(folder)/out/index.html", encoding: .utf8)
+        #expect(index.contains("href=\"./hostile/report.html\"") && index.contains("expect connack accepted"))
+        #expect(!index.contains("<script>alert(1)") && !index.contains("<img src=x") && !index.contains("\u{1b}"))
+        let indexDOM = try await ExternalTool.run(
+            chromium,
+            ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "file://\(folder)/out/index.html"],
+            timeout: .seconds(90)
+        )
+        #expect(indexDOM.standardOutput.contains("data-rendered=\"1\""), "\(indexDOM.standardError.suffix(500))")
+        #expect(!indexDOM.standardOutput.contains("<script>alert(1)") && !indexDOM.standardOutput.contains("<img src=\"x\""))
         // trace.jsonl: JSON escapes every control character; one record per line.
         let trace = try String(contentsOfFile: "\(folder)/out/hostile/trace.jsonl", encoding: .utf8)
         for line in trace.split(separator: "\n") {

@@ -91,6 +91,7 @@ struct Conform: AsyncParsableCommand {
             deviceOverrides: fromFile + deviceOverrides.compactMap(ScenarioOptions.split).map { (key: $0.0, value: $0.1) }
         )
         var options = SuiteRunner.Options(files: files, load: load, junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        options.overviewTitle = "harness conform \(HubTarget.redacted(broker))"
         options.adjustSuite = { result, suite in
             // Each test case carries the statement ids of its step.
             let offset = result.setupError == nil ? 0 : 1
@@ -110,7 +111,7 @@ struct Conform: AsyncParsableCommand {
         let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
         print(
             table.summary(standard: .mqtt311)
-                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); reports: \(reports)/"
+                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
         )
         if let expected, let expect {
             let differences = expected.differences(from: verdicts)

@@ -12,8 +12,11 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Every file is checked before anything runs; any problem is reported with \
             file:line:column and the command exits 2. Exit status 1 when a step failed. \
-            Besides the JUnit file, each scenario gets reports/<scenario>/trace.jsonl, \
-            trace.pcap and report.html.
+            Besides the JUnit file, the latency histograms go beside it \
+            (junit.histograms.json, for harness report merge), each scenario gets \
+            reports/<scenario>/trace.jsonl, trace.pcap and report.html, and reports/index.html \
+            gives the overview of the run. Scenario folders an earlier run left in the reports \
+            folder are removed (only folders holding nothing but a run's files).
             """
     )
 
@@ -85,7 +88,7 @@ struct Run: AsyncParsableCommand {
             passed: outcome.passedSteps,
             failed: outcome.failedSteps,
             skipped: outcome.skippedSteps,
-            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(outcome.elapsed)))); JUnit: \(junit); reports: \(reports)/"
+            detail: "(\(runText), \(ConsoleReporter.formatTime(Self.seconds(outcome.elapsed)))); JUnit: \(junit); overview: \(options.overviewPath)"
         )
         return outcome
     }

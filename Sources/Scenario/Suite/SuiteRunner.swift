@@ -16,8 +16,10 @@ public struct SuiteError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Runs a suite of scenario files the way `harness run` and `harness conform` both do: loads
 /// every file first (any problem: nothing runs), points bare `azure://` targets at a local
-/// `harness hub`, runs each scenario on each of its targets, and writes the JUnit report and
-/// each run's trace, pcap and HTML report, every text masked for the runs' secrets. What
+/// `harness hub`, runs each scenario on each of its targets, and writes the JUnit report, the
+/// latency histograms beside it, each run's trace, pcap and HTML report, and the run's
+/// overview (`index.html` in the reports folder, which then holds only this run's folders),
+/// every text masked for the runs' secrets. What
 /// happens along the way goes to a ``Progress`` (the commands print it).
 public struct SuiteRunner: Sendable {
     /// What to run and where the reports go.
@@ -35,6 +37,10 @@ public struct SuiteRunner: Sendable {
         public var seed: UInt64?
         /// The `harness hub` state file bare `azure://` targets look for; `nil` for none.
         public var localHubStatePath: String?
+        /// The heading of `index.html`.
+        public var overviewTitle = "harness run"
+        /// Where the run's overview goes: `index.html` in the reports folder.
+        public var overviewPath: String { (reportsFolder as NSString).appendingPathComponent("index.html") }
         /// Changes each run's JUnit suite before it is written (`harness conform` puts the
         /// statement ids in its test case names).
         public var adjustSuite: (@Sendable (ScenarioResult, inout JUnitTestSuite) -> Void)?
@@ -110,6 +116,8 @@ public struct SuiteRunner: Sendable {
             environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, deadlineScale: options.deadlineScale, seed: options.seed ?? UInt64.random(in: 0...UInt64.max))
         )
         var report = JUnitReport()
+        var histograms = LatencyHistogramFile()
+        var links: [Int: String] = [:]
         var artifacts = ReportArtifacts(folder: options.reportsFolder)
         var outcome = Outcome(results: [], scenarioCount: scenarios.count)
         let started = ContinuousClock.now
@@ -120,26 +128,45 @@ public struct SuiteRunner: Sendable {
                 progress(.secretsChanged(redactor))
                 var suite = result.makeTestSuite()
                 options.adjustSuite?(result, &suite)
-                report.suites.append(suite)
                 outcome.results.append((scenario, result))
                 do {
-                    try artifacts.write(result, redactor: redactor)
+                    let directory = try artifacts.write(result, redactor: redactor)
+                    let page = (directory as NSString).appendingPathComponent("report.html")
+                    let junitFolder = (options.junitPath as NSString).deletingLastPathComponent
+                    suite.properties.append(JUnitProperty("report", RelativePath.from(folder: junitFolder.isEmpty ? "." : junitFolder, to: page)))
+                    links[report.suites.count] = RelativePath.from(folder: options.reportsFolder, to: page)
                 } catch {
                     progress(.note("warning: \(error)"))
                 }
+                report.suites.append(suite)
+                histograms.suites.append(result.makeLatencyHistograms())
                 outcome.passedSteps += result.passedCount
                 outcome.failedSteps += result.failedCount
                 outcome.skippedSteps += result.skippedCount
                 if !result.isPassed { outcome.failedRuns += 1 }
             }
         }
+        outcome.elapsed = ContinuousClock.now - started
+        for removed in artifacts.removeStaleRunFolders() {
+            progress(.note("removed \(removed) (a scenario folder of an earlier run)"))
+        }
         let xml = JUnitXMLWriter(redactor: redactor).render(report)
+        let overview = RunOverview(
+            title: options.overviewTitle,
+            subtitle: "\(JUnitXMLWriter.formatTimestamp(Date())) UTC, \(report.suites.count) run\(report.suites.count == 1 ? "" : "s") of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s") in \(String(format: "%.1f", Double(outcome.elapsed.components.seconds) + Double(outcome.elapsed.components.attoseconds) / 1e18)) s",
+            report: report,
+            histograms: histograms.suites,
+            links: links
+        )
         do {
-            try ReportFileWriter.write(xml, to: options.junitPath)
+            try ReportFileWriter.writeAll([
+                (options.junitPath, xml),
+                (LatencyHistogramFile.path(besideJUnit: options.junitPath), histograms.render()),
+                (options.overviewPath, RunOverviewWriter(redactor: redactor).render(overview)),
+            ])
         } catch {
             throw SuiteError(description: "error: \(error)")
         }
-        outcome.elapsed = ContinuousClock.now - started
         return outcome
     }
 
