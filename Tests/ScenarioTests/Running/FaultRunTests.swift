@@ -30,7 +30,10 @@ import Testing
         }
         #expect(faults.map(\.phase) == [.effect, .started, .started, .healed])
         #expect(faults[1].detail == "reset 1 connection")
-        #expect(faults[3].detail.hasPrefix("its 100ms are up, after 0.1"))
+        // Healed no earlier than its time (later on a loaded machine).
+        #expect(faults[3].detail.hasPrefix("its 100ms are up, after "))
+        let lasted = Double(faults[3].detail.dropFirst("its 100ms are up, after ".count).prefix { $0 != " " }) ?? 0
+        #expect(lasted >= 0.1, "\(faults[3].detail)")
         let trace = result.makeTraceRecords().filter { $0.kind == "fault" }
         #expect(trace.map { $0.type ?? "" } == ["fault_effect", "fault_started", "fault_started", "fault_healed"])
         #expect(trace[1].fields["fault"] == "drop" && trace[1].device == "esp8266")
