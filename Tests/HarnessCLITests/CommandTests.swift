@@ -111,8 +111,9 @@ import Testing
 
     @Test("--jobs 0 or negative: exit 2 with a message naming the flag")
     func badJobs() async throws {
-        for value in ["0", "-3"] {
-            let output = try await HarnessBinary.run(["run", Self.path("scenarios/c2d-led.yaml"), "--jobs=\(value)"])
+        for arguments in [["--jobs=0"], ["--jobs=-3"], ["--jobs", "-1"], ["--jobs", "0"]] {
+            let value = arguments.joined().replacingOccurrences(of: "--jobs", with: "").replacingOccurrences(of: "=", with: "")
+            let output = try await HarnessBinary.run(["run", Self.path("scenarios/c2d-led.yaml")] + arguments)
             #expect(output.status == 2)
             #expect(output.standardError.contains("--jobs must be 1 or more") && output.standardError.contains("not \(value)"), "\(output.standardError)")
         }

@@ -41,7 +41,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seed everything random in the runs (delay jitter, chaos strikes) to replay a run; default: a new seed, printed in each report.", valueName: "number"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("How many scenarios run at the same time (runs against a real broker or hub still go one at a time); 1: one after the other, lines as they happen. Default: the number of cores.", valueName: "n"))
+    // Unconditional: `--jobs -1` is a value to refuse with a reason, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many scenarios run at the same time (runs against a real broker or hub still go one at a time); 1: one after the other, lines as they happen. Default: the number of cores.", valueName: "n"))
     var jobs: Int?
 
     @Flag(help: "Print only failures and the closing line.")
