@@ -17,9 +17,10 @@ public struct SuiteError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Runs a suite of scenario files the way `harness run` and `harness conform` both do: loads
 /// every file first (any problem: nothing runs), points bare `azure://` targets at a local
-/// `harness hub`, runs each scenario on each of its targets, and writes the JUnit report and
-/// each run's trace, pcap and HTML report, every text masked for the runs' secrets. What
-/// happens along the way goes to a ``Progress`` (the commands print it).
+/// `harness hub`, runs each scenario on each of its targets (several at a time with
+/// ``Options/jobs``), and writes the JUnit report and each run's trace, pcap and HTML report in
+/// the files' order, every text masked for the runs' secrets. What happens along the way goes
+/// to a ``Progress`` (the commands print it).
 public struct SuiteRunner: Sendable {
     /// What to run and where the reports go.
     public struct Options: Sendable {
