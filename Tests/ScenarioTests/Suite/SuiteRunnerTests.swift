@@ -144,4 +144,30 @@ import Testing
         let expected = ["suite 2"] + ["wait-1", "wait-2"].enumerated().flatMap { index, name in ["start \(name)"] + (1...6).map { "step \($0)" } + ["end \(name) \(index + 1)/2"] }
         #expect(shown == expected, "\(shown)")
     }
+
+    @Test("--jobs 4: runs against a real broker go one at a time, runs on their own simulated hub beside them")
+    func sharedHubOneAtATime() async throws {
+        let reports = try folder()
+        defer { try? FileManager.default.removeItem(atPath: reports) }
+        var files: [String] = []
+        for index in 1...2 {
+            // Nothing listens on port 1, but a wait needs no connection.
+            let shared = "name: shared-\(index)\nhub: \"mqtt://127.0.0.1:1\"\ndevice: { id: shared-\(index), kind: client }\nsteps:\n  - wait: 800ms\n"
+            let own = "name: own-\(index)\nhub: simulated\ndevice: { id: own\(index), kind: simulated }\nsteps:\n  - wait: 800ms\n"
+            try Data(shared.utf8).write(to: URL(fileURLWithPath: reports + "/shared-\(index).yaml"))
+            try Data(own.utf8).write(to: URL(fileURLWithPath: reports + "/own-\(index).yaml"))
+            files += [reports + "/shared-\(index).yaml", reports + "/own-\(index).yaml"]
+        }
+        var options = SuiteRunner.Options(files: files, junitPath: reports + "/junit.xml", reportsFolder: reports)
+        options.localHubStatePath = nil
+        options.jobs = 4
+        let started = ContinuousClock.now
+        let outcome = try await SuiteRunner().run(options)
+        let elapsed = ContinuousClock.now - started
+        #expect(outcome.failedRuns == 0 && outcome.passedSteps == 4)
+        // The two broker runs one after the other (1.6 s); the simulated ones alongside (not 3.2 s).
+        #expect(elapsed >= .milliseconds(1600), "took \(elapsed)")
+        #expect(elapsed < .milliseconds(3000), "took \(elapsed)")
+        #expect(outcome.results.map(\.scenario.name) == ["shared-1", "own-1", "shared-2", "own-2"])
+    }
 }
