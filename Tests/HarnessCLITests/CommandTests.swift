@@ -43,6 +43,9 @@ import Testing
             ["run", "--bogus", "x.yaml"],
             ["run"],
             ["run", "no/such/file.yaml"],
+            ["run", "scenarios/c2d-led.yaml", "--jobs", "0"],
+            ["run", "scenarios/c2d-led.yaml", "--jobs=-2"],
+            ["run", "scenarios/c2d-led.yaml", "--jobs", "many"],
             ["frobnicate"],
         ]
     )
@@ -104,5 +107,53 @@ import Testing
     @Test("a folder argument runs every scenario in it")
     func folder() throws {
         #expect(try ScenarioFiles.resolve([Self.path("scenarios")]).contains(Self.path("scenarios/c2d-led.yaml")))
+    }
+
+    @Test("--jobs 0 or negative: exit 2 with a message naming the flag")
+    func badJobs() async throws {
+        for arguments in [["--jobs=0"], ["--jobs=-3"], ["--jobs", "-1"], ["--jobs", "0"]] {
+            let value = arguments.joined().replacingOccurrences(of: "--jobs", with: "").replacingOccurrences(of: "=", with: "")
+            let output = try await HarnessBinary.run(["run", Self.path("scenarios/c2d-led.yaml")] + arguments)
+            #expect(output.status == 2)
+            #expect(output.standardError.contains("--jobs must be 1 or more") && output.standardError.contains("not \(value)"), "\(output.standardError)")
+        }
+    }
+
+    @Test("a folder skips the conformance packs inside it (folders holding PACK.md) and names them; a pack named itself is kept")
+    func packsSkipped() throws {
+        let selection = try ScenarioFiles.select([Self.path("scenarios")])
+        let pack = Self.path("scenarios/conformance/mqtt-3.1.1")
+        #expect(selection.skippedPacks.map(\.path) == [pack])
+        #expect(selection.skippedPacks.first?.scenarioCount == 45)
+        #expect(selection.skippedPacks.first?.note == "\(pack): skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack \(pack)")
+        #expect(!selection.files.contains { $0.hasPrefix(pack + "/") })
+        #expect(selection.files.contains(Self.path("scenarios/conformance/iothub/c2d-expiry.yaml")))
+        #expect(selection.files.contains(Self.path("scenarios/c2d-led.yaml")))
+        // Named directly, the pack and its files run; harness validate and conform see every file.
+        #expect(try ScenarioFiles.select([pack]).files.count == 45)
+        #expect(try ScenarioFiles.select([pack + "/basic.yaml"]).files == [pack + "/basic.yaml"])
+        #expect(try ScenarioFiles.resolve([Self.path("scenarios")]).contains(pack + "/basic.yaml"))
+        // A folder holding only a pack is not an empty folder.
+        #expect(try ScenarioFiles.select([Self.path("scenarios/conformance")]).skippedPacks.count == 1)
+    }
+
+    @Test("harness run scenarios, from the repository root as a new user types it: exit 0, the pack named as skipped, progress lines in a log")
+    func runRepositoryFolder() async throws {
+        let reports = FileManager.default.temporaryDirectory.appendingPathComponent("harness-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: reports) }
+        // A new seed each time, as a user gets (chaos-robust pins its own chaos seed); the
+        // deadlines stretched for a machine busy with the rest of the tests.
+        let output = try await HarnessBinary.run(
+            ["run", "scenarios", "--deadline-scale", "3", "--junit", reports + "/junit.xml", "--reports", reports, "--no-color"],
+            in: Self.root.path,
+            timeout: .seconds(300)
+        )
+        let text = output.standardOutput + output.standardError
+        #expect(output.status == 0, "\(text)")
+        #expect(output.standardOutput.contains("scenarios/conformance/mqtt-3.1.1: skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack scenarios/conformance/mqtt-3.1.1"), "\(text)")
+        #expect(!text.contains("127.0.0.1:1883"))
+        // Not a terminal: plain progress lines, no control characters.
+        #expect(output.standardError.contains("runs done] "), "\(output.standardError)")
+        #expect(!text.contains("\r") && !text.contains("\u{1B}"))
     }
 }

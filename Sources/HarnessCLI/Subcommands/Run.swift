@@ -16,7 +16,12 @@ struct Run: AsyncParsableCommand {
             (junit.histograms.json, for harness report merge), each scenario gets \
             reports/<scenario>/trace.jsonl, trace.pcap and report.html, and reports/index.html \
             gives the overview of the run. Scenario folders an earlier run left in the reports \
-            folder are removed (only folders holding nothing but a run's files).
+            folder are removed (only folders holding nothing but a run's files). Scenarios run \
+            in parallel (--jobs), each on its own simulated hub, with each one's lines printed \
+            together when it ends; runs against a real broker or hub go one at a time. A \
+            conformance pack that needs a broker (a folder holding PACK.md) met inside a folder \
+            is skipped with a note: run it with harness conform. On a terminal, standard error \
+            shows a progress line.
             """
     )
 
@@ -40,6 +45,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seed everything random in the runs (delay jitter, chaos strikes) to replay a run; default: a new seed, printed in each report.", valueName: "number"))
     var seed: UInt64?
 
+    // Unconditional: `--jobs -1` is a value to refuse with a reason, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many scenarios run at the same time (runs against a real broker or hub still go one at a time); 1: one after the other, lines as they happen. Default: the number of cores.", valueName: "n"))
+    var jobs: Int?
+
     @Flag(help: "Print only failures and the closing line.")
     var quiet = false
 
@@ -52,6 +61,7 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
         guard deadlineScale >= 1, deadlineScale <= 1000 else { throw ValidationError("--deadline-scale must be from 1 to 1000") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more (how many scenarios run at the same time), not \(jobs)") }
     }
 
     func run() async throws {
@@ -59,28 +69,38 @@ struct Run: AsyncParsableCommand {
         if outcome.hasFailures { throw ExitStatus.failure }
     }
 
-    /// The suite these flags ask for.
-    func makeSuite() throws -> SuiteRunner.Options {
-        var files: [String]
+    /// The files the paths name, without the conformance packs met inside folders.
+    func selectFiles() throws -> ScenarioFiles.Selection {
         do {
-            files = try ScenarioFiles.resolve(paths)
+            return try ScenarioFiles.select(paths)
         } catch {
             throw InvalidInput(description: error.description)
         }
+    }
+
+    /// The suite these flags ask for.
+    func makeSuite(_ selection: ScenarioFiles.Selection? = nil) throws -> SuiteRunner.Options {
+        var files = try (selection ?? selectFiles()).files
         if let shard { files = shard.select(from: files) }
         var options = SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
         options.seed = seed
+        options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         return options
     }
 
     /// Runs the suite, printing its progress and the closing line.
     func execute() async throws -> SuiteRunner.Outcome {
-        let options = try makeSuite()
+        let selection = try selectFiles()
+        let options = try makeSuite(selection)
         let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet)
+        for pack in selection.skippedPacks { console.note(pack.note) }
         if let shard, options.files.isEmpty {
             console.note("shard \(shard.index)/\(shard.count) holds no scenario")
         }
-        let outcome = try await Self.runSuite(options, console: console, verbose: verbose)
+        let statusLine = StatusLine()
+        console.statusLine = statusLine
+        let outcome = try await Self.runSuite(options, console: console, verbose: verbose, statusLine: quiet && !statusLine.isTerminal ? nil : statusLine)
+        statusLine.finish()
         let runs = outcome.results.count
         let runText = "\(runs) run\(runs == 1 ? "" : "s") of \(outcome.scenarioCount) scenario\(outcome.scenarioCount == 1 ? "" : "s")"
             + (outcome.failedRuns > 0 ? ", \(outcome.failedRuns) failed" : "")
@@ -93,8 +113,10 @@ struct Run: AsyncParsableCommand {
         return outcome
     }
 
-    /// Runs `options` with its progress on `console`; a suite that cannot run is invalid input.
-    static func runSuite(_ options: SuiteRunner.Options, console: ConsoleReporter, verbose: Bool) async throws -> SuiteRunner.Outcome {
+    /// Runs `options` with its progress on `console`, and the count of runs done on
+    /// `statusLine` when given (for suites of more than one run); a suite that cannot run is
+    /// invalid input.
+    static func runSuite(_ options: SuiteRunner.Options, console: ConsoleReporter, verbose: Bool, statusLine: StatusLine? = nil) async throws -> SuiteRunner.Outcome {
         do {
             return try await SuiteRunner().run(options, recordsEverything: verbose) { event in
                 switch event {
@@ -111,11 +133,23 @@ struct Run: AsyncParsableCommand {
                     if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }
                 case .setupFailed(let error):
                     console.step(.errored, name: "setup", seconds: 0, detail: error)
+                case .suiteStarted(let runs):
+                    if let statusLine, statusLine.isTerminal, runs > 1 { statusLine.update(progressText(done: 0, total: runs, failedRuns: 0)) }
+                case .runFinished(let title, let isPassed, let done, let total, let failedRuns):
+                    guard let statusLine, total > 1 else { break }
+                    let text = progressText(done: done, total: total, failedRuns: failedRuns)
+                    // A log gets a line per run; a terminal one line that changes.
+                    statusLine.update(statusLine.isTerminal ? text : "[\(text)] \(title) \(isPassed ? "passed" : "failed")")
                 }
             }
         } catch {
             throw InvalidInput(description: error.description)
         }
+    }
+
+    /// `3/12 runs done, 1 failed`.
+    static func progressText(done: Int, total: Int, failedRuns: Int) -> String {
+        "\(done)/\(total) runs done" + (failedRuns > 0 ? ", \(failedRuns) failed" : "")
     }
 
     static func seconds(_ duration: Duration) -> Double {

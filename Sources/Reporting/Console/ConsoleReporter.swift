@@ -23,6 +23,8 @@ public final class ConsoleReporter: @unchecked Sendable {
     }
     /// Only failures and the closing line are printed.
     public var isQuiet: Bool
+    /// A progress line (on standard error) lifted off the terminal while a line is printed.
+    public var statusLine: StatusLine?
 
     /// - Parameters:
     ///   - handle: where to write. Default: standard output.
@@ -87,7 +89,12 @@ public final class ConsoleReporter: @unchecked Sendable {
 
     private func write(_ line: String) {
         lock.withLock {
-            handle.write(Data((currentRedactor.redact(line) + "\n").utf8))
+            let data = Data((currentRedactor.redact(line) + "\n").utf8)
+            if let statusLine {
+                statusLine.withLineLifted { handle.write(data) }
+            } else {
+                handle.write(data)
+            }
         }
     }
 

@@ -19,6 +19,8 @@ import Testing
             case .stepFinished(let step, _): name = "step \(step.step.number)"
             case .recorded: name = "recorded"
             case .setupFailed: name = "setup failed"
+            case .suiteStarted(let runs): name = "suite \(runs)"
+            case .runFinished(let title, _, let done, let total, _): name = "end \(title) \(done)/\(total)"
             }
             names.withLock { $0.append(name) }
         }
@@ -44,7 +46,7 @@ import Testing
         #expect(outcome.passedSteps == 7 && outcome.failedSteps == 0 && outcome.failedRuns == 0, "\(outcome.results.first?.result.steps.map { "\($0.step.number) \($0.status)" } ?? [])")
         #expect(outcome.results.count == 1 && outcome.scenarioCount == 1)
         let shown = events.all.filter { $0 != "secrets" }
-        #expect(shown == ["start c2d-led"] + (1...7).map { "step \($0)" }, "\(shown)")
+        #expect(shown == ["suite 1", "start c2d-led"] + (1...7).map { "step \($0)" } + ["end c2d-led 1/1"], "\(shown)")
         #expect(FileManager.default.fileExists(atPath: reports + "/junit.xml"))
         #expect(FileManager.default.fileExists(atPath: reports + "/c2d-led/trace.jsonl"))
     }
@@ -106,5 +108,107 @@ import Testing
         // The merge of this one run reads it back: the harness's own files are valid input.
         let merged = try ReportMerger().merge(junitPaths: [reports + "/junit.xml"])
         #expect(merged.report.suites.count == 1)
+    }
+
+    /// Writes `count` scenarios named `wait-1` ... that each connect, subscribe, wait `seconds`
+    /// and switch the LED on; `wait-2` waits longer, so the runs end out of the files' order.
+    func waitingScenarios(count: Int, seconds: Double, in folder: String) throws -> [String] {
+        try (1...count).map { index in
+            let path = folder + "/wait-\(index).yaml"
+            let wait = index == 2 ? seconds * 1.5 : seconds
+            let text = """
+                name: wait-\(index)
+                hub: simulated
+                device: { id: dev\(index), kind: simulated, profile: umqtt-simple }
+                steps:
+                  - connect: { clean_session: true, keepalive: 60 }
+                  - expect: { connack: accepted, within: 5s }
+                  - subscribe: devices/dev\(index)/messages/devicebound/#
+                  - wait: \(Int(wait * 1000))ms
+                  - send: "on"
+                  - expect: { led: on, within: 5s }
+
+                """
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+    }
+
+    @Test("--jobs 4: four scenarios that each wait a second end together; JUnit keeps the files' order; each run's events come together, in order")
+    func parallel() async throws {
+        let reports = try folder()
+        defer { try? FileManager.default.removeItem(atPath: reports) }
+        let files = try waitingScenarios(count: 4, seconds: 1, in: reports)
+        var options = SuiteRunner.Options(files: files, junitPath: reports + "/junit.xml", reportsFolder: reports, deadlineScale: 2)
+        options.localHubStatePath = nil
+        options.jobs = 4
+        let events = Events()
+        let started = ContinuousClock.now
+        let outcome = try await SuiteRunner().run(options) { events.append($0) }
+        let elapsed = ContinuousClock.now - started
+        // Sequentially at least 4.5 s of waiting; in parallel little more than the longest (1.5 s).
+        #expect(elapsed < .seconds(3.5), "took \(elapsed)")
+        #expect(outcome.failedRuns == 0 && outcome.passedSteps == 24, "\(outcome.results.map { $0.result.steps.map { "\($0.step.number) \($0.status)" } })")
+        #expect(outcome.results.map(\.scenario.name) == ["wait-1", "wait-2", "wait-3", "wait-4"])
+        // Each run's events are contiguous: start, its six steps, end.
+        let shown = events.all.filter { $0 != "secrets" }
+        #expect(shown.first == "suite 4")
+        var rest = shown.dropFirst()
+        var order: [String] = []
+        while let start = rest.first {
+            let name = String(start.dropFirst("start ".count))
+            #expect(start.hasPrefix("start wait-"), "\(shown)")
+            let block = Array(rest.prefix(8))
+            #expect(block.dropFirst().dropLast() == ArraySlice((1...6).map { "step \($0)" }), "\(shown)")
+            #expect(block.last?.hasPrefix("end \(name) ") == true, "\(shown)")
+            order.append(name)
+            rest = rest.dropFirst(8)
+        }
+        #expect(order.sorted() == ["wait-1", "wait-2", "wait-3", "wait-4"])
+        #expect(order.last == "wait-2", "the longest run ends last: \(order)")
+        let junit = try String(contentsOfFile: reports + "/junit.xml", encoding: .utf8)
+        let positions = (1...4).compactMap { junit.range(of: "name=\"wait-\($0)\"")?.lowerBound }
+        #expect(positions.count == 4 && positions == positions.sorted(), "JUnit suites out of the files' order")
+        for index in 1...4 { #expect(FileManager.default.fileExists(atPath: reports + "/wait-\(index)/report.html")) }
+    }
+
+    @Test("--jobs 1 runs one scenario after the other, events as they happen")
+    func sequential() async throws {
+        let reports = try folder()
+        defer { try? FileManager.default.removeItem(atPath: reports) }
+        let files = try waitingScenarios(count: 2, seconds: 0.2, in: reports)
+        var options = SuiteRunner.Options(files: files, junitPath: reports + "/junit.xml", reportsFolder: reports, deadlineScale: 2)
+        options.localHubStatePath = nil
+        let events = Events()
+        _ = try await SuiteRunner().run(options) { events.append($0) }
+        let shown = events.all.filter { $0 != "secrets" }
+        let expected = ["suite 2"] + ["wait-1", "wait-2"].enumerated().flatMap { index, name in ["start \(name)"] + (1...6).map { "step \($0)" } + ["end \(name) \(index + 1)/2"] }
+        #expect(shown == expected, "\(shown)")
+    }
+
+    @Test("--jobs 4: runs against a real broker go one at a time, runs on their own simulated hub beside them")
+    func sharedHubOneAtATime() async throws {
+        let reports = try folder()
+        defer { try? FileManager.default.removeItem(atPath: reports) }
+        var files: [String] = []
+        for index in 1...2 {
+            // Nothing listens on port 1, but a wait needs no connection.
+            let shared = "name: shared-\(index)\nhub: \"mqtt://127.0.0.1:1\"\ndevice: { id: shared-\(index), kind: client }\nsteps:\n  - wait: 800ms\n"
+            let own = "name: own-\(index)\nhub: simulated\ndevice: { id: own\(index), kind: simulated }\nsteps:\n  - wait: 800ms\n"
+            try Data(shared.utf8).write(to: URL(fileURLWithPath: reports + "/shared-\(index).yaml"))
+            try Data(own.utf8).write(to: URL(fileURLWithPath: reports + "/own-\(index).yaml"))
+            files += [reports + "/shared-\(index).yaml", reports + "/own-\(index).yaml"]
+        }
+        var options = SuiteRunner.Options(files: files, junitPath: reports + "/junit.xml", reportsFolder: reports)
+        options.localHubStatePath = nil
+        options.jobs = 4
+        let started = ContinuousClock.now
+        let outcome = try await SuiteRunner().run(options)
+        let elapsed = ContinuousClock.now - started
+        #expect(outcome.failedRuns == 0 && outcome.passedSteps == 4)
+        // The two broker runs one after the other (1.6 s); the simulated ones alongside (not 3.2 s).
+        #expect(elapsed >= .milliseconds(1600), "took \(elapsed)")
+        #expect(elapsed < .milliseconds(3000), "took \(elapsed)")
+        #expect(outcome.results.map(\.scenario.name) == ["shared-1", "own-1", "shared-2", "own-2"])
     }
 }
