@@ -36,10 +36,12 @@ public enum HarnessBinary {
         return true
     }
 
-    /// Runs `harness` with `arguments` in `directory`.
-    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Duration = .seconds(120)) async throws -> ExternalTool.Output {
+    /// Runs `harness` with `arguments` in `directory`, with `environment` added to this
+    /// process's (as a pod's variables).
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws -> ExternalTool.Output {
         let binary = try path()
-        guard let directory else { return try await ExternalTool.run(binary, arguments, timeout: timeout) }
-        return try await ExternalTool.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, binary] + arguments, timeout: timeout)
+        let command = environment.isEmpty ? [binary] : ["/usr/bin/env"] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [binary]
+        guard let directory else { return try await ExternalTool.run(command[0], Array(command.dropFirst()) + arguments, timeout: timeout) }
+        return try await ExternalTool.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory] + command + arguments, timeout: timeout)
     }
 }

@@ -36,8 +36,21 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Folder for per-scenario traces and HTML reports.")
     var reports: String = "reports"
 
-    @Option(help: ArgumentHelp("Run only shard i of n (1-based), for CI matrices.", valueName: "i/n"), transform: Shard.parse)
+    @Option(
+        help: ArgumentHelp(
+            "Run only shard i of n (1-based), for CI matrices. Without it, a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (0-based) and JOB_COMPLETIONS name the shard.",
+            valueName: "i/n"
+        ),
+        transform: Shard.parse
+    )
     var shard: Shard?
+
+    @Option(
+        name: .customLong("start-at"),
+        help: ArgumentHelp("Begin the runs at this time (RFC 3339, e.g. 2026-12-05T10:00:00Z), after loading every file, so shards on several machines start together.", valueName: "time"),
+        transform: StartTime.parse
+    )
+    var startAt: Date?
 
     @Option(name: .customLong("deadline-scale"), help: ArgumentHelp("Multiply every 'within' deadline by this factor, for slow or loaded machines ('for' windows keep their length).", valueName: "factor"))
     var deadlineScale: Double = 1
@@ -69,6 +82,12 @@ struct Run: AsyncParsableCommand {
         if outcome.hasFailures { throw ExitStatus.failure }
     }
 
+    /// `--shard`, or the shard a Kubernetes Indexed Job's environment names.
+    func effectiveShard() throws(InvalidInput) -> Shard? {
+        if let shard { return shard }
+        return try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
     /// The files the paths name, without the conformance packs met inside folders.
     func selectFiles() throws -> ScenarioFiles.Selection {
         do {
@@ -81,10 +100,11 @@ struct Run: AsyncParsableCommand {
     /// The suite these flags ask for.
     func makeSuite(_ selection: ScenarioFiles.Selection? = nil) throws -> SuiteRunner.Options {
         var files = try (selection ?? selectFiles()).files
-        if let shard { files = shard.select(from: files) }
+        if let shard = try effectiveShard() { files = shard.select(from: files) }
         var options = SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
         options.seed = seed
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        options.startAt = startAt
         return options
     }
 
@@ -94,7 +114,7 @@ struct Run: AsyncParsableCommand {
         let options = try makeSuite(selection)
         let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: quiet)
         for pack in selection.skippedPacks { console.note(pack.note) }
-        if let shard, options.files.isEmpty {
+        if let shard = try effectiveShard(), options.files.isEmpty {
             console.note("shard \(shard.index)/\(shard.count) holds no scenario")
         }
         let statusLine = StatusLine()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Scenario
 
 /// Options that shape how scenario files load: variables and target overrides.
@@ -85,9 +86,49 @@ struct Shard: ExpressibleByArgument, Equatable {
         return Shard(index: index, count: count)
     }
 
+    /// The shard a Kubernetes Indexed Job gives this pod: `JOB_COMPLETION_INDEX` (0-based, set
+    /// by Kubernetes) and `JOB_COMPLETIONS` (the job's completions, which the manifest passes),
+    /// as shard index + 1 of completions. `nil` when the environment names no shard.
+    /// - Throws: a plain error for a value that is not a whole number in range, or an index
+    ///   without the count.
+    static func fromEnvironment(_ environment: [String: String]) throws(InvalidInput) -> Shard? {
+        guard let indexText = environment["JOB_COMPLETION_INDEX"] else { return nil }
+        guard let countText = environment["JOB_COMPLETIONS"] else {
+            throw InvalidInput(description: "error: JOB_COMPLETION_INDEX is set (\(ControlCharacterEscaping.escape(indexText))) but JOB_COMPLETIONS is not: pass the job's completions to the pod as JOB_COMPLETIONS, or give --shard i/n")
+        }
+        guard let count = Int(countText.trimmingCharacters(in: .whitespaces)), count >= 1 else {
+            throw InvalidInput(description: "error: JOB_COMPLETIONS must be a whole number of 1 or more (the job's completions), not '\(ControlCharacterEscaping.escape(countText))'")
+        }
+        guard let index = Int(indexText.trimmingCharacters(in: .whitespaces)), (0..<count).contains(index) else {
+            throw InvalidInput(description: "error: JOB_COMPLETION_INDEX must be a whole number from 0 to \(count - 1) (JOB_COMPLETIONS is \(count)), not '\(ControlCharacterEscaping.escape(indexText))'")
+        }
+        return Shard(index: index + 1, count: count)
+    }
+
     /// This shard's share of `files`: after sorting, every `count`-th file starting at
     /// `index`, so shards are balanced and the same on every machine.
     func select(from files: [String]) -> [String] {
         files.sorted().enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+}
+
+/// `--start-at`: an RFC 3339 time, not more than a minute in the past.
+enum StartTime {
+    /// How far in the past a start time may lie (shards started a little late still begin at
+    /// once); further is a mistake, probably a stale manifest.
+    static let tolerance: TimeInterval = 60
+
+    static func parse(_ argument: String) throws -> Date {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        guard let date = formatter.date(from: argument) ?? plain.date(from: argument) else {
+            throw ValidationError("--start-at takes an RFC 3339 time such as 2026-12-05T10:00:00Z, not '\(argument)'")
+        }
+        guard date.timeIntervalSinceNow >= -tolerance else {
+            throw ValidationError("--start-at \(argument) is \(Int(-date.timeIntervalSinceNow)) s in the past (at most \(Int(tolerance)) s is allowed): give a time to come")
+        }
+        return date
     }
 }

@@ -51,6 +51,10 @@ public struct SuiteRunner: Sendable {
         /// job, each run's events are held back and reported together when it ends. Default: 1
         /// (one run after the other, events as they happen).
         public var jobs = 1
+        /// When the runs begin (`--start-at`): after every file loaded, the suite waits until
+        /// then, so shards started on different machines begin their timed phase together.
+        /// `nil`: at once.
+        public var startAt: Date?
 
         public init(files: [String], load: LoadOptions = LoadOptions(), junitPath: String, reportsFolder: String, deadlineScale: Double = 1) {
             self.files = files
@@ -119,6 +123,11 @@ public struct SuiteRunner: Sendable {
             }
         }
         if !diagnostics.isEmpty { throw SuiteError(description: diagnostics.joined(separator: "\n")) }
+        if let startAt = options.startAt, startAt.timeIntervalSinceNow > 0 {
+            let wait = startAt.timeIntervalSinceNow
+            progress(.note("waiting \(String(format: "%.1f", wait)) s, until \(JUnitXMLWriter.formatTimestamp(startAt)) UTC (--start-at), to begin with the other shards"))
+            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+        }
         let notes = options.localHubStatePath.map { LocalHubDiscovery.apply(to: &scenarios, statePath: $0) } ?? []
         var redactor = SecretRedactor()
         for scenario in scenarios { for secret in scenario.secretValues { redactor.register(secret) } }
