@@ -18,8 +18,8 @@ public final class ServiceHTTPServer: Sendable {
     private let observer: (@Sendable (ServiceRequest, ServiceResponse) -> Void)?
     /// The limits this server enforces.
     public let limits: ServiceHTTPLimits
-    private let openConnections = Atomic<Int>(0)
-    private let lingeringRefusals = Atomic<Int>(0)
+    private let openConnections = ConnectionCounter()
+    private let lingeringRefusals = ConnectionCounter()
 
     /// The server's connections live on the hub's event loop, so requests are carried out on
     /// the hub's state machine without thread hops.
@@ -63,36 +63,19 @@ public final class ServiceHTTPServer: Sendable {
         return server.localAddress?.port ?? port
     }
 
-    /// Counts a new connection in, or refuses it when the limit is reached; a counted one is
-    /// counted out when it closes.
+    /// Counts a new connection in, or refuses it when the limit is reached.
     private func admit(_ channel: any Channel) -> Bool {
-        let (_, open) = openConnections.wrappingAdd(1, ordering: .relaxed)
-        guard open <= limits.maximumConnections else {
-            openConnections.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        channel.closeFuture.whenComplete { [self] _ in
-            openConnections.wrappingSubtract(1, ordering: .relaxed)
-        }
-        return true
+        openConnections.admit(channel, limit: limits.maximumConnections)
     }
 
     /// Counts a connection refused with a 503 in, or refuses even that when as many refusals
-    /// as connections are already lingering; a counted one is counted out when it closes.
+    /// as connections are already lingering.
     private func admitRefusal(_ channel: any Channel) -> Bool {
-        let (_, lingering) = lingeringRefusals.wrappingAdd(1, ordering: .relaxed)
-        guard lingering <= limits.maximumConnections else {
-            lingeringRefusals.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        channel.closeFuture.whenComplete { [self] _ in
-            lingeringRefusals.wrappingSubtract(1, ordering: .relaxed)
-        }
-        return true
+        lingeringRefusals.admit(channel, limit: limits.maximumConnections)
     }
 
     /// Connections open now.
-    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+    public var connectionCount: Int { openConnections.count }
 
     /// The bound port, once started.
     public var port: Int? { channel.withLock { $0?.localAddress?.port } }
@@ -299,3 +282,25 @@ final class ServiceHTTPHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension ServiceHTTPHandler: Sendable {}
+
+/// Connections of one kind open at once, with a limit: a channel is counted in when admitted
+/// and out when it closes.
+final class ConnectionCounter: Sendable {
+    private let open = Atomic<Int>(0)
+
+    /// How many are open now.
+    var count: Int { open.load(ordering: .relaxed) }
+
+    /// Counts `channel` in, or refuses it when `limit` are open already.
+    func admit(_ channel: any Channel, limit: Int) -> Bool {
+        let (_, now) = open.wrappingAdd(1, ordering: .relaxed)
+        guard now <= limit else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            open.wrappingSubtract(1, ordering: .relaxed)
+        }
+        return true
+    }
+}

@@ -15,11 +15,7 @@ public struct HTMLReportWriter: Sendable {
             <html lang="en"><head><meta charset="utf-8">
             <title>\(text(report.title))</title>
             <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330}
-            h1{font-size:20px;margin:0}.sub{color:#5b6475;margin:4px 0 16px}
-            .verdict{display:inline-block;padding:2px 10px;border-radius:10px;color:#fff;font-weight:600}
-            .passed{background:#1f8f4e}.failed,.errored{background:#c0362c}.skipped{background:#a07a00}
-            table{border-collapse:collapse;margin:12px 0 24px}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ec;text-align:left;vertical-align:top}
+            \(ReportStyle.common)
             td.time{text-align:right;font-variant-numeric:tabular-nums}td.detail{color:#5b6475;white-space:pre-wrap;max-width:720px}
             svg text{font:12px ui-monospace,monospace;stroke:none}.lane{stroke:#9aa3b2;stroke-dasharray:4 3}
             .packet{stroke:#2b6cb0;fill:#2b6cb0}.cloud{stroke:#6b46c1;fill:#6b46c1}.state{stroke:#1f8f4e;fill:#1f8f4e}
