@@ -5,6 +5,7 @@ extension HarnessCommand {
     /// Parses the arguments and runs the command, mapping every error to the documented exit
     /// status: usage errors and invalid input exit 2 with a message, never a stack trace.
     public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        DescriptorLimit.raiseToHard()
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
