@@ -77,7 +77,20 @@ public struct FaultBenchmark: Sendable {
         let runner = ScenarioRunner(environment: RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, seed: 1))
         let result = await runner.run(scenario)
         guard result.isPassed else {
-            throw BenchmarkError(description: "the benchmark's scenario failed: " + result.steps.filter { !$0.status.isPassed }.map { "\($0.step.title): \($0.status)" }.joined(separator: "; "))
+            let first = result.steps.first { step in
+                if case .failed = step.status { return true }
+                if case .errored = step.status { return true }
+                return false
+            }
+            var reason = result.setupError ?? "a step did not pass"
+            if let first {
+                switch first.status {
+                case .failed(let failure): reason = "step \(first.step.number) (\(first.step.title)): \(failure)"
+                case .errored(let message): reason = "step \(first.step.number) (\(first.step.title)): \(message)"
+                default: break
+                }
+            }
+            throw BenchmarkError(description: "the benchmark's scenario failed: \(reason)")
         }
         return (try latencies(of: "slow", in: result), try latencies(of: "other", in: result))
     }

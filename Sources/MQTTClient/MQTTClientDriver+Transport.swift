@@ -44,6 +44,6 @@ extension MQTTClientDriver {
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
-            .whenFailure { error in bound.value.transportFailed(reason: "\(error)", connection: connection) }
+            .whenFailure { error in bound.value.transportFailed(reason: TransportErrorText.describe(error), connection: connection) }
     }
 }

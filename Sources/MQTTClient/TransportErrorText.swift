@@ -1,4 +1,6 @@
+import Glibc
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// A connection error in plain words, for device events and reports: what failed in the TLS
@@ -15,7 +17,14 @@ public enum TransportErrorText {
             if text.contains("hostname") || text.contains("Hostname") { return "TLS handshake failed: the server's certificate is not for the host name asked for" }
             return "TLS: " + text
         case let error as IOError:
-            return error.description
+            // `read(descriptor:pointer:size:): Connection reset by peer (errno: 104)` names a
+            // system call; the reason is what a reader wants.
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as NIOConnectionError:
+            let reasons = error.connectionErrors.map { describe($0.error) }
+            let address = "\(error.host):\(error.port)"
+            if let first = reasons.first { return "\(first) (\(address))" }
+            return error.dnsAAAAError.map { "cannot resolve \(address): \(describe($0))" } ?? "cannot connect to \(address)"
         case let error as ChannelError:
             return describe(error)
         default:

@@ -33,6 +33,13 @@ extension ReportFileWriter {
         func discard() {
             for file in staged { try? FileManager.default.removeItem(atPath: file.temporary) }
         }
+        // A report replaces a regular file at its path, never a device, a folder or a link.
+        for file in files {
+            var status = stat()
+            if lstat(file.path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+                throw ReportWriteError(path: file.path, reason: "it exists and is not a regular file (a device, a folder or a link); give a new path")
+            }
+        }
         for file in files {
             let url = URL(fileURLWithPath: file.path)
             let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
@@ -41,7 +48,7 @@ extension ReportFileWriter {
                 try Data(file.text.utf8).write(to: URL(fileURLWithPath: temporary), options: .withoutOverwriting)
             } catch {
                 discard()
-                throw ReportWriteError(path: file.path, reason: (error as NSError).localizedDescription)
+                throw ReportWriteError(path: file.path, reason: Self.plainReason(error))
             }
             staged.append((temporary, file.path))
         }
@@ -59,4 +66,22 @@ public struct ReportWriteError: Error, Sendable, Hashable, CustomStringConvertib
     public var reason: String
 
     public var description: String { "cannot write \(path): \(reason)" }
+}
+
+extension ReportFileWriter {
+    /// Why a file could not be written, in the system's words (`No such file or directory`)
+    /// rather than Foundation's (`The operation could not be completed`).
+    static func plainReason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+        switch error.code {
+        case NSFileNoSuchFileError, NSFileWriteNoPermissionError, NSFileWriteOutOfSpaceError, NSFileWriteVolumeReadOnlyError:
+            return [NSFileNoSuchFileError: "no such folder", NSFileWriteNoPermissionError: "permission denied", NSFileWriteOutOfSpaceError: "no space left on the device", NSFileWriteVolumeReadOnlyError: "read-only file system"][error.code] ?? error.localizedDescription
+        default:
+            return error.localizedDescription
+        }
+    }
 }

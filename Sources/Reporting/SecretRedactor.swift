@@ -18,11 +18,33 @@ public struct SecretRedactor: Sendable, Hashable {
 
     /// Adds a literal secret. Values shorter than 4 characters are ignored, since masking them
     /// would garble ordinary text.
+    /// Its percent-encoded forms are masked too (upper- and lower-case hex), since a secret
+    /// that goes into a topic's property bag or a URL is shown encoded.
     public mutating func register(_ secret: String) {
         guard secret.count >= 4, !secrets.contains(secret) else { return }
         secrets.append(secret)
+        for encoded in Self.percentEncodings(of: secret) where !secrets.contains(encoded) { secrets.append(encoded) }
         // Longest first, so a secret that contains another is masked whole.
         secrets.sort { $0.count > $1.count }
+    }
+
+    /// `secret` with every byte outside RFC 3986's unreserved set as `%XX` (and `%xx`); none
+    /// when nothing needs encoding.
+    static func percentEncodings(of secret: String) -> [String] {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        guard secret.utf8.contains(where: { !unreserved.contains($0) }) else { return [] }
+        func encode(_ digits: [Character]) -> String {
+            var text = ""
+            for byte in secret.utf8 {
+                if unreserved.contains(byte) {
+                    text.append(Character(Unicode.Scalar(byte)))
+                } else {
+                    text += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+                }
+            }
+            return text
+        }
+        return [encode(Array("0123456789ABCDEF")), encode(Array("0123456789abcdef"))]
     }
 
     /// The text with every secret masked.

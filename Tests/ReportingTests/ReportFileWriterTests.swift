@@ -21,4 +21,21 @@ import Testing
         #expect(try String(contentsOfFile: folder + "/sub/index.html", encoding: .utf8) == "page")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["blocked", "junit.xml", "sub"])
     }
+
+    @Test("a report never replaces a device, a folder or a link: the write is refused and nothing is written")
+    func onlyRegularFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-writer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.xml", withDestinationPath: folder + "/target.xml")
+        for path in ["/dev/null", folder + "/sub", folder + "/link.xml"] {
+            #expect(throws: ReportWriteError.self) { try ReportFileWriter.writeAll([(folder + "/ok.xml", "a"), (path, "b")]) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/ok.xml"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/target.xml"))
+        // A regular file is replaced as before.
+        try ReportFileWriter.writeAll([(folder + "/ok.xml", "a")])
+        try ReportFileWriter.writeAll([(folder + "/ok.xml", "b")])
+        #expect(try String(contentsOfFile: folder + "/ok.xml", encoding: .utf8) == "b")
+    }
 }

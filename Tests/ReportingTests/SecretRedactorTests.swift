@@ -23,3 +23,14 @@ import Testing
         #expect(redactor.redact("ab") == "ab")
     }
 }
+
+@Suite struct SecretRedactorEncodingTests {
+    @Test("a secret is masked in its percent-encoded forms too, as it appears in a topic's property bag")
+    func percentEncoded() {
+        let redactor = SecretRedactor(secrets: ["c2VjcmV0LWtleQ==", "a=b c/d"])
+        #expect(redactor.redact("bag?reason=c2VjcmV0LWtleQ%3D%3D&x=1") == "bag?reason=***&x=1")
+        #expect(redactor.redact("a%3db%20c%2fd") == "***")
+        #expect(redactor.redact("a%3Db%20c%2Fd and a=b c/d") == "*** and ***")
+        #expect(String(decoding: redactor.redact(bytes: Array("t/c2VjcmV0LWtleQ%3D%3D".utf8)), as: UTF8.self) == "t/" + String(repeating: "*", count: 20))
+    }
+}

@@ -17,13 +17,13 @@ struct FaultBenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "C2D messages per device and run.")
+    @Option(parsing: .unconditional, help: "C2D messages per device and run.")
     var messages = 1000
 
-    @Option(help: "The delay the fault adds towards the first device.")
+    @Option(parsing: .unconditional, help: "The delay the fault adds towards the first device.")
     var delay = DurationArgument(duration: .milliseconds(200))
 
-    @Option(help: "The wait between two sends.")
+    @Option(parsing: .unconditional, help: "The wait between two sends.")
     var pace = DurationArgument(duration: .milliseconds(5))
 
     func validate() throws {

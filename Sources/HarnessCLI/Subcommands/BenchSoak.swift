@@ -16,10 +16,10 @@ struct SoakBenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "How long each profile is soaked.")
+    @Option(parsing: .unconditional, help: "How long each profile is soaked.")
     var duration = DurationArgument(duration: .seconds(600))
 
-    @Option(help: "The seed of the strikes (default: a new one, printed).")
+    @Option(parsing: .unconditional, help: "The seed of the strikes (default: a new one, printed).")
     var seed: UInt64?
 
     func validate() throws {

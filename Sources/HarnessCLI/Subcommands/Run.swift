@@ -37,6 +37,7 @@ struct Run: AsyncParsableCommand {
     var reports: String = "reports"
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Run only shard i of n (1-based), for CI matrices. Without it, a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (0-based) and JOB_COMPLETIONS name the shard.",
             valueName: "i/n"
@@ -55,7 +56,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("deadline-scale"), help: ArgumentHelp("Multiply every 'within' deadline by this factor, for slow or loaded machines ('for' windows keep their length).", valueName: "factor"))
     var deadlineScale: Double = 1
 
-    @Option(help: ArgumentHelp("Seed everything random in the runs (delay jitter, chaos strikes) to replay a run; default: a new seed, printed in each report.", valueName: "number"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed everything random in the runs (delay jitter, chaos strikes) to replay a run; default: a new seed, printed in each report.", valueName: "number"))
     var seed: UInt64?
 
     // Unconditional: `--jobs -1` is a value to refuse with a reason, not a missing one.

@@ -109,6 +109,10 @@ public enum JUnitXMLReader {
                 fail(parser, "\(what) has no valid 'time' attribute")
                 return 0
             }
+            guard number <= JUnitXMLWriter.longestTime else {
+                fail(parser, "\(what) has a 'time' of \(value) s, longer than any run (at most \(Int(JUnitXMLWriter.longestTime)) s)")
+                return 0
+            }
             return number
         }
 

@@ -69,9 +69,14 @@ public struct JUnitXMLWriter: Sendable {
         XMLEscaping.escape(redactor.redact(value), inAttribute: false)
     }
 
+    /// The longest time a report shows (about 31 years): longer ones, never a run's, are shown
+    /// as this.
+    public static let longestTime: Double = 1e9
+
     /// Seconds with millisecond precision, for example `0.042` (an `xs:decimal`).
     public static func formatSeconds(_ seconds: Double) -> String {
-        let millis = Int64((max(0, seconds) * 1000).rounded())
+        let bounded = seconds.isFinite ? min(max(0, seconds), longestTime) : 0
+        let millis = Int64((bounded * 1000).rounded())
         let fraction = String(millis % 1000)
         return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }

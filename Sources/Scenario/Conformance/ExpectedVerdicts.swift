@@ -72,6 +72,7 @@ public struct ExpectedVerdicts: Sendable {
             guard let node = try Yams.compose(yaml: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text) else {
                 throw LoadError(diagnostics: [ScenarioDiagnostic(location: start, message: "the verdicts file is empty; it needs at least 'broker' (and 'fails', 'not_applicable' or 'not_reached' lists)")])
             }
+            guard !YAMLSize.exceeds(node) else { throw LoadError(diagnostics: [YAMLSize.diagnostic(path: path)]) }
             root = node
         } catch let error as LoadError {
             throw error

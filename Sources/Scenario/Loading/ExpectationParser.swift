@@ -57,6 +57,9 @@ struct ExpectationParser {
         case (.bytes, .holdsFor):
             reader.error("'bytes' takes 'within' (the bytes must arrive by then), not 'for'", at: deadlineKeyNode)
             return nil
+        case (.delivered, .holdsFor):
+            reader.error("'delivered' takes 'within' (every message must have arrived by then), not 'for'", at: deadlineKeyNode)
+            return nil
         case (.oneOf, .holdsFor):
             reader.error("'one_of' takes 'within' (one of the branches must be observed by then), not 'for'", at: deadlineKeyNode)
             return nil

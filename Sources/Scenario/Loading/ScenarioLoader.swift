@@ -85,6 +85,7 @@ public enum ScenarioLoader {
                     ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "the file is empty; a scenario needs at least 'device' and 'steps'")
                 ])
             }
+            guard !YAMLSize.exceeds(node) else { throw ScenarioLoadError(diagnostics: [YAMLSize.diagnostic(path: path)]) }
             return node
         } catch let error as ScenarioLoadError {
             throw error

@@ -30,6 +30,10 @@ extension StepParser {
         }
         let interval = readInterval(everyNode)
         let faultNodes = faultsNode.sequence ?? []
+        if faultNodes.count > 1000 {
+            reader.error("chaos 'faults' lists \(faultNodes.count) faults; at most 1000", at: faultsNode)
+            return nil
+        }
         if faultNodes.isEmpty {
             reader.error("chaos 'faults' must be a list of faults, for example [{ kind: drop }, { kind: blackhole, for: 5s }]", at: faultsNode)
         }
@@ -70,6 +74,10 @@ extension StepParser {
             reader.error("chaos 'every' must be longer than 0, its shortest wait first (5s..20s)", at: node)
             return nil
         }
+        guard low >= .milliseconds(10) else {
+            reader.error("chaos 'every' must be at least 10ms: faults striking faster leave the devices nothing to recover in", at: node)
+            return nil
+        }
         return low...high
     }
 
@@ -103,6 +111,14 @@ extension StepParser {
                 continue
             }
             invariants.append(.reconnectedWithin(duration))
+        }
+        let kinds = invariants.map { invariant -> String in
+            if case .reconnectedWithin = invariant { return "reconnected_within" }
+            return invariant.description
+        }
+        if Set(kinds).count != kinds.count {
+            reader.error("chaos 'invariants' names an invariant twice; each once", at: node)
+            valid = false
         }
         return valid ? invariants : nil
     }

@@ -185,7 +185,8 @@ extension StepParser {
         if text == "all" { return .allDevices }
         guard let id = deviceIDs.first(where: { $0.string == text }) else {
             let known = deviceIDs.map(\.string)
-            reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known + ["all"])); the scenario's devices are \(known.joined(separator: ", ")) (or all)", at: node)
+            let devices = known.isEmpty ? "the scenario has no valid device" : "the scenario's devices are \(known.joined(separator: ", ")) (or all)"
+            reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known + ["all"])); \(devices)", at: node)
             return nil
         }
         return .device(id)

@@ -12,6 +12,13 @@ struct StepParser {
 
     let deviceIDs: [DeviceID]
     var reader: YAMLReader
+    /// Steps read so far, repeat and chaos blocks included: YAML aliases can make a short file
+    /// name millions of steps, so reading stops at ``maximumSteps``.
+    private(set) var stepsRead = 0
+    private var reportedTooMany = false
+
+    /// The most steps a scenario may hold, blocks included.
+    static let maximumSteps = 100_000
 
     init(deviceIDs: [DeviceID], reader: YAMLReader) {
         self.deviceIDs = deviceIDs
@@ -29,6 +36,14 @@ struct StepParser {
         if sequence.isEmpty { reader.error("\(what) must hold at least one step", at: node) }
         var steps: [Step] = []
         for (index, item) in sequence.enumerated() {
+            stepsRead += 1
+            guard stepsRead <= Self.maximumSteps else {
+                if !reportedTooMany {
+                    reportedTooMany = true
+                    reader.error("the scenario holds more than \(Self.maximumSteps) steps (YAML aliases count each time they are used); split it", at: item)
+                }
+                return steps
+            }
             let number = StepNumber(path: prefix + [index + first])
             if let step = readStep(item, number: number) { steps.append(step) }
         }

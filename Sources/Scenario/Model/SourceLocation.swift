@@ -1,3 +1,5 @@
+import Reporting
+
 /// A position in a scenario file: 1-based line and column.
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String
@@ -28,8 +30,9 @@ public struct ScenarioDiagnostic: Error, Sendable, Hashable, CustomStringConvert
         self.message = message
     }
 
-    /// `file:line:column: error: message`, the form editors and CI annotate.
-    public var description: String { "\(location): error: \(message)" }
+    /// `file:line:column: error: message`, the form editors and CI annotate; on one line, with
+    /// the control characters a file's values may hold shown escaped.
+    public var description: String { ControlCharacterEscaping.escape("\(location): error: \(message)") }
 }
 
 /// Every problem found while loading one or more scenario files.

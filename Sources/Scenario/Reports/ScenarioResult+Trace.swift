@@ -49,7 +49,8 @@ extension ScenarioResult {
             text = (observation.device.map { "[\($0)] " } ?? "[hub] ") + RecordText.packetLine(observation)
         default: text = RecordText.line(for: entry.event)
         }
-        return text.map { "\(RecordText.formatOffset(entry.time &- start))  \($0)" }
+        // One line per entry: a peer's newline or escape must not start a line of its own.
+        return text.map { "\(RecordText.formatOffset(entry.time &- start))  \(ControlCharacterEscaping.escape($0))" }
     }
 
     /// `seed 42: 12 iterations, 5 strikes: drop esp8266, blackhole esp8266 for 3s, ...`.

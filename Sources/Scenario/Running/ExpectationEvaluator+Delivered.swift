@@ -4,9 +4,8 @@ import Synchronization
 
 extension ExpectationEvaluator {
     /// `delivered: all`: every C2D message the hub (or broker) accepted for the device before
-    /// this step began has reached the device, each exactly once unless duplicates are
-    /// allowed. `within`: by the deadline; `for`: already, and no duplicate arrives for that
-    /// long.
+    /// this step began has reached the device by the deadline, each exactly once unless
+    /// duplicates are allowed.
     func evaluateDelivered(
         duplicates: Bool,
         device: DeviceID,
@@ -21,38 +20,24 @@ extension ExpectationEvaluator {
         let ledger = DeliveryLedger(device: device, vantage: record.vantage(of: device), sentIn: entries)
         for entry in entries { ledger.apply(entry) }
         let startIndex = entries.count
-        switch expectation.deadline {
-        case .within:
-            if let verdict = ledger.verdict(duplicatesAllowed: duplicates) {
-                return verdict ? Evaluation(status: .passed, latency: .zero) : Evaluation(status: .failed(Failure(expected: expected, observed: ledger.describe())), latency: nil)
-            }
-            let match = await record.firstMatch(from: startIndex, until: windowEnd) { entry in
-                ledger.apply(entry)
-                return ledger.verdict(duplicatesAllowed: duplicates) != nil
-            }
-            guard let (_, entry) = match, entry.time <= windowEnd, ledger.verdict(duplicatesAllowed: duplicates) == true else {
-                var observed = ledger.describe()
-                let began = entries.last?.time ?? cause.time
-                if windowEnd <= began {
-                    let late = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
-                    observed += " (this step began \(late) after \(cause.name), when its deadline had already passed)"
-                }
-                return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
-            }
-            return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
-        case .holdsFor:
-            guard ledger.verdict(duplicatesAllowed: duplicates) == true else {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: ledger.describe() + " when \(cause.name) ended")), latency: nil)
-            }
-            let change = await record.firstMatch(from: startIndex, until: windowEnd) { entry in
-                ledger.apply(entry)
-                return ledger.verdict(duplicatesAllowed: duplicates) == false
-            }
-            if let (_, entry) = change, entry.time <= windowEnd {
-                return Evaluation(status: .failed(Failure(expected: expected, observed: ledger.describe())), latency: nil)
-            }
-            return Evaluation(status: .passed, latency: nil)
+        // `within` only: the loader refuses `for`.
+        if let verdict = ledger.verdict(duplicatesAllowed: duplicates) {
+            return verdict ? Evaluation(status: .passed, latency: .zero) : Evaluation(status: .failed(Failure(expected: expected, observed: ledger.describe())), latency: nil)
         }
+        let match = await record.firstMatch(from: startIndex, until: windowEnd) { entry in
+            ledger.apply(entry)
+            return ledger.verdict(duplicatesAllowed: duplicates) != nil
+        }
+        guard let (_, entry) = match, entry.time <= windowEnd, ledger.verdict(duplicatesAllowed: duplicates) == true else {
+            var observed = ledger.describe()
+            let began = entries.last?.time ?? cause.time
+            if windowEnd <= began {
+                let late = ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(began &- cause.time)))
+                observed += " (this step began \(late) after \(cause.name), when its deadline had already passed)"
+            }
+            return Evaluation(status: .failed(Failure(expected: expected, observed: observed)), latency: nil)
+        }
+        return Evaluation(status: .passed, latency: .nanoseconds(Int64(entry.time &- cause.time)))
     }
 }
 

@@ -38,6 +38,7 @@ public struct SchemaValidator: Sendable {
             return [ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1), message: "YAML syntax error: \(error)")]
         }
         guard let node else { return [] }
+        guard !YAMLSize.exceeds(node) else { return [YAMLSize.diagnostic(path: path)] }
         var errors: [Violation] = []
         check(node, against: root, at: "", errors: &errors)
         return errors.map { violation in
