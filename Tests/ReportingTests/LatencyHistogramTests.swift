@@ -78,3 +78,17 @@ import Testing
         #expect(missing?.description.contains("missing") == true)
     }
 }
+
+@Suite struct LatencyHistogramDecodingTests {
+    @Test("a histogram whose sum cannot be (its mean outside minimum and maximum) is refused; a good one round-trips")
+    func sumMustFit() throws {
+        var histogram = LatencyHistogram()
+        histogram.record(nanoseconds: 3_311_298)
+        let good = try JSONEncoder().encode(histogram)
+        #expect(try JSONDecoder().decode(LatencyHistogram.self, from: good) == histogram)
+        let text = String(decoding: good, as: UTF8.self)
+        let forged = text.replacingOccurrences(of: "\"sum_ns\":3311298", with: "\"sum_ns\":9223372036854775807")
+        #expect(forged != text)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(LatencyHistogram.self, from: Data(forged.utf8)) }
+    }
+}

@@ -157,6 +157,10 @@ public struct LatencyHistogram: Sendable, Hashable, Codable {
         else {
             throw DecodingError.dataCorruptedError(forKey: .count, in: container, debugDescription: "the count, minimum and maximum do not match the buckets")
         }
+        // The mean lies between the minimum and the maximum.
+        guard count == 0 || (sum / count >= minimum && sum / count <= maximum) else {
+            throw DecodingError.dataCorruptedError(forKey: .sum, in: container, debugDescription: "the sum does not match the count, minimum and maximum")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

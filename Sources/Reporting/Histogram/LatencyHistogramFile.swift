@@ -85,7 +85,11 @@ public struct LatencyHistogramFile: Sendable, Hashable, Codable {
         case DecodingError.keyNotFound(let key, let context): return "'\(key.stringValue)' missing at \(place(context.codingPath))"
         case DecodingError.typeMismatch(_, let context): return "wrong type at \(place(context.codingPath))"
         case DecodingError.valueNotFound(_, let context): return "null at \(place(context.codingPath))"
-        case DecodingError.dataCorrupted(let context): return "\(context.debugDescription) at \(place(context.codingPath))"
+        case DecodingError.dataCorrupted(let context):
+            // The file parsed as JSON already: Foundation says "not valid JSON" of a number it
+            // cannot hold (negative, fractional or too large for a count of nanoseconds).
+            let reason = context.debugDescription.contains("not valid JSON") ? "a number that is not a whole number from 0 to 2^64-1" : context.debugDescription
+            return "\(reason) at \(place(context.codingPath))"
         default: return "unreadable"
         }
     }
