@@ -58,6 +58,7 @@ import Testing
             let serviceKey = try #require(state.tokenServiceKey)
             #expect(!banner.contains(serviceKey))
             #expect(banner.contains("token service key:     *** (in the state file; --show-keys prints it)"))
+            #expect(banner.contains("while throttling:      CONNECT refused with CONNACK 5 (not_authorized); --throttle-connack sets 3 or 5"))
             let shown = session.banner(showKeys: true).joined(separator: "\n")
             #expect(shown.contains("SharedAccessKey=\(Self.key)") && shown.contains("token service key:     \(serviceKey)"))
         }

@@ -2,6 +2,7 @@ import Foundation
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
+import MQTTCore
 import NIOCore
 
 /// A running `harness hub`: the simulated hub with its listeners, the service HTTP API with
@@ -108,6 +109,8 @@ final class HubSession: Sendable {
         lines.append("  token endpoint:        \(serviceURL)/api/token?device={id}&ttl={seconds} (header x-functions-key)")
         let policy = hub.configuration.tokenExpiry
         lines.append("  SAS tokens:            accepted up to \(policy.clockSkewSeconds) s past expiry; connections dropped \(policy.graceSeconds) s past it")
+        let throttled = hub.configuration.throttledConnectRefusal.returnCode
+        lines.append("  while throttling:      CONNECT refused with CONNACK \(throttled.rawValue) (\(throttled.name)); --throttle-connack sets 3 or 5")
         if let path = stateFilePath { lines.append("  state file:            \(path) (mode 0600; holds the keys)") }
         if let key = state.tokenServiceKey {
             let keyHome = stateFilePath == nil ? "--show-keys prints it" : "in the state file; --show-keys prints it"
