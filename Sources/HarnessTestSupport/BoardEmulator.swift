@@ -154,6 +154,9 @@ public final class BoardEmulator: Sendable {
         let file = workingDirectory.appendingPathComponent("program-\(UUID().uuidString).py")
         do {
             try Data(code).write(to: file)
+            // A program that ends at once can end before it is recorded as running; it must not
+            // be recorded then, or every later byte but Ctrl-C would go to a program long gone.
+            let runsBefore = state.withLock { $0.programsRun }
             let program = try RunningProgram(python: python, arguments: ["-u", launcher, "--exec", file.path], workingDirectory: workingDirectory) { [weak self] bytes in
                 self?.send(bytes.flatMap { $0 == 0x0A ? [0x0D, 0x0A] : [$0] })
             } onExit: { [weak self] errorOutput in
@@ -165,7 +168,9 @@ public final class BoardEmulator: Sendable {
                 let error = Array(errorOutput).flatMap { $0 == 0x0A ? [UInt8(0x0D), 0x0A] : [$0] }
                 self.send([0x04] + error + [0x04] + Array(">".utf8))
             }
-            state.withLock { $0.program = program }
+            state.withLock { state in
+                if state.programsRun == runsBefore { state.program = program }
+            }
         } catch {
             send([0x04] + Array("OSError: \(error)\r\n".utf8) + [0x04] + Array(">".utf8))
         }
