@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Scenario
 
 /// `harness validate`: checks scenario files against the JSON Schema and the loader's rules,
@@ -29,7 +30,8 @@ struct Validate: AsyncParsableCommand {
             let diagnostics = Self.check(file, schema: schema, options: options)
             if diagnostics.isEmpty {
                 if let scenario = try? ScenarioLoader.load(path: file, options: options) {
-                    print("ok  \(file)  (\(scenario.name), \(scenario.steps.count) steps, \(scenario.targets.count) target\(scenario.targets.count == 1 ? "" : "s"))")
+                    // The scenario's name comes from the file: shown escaped, on one line.
+                    print(ControlCharacterEscaping.escape("ok  \(file)  (\(scenario.name), \(scenario.steps.count) steps, \(scenario.targets.count) target\(scenario.targets.count == 1 ? "" : "s"))"))
                 }
             } else {
                 problems += diagnostics.map(\.description)

@@ -11,6 +11,10 @@ enum YAMLSyntax {
                     message: "YAML does not allow tabs for indentation; indent with spaces"
                 )
             }
+            // libyaml names its own setting for this one; say what it means instead.
+            let problem = problem.hasPrefix("Maximum nesting level reached")
+                ? "the values are nested too deeply (more than libyaml's limit of levels); a scenario needs a few"
+                : problem
             var message = "YAML syntax error: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             if problem.contains("mapping values are not allowed") || problem.contains("did not find expected key") {
