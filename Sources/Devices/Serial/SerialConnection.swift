@@ -43,6 +43,10 @@ final class SerialConnection: Sendable {
     var path: String { port.settings.path }
 
     private func readLoop() {
+        // The loop owns the descriptor and closes it when it ends: closed from another thread
+        // while the loop still polls it, its number could be reused by the next port opened
+        // (another board's pty), whose bytes this loop would then take.
+        defer { port.close() }
         while !state.withLock({ $0.isStopped }) {
             do {
                 let bytes = try port.read(timeoutMilliseconds: 50)
@@ -164,10 +168,9 @@ final class SerialConnection: Sendable {
     /// Whether a program runs on the board.
     var isRunning: Bool { state.withLock { $0.machine.isRunning } }
 
-    /// Stops reading and closes the port.
+    /// Stops reading; the read loop closes the port as it ends (within its 50 ms poll).
     func close() {
         state.withLock { $0.isStopped = true }
-        port.close()
     }
 
     /// Appends `bytes` to `buffer` and returns the complete lines (without `\r\n`).
