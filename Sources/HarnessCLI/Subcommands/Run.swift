@@ -101,8 +101,16 @@ struct Run: AsyncParsableCommand {
     /// The suite these flags ask for.
     func makeSuite(_ selection: ScenarioFiles.Selection? = nil) throws -> SuiteRunner.Options {
         var files = try (selection ?? selectFiles()).files
-        if let shard = try effectiveShard() { files = shard.select(from: files) }
-        var options = SuiteRunner.Options(files: files, load: scenarioOptions.makeLoadOptions(), junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        var load = scenarioOptions.makeLoadOptions()
+        if let shard = try effectiveShard() {
+            // A scenario with fleets runs on every shard, each with its own part of the
+            // members; the other scenarios are shared out by file.
+            let fleets = Set(files.filter(ScenarioLoader.declaresFleets(path:)))
+            let chosen = Set(shard.select(from: files.filter { !fleets.contains($0) }))
+            files = files.filter { fleets.contains($0) || chosen.contains($0) }
+            load.shard = LoadOptions.Shard(index: shard.index, count: shard.count)
+        }
+        var options = SuiteRunner.Options(files: files, load: load, junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
         options.seed = seed
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         options.startAt = startAt
@@ -148,7 +156,7 @@ struct Run: AsyncParsableCommand {
                 case .runStarted(let title, let path, _):
                     console.scenarioStarted(name: title, path: path)
                 case .stepFinished(let step, let target):
-                    let name = ScenarioResult.caseName(step.step, showingDevice: target.devices.count > 1)
+                    let name = ScenarioResult.caseName(step.step, showingDevice: target.devices.count + target.fleets.count > 1)
                     console.step(outcome(step.status), name: name, seconds: seconds(step.duration), detail: detail(step))
                 case .recorded(let entry, let startTime):
                     if let line = ScenarioResult.liveLine(entry, since: startTime) { console.note("      " + line) }
@@ -192,6 +200,7 @@ struct Run: AsyncParsableCommand {
         case .passed:
             if let repetition = step.repetition { return ScenarioResult.describe(repetition) }
             if let chaos = step.chaos { return ScenarioResult.describe(chaos) }
+            if let fleet = step.fleet { return ScenarioResult.describe(fleet) }
             return step.latency.map { "observed after \(String(format: "%.3f", seconds($0) * 1000)) ms" }
         case .failed(let failure):
             return "\(failure)\nat \(step.step.location)"

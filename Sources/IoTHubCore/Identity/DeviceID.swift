@@ -21,6 +21,11 @@ public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.string = string
     }
 
+    /// An id made of parts already checked as a whole (a fleet's member ids: the pattern and
+    /// its longest index were checked once, and digits are always allowed).
+    package init(checkedParts string: String) {
+        self.string = string
+    }
 
     public static func < (lhs: DeviceID, rhs: DeviceID) -> Bool { lhs.string < rhs.string }
     public var description: String { string }

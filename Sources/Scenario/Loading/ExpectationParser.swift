@@ -11,8 +11,16 @@ struct ExpectationParser {
     static let qualifiers = Dictionary(uniqueKeysWithValues: Vocabulary.expectationQualifiers.map { ($0.name, $0.forms) })
 
     var reader: YAMLReader
+    /// Set when a subject said `all` (`reconnected: all`): the expectation concerns every
+    /// device of a fleet.
+    private var subjectSaysAll = false
+
+    init(reader: YAMLReader) {
+        self.reader = reader
+    }
 
     mutating func read(_ value: Node) -> Expectation? {
+        subjectSaysAll = false
         guard let entries = reader.mapping(value, "expect", keys: Vocabulary.expectation) else {
             return nil
         }
@@ -48,6 +56,15 @@ struct ExpectationParser {
                 reader.error("'after' orders observations, so it takes 'within', not 'for'", at: afterNode)
             }
         }
+        var quorum: DeviceQuorum? = subjectSaysAll ? .all : nil
+        if let node = entries["devices"] {
+            guard let read = readQuorum(node) else { return nil }
+            if subjectSaysAll, read != .all {
+                reader.error("the subject says 'all' and 'devices' says \(read); give one of them", at: node)
+                return nil
+            }
+            quorum = read
+        }
         guard let duration, let subject else { return nil }
         let deadline: Expectation.Deadline = deadlineKey == "within" ? .within(duration) : .holdsFor(duration)
         switch (subject, deadline) {
@@ -78,8 +95,22 @@ struct ExpectationParser {
                     }
                 }
             }
-            return Expectation(subject: subject, deadline: deadline, after: after)
+            var expectation = Expectation(subject: subject, deadline: deadline, after: after)
+            expectation.quorum = quorum
+            return expectation
         }
+    }
+
+    /// `devices: all | N | N%`.
+    private mutating func readQuorum(_ node: Node) -> DeviceQuorum? {
+        guard let text = reader.string(node, "devices") else { return nil }
+        if text == "all" { return .all }
+        if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 {
+            return .percent(percent)
+        }
+        if let count = Int(text), count >= 1 { return .count(count) }
+        reader.error("devices takes 'all', a number of devices (1 or more) or a percentage above 0 and up to 100 such as '99%', not '\(text)'", at: node)
+        return nil
     }
 
     /// The one subject of a mapping and its qualifiers (an `expect`, or a `one_of` branch).
@@ -170,7 +201,14 @@ struct ExpectationParser {
             }
             return .telemetry(matcher)
         case "disconnected":
-            guard let value = reader.bool(node, "disconnected") else { return nil }
+            let value: Bool
+            if node.scalar?.string == "all" {
+                subjectSaysAll = true
+                value = true
+            } else {
+                guard let read = reader.bool(node, "disconnected") else { return nil }
+                value = read
+            }
             var reason: DisconnectKind?
             if let reasonNode = entries["reason"], let text = reader.string(reasonNode, "reason") {
                 let names = DisconnectKind.allCases.map(\.rawValue)
@@ -182,6 +220,10 @@ struct ExpectationParser {
             }
             return .disconnected(value, reason: reason)
         case "reconnected":
+            if node.scalar?.string == "all" {
+                subjectSaysAll = true
+                return .reconnected(true)
+            }
             return reader.bool(node, "reconnected").map { .reconnected($0) }
         case "delivered":
             guard let text = reader.string(node, "delivered") else { return nil }

@@ -33,15 +33,18 @@ public enum ScenarioLoader {
         let name = top["name"].flatMap { reader.nonEmptyString($0, "name") } ?? defaultName
         let description = top["description"].flatMap { reader.string($0, "description") }
 
-        let deviceEntries = readDeviceEntries(top, reader: &reader)
-        let targets = readTargets(top, deviceEntries: deviceEntries, options: options, reader: &reader)
+        let fleetEntries = FleetParser.readEntries(top, reader: &reader)
+        let deviceEntries = readDeviceEntries(top, hasFleets: top["fleet"] != nil || top["fleets"] != nil, reader: &reader)
+        let targets = readTargets(top, deviceEntries: deviceEntries, fleetEntries: fleetEntries, options: options, reader: &reader)
         let deviceIDs = targets.first?.devices.map(\.id) ?? []
         if Set(deviceIDs).count != deviceIDs.count {
             reader.error("device ids must be unique; '\(deviceIDs.first { id in deviceIDs.filter { $0 == id }.count > 1 }?.string ?? "")' appears twice", at: top["devices"])
         }
+        let fleets = targets.first?.fleets ?? []
+        checkFleetIDs(fleets, devices: deviceIDs, at: top["fleets"] ?? top["fleet"], reader: &reader)
         var steps: [Step] = []
         var finallySteps: [Step] = []
-        var parser = StepParser(deviceIDs: deviceIDs, reader: reader)
+        var parser = StepParser(deviceIDs: deviceIDs, fleets: fleets, reader: reader)
         // Top-level statements are checked by every step of the scenario (not its cleanup).
         let statements = top["statements"].map { parser.readStatements($0) } ?? []
         if let node = top["steps"] {
@@ -62,7 +65,7 @@ public enum ScenarioLoader {
             // The cleanup runs after the steps, so it is checked as their continuation.
             var seen: Set<String> = []
             let all = steps + finallySteps
-            let problems = targets.flatMap { ScenarioValidator.check(steps: all, devices: $0.devices) }
+            let problems = targets.flatMap { ScenarioValidator.check(steps: all, devices: $0.devices, fleets: $0.fleets) }
                 + TargetValidator.check(steps: all, targets: targets)
             for problem in problems where seen.insert("\(problem.location)|\(problem.message)").inserted {
                 reader.error(problem.message, at: problem.location)
@@ -74,6 +77,16 @@ public enum ScenarioLoader {
         var scenario = Scenario(name: name, description: description, path: path, targets: targets, steps: steps, secretValues: reader.secretValues)
         scenario.finallySteps = finallySteps
         return scenario
+    }
+
+    /// Whether the file at `path` declares a fleet (`fleet:` or `fleets:` at its top): such a
+    /// scenario runs on every shard, each with its part of the members. A file that cannot
+    /// be read says no; loading it reports why.
+    public static func declaresFleets(path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("fleet"),
+            let node = try? Yams.compose(yaml: text), let mapping = node.mapping
+        else { return false }
+        return mapping.keys.contains { $0.scalar?.string == "fleet" || $0.scalar?.string == "fleets" }
     }
 
     // MARK: Parts
@@ -113,7 +126,27 @@ public enum ScenarioLoader {
         }
     }
 
-    private static func readDeviceEntries(_ top: YAMLReader.Entries, reader: inout YAMLReader) -> [YAMLReader.Entries] {
+    /// Fleet names and member ids are unique across the scenario: no member has a device's id
+    /// or another fleet's member's, and no fleet is named like a device.
+    private static func checkFleetIDs(_ fleets: [FleetSpec], devices: [DeviceID], at node: Node?, reader: inout YAMLReader) {
+        var seen = Set(devices)
+        var names = Set(devices.map(\.string))
+        for fleet in fleets {
+            guard names.insert(fleet.name).inserted else {
+                reader.error("fleet name '\(fleet.name)' is already the name of a device or another fleet; give each a distinct name", at: node)
+                continue
+            }
+            for index in 0..<fleet.count {
+                let id = fleet.memberID(index)
+                guard seen.insert(id).inserted else {
+                    reader.error("fleet '\(fleet.name)' makes device id '\(id)' (index \(index)), which another device or fleet has too; make the id patterns distinct", at: node)
+                    break
+                }
+            }
+        }
+    }
+
+    private static func readDeviceEntries(_ top: YAMLReader.Entries, hasFleets: Bool, reader: inout YAMLReader) -> [YAMLReader.Entries] {
         switch (top["device"], top["devices"]) {
         case (let single?, nil):
             return reader.mapping(single, "device", keys: Vocabulary.device).map { [$0] } ?? []
@@ -127,7 +160,7 @@ public enum ScenarioLoader {
             reader.error("give 'device' (one) or 'devices' (a list), not both", at: list)
             return []
         case (nil, nil):
-            reader.missing("device", in: top, "the scenario")
+            if !hasFleets { reader.missing("device", in: top, "the scenario") }
             return []
         }
     }
@@ -135,9 +168,13 @@ public enum ScenarioLoader {
     private static func readTargets(
         _ top: YAMLReader.Entries,
         deviceEntries: [YAMLReader.Entries],
+        fleetEntries: [YAMLReader.Entries],
         options: LoadOptions,
         reader: inout YAMLReader
     ) -> [ScenarioTarget] {
+        func fleets(overrides: YAMLReader.Entries?) -> [FleetSpec] {
+            fleetEntries.compactMap { FleetParser.read($0, overrides: overrides, shard: options.shard, reader: &reader) }
+        }
         func devices(overrides: YAMLReader.Entries?) -> [DeviceSpec] {
             let commandLine = SourceLocation(file: "--device", line: 1, column: 1)
             let scenarioFolder = URL(fileURLWithPath: reader.file).deletingLastPathComponent()
@@ -155,14 +192,16 @@ public enum ScenarioLoader {
             guard let hub = HubParser.parse(text: override, reader: &reader, location: SourceLocation(file: "--hub", line: 1, column: 1)) else {
                 return []
             }
-            checkHubTokenService(hub, specs, at: SourceLocation(file: "--hub", line: 1, column: 1), reader: &reader)
-            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
+            let fleets = fleets(overrides: nil)
+            checkHubTokenService(hub, specs + fleets.map(\.template), at: SourceLocation(file: "--hub", line: 1, column: 1), reader: &reader)
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs, fleets: fleets)]
         }
         guard let targetsNode = top["targets"] else {
             let hub = top["hub"].flatMap { HubParser.read($0, reader: &reader) } ?? .simulatedDefault
             let specs = devices(overrides: nil)
-            checkHubTokenService(hub, specs, at: reader.location(of: top["hub"]), reader: &reader)
-            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs)]
+            let fleets = fleets(overrides: nil)
+            checkHubTokenService(hub, specs + fleets.map(\.template), at: reader.location(of: top["hub"]), reader: &reader)
+            return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs, fleets: fleets)]
         }
         if let hubNode = top["hub"] {
             reader.error("give 'hub' (one target) or 'targets' (several), not both", at: hubNode)
@@ -185,8 +224,9 @@ public enum ScenarioLoader {
                 reader.error("target name '\(name)' is used twice; give each target a distinct 'name'", at: entries["name"] ?? item)
             }
             let specs = devices(overrides: overrides)
-            checkHubTokenService(hub, specs, at: reader.location(of: hubNode), reader: &reader)
-            targets.append(ScenarioTarget(name: name, hub: hub, devices: specs))
+            let fleets = fleets(overrides: overrides)
+            checkHubTokenService(hub, specs + fleets.map(\.template), at: reader.location(of: hubNode), reader: &reader)
+            targets.append(ScenarioTarget(name: name, hub: hub, devices: specs, fleets: fleets))
         }
         return targets
     }

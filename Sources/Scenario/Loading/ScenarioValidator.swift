@@ -8,13 +8,38 @@ enum ScenarioValidator {
         var message: String
     }
 
-    static func check(steps: [Step], devices: [DeviceSpec]) -> [Problem] {
+    static func check(steps: [Step], devices: [DeviceSpec], fleets: [FleetSpec] = []) -> [Problem] {
         var connected: Set<DeviceID> = []
         var problems: [Problem] = []
-        let kinds = Dictionary(devices.map { ($0.id, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        // A fleet is checked as one device: its template, under a name no device can have.
+        var kinds = Dictionary(devices.map { ($0.id, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        for fleet in fleets { kinds[fleetKey(fleet.name)] = fleet.template.kind }
+        let steps = steps.map(Self.asDeviceStep)
         walk(steps, kinds: kinds, connected: &connected, problems: &problems)
         checkOrderReferences(steps, problems: &problems)
         return problems
+    }
+
+    /// The key a fleet is checked under.
+    private static func fleetKey(_ name: String) -> DeviceID {
+        DeviceID(checkedParts: "fleet \(name)")
+    }
+
+    /// A fleet step as a step of the fleet's stand-in device (blocks too).
+    private static func asDeviceStep(_ step: Step) -> Step {
+        var step = step
+        if let fleet = step.fleet { step.device = fleetKey(fleet.fleet) }
+        switch step.kind {
+        case .repeatBlock(var block):
+            block.steps = block.steps.map(asDeviceStep)
+            step.kind = .repeatBlock(block)
+        case .chaos(var block):
+            block.steps = block.steps.map(asDeviceStep)
+            step.kind = .chaos(block)
+        default:
+            break
+        }
+        return step
     }
 
     /// `after: N` names an earlier top-level expectation of the same device (the one whose

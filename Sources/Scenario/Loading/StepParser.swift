@@ -11,6 +11,8 @@ struct StepParser {
     static let deviceless = Set(Vocabulary.actions.filter { !$0.concernsDevice }.map(\.name))
 
     let deviceIDs: [DeviceID]
+    /// The scenario's fleets: steps may address a fleet, a part of it, or one member.
+    let fleets: [FleetSpec]
     var reader: YAMLReader
     /// Steps read so far, repeat and chaos blocks included: YAML aliases can make a short file
     /// name millions of steps, so reading stops at ``maximumSteps``.
@@ -20,8 +22,9 @@ struct StepParser {
     /// The most steps a scenario may hold, blocks included.
     static let maximumSteps = 100_000
 
-    init(deviceIDs: [DeviceID], reader: YAMLReader) {
+    init(deviceIDs: [DeviceID], fleets: [FleetSpec] = [], reader: YAMLReader) {
         self.deviceIDs = deviceIDs
+        self.fleets = fleets
         self.reader = reader
     }
 
@@ -71,7 +74,7 @@ struct StepParser {
         for extra in Vocabulary.stepKeys.keys where extra.name != "device" && !extra.forms.isEmpty && !extra.forms.contains(key) {
             if let node = entries[extra.name] { reader.error("'\(extra.name)' belongs to a '\(extra.forms.joined(separator: "' or '"))' step, not '\(key)'", at: node) }
         }
-        let device = resolveDevice(entries["device"], step: key, at: keyNode)
+        let (device, fleet) = resolveSubject(entries["device"], step: key, at: keyNode)
         let location = reader.location(of: keyNode)
         var statements: [String] = []
         if let node = entries["statements"] {
@@ -83,7 +86,9 @@ struct StepParser {
         }
         guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
         var step = Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
+        step.fleet = Self.deviceless.contains(key) ? nil : fleet
         step.statements = statements
+        checkFleetStep(step, at: entries)
         return step
     }
 
@@ -111,6 +116,22 @@ struct StepParser {
         return statements
     }
 
+    /// The device or fleet members a step concerns: its `device:` key, or the only device (or
+    /// the only fleet, when the scenario has no device of its own).
+    private mutating func resolveSubject(_ node: Node?, step: String, at keyNode: Node) -> (DeviceID?, FleetSelection?) {
+        if let node, !Self.deviceless.contains(step), step != "fault", step != "heal", !fleets.isEmpty {
+            if node.mapping != nil { return (nil, readSelection(node)) }
+            if let text = node.scalar?.string, !deviceIDs.contains(where: { $0.string == text }) {
+                guard let selection = fleetSelection(named: text, at: node) else { return (nil, nil) }
+                return (nil, selection)
+            }
+        }
+        if node == nil, deviceIDs.isEmpty, fleets.count == 1, let fleet = fleets.first, !Self.deviceless.contains(step) {
+            return (nil, FleetSelection(fleet: fleet.name))
+        }
+        return (resolveDevice(node, step: step, at: keyNode), nil)
+    }
+
     /// The device a step concerns: its `device:` key, or the only device.
     private mutating func resolveDevice(_ node: Node?, step: String, at keyNode: Node) -> DeviceID? {
         if let node {
@@ -124,15 +145,16 @@ struct StepParser {
             }
             guard let text = reader.string(node, "device") else { return nil }
             guard let id = deviceIDs.first(where: { $0.string == text }) else {
-                let known = deviceIDs.map(\.string)
+                let known = deviceIDs.map(\.string) + fleets.map(\.name)
                 reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known)); the scenario's devices are \(known.joined(separator: ", "))", at: node)
                 return nil
             }
             return id
         }
         guard !Self.deviceless.contains(step) else { return nil }
-        if deviceIDs.count > 1 {
-            reader.error("'\(step)' needs 'device:' because the scenario has several devices (\(deviceIDs.map(\.string).joined(separator: ", ")))", at: keyNode)
+        if deviceIDs.count + fleets.count > 1 {
+            let names = deviceIDs.map(\.string) + fleets.map(\.name)
+            reader.error("'\(step)' needs 'device:' because the scenario has several devices or fleets (\(names.joined(separator: ", ")))", at: keyNode)
             return nil
         }
         return deviceIDs.first

@@ -61,6 +61,12 @@ public struct Variables: Sendable, Hashable {
             guard Self.isValidName(name) else {
                 throw VariableError(message: "'${\(body)}' is not a variable reference; names are letters, digits and '_'")
             }
+            if name == Self.stepDevice, fallback == nil, self.value(of: String(name)) == nil {
+                // Filled in as each step runs, with the id of the device it acts on.
+                result.text += "${\(name)}"
+                rest = afterDollar[afterDollar.index(after: close)...]
+                continue
+            }
             let value: String
             if let defined = self.value(of: String(name)), !(defined.isEmpty && fallback != nil) {
                 value = defined
@@ -76,6 +82,10 @@ public struct Variables: Sendable, Hashable {
         result.text += rest
         return result
     }
+
+    /// `${device}`: the id of the device a step acts on, filled in when the step runs (a
+    /// fleet step's topic names each member's own), unless a variable of that name is set.
+    public static let stepDevice = "device"
 
     static func isValidName(_ name: Substring) -> Bool {
         guard let first = name.first, first == "_" || first.isLetter else { return false }

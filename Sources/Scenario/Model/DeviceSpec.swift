@@ -176,6 +176,8 @@ public struct DeviceSpec: Sendable, Hashable {
     }
 
     public var id: DeviceID
+    /// The fleet the device is a member of (its name), `nil` for a device of its own.
+    public var fleet: String?
     /// The settings of the device's kind.
     public var settings: Settings
     /// The device's primary key (base64); generated for the run when absent. Secret.

@@ -9,6 +9,9 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     /// `after: N`: the observation must come after the one that satisfied step N (an earlier
     /// expectation), so a sequence of expectations checks an order.
     public var after: StepNumber?
+    /// On a fleet step, how many of its devices must satisfy it (`devices:`); `nil` on a
+    /// fleet step means all of them.
+    public var quorum: DeviceQuorum?
 
     public init(subject: Subject, deadline: Deadline, after: StepNumber? = nil) {
         self.subject = subject
@@ -150,13 +153,20 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let order = after.map { " after step \($0)'s match" } ?? ""
+        let devices: String
+        switch quorum {
+        case nil: devices = ""
+        case .all: devices = " (all devices)"
+        case .count(let count): devices = " (at least \(count) devices)"
+        case .percent: devices = " (\(quorum?.description ?? "") of devices)"
+        }
         if case .holdsFor = deadline, !subject.isState {
             switch subject {
-            case .disconnected, .reconnected: return "\(subject) \(deadline)"
-            default: return "no \(subject) \(deadline)"
+            case .disconnected, .reconnected: return "\(subject) \(deadline)\(devices)"
+            default: return "no \(subject) \(deadline)\(devices)"
             }
         }
-        return "\(subject)\(order) \(deadline)"
+        return "\(subject)\(order) \(deadline)\(devices)"
     }
 }
 

@@ -52,11 +52,31 @@ public struct ScenarioTarget: Sendable, Hashable {
     /// Shown in reports: `c2d-led [simulated]`.
     public var name: String
     public var hub: HubTarget
+    /// The devices of their own (not fleet members).
     public var devices: [DeviceSpec]
+    /// The fleets, each holding the members this run runs.
+    public var fleets: [FleetSpec] = []
 
-    public init(name: String, hub: HubTarget, devices: [DeviceSpec]) {
+    public init(name: String, hub: HubTarget, devices: [DeviceSpec], fleets: [FleetSpec] = []) {
         self.name = name
         self.hub = hub
         self.devices = devices
+        self.fleets = fleets
+    }
+
+    /// Every device the run creates: the devices of their own, then each fleet's members.
+    public func allDevices() -> [DeviceSpec] {
+        devices + fleets.flatMap { $0.memberSpecs() }
+    }
+
+    /// The fleet named `name`.
+    public func fleet(named name: String) -> FleetSpec? {
+        fleets.first { $0.name == name }
+    }
+
+    /// The members of `selection` this run holds, in index order.
+    public func members(of selection: FleetSelection) -> [DeviceID] {
+        guard let fleet = fleet(named: selection.fleet) else { return [] }
+        return selection.indices(fleetCount: fleet.count).filter(fleet.members.contains).map(fleet.memberID)
     }
 }

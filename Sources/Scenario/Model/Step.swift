@@ -9,6 +9,9 @@ public struct Step: Sendable, Hashable {
     public var kind: Kind
     /// The device the step acts on or observes; `nil` for steps about the hub or time.
     public var device: DeviceID?
+    /// The fleet members the step concerns (`device: sensors`, a range, a sample); `nil` for
+    /// a step about one device or none. A fleet step is carried out for each member.
+    public var fleet: FleetSelection?
     /// The normative statements this step checks (its `statements:`, plus the scenario's
     /// top-level ones): only this step's outcome, and that of the other steps naming a
     /// statement, decides the statement's verdict.
@@ -74,6 +77,11 @@ public struct Step: Sendable, Hashable {
     /// (`finally: disconnect` for a cleanup step).
     public var title: String {
         isCleanup ? "finally: \(actionTitle)" : actionTitle
+    }
+
+    /// Who the step concerns, for reports: the device id or the fleet selection.
+    public var subjectName: String? {
+        fleet.map(\.description) ?? device?.string
     }
 
     private var actionTitle: String {

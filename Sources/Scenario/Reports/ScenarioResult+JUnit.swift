@@ -8,12 +8,12 @@ extension ScenarioResult {
     /// The step's name in reports: `05 expect led on within 500ms`, with the device when the
     /// scenario has several.
     public static func caseName(_ step: Step, showingDevice: Bool = false) -> String {
-        step.number.padded + " " + step.title + (showingDevice ? step.device.map { " [\($0)]" } ?? "" : "")
+        step.number.padded + " " + step.title + (showingDevice || step.fleet != nil ? step.subjectName.map { " [\($0)]" } ?? "" : "")
     }
 
     /// The step's name in this run's reports.
     public func caseName(_ step: Step) -> String {
-        Self.caseName(step, showingDevice: target.devices.count > 1)
+        Self.caseName(step, showingDevice: target.devices.count + target.fleets.count > 1)
     }
 
     /// The JUnit test suite for this run: a test case per top-level step, latency and
@@ -68,8 +68,19 @@ extension ScenarioResult {
                 properties.append(JUnitProperty("\(prefix).profile", simulated.profile.name))
             }
         }
+        for fleet in target.fleets {
+            let prefix = "fleet.\(fleet.name)"
+            properties.append(JUnitProperty("\(prefix).id", fleet.idPattern.description))
+            properties.append(JUnitProperty("\(prefix).count", String(fleet.count)))
+            properties.append(JUnitProperty("\(prefix).members", "\(fleet.members.lowerBound)..<\(fleet.members.upperBound)"))
+            properties.append(JUnitProperty("\(prefix).kind", fleet.template.kind.rawValue))
+            if case .simulated(let simulated) = fleet.template.settings {
+                properties.append(JUnitProperty("\(prefix).profile", simulated.profile.name))
+            }
+        }
         for result in steps {
             let label = "step-" + result.step.number.padded
+            if let fleet = result.fleet { properties += Self.fleetProperties(fleet, label: label) }
             if case .expect(let expectation) = result.step.kind {
                 if let latency = result.latency { properties.append(JUnitProperty("latency.\(label).ms", Self.milliseconds(latency))) }
                 properties.append(JUnitProperty("deadline.\(label).ms", Self.milliseconds(expectation.deadline.duration)))
@@ -100,6 +111,30 @@ extension ScenarioResult {
         properties.append(JUnitProperty("packets.to_device", String(toDevice.count)))
         properties.append(JUnitProperty("bytes.to_hub", String(toHub.reduce(0) { $0 + $1.record.size })))
         properties.append(JUnitProperty("bytes.to_device", String(toDevice.reduce(0) { $0 + $1.record.size })))
+        return properties
+    }
+
+    /// A fleet step's tally and its members' latency percentiles (`fleet.step-05.p99.ms`).
+    static func fleetProperties(_ fleet: FleetStepOutcome, label: String) -> [JUnitProperty] {
+        let prefix = "fleet.\(label)"
+        var properties = [
+            JUnitProperty("\(prefix).count", String(fleet.selected)),
+            JUnitProperty("\(prefix).required", String(fleet.required)),
+            JUnitProperty("\(prefix).passed", String(fleet.passed)),
+            JUnitProperty("\(prefix).missed", String(fleet.missedCount)),
+        ]
+        let percentiles: [(String, Double)] = [("p50", 50), ("p90", 90), ("p99", 99), ("p99_9", 99.9)]
+        for (name, percentile) in percentiles {
+            if let value = fleet.latencies.value(atPercentile: percentile) {
+                properties.append(JUnitProperty("\(prefix).\(name).ms", milliseconds(.nanoseconds(Int64(clamping: value)))))
+            }
+        }
+        if !fleet.latencies.isEmpty {
+            properties.append(JUnitProperty("\(prefix).max.ms", milliseconds(.nanoseconds(Int64(clamping: fleet.latencies.maximum)))))
+        }
+        for (index, miss) in fleet.misses.enumerated() {
+            properties.append(JUnitProperty("\(prefix).missed.\(index + 1)", "\(miss.device): \(miss.observed)"))
+        }
         return properties
     }
 

@@ -59,6 +59,21 @@ extension ScenarioResult {
         return "seed \(chaos.seed): \(chaos.iterations) iteration\(chaos.iterations == 1 ? "" : "s"), \(chaos.strikes.count) strike\(chaos.strikes.count == 1 ? "" : "s")" + (strikes.isEmpty ? "" : ": \(strikes)")
     }
 
+    /// `1000 of 1000 devices: p50 1.2ms p90 ... max 9.8ms`.
+    public static func describe(_ fleet: FleetStepOutcome) -> String {
+        if let note = fleet.note { return note }
+        var text = "\(fleet.passed) of \(fleet.selected) devices" + (fleet.required < fleet.selected ? " (\(fleet.required) needed)" : "")
+        let percentiles: [(String, Double)] = [("p50", 50), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
+        let stats = percentiles.compactMap { name, value in
+            fleet.latencies.value(atPercentile: value).map { "\(name) \(ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(clamping: $0))))" }
+        }
+        if !stats.isEmpty {
+            text += ": " + stats.joined(separator: " ") + " max \(ScenarioDuration.formatMilliseconds(.nanoseconds(Int64(clamping: fleet.latencies.maximum))))"
+        }
+        if fleet.missedCount > 0 { text += "\n" + fleet.describeMisses() }
+        return text
+    }
+
     /// `led_latency p50 0.120ms p95 ... (n=200)`, one line per metric.
     public static func describe(_ repetition: RepeatOutcome) -> String {
         var lines = ["\(repetition.iterationsRun) of \(repetition.iterationsPlanned) iterations"]

@@ -1,3 +1,4 @@
+import IoTHubCore
 import Foundation
 import Reporting
 
@@ -67,6 +68,8 @@ public struct StepResult: Sendable {
     public var repetition: RepeatOutcome?
     /// For `chaos` blocks: the seed, iterations and strikes.
     public var chaos: ChaosOutcome?
+    /// For steps on a fleet: the members' outcomes and latencies.
+    public var fleet: FleetStepOutcome?
 
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
 }
@@ -154,5 +157,45 @@ extension ScenarioResult {
     /// Every packet of the run, in order, each once at its device's vantage.
     public var packets: [PacketObservation] {
         entries.compactMap { if case .packet(let observation) = $0.event { observation } else { nil } }
+    }
+}
+
+/// What a step did across the members of a fleet: how many it concerned and how many had to
+/// pass, how many did, their latencies, and the first members that missed with what each
+/// observed.
+public struct FleetStepOutcome: Sendable {
+    /// How many missed members a report names.
+    public static let listedMisses = 10
+
+    /// One member that missed.
+    public struct Miss: Sendable, Hashable {
+        public var device: DeviceID
+        public var observed: String
+    }
+
+    /// Members the step concerned on this run (this shard's part of the selection).
+    public var selected: Int
+    /// Members that had to pass (`devices:`).
+    public var required: Int
+    public var passed = 0
+    /// Latency per member that passed (an expectation's, or an action's time to complete).
+    public var latencies = LatencyHistogram()
+    /// How many missed, and the first ``listedMisses`` of them by id.
+    public var missedCount = 0
+    public var misses: [Miss] = []
+    /// A remark for reports (a selection no member of which runs here).
+    public var note: String?
+
+    public init(selected: Int, required: Int) {
+        self.selected = selected
+        self.required = required
+    }
+
+    /// `3 of 100 devices missed it: sensor-7: no CONNACK; ...` (first ten).
+    public func describeMisses() -> String {
+        let list = misses.map { "\($0.device): \($0.observed)" }.joined(separator: "; ")
+        let more = missedCount > misses.count ? "; and \(missedCount - misses.count) more" : ""
+        let need = required < selected ? " (\(required) needed)" : ""
+        return "\(missedCount) of \(selected) devices missed it\(need), \(passed) passed" + (list.isEmpty ? "" : ": \(list)\(more)")
     }
 }

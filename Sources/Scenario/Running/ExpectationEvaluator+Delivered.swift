@@ -1,3 +1,4 @@
+import Devices
 import IoTHubCore
 import MQTTCore
 import Synchronization
@@ -52,13 +53,25 @@ package final class DeliveryLedger: Sendable {
 
     private let device: DeviceID
     private let vantage: Vantage
+    /// Counts the messages the device reported receiving instead of the PUBLISH packets to
+    /// it (a fleet's members, whose packets are not recorded).
+    private let countsDeviceEvents: Bool
     private let state: Mutex<State>
+
+    /// A ledger of the messages `sent` (in order), counting what the device reports it received.
+    init(device: DeviceID, sent: [String], countsDeviceEvents: Bool) {
+        self.device = device
+        self.vantage = .device
+        self.countsDeviceEvents = countsDeviceEvents
+        self.state = Mutex(State(sent: sent))
+    }
 
     /// - Parameter sentIn: the entries whose accepted messages count (those before the
     ///   expectation began).
     init(device: DeviceID, vantage: Vantage, sentIn entries: some Sequence<RunRecord.Entry>) {
         self.device = device
         self.vantage = vantage
+        self.countsDeviceEvents = false
         var state = State()
         for entry in entries {
             if let id = Self.accepted(entry, device: device), !state.sent.contains(id) { state.sent.append(id) }
@@ -68,7 +81,8 @@ package final class DeliveryLedger: Sendable {
 
     /// Counts a delivery the entry shows, if it shows one.
     func apply(_ entry: RunRecord.Entry) {
-        guard let id = Self.delivered(entry, device: device, vantage: vantage) else { return }
+        let delivered = countsDeviceEvents ? Self.received(entry, device: device) : Self.delivered(entry, device: device, vantage: vantage)
+        guard let id = delivered else { return }
         state.withLock { $0.received[id, default: 0] += 1 }
     }
 
@@ -104,6 +118,14 @@ package final class DeliveryLedger: Sendable {
         case .cloud(.messageQueued(device, let id, _)), .cloud(.messageAccepted(device, let id)): id
         default: nil
         }
+    }
+
+    /// The message id of a C2D message `device` reported receiving.
+    static func received(_ entry: RunRecord.Entry, device: DeviceID) -> String? {
+        guard case .device(let owner, let event) = entry.event, owner == device, case .messageReceived(let topic, _, _) = event,
+            case .devicebound(_, let properties)? = try? IoTHubTopic(parsing: topic.string, malformedBag: .readAsEmpty)
+        else { return nil }
+        return properties["$.mid"] ?? nil
     }
 
     /// The message id of a C2D PUBLISH that reached `device`, seen at its vantage.

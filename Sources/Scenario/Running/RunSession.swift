@@ -26,10 +26,13 @@ struct RunSession: Sendable {
     /// The run's faults.
     let faults: FaultController
 
-    /// Secrets the reports must mask.
+    /// Secrets the reports must mask. A fleet member's key and token never reach the record
+    /// (its packets are not recorded), so its fleet's group key stands for them all.
     var secrets: [String] {
         backend.secrets
-            + participants.values.flatMap { participant in
+            + target.fleets.flatMap(\.secretValues)
+            + target.fleets.map(\.template).flatMap { spec in [spec.password, spec.tokenService?.key].compactMap { $0 } }
+            + participants.values.filter { $0.spec.fleet == nil }.flatMap { participant in
                 let spec = participant.spec
                 return [participant.key.base64] + [spec.token, spec.password, spec.tokenService?.key].compactMap { $0 }
             }
@@ -47,13 +50,18 @@ struct RunSession: Sendable {
         environment: RunEnvironment,
         record: RunRecord
     ) async throws -> RunSession {
+        var devices = target.allDevices()
+        // A fleet without a group key gets a random one per run, so its members' keys still
+        // follow from one key as a DPS group enrollment's do.
+        let groupKeys = Dictionary(uniqueKeysWithValues: target.fleets.map { ($0.name, $0.groupKey ?? DeviceKey.random()) })
         var keys: [DeviceID: DeviceKey] = [:]
-        for spec in target.devices { keys[spec.id] = spec.key ?? DeviceKey.random() }
-        var devices = target.devices
+        for spec in devices {
+            keys[spec.id] = spec.key ?? spec.fleet.flatMap { groupKeys[$0] }.map { DeviceKey.derived(fromGroupKey: $0, registrationID: spec.id.string) } ?? DeviceKey.random()
+        }
         let backend: any HubBackend
         switch target.hub {
         case .simulated(let settings):
-            let servesTokens = target.devices.contains(where: \.tokenServiceFromHub)
+            let servesTokens = devices.contains(where: \.tokenServiceFromHub)
             let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, record: record)
             backend = simulated
             if let service = simulated.tokenService {
@@ -80,7 +88,9 @@ struct RunSession: Sendable {
                     )
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
-                let tapped = proxies[spec.id]?.recordsPackets ?? false
+                // A fleet member is recorded by its events: at thousands of devices, every
+                // packet twice (device and hub) would make the record the run's bottleneck.
+                let tapped = proxies[spec.id]?.recordsPackets ?? false || spec.fleet != nil
                 let clock = DeviceWallClock(base: backend.wallClock)
                 let device = DeviceFactory.make(spec, key: key, backend: backend, wallClock: clock, tapped: tapped, environment: environment, record: record)
                 participants[spec.id] = Participant(spec: spec, device: device, key: key, clock: clock)
@@ -136,9 +146,9 @@ struct RunSession: Sendable {
         }
     }
 
-    private func perform(_ kind: Step.Kind, on participant: Participant) async throws -> StepStatus {
+    func perform(_ kind: Step.Kind, on participant: Participant) async throws -> StepStatus {
         let device = participant.device
-        switch kind {
+        switch try kind.filledIn(device: participant.spec.id) {
         case .connect(let cleanSession, let keepAlive):
             let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
             return await outcomeStatus(expected: "CONNACK") { try await device.connect(request) }

@@ -105,6 +105,9 @@ struct RunState {
     /// Where the observation that satisfied each top-level expectation is in the record
     /// (for `after:`).
     var matches: [StepNumber: Int] = [:]
+    /// When the last action reached each fleet member it concerned (a fleet action's members
+    /// start one after another): the member's expectations measure from there.
+    var memberStarts: [DeviceID: UInt64] = [:]
 }
 
 /// Runs single steps and `repeat` blocks against a session.
@@ -123,9 +126,17 @@ struct StepContext: Sendable {
         }
         let index = record.count
         record.append(.step(step.number, iteration: iteration), at: start)
-        if step.isAction { state.cause = Cause(step: step.number, time: start, index: index) }
+        if step.isAction {
+            state.cause = Cause(step: step.number, time: start, index: index)
+            state.memberStarts = [:]
+        }
         var result = StepResult(step: step, status: .passed, startTime: start, endTime: start)
         switch step.kind {
+        case .expect(let expectation) where step.fleet != nil:
+            let members = step.fleet.map(session.target.members(of:)) ?? []
+            let evaluator = FleetExpectationEvaluator(record: record, deadlineScale: session.environment.deadlineScale)
+            (result.status, result.fleet) = await evaluator.evaluate(expectation, members: members, cause: state.cause, memberStarts: state.memberStarts)
+            result.causeStep = state.cause.step
         case .expect(let expectation):
             let evaluation = await ExpectationEvaluator(record: record, deadlineScale: session.environment.deadlineScale).evaluate(expectation, device: step.device, cause: state.cause, notBefore: expectation.after.flatMap { state.matches[$0] }.map { $0 + 1 })
             result.status = evaluation.status
@@ -141,7 +152,11 @@ struct StepContext: Sendable {
             result.status = status
             result.chaos = outcome
         default:
-            result.status = await session.perform(step)
+            if let selection = step.fleet {
+                (result.status, result.fleet, state.memberStarts) = await runFleetAction(step, selection: selection)
+            } else {
+                result.status = await session.perform(step)
+            }
             state.cause.endTime = clock.nanoseconds()
             state.cause.endIndex = record.count
         }

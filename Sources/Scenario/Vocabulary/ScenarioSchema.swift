@@ -23,7 +23,7 @@ public enum ScenarioSchema {
     private static var root: JSONSchema {
         var root = Vocabulary.scenario.schema(required: ["steps"])
             .described("A harness scenario: devices, the hub to run against, and steps with deadlines. Made from the scenario vocabulary by `harness schema`.")
-        root.oneOf = [.requiring("device"), .requiring("devices")]
+        root.anyOf = [.requiring("device"), .requiring("devices"), .requiring("fleet"), .requiring("fleets")]
         root.patternProperties = [JSONSchema.Member(name: "^x-", schema: JSONSchema().described("Extension keys, ignored by harness: a place for YAML anchors."))]
         // Without targets every device runs as the file gives it, so the keys of its kind can
         // be checked here; a target may change the kind.
@@ -61,6 +61,7 @@ public enum ScenarioSchema {
             JSONSchema.Member(name: "deviceKeys", schema: Vocabulary.device.schema().described("Every key a device may have.")),
             JSONSchema.Member(name: "device", schema: device),
             JSONSchema.Member(name: "deviceKind", schema: deviceKind),
+            JSONSchema.Member(name: "fleet", schema: Vocabulary.fleet.schema(required: ["id", "count"]).described("A fleet: devices made from one template, with ids from a pattern.")),
             JSONSchema.Member(name: "step", schema: step),
             JSONSchema.Member(name: "expectation", schema: expectation),
             JSONSchema.Member(name: "expectationBranch", schema: expectationBranch),

@@ -12,8 +12,8 @@ extension Vocabulary {
             "A packet of this type crosses the device's connection (for: none does)."
         ),
         VocabularyKey("telemetry", .type(.string, .number, .boolean, .null), "The hub receives telemetry from the device with this payload ('any' for any payload)."),
-        VocabularyKey("disconnected", .flag, "true: the device's connection ends; false (with for): it does not."),
-        VocabularyKey("reconnected", .flag, "true: the device connects again after its last drop; false (with for): it does not."),
+        VocabularyKey("disconnected", .anyOf([JSONSchema.flag, .oneOf(["all"])]), "true: the device's connection ends; false (with for): it does not; all: every device of the fleet's."),
+        VocabularyKey("reconnected", .anyOf([JSONSchema.flag, .oneOf(["all"])]), "true: the device connects again after its last drop; false (with for): it does not; all: every device of the fleet does."),
         VocabularyKey("queued", .wholeNumber(minimum: 0, maximum: 1000), "The device's C2D queue on the hub holds this many messages."),
         VocabularyKey("output", .string(minLength: 1), "The device prints a line matching this regular expression."),
         VocabularyKey("bytes", .reference("hex"), "Kind client: the bytes the device receives after the causing action start with exactly these."),
@@ -48,6 +48,12 @@ extension Vocabulary {
         VocabularyKey("for", .duration, "For this long after the causing action, a state must hold, or an event must not happen. " + JSONSchema.durationFormat),
     ]
 
+    /// `devices: all | N | N%` on a fleet step.
+    static let quorum = VocabularyKey(
+        "devices", .anyOf([.oneOf(["all"]), .integer(minimum: 1), .string(pattern: #"^[0-9]+(\.[0-9]+)?%$"#), .variable]),
+        "On a fleet step: how many of its devices must satisfy the expectation: all (the default), a number, or a percentage such as 99%. The JUnit case carries the latency percentiles over the devices; a failure lists the first ten that missed."
+    )
+
     /// `after: N`.
     static let after = VocabularyKey(
         "after", .wholeNumber(minimum: 1, maximum: 100_000),
@@ -67,7 +73,7 @@ extension Vocabulary {
     )
 
     /// The keys of `expect:`.
-    static let expectation = VocabularyMapping(expectationSubjects + expectationQualifiers + deadlines + [after, alternatives])
+    static let expectation = VocabularyMapping(expectationSubjects + expectationQualifiers + deadlines + [after, alternatives, quorum])
 
     /// The keys of a branch of `one_of`.
     static let expectationBranch = VocabularyMapping(expectationSubjects + expectationQualifiers + [notApplicable])

@@ -8,6 +8,8 @@ extension Vocabulary {
         VocabularyKey("hub", .reference("hub"), "What to run against (default: simulated); or 'targets' for several."),
         VocabularyKey("device", .reference("device"), "The device under test; or 'devices' for several."),
         VocabularyKey("devices", .list(of: .reference("device"), minItems: 1), "The devices under test; each step names the device it concerns."),
+        VocabularyKey("fleet", .reference("fleet"), "Many devices from one template (count, id pattern, connect rate); or 'fleets' for several."),
+        VocabularyKey("fleets", .list(of: .reference("fleet"), minItems: 1), "Several fleets, each with its own name."),
         VocabularyKey("targets", .list(of: target.schema(required: ["hub"]), minItems: 1), "What to run against: the scenario runs once per target."),
         VocabularyKey(
             "secrets", .list(of: .string(pattern: "^[A-Za-z_][A-Za-z0-9_]*$")),

@@ -66,7 +66,8 @@ extension Vocabulary {
     /// The keys a step has besides its action.
     static let stepKeys = VocabularyMapping([
         VocabularyKey(
-            "device", .string(), "The device the step concerns (needed when the scenario has several).",
+            "device", .anyOf([.string(), fleetSelection.schema(required: ["fleet"])]),
+            "The device the step concerns (needed when the scenario has several), a fleet by name (NAME, NAME[0..99]), a member by id, or { fleet, range | percent | sample, seed }.",
             forms: actions.filter(\.concernsDevice).map(\.name)
         ),
         VocabularyKey("statements", .reference("statements"), "The normative statements this step checks."),
