@@ -78,4 +78,47 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: "\(folder)/r/junit.xml"))
         }
     }
+
+    @Test("a fleet scenario runs on every pod with its own disjoint range of members; the plain scenarios are shared out; the merged report counts every member once")
+    func fleetShards() async throws {
+        let folder = try scenarios()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fleet = """
+            name: fleet-shards
+            fleet: { name: sensors, id: "sensor-${index}", count: 10, profile: umqtt-robust }
+            steps:
+              - connect: {}
+              - expect: { connack: accepted, devices: all, within: 5s }
+            """
+        try Data(fleet.utf8).write(to: URL(fileURLWithPath: folder + "/fleet.yaml"))
+        var junits: [String] = []
+        var members: [String] = []
+        var plain = 0
+        for index in 0..<4 {
+            let junit = "\(folder)/pod-\(index)/junit.xml"
+            let output = try await HarnessBinary.run(
+                ["run", folder, "--junit", junit, "--reports", "\(folder)/pod-\(index)", "--no-color"],
+                environment: ["JOB_COMPLETION_INDEX": "\(index)", "JOB_COMPLETIONS": "4"],
+                timeout: .seconds(120)
+            )
+            #expect(output.status == 0, "pod \(index): \(output.standardOutput)\(output.standardError)")
+            let text = try String(contentsOfFile: junit, encoding: .utf8)
+            #expect(text.contains("name=\"fleet-shards"), "pod \(index) did not run the fleet")
+            plain += text.components(separatedBy: "<testsuite name=\"shard-scenario-").count - 1
+            if let range = text.range(of: "fleet.sensors.members\" value=\"") {
+                members.append(String(text[range.upperBound...].prefix { $0 != "\"" }))
+            }
+            junits.append(junit)
+        }
+        // 10 members over 4 pods: 0..<2, 2..<5, 5..<7, 7..<10.
+        #expect(members == ["0..&lt;2", "2..&lt;5", "5..&lt;7", "7..&lt;10"])
+        #expect(plain == 4)
+        let merged = try await HarnessBinary.run(["report", "merge"] + junits + ["--junit", "\(folder)/merged.xml", "--overview", "\(folder)/index.html"])
+        #expect(merged.status == 0, "\(merged.standardError)")
+        let histograms = try String(contentsOfFile: "\(folder)/merged.histograms.json", encoding: .utf8)
+        let overview = try String(contentsOfFile: "\(folder)/index.html", encoding: .utf8)
+        #expect(histograms.components(separatedBy: "step-02.latency").count - 1 == 4)
+        // The overview's distribution of step 2 merges the four pods: 10 samples.
+        #expect(overview.contains("step-02.latency</td><td class=\"time\">4</td><td class=\"time\">10</td>"), "\(overview)")
+    }
 }

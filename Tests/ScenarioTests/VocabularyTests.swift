@@ -14,9 +14,10 @@ import Yams
         ("unsubscribe", Vocabulary.unsubscribe), ("send", Vocabulary.send), ("publish", Vocabulary.publish),
         ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
         ("fault", Vocabulary.fault), ("heal", Vocabulary.heal), ("chaos", Vocabulary.chaos),
+        ("fleet", VocabularyMapping(Vocabulary.fleetOwnKeys)), ("device selection", Vocabulary.fleetSelection),
     ]
 
-    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml"].map {
+    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml"].map {
         ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Tests/ScenarioTests/Fixtures/\($0)").path
     }
 
@@ -71,6 +72,8 @@ private struct KeyUse {
         device(node["device"])
         node["devices"]?.sequence?.forEach { device($0) }
         hub(node["hub"])
+        note("fleet", node["fleet"])
+        node["fleets"]?.sequence?.forEach { note("fleet", $0) }
         for target in node["targets"]?.sequence ?? [] {
             note("target", target)
             hub(target["hub"])
@@ -95,6 +98,7 @@ private struct KeyUse {
     private mutating func steps(_ node: Node?) {
         for step in node?.sequence ?? [] {
             note("step", step)
+            if step["device"]?.mapping != nil { note("device selection", step["device"]) }
             for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos"] where step[action]?.mapping != nil {
                 note(action, step[action])
             }

@@ -36,7 +36,7 @@ enum FleetParser {
             reader.missing("count", in: entries, "fleet")
             return nil
         }
-        guard let pattern = readPattern(idNode, reader: &reader) else { return nil }
+        let pattern = readPattern(idNode, reader: &reader)
         guard let countText = reader.string(countNode, "count") else { return nil }
         guard let count = Int(countText), count >= 1 else {
             reader.error("fleet count must be a whole number of at least 1, not '\(countText)'", at: countNode)
@@ -46,6 +46,7 @@ enum FleetParser {
             reader.error("fleet count \(count) is beyond the limit of \(FleetSpec.maximumCount) devices per fleet; split it into several fleets or shards", at: countNode)
             return nil
         }
+        guard let pattern else { return nil }
         do {
             try pattern.check(count: count)
         } catch {

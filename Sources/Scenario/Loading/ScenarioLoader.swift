@@ -194,6 +194,7 @@ public enum ScenarioLoader {
             }
             let fleets = fleets(overrides: nil)
             checkHubTokenService(hub, specs + fleets.map(\.template), at: SourceLocation(file: "--hub", line: 1, column: 1), reader: &reader)
+            checkFleetKeys(hub, fleets, at: SourceLocation(file: "--hub", line: 1, column: 1), reader: &reader)
             return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs, fleets: fleets)]
         }
         guard let targetsNode = top["targets"] else {
@@ -201,6 +202,7 @@ public enum ScenarioLoader {
             let specs = devices(overrides: nil)
             let fleets = fleets(overrides: nil)
             checkHubTokenService(hub, specs + fleets.map(\.template), at: reader.location(of: top["hub"]), reader: &reader)
+            checkFleetKeys(hub, fleets, at: reader.location(of: top["hub"]), reader: &reader)
             return [ScenarioTarget(name: "\(hub)", hub: hub, devices: specs, fleets: fleets)]
         }
         if let hubNode = top["hub"] {
@@ -226,9 +228,18 @@ public enum ScenarioLoader {
             let specs = devices(overrides: overrides)
             let fleets = fleets(overrides: overrides)
             checkHubTokenService(hub, specs + fleets.map(\.template), at: reader.location(of: hubNode), reader: &reader)
+            checkFleetKeys(hub, fleets, at: reader.location(of: hubNode), reader: &reader)
             targets.append(ScenarioTarget(name: name, hub: hub, devices: specs, fleets: fleets))
         }
         return targets
+    }
+
+    /// A fleet on a real IoT Hub needs the keys the hub holds: its group key or a keys file.
+    private static func checkFleetKeys(_ hub: HubTarget, _ fleets: [FleetSpec], at location: SourceLocation, reader: inout YAMLReader) {
+        guard case .azure = hub else { return }
+        for fleet in fleets where fleet.groupKey == nil && fleet.listedKeys.isEmpty && fleet.template.password == nil && fleet.template.tokenService == nil {
+            reader.error("fleet '\(fleet.name)' runs against a real IoT Hub, which must already hold its devices' keys: give 'group_key' (the keys are derived from it as a DPS group enrollment derives them) or 'keys_file'", at: location)
+        }
     }
 
     /// Device settings that need a kind of hub: `token_service: hub` the simulated one (it

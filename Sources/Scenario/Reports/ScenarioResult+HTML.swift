@@ -16,7 +16,8 @@ extension ScenarioResult {
             let seconds = Double(result.duration.nanoseconds) / 1e9
             switch result.status {
             case .passed:
-                let detail = result.repetition.map(Self.describe) ?? result.latency.map { "observed after \(ScenarioDuration.formatMilliseconds($0))" } ?? ""
+                let detail = result.repetition.map(Self.describe) ?? result.fleet.map(Self.describe)
+                    ?? result.latency.map { "observed after \(ScenarioDuration.formatMilliseconds($0))" } ?? ""
                 return HTMLReport.StepRow(name: caseName(result.step), status: .passed, seconds: seconds, detail: detail)
             case .failed(let failure):
                 return HTMLReport.StepRow(name: caseName(result.step), status: .failed, seconds: seconds, detail: failure.description)
@@ -30,6 +31,9 @@ extension ScenarioResult {
         }
         var histograms: [Histogram] = []
         for result in steps {
+            if let fleet = result.fleet, fleet.latencies.count > 1 {
+                histograms.append(Histogram(title: "step \(result.step.number): latency over \(fleet.latencies.count) devices", milliseconds: Self.samples(of: fleet.latencies)))
+            }
             guard let repetition = result.repetition else { continue }
             for metric in repetition.samples.keys.sorted() {
                 let samples = (repetition.samples[metric] ?? []).map { Double($0.nanoseconds) / 1e6 }
@@ -46,10 +50,26 @@ extension ScenarioResult {
         )
     }
 
+    /// A histogram's samples for drawing: each bucket's middle, as often as it was counted
+    /// (at most 20,000 in all, in proportion).
+    static func samples(of histogram: LatencyHistogram) -> [Double] {
+        let scale = min(1, 20_000 / Double(max(histogram.count, 1)))
+        return histogram.sortedBuckets.flatMap { bucket in
+            Array(repeating: Double(bucket.lowest / 2 + bucket.highest / 2) / 1e6, count: max(1, Int((Double(bucket.count) * scale).rounded())))
+        }
+    }
+
     func makeSequenceDiagram() -> SequenceDiagram {
         let deviceIDs = target.devices.map(\.id)
-        let lanes = ["cloud", "hub"] + deviceIDs.map(\.string)
-        func lane(_ device: DeviceID?) -> Int { device.flatMap { deviceIDs.firstIndex(of: $0) }.map { $0 + 2 } ?? 2 }
+        // One lane per fleet: its members' events share it.
+        let lanes = ["cloud", "hub"] + deviceIDs.map(\.string) + target.fleets.map { "\($0.name) (\($0.members.count))" }
+        let fleetLanes = Dictionary(uniqueKeysWithValues: target.fleets.enumerated().map { ($1.name, deviceIDs.count + 2 + $0) })
+        let memberFleets = Dictionary(target.fleets.flatMap { fleet in fleet.members.map { (fleet.memberID($0), fleet.name) } }, uniquingKeysWith: { first, _ in first })
+        func lane(_ device: DeviceID?) -> Int {
+            guard let device else { return 2 }
+            if let index = deviceIDs.firstIndex(of: device) { return index + 2 }
+            return memberFleets[device].flatMap { fleetLanes[$0] } ?? 2
+        }
         var events: [SequenceDiagram.Event] = []
         var eventTimes: [UInt64] = []
         var stepRows: [StepNumber: Int] = [:]
