@@ -191,10 +191,10 @@ public struct FleetStepOutcome: Sendable {
         self.required = required
     }
 
-    /// `3 of 100 devices missed it: sensor-7: no CONNACK; ...` (first ten).
+    /// `3 of 100 devices missed it, 97 passed: sensor-7 (no CONNACK), ...` (first ten).
     public func describeMisses() -> String {
-        let list = misses.map { "\($0.device): \($0.observed)" }.joined(separator: "; ")
-        let more = missedCount > misses.count ? "; and \(missedCount - misses.count) more" : ""
+        let list = misses.map { "\($0.device) (\($0.observed))" }.joined(separator: ", ")
+        let more = missedCount > misses.count ? " and \(missedCount - misses.count) more" : ""
         let need = required < selected ? " (\(required) needed)" : ""
         return "\(missedCount) of \(selected) devices missed it\(need), \(passed) passed" + (list.isEmpty ? "" : ": \(list)\(more)")
     }

@@ -82,8 +82,8 @@ import Testing
         let fleet = try #require(result.steps[3].fleet)
         #expect(fleet.passed == 15 && fleet.missedCount == 15)
         #expect(fleet.misses.map(\.device.string) == (15..<25).map { "sensor-\($0)" })
-        #expect(failure.observed.hasPrefix("15 of 30 devices missed it, 15 passed: sensor-15: "), "\(failure.observed)")
-        #expect(failure.observed.contains("LED stayed off") && failure.observed.hasSuffix("and 5 more"), "\(failure.observed)")
+        #expect(failure.observed.hasPrefix("15 of 30 devices missed it, 15 passed: sensor-15 (LED stayed off; 0 messages reached the device), sensor-16 ("), "\(failure.observed)")
+        #expect(failure.observed.hasSuffix("sensor-24 (LED stayed off; 0 messages reached the device) and 5 more"), "\(failure.observed)")
         // With 50 % needed, the same run passes.
         let half = try ScenarioLoader.load(yaml: Self.fleet + """
 
