@@ -129,6 +129,11 @@ public enum ScenarioLoader {
     /// Fleet names and member ids are unique across the scenario: no member has a device's id
     /// or another fleet's member's, and no fleet is named like a device.
     private static func checkFleetIDs(_ fleets: [FleetSpec], devices: [DeviceID], at node: Node?, reader: inout YAMLReader) {
+        let total = fleets.reduce(0) { $0 + $1.count }
+        guard total <= FleetSpec.maximumTotal else {
+            reader.error("the fleets have \(total) devices together, beyond the limit of \(FleetSpec.maximumTotal) per scenario; split the test over scenarios or shards", at: node)
+            return
+        }
         var seen = Set(devices)
         var names = Set(devices.map(\.string))
         for fleet in fleets {

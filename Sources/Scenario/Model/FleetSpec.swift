@@ -8,6 +8,8 @@ import IoTHubCore
 public struct FleetSpec: Sendable, Hashable {
     /// The most devices one fleet may have.
     public static let maximumCount = 100_000
+    /// The most devices all fleets of a scenario may have together.
+    public static let maximumTotal = 200_000
 
     /// The name steps address the fleet by (`device: sensors`).
     public var name: String
