@@ -20,7 +20,7 @@ import Testing
     func indexedJob() async throws {
         let folder = try scenarios()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let startAt = Date().addingTimeInterval(4)
+        let startAt = Date().addingTimeInterval(10)
         let formatter = ISO8601DateFormatter()
         let start = formatter.string(from: startAt.addingTimeInterval(1).addingTimeInterval(-startAt.timeIntervalSince1970.truncatingRemainder(dividingBy: 1)))
         let outputs = try await withThrowingTaskGroup(of: (Int, ExternalTool.Output).self) { group in

@@ -106,7 +106,7 @@ import Testing
               - wait: 10ms
               - expect: { led: off, for: 50ms }
               - send: on
-              - expect: { led: off, for: 200ms }
+              - expect: { led: off, for: 1s }
             """
         let result = await strictRunner.run(try ScenarioLoader.load(yaml: yaml, path: "holds.yaml"))
         #expect(result.steps[3].status == .passed)

@@ -9,9 +9,22 @@ enum FleetKeysFile {
         var message: String
     }
 
+    /// The largest keys file read: room for a million devices' lines.
+    static let maximumSize = 64 << 20
+
     static func read(path: String) -> Result<[DeviceID: DeviceKey], Problem> {
+        // A device, a pipe or a folder is refused before reading: /dev/zero would never end.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            return .failure(Problem(message: "cannot read '\(path)': no such file"))
+        }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            return .failure(Problem(message: "'\(path)' is not a regular file"))
+        }
+        guard let size = attributes[.size] as? Int, size <= maximumSize else {
+            return .failure(Problem(message: "'\(path)' is larger than \(maximumSize >> 20) MB"))
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return .failure(Problem(message: "cannot read '\(path)'"))
+            return .failure(Problem(message: "cannot read '\(path)' as UTF-8 text"))
         }
         return parse(text, name: path)
     }

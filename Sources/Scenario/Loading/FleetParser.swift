@@ -104,12 +104,16 @@ enum FleetParser {
         return nil
     }
 
+    /// The slowest and fastest connect rates: one connect a hundred seconds, ten million a second.
+    static let minimumRate = 0.01
+    static let maximumRate = 10_000_000.0
+
     /// `1000/s` or a plain number of connects per second.
     private static func readRate(_ node: Node, reader: inout YAMLReader) -> Double? {
         guard let text = reader.string(node, "connect_rate") else { return nil }
         let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
-        guard let rate = Double(number), rate.isFinite, rate > 0 else {
-            reader.error("connect_rate takes connects per second above 0, such as 1000/s, not '\(text)'", at: node)
+        guard let rate = Double(number), rate >= minimumRate, rate <= maximumRate else {
+            reader.error("connect_rate takes connects per second from \(minimumRate) to \(Int(maximumRate)), such as 1000/s, not '\(text)'", at: node)
             return nil
         }
         return rate
