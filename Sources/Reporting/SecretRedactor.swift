@@ -4,8 +4,10 @@ import Foundation
 /// (`sig=...`), connection-string keys (`SharedAccessKey=...`), and literal secret values
 /// registered at run time (device keys, values marked secret).
 public struct SecretRedactor: Sendable, Hashable {
-    /// Literal values to mask wherever they appear.
+    /// Literal values to mask wherever they appear, longest first.
     public private(set) var secrets: [String]
+    /// The same values, to tell at once whether one is known (a hub registers thousands).
+    private var known: Set<String> = []
 
     /// Field names whose values are always masked, up to the next `&`, `;`, quote, `<` or
     /// whitespace.
@@ -21,11 +23,20 @@ public struct SecretRedactor: Sendable, Hashable {
     /// Its percent-encoded forms are masked too (upper- and lower-case hex), since a secret
     /// that goes into a topic's property bag or a URL is shown encoded.
     public mutating func register(_ secret: String) {
-        guard secret.count >= 4, !secrets.contains(secret) else { return }
-        secrets.append(secret)
-        for encoded in Self.percentEncodings(of: secret) where !secrets.contains(encoded) { secrets.append(encoded) }
-        // Longest first, so a secret that contains another is masked whole.
-        secrets.sort { $0.count > $1.count }
+        guard secret.count >= 4, !known.contains(secret) else { return }
+        for value in [secret] + Self.percentEncodings(of: secret) where known.insert(value).inserted {
+            // Longest first, so a secret that contains another is masked whole; among equal
+            // lengths, in the order registered. A binary search, not a sort per secret: the
+            // hub registers a key for each of thousands of devices.
+            let length = value.count
+            var low = 0
+            var high = secrets.count
+            while low < high {
+                let middle = (low + high) / 2
+                if secrets[middle].count >= length { low = middle + 1 } else { high = middle }
+            }
+            secrets.insert(value, at: low)
+        }
     }
 
     /// `secret` with every byte outside RFC 3986's unreserved set as `%XX` (and `%xx`); none

@@ -22,6 +22,26 @@ import Testing
         #expect(redactor.redact("x topsecretkey y topsecretkey") == "x *** y ***")
         #expect(redactor.redact("ab") == "ab")
     }
+
+    @Test("secrets are kept longest first, equal lengths in the order registered, each once")
+    func order() {
+        var redactor = SecretRedactor(secrets: ["bbbb", "aaaaaa", "cccc", "dddddddd", "aaaaaa"])
+        redactor.register("eeee")
+        #expect(redactor.secrets == ["dddddddd", "aaaaaa", "bbbb", "cccc", "eeee"])
+        // A secret inside a longer one: the longer is masked whole.
+        redactor.register("dddd")
+        #expect(redactor.redact("dddddddd") == "***")
+    }
+
+    @Test("ten thousand device keys register at once (a hub's fleet), each masked with its encodings")
+    func manyKeys() {
+        // Base64 keys with '+', '/' and '=': three values each.
+        let keys = (0..<10_000).map { String(format: "k%05d+key/value==", $0) }
+        let redactor = SecretRedactor(secrets: keys)
+        #expect(redactor.secrets.count == 30_000)
+        #expect(redactor.redact("x k09999+key/value== y") == "x *** y")
+        #expect(redactor.redact("k00042%2Bkey%2Fvalue%3D%3D") == "***")
+    }
 }
 
 @Suite struct SecretRedactorEncodingTests {
