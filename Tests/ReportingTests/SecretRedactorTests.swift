@@ -41,6 +41,22 @@ import Testing
         #expect(redactor.secrets.count == 30_000)
         #expect(redactor.redact("x k09999+key/value== y") == "x *** y")
         #expect(redactor.redact("k00042%2Bkey%2Fvalue%3D%3D") == "***")
+        // One pass over a text for all of them: a thousand report lines, each with a key.
+        let lines = (0..<1000).map { "device fleet-\($0) key k\(String(format: "%05d", $0 * 7))+key/value== end" }
+        let masked = lines.map { redactor.redact($0) }
+        #expect(masked.allSatisfy { $0.hasSuffix(" key *** end") }, "\(masked.prefix(3))")
+        let bytes = redactor.redact(bytes: Array("t/k00001+key/value==/x".utf8))
+        #expect(String(decoding: bytes, as: UTF8.self) == "t/" + String(repeating: "*", count: 18) + "/x")
+    }
+
+    @Test("overlapping secrets are masked whole; secrets side by side each; text around non-ASCII kept")
+    func overlapping() {
+        let redactor = SecretRedactor(secrets: ["xabc", "abcdef", "clé-secrète", "wxyz"])
+        #expect(redactor.redact("-xabcdefy-") == "-***y-")
+        #expect(redactor.redact("abcdefwxyz") == "******")
+        #expect(redactor.redact("ça: clé-secrète, 日本") == "ça: ***, 日本")
+        #expect(redactor.redact("abc") == "abc")
+        #expect(redactor.redact(bytes: Array("-xabcdefy-".utf8)) == Array("-*******y-".utf8))
     }
 }
 
