@@ -163,7 +163,7 @@ public struct FleetBenchmark: Sendable {
         hubSettings.placement = .hubLoop
         // The hub on a thread of its own, apart from the devices' loops: on a loop it shares
         // with devices, those devices' reads wait behind the hub's C2D work (9,000 devices on
-        // this 2-core machine: C2D p99 533 ms sharing, 15 ms apart).
+        // this 2-core machine: C2D p99 533 ms sharing, 15-33 ms apart).
         let hubGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { hubGroup.shutdownGracefully { _ in } }
         let host = try await HubHost.start(hubSettings, group: hubGroup)
