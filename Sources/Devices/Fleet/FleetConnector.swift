@@ -121,7 +121,9 @@ public struct FleetConnector: Sendable {
 
     /// Connects a second; `nil`: as fast as ``maximumInFlight`` lets them.
     public let connectsPerSecond: Double?
-    /// Connects started and not yet answered, at most.
+    /// Connects started and not yet answered, at most. Keep it below what the broker lets wait
+    /// for CONNACK: the simulated hub closes connections beyond 256 pending ones
+    /// (`HubConfiguration.maximumPendingConnections`).
     public let maximumInFlight: Int
     /// The pacer's burst (see ``ConnectPacer``); `nil`: its default, 10 ms of connects.
     public let burst: Int?
