@@ -99,6 +99,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -151,7 +152,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "MQTTCore", "MQTTClient", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "Scenario", "CHeap",
+                "MQTTCore", "MQTTClient", "MQTTClientCore", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "Scenario", "CHeap", "Devices", "Reporting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,7 +165,7 @@ let package = Package(
         .target(
             name: "HarnessCLI",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "IoTHubServiceClient", "Benchmarks",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "IoTHubServiceClient", "Benchmarks", "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -70,14 +70,13 @@ struct BenchTargets: Sendable {
         }
     }
 
-    /// Starts Mosquitto on a free port with a TLS listener using the generated certificate,
-    /// and waits until it accepts connections. The caller stops it with ``stop(_:)``.
-    func startMosquitto(_ path: String, extraConfiguration: [String] = []) async throws -> (process: Process, port: Int) {
+    /// Starts Mosquitto on a free port with a TLS listener using the generated certificate
+    /// (or, with `tls` false, a plain TCP one), and waits until it accepts connections. The
+    /// caller stops it with ``stop(_:)``.
+    func startMosquitto(_ path: String, tls: Bool = true, extraConfiguration: [String] = []) async throws -> (process: Process, port: Int) {
         let port = try await Self.freePort()
-        let configuration = [
-            "listener \(port) 127.0.0.1", "cafile \(files.ca)", "certfile \(files.cert)", "keyfile \(files.key)",
-            "allow_anonymous true", "persistence false", "log_type none",
-        ] + extraConfiguration
+        let certificates = tls ? ["cafile \(files.ca)", "certfile \(files.cert)", "keyfile \(files.key)"] : []
+        let configuration = ["listener \(port) 127.0.0.1"] + certificates + ["allow_anonymous true", "persistence false", "log_type none"] + extraConfiguration
         try Data(configuration.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: "\(folder)/mosquitto.conf"))
         let broker = Process()
         broker.executableURL = URL(fileURLWithPath: path)

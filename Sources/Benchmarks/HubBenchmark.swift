@@ -170,30 +170,8 @@ public struct HubBenchmark: Sendable {
         )
     }
 
-    /// POSTs `total` messages to `/devices/{id}/messages/deviceBound` on one HTTP/1.1
-    /// connection with `window` pipelined requests in flight.
     private func sendThroughService(port: Int, token: String, ids: [String], total: Int, counters: LoadCounters) async throws {
-        let ticket = MessageTicket(total: total)
-        let headers = HTTPHeaders([("Host", "127.0.0.1:\(port)"), ("Authorization", token)])
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let done = loop.makePromise(of: Void.self)
-        let depth = settings.window
-        let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    let path: @Sendable (Int) -> String = { index in "/devices/\(ids[index % ids.count])/messages/deviceBound?api-version=2021-04-12" }
-                    try channel.pipeline.syncOperations.addHandler(HTTPLoadHandler(ticket: ticket, depth: depth, path: path, headers: headers, counters: counters, done: done))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
-        try await done.futureResult.get()
-        try await channel.close()
-        if counters.failed.load(ordering: .relaxed) > 0 {
-            throw LoadError(description: "hub: \(counters.failed.load(ordering: .relaxed)) C2D sends were refused")
-        }
+        try await ServiceLoad.send(port: port, token: token, ids: ids, total: total, window: settings.window, counters: counters)
     }
 
     public static func seconds(_ duration: Duration) -> Double {

@@ -25,9 +25,10 @@ public struct LoadError: Error, CustomStringConvertible {
 public struct LoadConnector: Sendable {
     public var group: any EventLoopGroup
     public var port: Int
-    /// The TLS settings and the context made from them once, shared by every connection.
-    public var tls: ClientTLS
-    public var tlsContext: NIOSSLContext
+    /// The TLS settings and the context made from them once, shared by every connection;
+    /// `nil` for plain TCP.
+    public var tls: ClientTLS?
+    public var tlsContext: NIOSSLContext?
 
     public static let configuration = MQTTClientConfiguration(name: "load", keepAlive: .off, protocolViolations: .tolerate, allowsConcurrentOperations: true)
 

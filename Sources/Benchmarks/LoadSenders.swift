@@ -3,6 +3,7 @@ import MQTTClientCore
 import MQTTCore
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// Hands out the next message index to whichever sender asks first.
@@ -32,16 +33,27 @@ final class HTTPLoadHandler: ChannelInboundHandler {
     private let counters: LoadCounters
     private let done: EventLoopPromise<Void>
     private let depth: Int
+    private let onSend: (@Sendable (Int) -> Void)?
     private var inFlight = 0
     private var isFinished = false
 
-    init(ticket: MessageTicket, depth: Int, path: @escaping @Sendable (Int) -> String, headers: HTTPHeaders, counters: LoadCounters, done: EventLoopPromise<Void>) {
+    /// - Parameter onSend: called with a message's index as its request is written.
+    init(
+        ticket: MessageTicket,
+        depth: Int,
+        path: @escaping @Sendable (Int) -> String,
+        headers: HTTPHeaders,
+        counters: LoadCounters,
+        done: EventLoopPromise<Void>,
+        onSend: (@Sendable (Int) -> Void)? = nil
+    ) {
         self.ticket = ticket
         self.depth = depth
         self.path = path
         self.headers = headers
         self.counters = counters
         self.done = done
+        self.onSend = onSend
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -88,6 +100,7 @@ final class HTTPLoadHandler: ChannelInboundHandler {
         var fields = headers
         fields.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path(index), headers: fields)
+        onSend?(index)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
@@ -105,21 +118,25 @@ final class LoadPublisher {
     private let window: Int
     private let counters: LoadCounters
     private let done: EventLoopPromise<Void>
+    private let onSend: (@Sendable (Int) -> Void)?
     private var next = 0
     private var inFlight = 0
     private var isFinished = false
 
-    init(topics: [TopicName], window: Int, counters: LoadCounters, done: EventLoopPromise<Void>) {
+    /// - Parameter onSend: called with a message's index as its PUBLISH starts.
+    init(topics: [TopicName], window: Int, counters: LoadCounters, done: EventLoopPromise<Void>, onSend: (@Sendable (Int) -> Void)? = nil) {
         self.topics = topics
         self.window = window
         self.counters = counters
         self.done = done
+        self.onSend = onSend
     }
 
     /// Publishes until `window` messages wait for their PUBACK, or none is left.
     func fill(_ driver: MQTTClientDriver) {
         while !isFinished, inFlight < window, next < topics.count {
             let message = ApplicationMessage(topic: topics[next], payload: ByteBuffer(string: "m\(next)"), qos: .atLeastOnce)
+            onSend?(next)
             next += 1
             inFlight += 1
             driver.start(.publish(message)) { outcome in self.acknowledged(outcome, driver: driver) }
@@ -145,3 +162,34 @@ final class LoadPublisher {
 
 @available(*, unavailable)
 extension LoadPublisher: Sendable {}
+
+/// C2D load through the hub's service REST API.
+enum ServiceLoad {
+    /// POSTs `total` messages (message `i`, body `m{i}`, to `ids[i % ids.count]`) to
+    /// `/devices/{id}/messages/deviceBound` on one HTTP/1.1 connection with `window`
+    /// pipelined requests in flight.
+    /// - Parameter onSend: called with a message's index as its request is written.
+    static func send(port: Int, token: String, ids: [String], total: Int, window: Int, counters: LoadCounters, onSend: (@Sendable (Int) -> Void)? = nil) async throws {
+        let ticket = MessageTicket(total: total)
+        let headers = HTTPHeaders([("Host", "127.0.0.1:\(port)"), ("Authorization", token)])
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: Void.self)
+        let depth = window
+        let channel = try await ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    let path: @Sendable (Int) -> String = { index in "/devices/\(ids[index % ids.count])/messages/deviceBound?api-version=2021-04-12" }
+                    try channel.pipeline.syncOperations.addHandler(HTTPLoadHandler(ticket: ticket, depth: depth, path: path, headers: headers, counters: counters, done: done, onSend: onSend))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await done.futureResult.get()
+        try await channel.close()
+        if counters.failed.load(ordering: .relaxed) > 0 {
+            throw LoadError(description: "hub: \(counters.failed.load(ordering: .relaxed)) C2D sends were refused")
+        }
+    }
+}

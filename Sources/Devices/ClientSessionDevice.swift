@@ -50,6 +50,15 @@ extension MQTTClientConnection {
     func run(_ operation: MQTTClientSession.Operation, endpoint: BrokerEndpoint? = nil) async -> OperationOutcome {
         OperationOutcome(await perform(operation, endpoint: endpoint))
     }
+
+    /// Connects: the outcome as the device protocol reports it, with the CONNACK's code.
+    func connect(_ options: ConnectOptions, endpoint: BrokerEndpoint) async -> ConnectAnswer {
+        let outcome = await perform(.connect(options), endpoint: endpoint)
+        if case .answered(.connack(let connack)) = outcome {
+            return ConnectAnswer(outcome: .answered, returnCode: connack.returnCode)
+        }
+        return ConnectAnswer(outcome: OperationOutcome(outcome), returnCode: nil)
+    }
 }
 
 extension OperationOutcome {

@@ -29,6 +29,13 @@ extension MQTTClientDriver {
         let settings = self.settings
         var bootstrap = ClientBootstrap(group: eventLoop).channelOption(.socketOption(.tcp_nodelay), value: 1)
         if let timeout = settings.connectTimeout { bootstrap = bootstrap.connectTimeout(timeout) }
+        if let localAddress = settings.localAddress {
+            guard let source = try? SocketAddress(ipAddress: localAddress, port: 0) else {
+                transportFailed(reason: "the source address '\(localAddress)' is not an IP address", connection: connection)
+                return
+            }
+            bootstrap = Self.binding(bootstrap, to: source)
+        }
         bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -44,6 +51,25 @@ extension MQTTClientDriver {
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
-            .whenFailure { error in bound.value.transportFailed(reason: TransportErrorText.describe(error), connection: connection) }
+            .whenFailure { error in
+                // A bind error reads like a connect error: say which source was asked for.
+                let source = settings.localAddress.map { " from source address \($0)" } ?? ""
+                bound.value.transportFailed(reason: TransportErrorText.describe(error) + source, connection: connection)
+            }
+    }
+
+    /// `bootstrap` binding each connection to `source` (port 0) before it connects. On Linux
+    /// an IPv4 source takes its port only at connect (`IP_BIND_ADDRESS_NO_PORT`), so the
+    /// address's ports are shared between destinations as they are without a bind; otherwise
+    /// every bound connection would hold a port of the whole range, whatever it connects to.
+    static func binding(_ bootstrap: ClientBootstrap, to source: SocketAddress) -> ClientBootstrap {
+        var bootstrap = bootstrap.bind(to: source)
+        #if os(Linux)
+        if case .v4 = source {
+            let noPort = ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: 24))  // IP_BIND_ADDRESS_NO_PORT
+            bootstrap = bootstrap.channelOption(noPort, value: 1)
+        }
+        #endif
+        return bootstrap
     }
 }

@@ -36,6 +36,11 @@ public final class MQTTClientDriver {
         public var tlsContext: NIOSSLContext?
         /// Where the session's token requests go; `nil`: they fail. Default: `nil`.
         public var tokens: (@Sendable () async throws -> ClientToken)?
+        /// The IPv4 or IPv6 address every connection binds as its source before connecting
+        /// (any free port), for example `127.0.0.2` to spread a fleet's loopback connections
+        /// over several addresses (``SourceAddressPool`` in Devices); `nil`: the system picks.
+        /// It must be of the endpoint's address family. Default: `nil`.
+        public var localAddress: String?
 
         public init(
             tap: (any PacketTap)? = nil,
@@ -46,7 +51,8 @@ public final class MQTTClientDriver {
             reportsPackets: Bool = false,
             connectTimeout: TimeAmount? = nil,
             tlsContext: NIOSSLContext? = nil,
-            tokens: (@Sendable () async throws -> ClientToken)? = nil
+            tokens: (@Sendable () async throws -> ClientToken)? = nil,
+            localAddress: String? = nil
         ) {
             self.tap = tap
             self.packetClock = packetClock
@@ -57,6 +63,7 @@ public final class MQTTClientDriver {
             self.connectTimeout = connectTimeout
             self.tlsContext = tlsContext
             self.tokens = tokens
+            self.localAddress = localAddress
         }
     }
 

@@ -1,4 +1,3 @@
-import Glibc
 import ArgumentParser
 import Foundation
 import HarnessTestSupport
@@ -113,20 +112,5 @@ import Testing
         #expect(output.status == 2, "\(arguments): \(output.standardOutput)\(output.standardError)")
         #expect(!output.standardError.isEmpty)
         #expect(!output.standardError.contains("Fatal error"))
-    }
-}
-
-@Suite struct DescriptorLimitTests {
-    @Test("harness raises its soft limit of open descriptors to the hard one")
-    func raisedToHard() {
-        // Lower the soft limit first, as a shell's `ulimit -S -n 256` would.
-        var limit = rlimit()
-        #expect(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0)
-        var lowered = limit
-        lowered.rlim_cur = min(limit.rlim_max, 256)
-        #expect(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered) == 0)
-        let (soft, hard) = DescriptorLimit.raiseToHard()
-        #expect(soft > 0)
-        #expect(soft == hard || soft == 1 << 20, "soft \(soft), hard \(hard)")
     }
 }

@@ -9,7 +9,7 @@ import NIOCore
 /// acknowledgements, and raw bytes. It is the client engine configured by its
 /// ``GenericClientSettings``; it talks to the broker over a real socket with the harness's
 /// codec, so its packet tap sees every packet.
-public final class GenericClient: RawByteSending {
+public final class GenericClient: RawByteSending, ConnAckReporting {
     public let id: DeviceID
     private let settings: GenericClientSettings
     private let connection: MQTTClientConnection
@@ -45,7 +45,11 @@ public final class GenericClient: RawByteSending {
     }
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
-        await connection.run(.connect(settings.connectOptions(for: request)), endpoint: request.endpoint)
+        try await connectReportingConnAck(request).outcome
+    }
+
+    public func connectReportingConnAck(_ request: ConnectRequest) async throws -> ConnectAnswer {
+        await connection.connect(settings.connectOptions(for: request), endpoint: request.endpoint)
     }
 
     public func sendBytes(_ bytes: ByteBuffer, opening request: ConnectRequest) async throws -> OperationOutcome {

@@ -3,12 +3,13 @@ import MQTTClient
 import MQTTClientCore
 import MQTTCore
 import NIOCore
+import NIOSSL
 
 /// An in-process device that behaves on the wire like a given client (its
 /// ``DeviceProfile``, a configuration of the client engine) running the seed firmware's LED
 /// logic. It talks to the broker over a real loopback socket, never by calling the broker's
 /// code.
-public final class SimulatedDevice: Device {
+public final class SimulatedDevice: ConnAckReporting {
     public let id: DeviceID
     public let profile: DeviceProfile
     private let connection: MQTTClientConnection
@@ -28,6 +29,11 @@ public final class SimulatedDevice: Device {
     ///     the ``ConnectRequest``'s password.
     ///   - observer: receives every device event, on the device's event loop; must not block.
     ///   - tap: receives every packet the device sends or receives.
+    ///   - tlsContext: a client TLS context made once (``ClientTLS/makeContext()``) from the
+    ///     same settings as the ``ConnectRequest``'s TLS, shared by every device of a fleet;
+    ///     `nil` makes one per connection.
+    ///   - sourceAddress: the address the device's connections bind as their source (for
+    ///     example `127.0.0.2` from a ``SourceAddressPool``); `nil`: the system picks.
     public init(
         id: DeviceID,
         profile: DeviceProfile = .umqttSimple,
@@ -37,7 +43,9 @@ public final class SimulatedDevice: Device {
         wallClock: any WallClock = SystemWallClock(),
         tokenSource: (any TokenSource)? = nil,
         observer: (@Sendable (DeviceEventRecord) -> Void)? = nil,
-        tap: (any PacketTap)? = nil
+        tap: (any PacketTap)? = nil,
+        tlsContext: NIOSSLContext? = nil,
+        sourceAddress: String? = nil
     ) {
         let loop = group.next()
         var settings = settings
@@ -50,7 +58,9 @@ public final class SimulatedDevice: Device {
             tap: tap,
             packetClock: monotonic,
             sessionClock: SessionClock(now: { wallClock.unixNanoseconds() }, longestSleep: Self.longestTimerSleep),
-            tokens: tokens
+            tlsContext: tlsContext,
+            tokens: tokens,
+            localAddress: sourceAddress
         )
         self.id = id
         self.profile = profile
@@ -72,7 +82,11 @@ public final class SimulatedDevice: Device {
     }
 
     public func connect(_ request: ConnectRequest) async throws -> OperationOutcome {
-        await connection.run(.connect(request.connectOptions()), endpoint: request.endpoint)
+        try await connectReportingConnAck(request).outcome
+    }
+
+    public func connectReportingConnAck(_ request: ConnectRequest) async throws -> ConnectAnswer {
+        await connection.connect(request.connectOptions(), endpoint: request.endpoint)
     }
 
     public func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome {

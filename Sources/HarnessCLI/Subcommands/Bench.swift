@@ -6,6 +6,6 @@ import Benchmarks
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run performance benchmarks.",
-        subcommands: [CodecBench.self, HubBenchCommand.self, BurstBenchCommand.self, FaultBenchCommand.self, SoakBenchCommand.self]
+        subcommands: [CodecBench.self, HubBenchCommand.self, BurstBenchCommand.self, FaultBenchCommand.self, SoakBenchCommand.self, FleetBenchCommand.self]
     )
 }
