@@ -119,15 +119,16 @@ struct PropertyReader {
         case .variableByteInteger:
             // Subscription Identifier 0 (3.3.2.3.8, 3.8.2.1.2).
             if try readVariableByteInteger(for: id) == 0 { throw .invalidValue(id, 0) }
+        case .utf8String where id == .responseTopic:
+            // A topic name: not empty [MQTT-4.7.3-1], no wildcard [MQTT-3.3.2-14].
+            let (topic, hasWildcard) = try readString(for: id)
+            if topic.utf8.isEmpty { throw .invalidResponseTopic(.empty) }
+            if hasWildcard { throw .invalidResponseTopic(.wildcardInTopicName(topic)) }
         case .utf8String:
-            let scan = try scanString(for: id)
-            if id == .responseTopic {
-                if scan.isEmpty { throw .invalidResponseTopic(.empty) }
-                if scan.hasWildcard { throw .invalidResponseTopic(.wildcardInTopicName(try readBackString(scan.length))) }
-            }
+            try scanString(for: id)
         case .utf8StringPair:
-            _ = try scanString(for: id)
-            _ = try scanString(for: id)
+            try scanString(for: id)
+            try scanString(for: id)
         case .binaryData:
             _ = try readBinary(for: id)
         }
@@ -176,46 +177,31 @@ struct PropertyReader {
         }
     }
 
-    /// The facts of a string the validator needs, found without building the string.
-    private struct StringScan {
-        var length: Int
-        var isEmpty: Bool { length == 0 }
-        var hasWildcard: Bool
-    }
-
     /// Checks a length-prefixed string in place: well-formed UTF-8 [MQTT-1.5.4-1], no U+0000
     /// [MQTT-1.5.4-2]. ASCII (the usual case) is checked without building a string.
     @inline(__always)
-    private mutating func scanString(for id: MQTTPropertyIdentifier) throws(MQTTPropertyError) -> StringScan {
+    private mutating func scanString(for id: MQTTPropertyIdentifier) throws(MQTTPropertyError) {
         let length = Int(try read(UInt16.self, for: id))
-        enum Outcome { case truncated, invalid, null, valid(hasWildcard: Bool) }
+        enum Outcome { case truncated, invalid, null, valid }
         let outcome = buffer.withUnsafeReadableBytes { bytes -> Outcome in
             guard bytes.count >= length else { return .truncated }
             let slice = UnsafeRawBufferPointer(rebasing: bytes[..<length])
             var isASCII = true
             var hasNull = false
-            var hasWildcard = false
             for byte in slice {
                 if byte >= 0x80 { isASCII = false }
                 if byte == 0 { hasNull = true }
-                if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") { hasWildcard = true }
             }
             if !isASCII, String(validating: slice, as: UTF8.self) == nil { return .invalid }
-            return hasNull ? .null : .valid(hasWildcard: hasWildcard)
+            return hasNull ? .null : .valid
         }
         switch outcome {
         case .truncated: throw .truncated(id)
         case .invalid: throw .invalidUTF8(id)
         case .null: throw .nullCharacter(id)
-        case .valid(let hasWildcard):
+        case .valid:
             buffer.moveReaderIndex(forwardBy: length)
-            return StringScan(length: length, hasWildcard: hasWildcard)
         }
     }
 
-    /// The `length` bytes just read, as text (for an error message).
-    private func readBackString(_ length: Int) throws(MQTTPropertyError) -> String {
-        let bytes = buffer.getSlice(at: buffer.readerIndex - length, length: length) ?? ByteBuffer()
-        return String(decoding: bytes.readableBytesView, as: UTF8.self)
-    }
 }
