@@ -119,7 +119,7 @@ extension PacketGenerator {
             let empty = publishProperties.topicAlias != nil && bool()
             return .publish(
                 PublishPacket(
-                    topic: empty ? MQTT5PacketVectorTests.emptyTopic : try topicName(),
+                    topic: empty ? TopicName.empty : try topicName(),
                     payload: bytes(upTo: 300),
                     qos: qos,
                     packetID: qos == .atMostOnce ? nil : id(),
