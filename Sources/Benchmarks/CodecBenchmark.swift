@@ -4,8 +4,9 @@ import NIOCore
 import NIOEmbedded
 
 /// Measures the MQTT codec on the calling thread (one core): decode and encode throughput for
-/// a PUBLISH and for the seed's CONNECT, decoding through ``MQTTCodecHandler`` with the packet
-/// tap off and on, and the heap a decoded PUBLISH keeps.
+/// a PUBLISH, for an MQTT 5.0 PUBLISH with properties and for the seed's CONNECT, decoding
+/// through ``MQTTCodecHandler`` with the packet tap off and on, and the heap a decoded PUBLISH
+/// keeps.
 public struct CodecBenchmark {
     /// One throughput figure.
     public struct Throughput: Sendable, Equatable {
@@ -44,6 +45,9 @@ public struct CodecBenchmark {
 
     public static let publishDecode = "decode PUBLISH (32 B topic, 64 B payload)"
     public static let publishEncode = "encode PUBLISH (32 B topic, 64 B payload)"
+    public static let publish5Decode = "decode MQTT 5.0 PUBLISH with 6 properties (32 B topic, 64 B payload)"
+    public static let publish5Encode = "encode MQTT 5.0 PUBLISH with 6 properties (32 B topic, 64 B payload)"
+    public static let handler5TapOff = "decode MQTT 5.0 PUBLISH via MQTTCodecHandler, tap off"
     public static let connectDecode = "decode CONNECT (seed, 224 B)"
     public static let connectEncode = "encode CONNECT (seed, 224 B)"
     public static let handlerTapOff = "decode PUBLISH via MQTTCodecHandler, tap off"
@@ -73,6 +77,21 @@ public struct CodecBenchmark {
         return .publish(PublishPacket(topic: try TopicName(topic), payload: ByteBuffer(repeating: 0x61, count: payloadLength)))
     }
 
+    /// The MQTT 5.0 PUBLISH the throughput cases use: ``publish(topicLength:payloadLength:)``
+    /// at QoS 1 with six properties a telemetry message carries (section 3.3.2.3): Payload
+    /// Format Indicator, Message Expiry Interval, Content Type, Topic Alias, a Subscription
+    /// Identifier and a User Property; 164 bytes on the wire.
+    public static func publish5() throws -> MQTTPacket {
+        guard case .publish(var publish) = try publish() else { throw BenchmarkError(description: "the benchmark's PUBLISH is not a PUBLISH") }
+        publish.qos = .atLeastOnce
+        publish.packetID = 1
+        publish.properties = try MQTTProperties([
+            .payloadFormatIndicator(1), .messageExpiryInterval(3600), .contentType("application/json"), .topicAlias(7),
+            .subscriptionIdentifier(42), .userProperty(name: "trace-id", value: "4bf92f3577b34da6"),
+        ])
+        return .publish(publish)
+    }
+
     /// A CONNECT shaped exactly like the seed firmware's (224 bytes): client id `esp8266`,
     /// clean session 0, keep-alive 4000, the IoT Hub user name and a SAS token password of the
     /// seed's length (its signature replaced by a placeholder).
@@ -93,10 +112,13 @@ public struct CodecBenchmark {
     /// Runs every case.
     public func run() throws -> Report {
         let publish = try Self.publish()
+        let publish5 = try Self.publish5()
         let connect = Self.seedConnect()
         let cases: [(String, () throws -> Throughput)] = [
             (Self.publishDecode, { try measureDecode(Self.publishDecode, packet: publish) }),
             (Self.publishEncode, { try measureEncode(Self.publishEncode, packet: publish) }),
+            (Self.publish5Decode, { try measureDecode(Self.publish5Decode, packet: publish5, version: .v5) }),
+            (Self.publish5Encode, { try measureEncode(Self.publish5Encode, packet: publish5, version: .v5) }),
             (Self.connectDecode, { try measureDecode(Self.connectDecode, packet: connect) }),
             (Self.connectEncode, { try measureEncode(Self.connectEncode, packet: connect) }),
             (Self.handlerTapOff, { try measureHandler(Self.handlerTapOff, packet: publish, tap: nil) }),
@@ -104,6 +126,7 @@ public struct CodecBenchmark {
             (Self.handlerStoringTap, { try measureHandler(Self.handlerStoringTap, packet: publish, tap: StoringTap(capacity: batchSize)) }),
             (Self.singleReadTapOff, { try measureHandler(Self.singleReadTapOff, packet: publish, tap: nil, packetsPerRead: 1) }),
             (Self.singleReadCountingTap, { try measureHandler(Self.singleReadCountingTap, packet: publish, tap: CountingTap(), packetsPerRead: 1) }),
+            (Self.handler5TapOff, { try measureHandler(Self.handler5TapOff, packet: publish5, tap: nil, version: .v5) }),
         ]
         var throughputs: [Throughput] = []
         for (name, run) in cases where filter.map({ name.lowercased().contains($0.lowercased()) }) ?? true {
@@ -117,13 +140,13 @@ public struct CodecBenchmark {
     }
 
     /// Decodes batches of `packet` from one buffer.
-    public func measureDecode(_ name: String, packet: MQTTPacket) throws -> Throughput {
-        let input = try batch(of: packet)
+    public func measureDecode(_ name: String, packet: MQTTPacket, version: MQTTProtocolVersion = .v311) throws -> Throughput {
+        let input = try batch(of: packet, version: version)
         let sink = Sink()
         return try measure(name) {
             var buffer = input
             var decoded = 0
-            while let packet = try MQTTPacket.decode(from: &buffer) {
+            while let packet = try MQTTPacket.decode(from: &buffer, version: version) {
                 sink.consume(packet)
                 decoded += 1
             }
@@ -132,26 +155,26 @@ public struct CodecBenchmark {
     }
 
     /// Encodes `packet` into a reused buffer, a batch at a time.
-    public func measureEncode(_ name: String, packet: MQTTPacket) throws -> Throughput {
-        var buffer = try batch(of: packet)
+    public func measureEncode(_ name: String, packet: MQTTPacket, version: MQTTProtocolVersion = .v311) throws -> Throughput {
+        var buffer = try batch(of: packet, version: version)
         let count = batchSize
         return try measure(name) {
             buffer.clear()
-            for _ in 0..<count { try packet.encode(into: &buffer) }
+            for _ in 0..<count { try packet.encode(into: &buffer, version: version) }
             return count
         }
     }
 
     /// Feeds batches of `packet` through an ``MQTTCodecHandler`` in an `EmbeddedChannel`,
     /// `packetsPerRead` packets per channel read (a whole batch when `nil`).
-    public func measureHandler(_ name: String, packet: MQTTPacket, tap: (any PacketTap)?, packetsPerRead: Int? = nil) throws -> Throughput {
-        let input = try batch(of: packet)
-        let packetSize = try packet.encoded().readableBytes
+    public func measureHandler(_ name: String, packet: MQTTPacket, tap: (any PacketTap)?, packetsPerRead: Int? = nil, version: MQTTProtocolVersion = .v311) throws -> Throughput {
+        let input = try batch(of: packet, version: version)
+        let packetSize = try packet.encoded(version: version).readableBytes
         let readSize = (packetsPerRead ?? batchSize) * packetSize
         let reads = stride(from: 0, to: input.readableBytes, by: readSize).compactMap { input.getSlice(at: $0, length: min(readSize, input.readableBytes - $0)) }
         let sink = Sink()
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: 1, tap: tap)))
+        try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: .init(connection: 1, tap: tap, protocolVersion: version)))
         try channel.pipeline.syncOperations.addHandler(SinkHandler(sink: sink))
         defer { _ = try? channel.finish() }
         return try measure(name) {
@@ -179,9 +202,9 @@ public struct CodecBenchmark {
         return RetainedHeap(topicLength: topicLength, payloadLength: payloadLength, bytesPerPacket: grown / Double(count))
     }
 
-    private func batch(of packet: MQTTPacket) throws -> ByteBuffer {
+    private func batch(of packet: MQTTPacket, version: MQTTProtocolVersion = .v311) throws -> ByteBuffer {
         var buffer = ByteBuffer()
-        for _ in 0..<batchSize { try packet.encode(into: &buffer) }
+        for _ in 0..<batchSize { try packet.encode(into: &buffer, version: version) }
         return buffer
     }
 

@@ -41,22 +41,27 @@ extension MQTTClientSession {
         switch packet {
         case .publish(let publish):
             return received(publish, now: now)
-        case .pubrel(let id):
+        case .pubrel(let acknowledgement):
+            let id = acknowledgement.packetID
             // Answered whether or not the id is known.
             guard configuration.supportsQoS2, configuration.acknowledgements != .none else { return withTimer([], now: now) }
             incomingQoS2.remove(id)
             return withTimer([send(version.pubcomp(id), now: now)], now: now)
         case .suback(let suback):
             return subAckReceived(suback, now: now)
-        case .unsuback(let id):
+        case .unsuback(let acknowledgement):
+            let id = acknowledgement.packetID
             guard case .unsubscribe(let operation) = inFlight[id] else { return withTimer([], now: now) }
             inFlight[id] = nil
             return withTimer([complete(operation, .answered(packet))], now: now)
-        case .puback(let id):
+        case .puback(let acknowledgement):
+            let id = acknowledgement.packetID
             return pubAckReceived(packet, id: id, now: now)
-        case .pubrec(let id):
+        case .pubrec(let acknowledgement):
+            let id = acknowledgement.packetID
             return pubRecReceived(id: id, now: now)
-        case .pubcomp(let id):
+        case .pubcomp(let acknowledgement):
+            let id = acknowledgement.packetID
             guard case .publish(let operation, .awaitingPubComp) = inFlight[id] else { return withTimer([], now: now) }
             inFlight[id] = nil
             return withTimer([complete(operation, .answered(packet))], now: now)
@@ -65,8 +70,8 @@ extension MQTTClientSession {
             return withTimer([], now: now)
         case .connack:
             return withTimer([], now: now)
-        case .connect, .subscribe, .unsubscribe, .pingreq, .disconnect:
-            // A packet only clients send (section 2.2.1).
+        case .connect, .subscribe, .unsubscribe, .pingreq, .disconnect, .auth:
+            // A packet only clients send (section 2.2.1), or one of MQTT 5.0 only.
             return configuration.protocolViolations == .close ? [.closeTransport] : withTimer([], now: now)
         }
     }

@@ -4,8 +4,50 @@ extension MQTTPacket {
     /// The packet's key fields as `key=value` pairs for traces, for example
     /// `id=1 qos=1 topic=devices/esp8266/messages/devicebound/ payload="on"`.
     ///
-    /// Passwords are never included, only their length.
+    /// Passwords are never included, only their length. MQTT 5.0 fields follow the 3.1.1 ones:
+    /// reason codes by name (`reason=0x87(not_authorized)`), then the properties
+    /// (``MQTTProperties/summary``), with authentication data and User Properties whose name
+    /// looks secret masked as passwords are. An MQTT 3.1.1 packet's summary has none of them.
     public var summary: String {
+        let base = summary311
+        let extra = version5Summary
+        if extra.isEmpty { return base }
+        return base.isEmpty ? extra : base + " " + extra
+    }
+
+    /// The reason codes and properties of an MQTT 5.0 packet, empty when they are Success and
+    /// empty (as always in 3.1.1).
+    private var version5Summary: String {
+        var parts: [String] = []
+        switch self {
+        case .puback(let ack), .pubrec(let ack), .pubrel(let ack), .pubcomp(let ack):
+            if ack.reasonCode != .success { parts.append("reason=\(Self.describe(ack.reasonCode, in: type))") }
+        case .disconnect(let disconnect):
+            if disconnect.reasonCode != .success { parts.append("reason=\(Self.describe(disconnect.reasonCode, in: type))") }
+        case .auth(let auth):
+            parts.append("reason=\(Self.describe(auth.reasonCode, in: type))")
+        case .connack(let connack):
+            if ConnectReturnCode(exactly: connack.reasonCode) == nil || !connack.properties.isEmpty {
+                parts.append("reason=\(Self.describe(connack.reasonCode, in: type))")
+            }
+        case .unsuback(let unsuback):
+            if !unsuback.reasonCodes.isEmpty {
+                parts.append("reasons=" + unsuback.reasonCodes.map { Self.describe($0, in: .unsuback) }.joined(separator: ","))
+            }
+        case .connect(let connect):
+            if let will = connect.will, !will.properties.isEmpty { parts.append("will_properties=[\(will.properties.summary)]") }
+        default:
+            break
+        }
+        if !properties.isEmpty { parts.append("properties=[\(properties.summary)]") }
+        return parts.joined(separator: " ")
+    }
+
+    private static func describe(_ code: MQTTReasonCode, in type: MQTTPacketType) -> String {
+        "\(MQTTReasonCode.hex(code.rawValue))(\(code.name(in: type)))"
+    }
+
+    private var summary311: String {
         switch self {
         case .connect(let connect):
             if let fields = connect.undecodedFields {
@@ -34,16 +76,28 @@ extension MQTTPacket {
             parts.append("topic=\(publish.topic)")
             parts.append("payload=\(Self.describePayload(publish.payload))")
             return parts.joined(separator: " ")
-        case .puback(let id), .pubrec(let id), .pubrel(let id), .pubcomp(let id), .unsuback(let id):
-            return "id=\(id)"
+        case .puback(let ack), .pubrec(let ack), .pubrel(let ack), .pubcomp(let ack):
+            return "id=\(ack.packetID)"
+        case .unsuback(let unsuback):
+            return "id=\(unsuback.packetID)"
         case .subscribe(let subscribe):
-            let filters = subscribe.subscriptions.map { "\($0.filter)@\($0.qos)" }.joined(separator: ",")
+            let filters = subscribe.subscriptions.map { subscription in
+                var text = "\(subscription.filter)@\(subscription.qos)"
+                if subscription.noLocal { text += "+no_local" }
+                if subscription.retainAsPublished { text += "+retain_as_published" }
+                if subscription.retainHandling != .sendOnSubscribe { text += "+retain_handling=\(subscription.retainHandling)" }
+                return text
+            }.joined(separator: ",")
             return "id=\(subscribe.packetID) filters=\(filters)"
         case .suback(let suback):
-            return "id=\(suback.packetID) granted=\(suback.returnCodes.map(\.description).joined(separator: ","))"
+            // A code 3.1.1 has is shown as 3.1.1 shows it; an MQTT 5.0 refusal by its name.
+            let codes = suback.reasonCodes.map { code in
+                SubAckPacket.ReturnCode(rawValue: code.rawValue)?.description ?? Self.describe(code, in: .suback)
+            }
+            return "id=\(suback.packetID) granted=\(codes.joined(separator: ","))"
         case .unsubscribe(let unsubscribe):
             return "id=\(unsubscribe.packetID) filters=\(unsubscribe.filters.map(\.string).joined(separator: ","))"
-        case .pingreq, .pingresp, .disconnect:
+        case .pingreq, .pingresp, .disconnect, .auth:
             return ""
         }
     }

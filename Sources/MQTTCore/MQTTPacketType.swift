@@ -1,4 +1,5 @@
-/// The 4-bit control packet type in the first byte of every MQTT 3.1.1 packet (section 2.2.1).
+/// The 4-bit control packet type in the first byte of every packet (MQTT 3.1.1 section 2.2.1,
+/// MQTT 5.0 section 2.1.2). AUTH exists in MQTT 5.0 only; 3.1.1 reserves type 15.
 public enum MQTTPacketType: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case connect = 1
     case connack = 2
@@ -14,6 +15,7 @@ public enum MQTTPacketType: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     case pingreq = 12
     case pingresp = 13
     case disconnect = 14
+    case auth = 15
 
     /// The fixed-header flags this type must carry (Table 2.2), or `nil` for PUBLISH whose
     /// flags carry DUP, QoS and RETAIN.
@@ -42,6 +44,7 @@ public enum MQTTPacketType: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
         case .pingreq: "PINGREQ"
         case .pingresp: "PINGRESP"
         case .disconnect: "DISCONNECT"
+        case .auth: "AUTH"
         }
     }
 

@@ -4,7 +4,8 @@ import NIOCore
 /// The properties the MQTT codec must have for any input whatever, checked on one input.
 ///
 /// The libFuzzer target (`MQTTFuzzer`) runs this on every input it generates and crashes on a
-/// violation; the tests run it on the committed corpus. For bytes `input`:
+/// violation; the tests run it on the committed corpus. For bytes `input`, decoded once as
+/// MQTT 3.1.1 and once as MQTT 5.0 (each with its own encoder):
 /// 1. decoding never crashes or hangs: it yields packets until it needs more bytes or throws
 ///    an ``MQTTDecodingError`` whose message names a rule;
 /// 2. every decoded packet encodes, decodes back to an equal packet, and encodes canonically
@@ -14,22 +15,34 @@ import NIOCore
 /// 4. a packet size limit is never exceeded: with a limit taken from the input, no decoded
 ///    packet is larger, and a refused one announced more;
 /// 5. every decoded topic name or filter passes the public validation, and matching and
-///    summaries work on them.
+///    summaries work on them;
+/// 6. MQTT 5.0 properties read back as typed values rebuild the same properties, and an error
+///    of the 5.0 decoder names MQTT 5.0's rules.
 public enum MQTTFuzzCheck {
     /// What went wrong, or `nil` when `input` keeps every property.
     public static func violation(in input: UnsafeRawBufferPointer) -> String? {
         let bytes = ByteBuffer(bytes: input)
-        let whole = decodeAll(bytes, maximumPacketSize: MQTTPacket.maximumSize)
+        for version in MQTTProtocolVersion.allCases {
+            if let problem = violation(in: bytes, version: version) { return "MQTT \(version): \(problem)" }
+        }
+        return nil
+    }
+
+    /// What went wrong decoding `bytes` as `version`, or `nil`.
+    static func violation(in bytes: ByteBuffer, version: MQTTProtocolVersion) -> String? {
+        let whole = decodeAll(bytes, version: version, maximumPacketSize: MQTTPacket.maximumSize)
         for (packet, size) in whole.packets {
-            if let problem = roundTripViolation(packet, size: size) { return problem }
+            if let problem = roundTripViolation(packet, size: size, version: version) { return problem }
             if let problem = topicViolation(packet) { return problem }
         }
         if let error = whole.error {
             let text = error.description
             guard text.hasSuffix("[\(error.reference)]"), !error.reason.isEmpty else { return "error message without its rule: \(text)" }
+            // The 5.0 decoder's errors name 5.0's rules, except those of a 3.1.1 CONNECT.
+            if version == .v311, error.protocolVersion == .v5 { return "the 3.1.1 decoder threw an MQTT 5.0 error: \(text)" }
         }
-        if let problem = splitViolation(bytes, expected: whole) { return problem }
-        return limitViolation(bytes, unlimited: whole)
+        if let problem = splitViolation(bytes, expected: whole, version: version) { return problem }
+        return limitViolation(bytes, unlimited: whole, version: version)
     }
 
     /// The packets decoded from `buffer` in one go, their sizes, and the error that stopped
@@ -43,13 +56,13 @@ public enum MQTTFuzzCheck {
         }
     }
 
-    static func decodeAll(_ input: ByteBuffer, maximumPacketSize: Int) -> Decoded {
+    static func decodeAll(_ input: ByteBuffer, version: MQTTProtocolVersion = .v311, maximumPacketSize: Int) -> Decoded {
         var buffer = input
         var result = Decoded()
         do {
             while true {
                 let before = buffer.readableBytes
-                guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: maximumPacketSize) else { break }
+                guard let packet = try MQTTPacket.decode(from: &buffer, version: version, maximumPacketSize: maximumPacketSize) else { break }
                 result.packets.append((packet, before - buffer.readableBytes))
             }
         } catch {
@@ -58,21 +71,23 @@ public enum MQTTFuzzCheck {
         return result
     }
 
-    static func roundTripViolation(_ packet: MQTTPacket, size: Int) -> String? {
+    static func roundTripViolation(_ packet: MQTTPacket, size: Int, version: MQTTProtocolVersion = .v311) -> String? {
         let encoded: ByteBuffer
         do {
-            encoded = try packet.encoded()
+            encoded = try packet.encoded(version: version)
         } catch {
             return "decoded \(packet.type) does not encode: \(error)"
         }
-        // A longer remaining-length encoding than needed decodes, and re-encodes shorter.
+        // A longer remaining-length encoding than needed decodes in 3.1.1, and re-encodes
+        // shorter; in 5.0 the reason code and properties an acknowledgement, DISCONNECT or AUTH
+        // may leave out are left out.
         guard encoded.readableBytes <= size, encoded.readableBytes >= size - 3 else {
             return "\(packet.type) of \(size) bytes re-encodes to \(encoded.readableBytes) bytes"
         }
         var again = encoded
         let decoded: MQTTPacket?
         do {
-            decoded = try MQTTPacket.decode(from: &again)
+            decoded = try MQTTPacket.decode(from: &again, version: version)
         } catch {
             return "re-encoded \(packet.type) does not decode: \(error)"
         }
@@ -80,16 +95,33 @@ public enum MQTTFuzzCheck {
             return "\(packet.type) does not round-trip: \(packet) became \(String(describing: decoded))"
         }
         do {
-            guard try decoded.encoded() == encoded else { return "\(packet.type) encodes differently the second time" }
+            guard try decoded.encoded(version: version) == encoded else { return "\(packet.type) encodes differently the second time" }
         } catch {
             return "\(packet.type) encodes once but not twice: \(error)"
         }
         _ = packet.summary
+        return propertiesViolation(packet)
+    }
+
+    /// Properties read back as typed values rebuild the same properties.
+    static func propertiesViolation(_ packet: MQTTPacket) -> String? {
+        var lists = [packet.properties]
+        if case .connect(let connect) = packet, let will = connect.will { lists.append(will.properties) }
+        for properties in lists where !properties.isEmpty {
+            let typed = Array(properties)
+            guard let rebuilt = try? MQTTProperties(typed), rebuilt == properties else {
+                return "\(packet.type) properties do not rebuild from their typed values: \(properties)"
+            }
+            _ = properties.summary
+        }
         return nil
     }
 
     static func topicViolation(_ packet: MQTTPacket) -> String? {
         switch packet {
+        case .publish(let publish) where publish.topic.string.isEmpty:
+            // MQTT 5.0: a Topic Alias stands for the name.
+            guard publish.properties.topicAlias != nil else { return "empty topic name without a Topic Alias decoded" }
         case .publish(let publish):
             guard (try? TopicName(publish.topic.string)) == publish.topic else { return "decoded topic '\(publish.topic)' fails validation" }
             for filter in ["#", "+", "+/#", publish.topic.string] {
@@ -116,11 +148,11 @@ public enum MQTTFuzzCheck {
 
     /// Feeds the input to the streaming decoder in two pieces, split at a place the input
     /// itself chooses, and compares with decoding it whole.
-    static func splitViolation(_ input: ByteBuffer, expected: Decoded) -> String? {
+    static func splitViolation(_ input: ByteBuffer, expected: Decoded, version: MQTTProtocolVersion = .v311) -> String? {
         guard input.readableBytes > 1 else { return nil }
         let last = input.getInteger(at: input.writerIndex - 1, as: UInt8.self) ?? 0
         let split = Int(last) % input.readableBytes
-        var decoder = MQTTPacketDecoder()
+        var decoder = MQTTPacketDecoder(version: version)
         var pending = input.getSlice(at: input.readerIndex, length: split) ?? ByteBuffer()
         var result = Decoded()
         var fedRest = false
@@ -145,9 +177,9 @@ public enum MQTTFuzzCheck {
     }
 
     /// Decodes again with a packet size limit taken from the input's first byte.
-    static func limitViolation(_ input: ByteBuffer, unlimited: Decoded) -> String? {
+    static func limitViolation(_ input: ByteBuffer, unlimited: Decoded, version: MQTTProtocolVersion = .v311) -> String? {
         let limit = 2 + Int(input.getInteger(at: input.readerIndex, as: UInt8.self) ?? 0)
-        let limited = decodeAll(input, maximumPacketSize: limit)
+        let limited = decodeAll(input, version: version, maximumPacketSize: limit)
         for (packet, size) in limited.packets where size > limit {
             return "\(packet.type) of \(size) bytes passed a limit of \(limit)"
         }
@@ -156,7 +188,9 @@ public enum MQTTFuzzCheck {
         guard count <= unlimited.packets.count,
             zip(limited.packets, unlimited.packets).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 })
         else { return "a limit changes the packets decoded" }
-        if case .packetTooLarge(let size, _) = limited.error, size <= limit { return "refused \(size) bytes under a limit of \(limit)" }
+        var refusal = limited.error
+        if case .mqtt5(let inner)? = refusal { refusal = inner }
+        if case .packetTooLarge(let size, _)? = refusal, size <= limit { return "refused \(size) bytes under a limit of \(limit)" }
         return nil
     }
 }

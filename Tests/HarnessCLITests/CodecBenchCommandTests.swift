@@ -18,7 +18,7 @@ import Testing
     @Test("a short run measures every case, decodes what it encoded, and renders a table")
     func runs() throws {
         let report = try CodecBenchmark(duration: .milliseconds(5), batchSize: 50).run()
-        #expect(report.throughputs.count == 9)
+        #expect(report.throughputs.count == 12)
         for throughput in report.throughputs {
             #expect(throughput.operations >= 50, "\(throughput.name)")
             #expect(throughput.rate > 0)
@@ -27,6 +27,7 @@ import Testing
         #expect(report.retainedHeap.map(\.payloadLength) == [64, 1024, 64, 1024])
         let table = CodecBenchmarkFormatter.render(report)
         #expect(table.contains(CodecBenchmark.publishDecode))
+        #expect(table.contains(CodecBenchmark.publish5Decode))
         #expect(table.contains("tap cost (counting tap, 1000 packets per read)"))
         #expect(CodecBenchmarkFormatter.grouped(12_345_678) == "12,345,678")
         #expect(CodecBenchmarkFormatter.fixed(3.14159, digits: 2) == "3.14")
@@ -42,5 +43,12 @@ import Testing
         #expect(publish.topic.string.utf8.count == 32)
         #expect(publish.payload.readableBytes == 64)
         #expect(try CodecBenchmark.seedConnect().encoded().readableBytes == 224)
+        guard case .publish(let publish5) = try CodecBenchmark.publish5() else {
+            Issue.record("not a PUBLISH")
+            return
+        }
+        #expect(publish5.properties.count == 6)
+        #expect(try CodecBenchmark.publish5().encoded(version: .v5).readableBytes == 164)
+        #expect(throws: MQTTEncodingError.version5Only("PUBLISH properties")) { try CodecBenchmark.publish5().encoded() }
     }
 }

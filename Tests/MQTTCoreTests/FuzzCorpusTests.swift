@@ -28,11 +28,27 @@ import Testing
         }
     }
 
+    @Test("the MQTT 5.0 seeds decode whole as MQTT 5.0; the malformed ones are refused with a 5.0 rule")
+    func version5Seeds() throws {
+        let seeds = Self.files(in: "seed").filter { $0.lastPathComponent.hasPrefix("v5-") }
+        #expect(seeds.count >= 25)
+        for file in seeds {
+            let decoded = MQTTFuzzCheck.decodeAll(ByteBuffer(bytes: try Data(contentsOf: file)), version: .v5, maximumPacketSize: MQTTPacket.maximumSize)
+            if file.lastPathComponent.contains("malformed") {
+                #expect(decoded.error?.protocolVersion == .v5, "\(file.lastPathComponent)")
+            } else {
+                #expect(decoded.error == nil && !decoded.packets.isEmpty, "\(file.lastPathComponent): \(String(describing: decoded.error))")
+            }
+        }
+    }
+
     @Test(
         "adversarial inputs keep every property",
         arguments: [
             "", "00", "ff", "30", "3080", "30808080", "3080808080", "3000", "c000c000c000", "82", "8202", "10ff7f",
             "3001ff", "3002ffff", "32020001", "34050001740001", "e000ff", "3005000361002b", "9002000190020001",
+            "f000", "f001", "f00118", "e08000", "e0018e", "4003000110", "300400000078", "30060001610223", "2003000000",
+            "820700010000016140", "3008000161040b808080", "b00300010000", "100e00044d51545405023c00000163",
         ]
     )
     func adversarial(hex: String) {

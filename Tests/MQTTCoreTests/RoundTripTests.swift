@@ -32,7 +32,8 @@ import Testing
             while let packet = try decoder.decode(buffer: &pending) { decoded.append(packet) }
         }
         #expect(decoded == expected)
-        #expect(Set(expected.map(\.type)) == Set(MQTTPacketType.allCases))
+        // AUTH is MQTT 5.0's (MQTT5RoundTripTests); 3.1.1 has the other fourteen.
+        #expect(Set(expected.map(\.type)) == Set(MQTTPacketType.allCases).subtracting([.auth]))
     }
 }
 

@@ -10,8 +10,8 @@ extension HubStateMachine {
             end(connection, reason: .protocolViolation("second CONNECT on one connection [MQTT-3.1.0-2]"), at: now, actions: &actions)
         case .publish(let publish):
             handlePublish(publish, from: deviceID, on: connection, at: now, actions: &actions)
-        case .puback(let packetID):
-            acknowledge(packetID: packetID, from: deviceID, actions: &actions)
+        case .puback(let puback):
+            acknowledge(packetID: puback.packetID, from: deviceID, actions: &actions)
         case .subscribe(let subscribe):
             handleSubscribe(subscribe, from: deviceID, on: connection, at: now, actions: &actions)
         case .unsubscribe(let unsubscribe):
@@ -32,6 +32,9 @@ extension HubStateMachine {
             end(connection, reason: .protocolViolation("\(packet.type): IoT Hub does not support QoS 2"), at: now, actions: &actions)
         case .connack, .suback, .unsuback, .pingresp:
             end(connection, reason: .protocolViolation("\(packet.type) is a server-to-client packet"), at: now, actions: &actions)
+        case .auth:
+            // MQTT 5.0 only: the hub's 3.1.1 codec refuses type 15 before it gets here.
+            end(connection, reason: .protocolViolation("AUTH: IoT Hub speaks MQTT 3.1.1, which has no AUTH"), at: now, actions: &actions)
         }
     }
 

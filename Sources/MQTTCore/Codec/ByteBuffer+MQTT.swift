@@ -43,3 +43,35 @@ func remainingLengthSize(_ value: Int) -> Int {
     default: 4
     }
 }
+
+/// Why a Variable Byte Integer (section 1.5.5) could not be read.
+enum VariableByteIntegerError: Error {
+    /// The buffer ends inside it.
+    case truncated
+    /// A fifth byte would follow.
+    case tooLong
+    /// It uses more bytes than its value needs [MQTT-1.5.5-1].
+    case nonMinimal
+}
+
+extension ByteBuffer {
+    /// Reads a Variable Byte Integer (section 1.5.5): at most four bytes, and no more than its
+    /// value needs. Nothing is consumed when it throws.
+    @inline(__always)
+    mutating func readVariableByteInteger() throws(VariableByteIntegerError) -> Int {
+        let start = readerIndex
+        var value = 0
+        var shift = 0
+        for position in 0..<4 {
+            guard let byte = getInteger(at: start + position, as: UInt8.self) else { throw .truncated }
+            value |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 {
+                if position > 0, byte == 0 { throw .nonMinimal }
+                moveReaderIndex(forwardBy: position + 1)
+                return value
+            }
+            shift += 7
+        }
+        throw .tooLong
+    }
+}

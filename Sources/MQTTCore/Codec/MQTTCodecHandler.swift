@@ -12,6 +12,14 @@ import NIOCore
 /// than ``Configuration/maximumPacketSize`` bytes is refused before any of its body is
 /// buffered.
 ///
+/// The codec speaks one protocol version at a time (``Configuration/protocolVersion``). A server
+/// that accepts both MQTT 3.1.1 and 5.0 sets ``Configuration/adoptsConnectVersion``: the first
+/// packet is then decoded as MQTT 5.0 would (a CONNECT is read in the layout of its own
+/// protocol level), and a CONNECT of level 5 switches the codec to MQTT 5.0 for everything
+/// after it, both ways; any other first packet leaves the configured version. A simulated
+/// MQTT 3.1.1 server (the IoT Hub) leaves it off, so a level-5 CONNECT reaches it undecoded
+/// and is answered with CONNACK 1 in 3.1.1 framing, as the standard asks.
+///
 /// A server's codec can also hold a connection to what its CONNECT needs until it is accepted
 /// (``Configuration/admission``): the first packet may be at most
 /// ``Admission/maximumConnectSize`` bytes, and after it nothing more is decoded, and once a
@@ -60,14 +68,23 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         /// For a server's codec: hold the connection to its CONNECT until a CONNACK accepting
         /// it is written. Default: `nil` (clients, and servers that need no such hold).
         public var admission: Admission?
+        /// The protocol version packets are decoded and encoded in. Default: MQTT 3.1.1.
+        public var protocolVersion: MQTTProtocolVersion
+        /// For a server's codec that speaks both versions: take the version from the first
+        /// packet's CONNECT (level 5: MQTT 5.0). Default: `false`.
+        public var adoptsConnectVersion: Bool
 
         public init(
             maximumPacketSize: Int = MQTTPacket.maximumSize,
             connection: UInt64 = 0,
             tap: (any PacketTap)? = nil,
             clock: any MonotonicClock = SystemMonotonicClock(),
-            admission: Admission? = nil
+            admission: Admission? = nil,
+            protocolVersion: MQTTProtocolVersion = .v311,
+            adoptsConnectVersion: Bool = false
         ) {
+            self.protocolVersion = protocolVersion
+            self.adoptsConnectVersion = adoptsConnectVersion
             self.maximumPacketSize = maximumPacketSize
             self.connection = connection
             self.tap = tap
@@ -85,8 +102,17 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
     private var admission: AdmissionState
     /// A read the pipeline asked for while reading was held back.
     private var heldRead = false
+    /// Whether the first packet is still to come and its CONNECT will set the version.
+    private var awaitingConnectVersion: Bool
+
+    /// The protocol version the codec decodes and encodes in now: the configured one, or the
+    /// one a CONNECT set (``Configuration/adoptsConnectVersion``). A client that learns the
+    /// version late may set it, on the channel's event loop.
+    public var protocolVersion: MQTTProtocolVersion
 
     public init(configuration: Configuration = Configuration()) {
+        protocolVersion = configuration.protocolVersion
+        awaitingConnectVersion = configuration.adoptsConnectVersion
         maximumPacketSize = configuration.maximumPacketSize
         connection = configuration.connection
         tap = configuration.tap
@@ -140,10 +166,19 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         }
     }
 
-    /// A packet went up: a server's codec now waits for the answer to its CONNECT.
-    private func passedUpPacket() {
+    /// A packet went up: a server's codec now waits for the answer to its CONNECT, and one
+    /// that adopts the CONNECT's version takes it.
+    private func passedUpPacket(_ packet: MQTTPacket) {
         if case .awaitingConnect(let limit) = admission { admission = .awaitingAcceptance(limit: limit) }
+        if awaitingConnectVersion {
+            awaitingConnectVersion = false
+            if case .connect(let connect) = packet, connect.undecodedFields == nil, connect.protocolLevel == 5 { protocolVersion = .v5 }
+        }
     }
+
+    /// The version the next packet is decoded in: MQTT 5.0 while a CONNECT may still set it
+    /// (its decoder reads CONNECTs of every level).
+    private var decodingVersion: MQTTProtocolVersion { awaitingConnectVersion ? .v5 : protocolVersion }
 
     public func read(context: ChannelHandlerContext) {
         // After malformed input nothing more is read: the connection is about to be closed,
@@ -164,7 +199,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
 
     /// Called for every packet written: a CONNACK accepting the connection admits it.
     private func admitIfAccepted(_ packet: MQTTPacket, context: ChannelHandlerContext) {
-        guard case .awaitingAcceptance = admission, case .connack(let connack) = packet, connack.returnCode == .accepted else { return }
+        guard case .awaitingAcceptance = admission, case .connack(let connack) = packet, connack.isAccepted else { return }
         admission = .admitted
         // Decode what waited, after this write has gone down the pipeline.
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -186,8 +221,8 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         var stamp: UInt64?
         while !hasFailed, let limit = currentLimit {
             let start = buffer.readerIndex
-            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: limit) else { return }
-            passedUpPacket()
+            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion, maximumPacketSize: limit) else { return }
+            passedUpPacket(packet)
             let timestamp = stamp ?? clock.nanoseconds()
             stamp = timestamp
             let end = buffer.readerIndex
@@ -211,8 +246,8 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
     /// Decodes and passes on every whole packet in `buffer`.
     private func decodePackets(from buffer: inout ByteBuffer, context: ChannelHandlerContext) throws(MQTTDecodingError) {
         while !hasFailed, let limit = currentLimit {
-            guard let packet = try MQTTPacket.decode(from: &buffer, maximumPacketSize: limit) else { return }
-            passedUpPacket()
+            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion, maximumPacketSize: limit) else { return }
+            passedUpPacket(packet)
             context.fireChannelRead(wrapInboundOut(consume packet))
         }
     }
@@ -221,7 +256,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         let packet = unwrapOutboundIn(data)
         let buffer: ByteBuffer
         do {
-            buffer = try packet.encoded(allocator: context.channel.allocator)
+            buffer = try packet.encoded(version: protocolVersion, allocator: context.channel.allocator)
         } catch {
             promise?.fail(error)
             return

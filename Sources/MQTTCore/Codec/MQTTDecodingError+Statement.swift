@@ -1,9 +1,15 @@
 extension MQTTDecodingError {
-    /// The identifier of the violated normative statement of MQTT 3.1.1, for example
+    /// The identifier of the violated normative statement (of MQTT 5.0 for ``mqtt5(_:)``, else
+    /// of MQTT 3.1.1), for example
     /// `MQTT-3.1.2-3`; `nil` when the standard states the rule without an identifier (then
     /// ``section`` says where) and for the configured size limit.
     public var statement: String? {
         switch self {
+        case .mqtt5(let error): return error.statementInMQTT5
+        case .nonMinimalRemainingLength, .invalidProperty, .invalidReasonCode, .reservedSubscriptionOptions,
+            .invalidSubscriptionOptions, .noLocalOnSharedSubscription, .invalidSharedSubscription,
+            .emptyTopicWithoutAlias, .emptyUnsubAck, .sessionPresentWithReasonCode:
+            return statementInMQTT5
         case .reservedPacketType, .malformedRemainingLength, .packetTooLarge, .reservedConnAckFlags,
             .reservedConnectReturnCode, .unexpectedTrailingBytes:
             return nil
@@ -56,6 +62,11 @@ extension MQTTDecodingError {
     /// configured size limit.
     public var section: String? {
         switch self {
+        case .mqtt5(let error): error.sectionInMQTT5
+        case .nonMinimalRemainingLength, .invalidProperty, .invalidReasonCode, .reservedSubscriptionOptions,
+            .invalidSubscriptionOptions, .noLocalOnSharedSubscription, .invalidSharedSubscription,
+            .emptyTopicWithoutAlias, .emptyUnsubAck, .sessionPresentWithReasonCode:
+            sectionInMQTT5
         case .reservedPacketType: "2.2.1"
         case .invalidFixedHeaderFlags: "2.2.2"
         case .malformedRemainingLength: "2.2.3"
@@ -113,7 +124,7 @@ extension MQTTDecodingError {
     /// one that fixes their remaining length; otherwise the one that defines the field.
     private static func section(of field: MQTTPacketField, in type: MQTTPacketType) -> String {
         switch type {
-        case .connack, .puback, .pubrec, .pubrel, .pubcomp, .unsuback, .pingreq, .pingresp, .disconnect:
+        case .connack, .puback, .pubrec, .pubrel, .pubcomp, .unsuback, .pingreq, .pingresp, .disconnect, .auth:
             return layoutSection(of: type)
         case .connect, .publish, .subscribe, .suback, .unsubscribe:
             break
@@ -140,6 +151,7 @@ extension MQTTDecodingError {
         case .requestedQoS: return "3.8.3"
         case .returnCode: return "3.9.3"
         case .acknowledgeFlags: return "3.2.2.1"
+        case .properties, .willProperties, .reasonCode, .subscriptionOptions: return layoutSection(of: type)
         }
     }
 
@@ -161,6 +173,7 @@ extension MQTTDecodingError {
         case .pingreq: "3.12"
         case .pingresp: "3.13"
         case .disconnect: "3.14"
+        case .auth: "2.2.1"
         }
     }
 }

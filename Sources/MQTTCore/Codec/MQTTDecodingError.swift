@@ -1,9 +1,13 @@
-/// Why bytes received from a peer are not a well-formed MQTT 3.1.1 packet.
+/// Why bytes received from a peer are not a well-formed MQTT packet.
 ///
 /// Every case names the rule of the standard it enforces: ``statement`` is the normative
 /// statement's identifier (for example `MQTT-3.1.2-3`), and ``reference`` falls back to the
 /// section where the standard states a rule without an identifier. A conformance report can so
 /// say exactly which rule a peer broke.
+///
+/// The MQTT 5.0 decoder wraps what it throws in ``mqtt5(_:)``: the same rule often has another
+/// statement and section in MQTT 5.0 (ill-formed UTF-8 is [MQTT-1.5.3-1] in 3.1.1 and
+/// [MQTT-1.5.4-1] in 5.0), and the wrapped error names those of 5.0.
 public enum MQTTDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Packet type 0 or 15: both are reserved and forbidden (section 2.2.1, Table 2.1).
     case reservedPacketType(UInt8)
@@ -72,6 +76,39 @@ public enum MQTTDecodingError: Error, Sendable, Hashable, CustomStringConvertibl
     /// UNSUBSCRIBE without any topic filter [MQTT-3.10.3-2].
     case emptyUnsubscribe
 
+    // MQTT 5.0 only.
+
+    /// An error of the MQTT 5.0 decoder: ``statement`` and ``section`` are those of MQTT 5.0.
+    indirect case mqtt5(MQTTDecodingError)
+    /// A Variable Byte Integer (the remaining length) uses more bytes than its value needs
+    /// (MQTT 5.0 [MQTT-1.5.5-1]).
+    case nonMinimalRemainingLength
+    /// The properties of a packet or will break a rule (see ``MQTTPropertyError``).
+    case invalidProperty(MQTTPropertyContext, MQTTPropertyError)
+    /// A reason code the packet may not carry: CONNACK [MQTT-3.2.2-8], PUBACK [MQTT-3.4.2-1],
+    /// PUBREC [MQTT-3.5.2-1], PUBREL [MQTT-3.6.2-1], PUBCOMP [MQTT-3.7.2-1], SUBACK
+    /// [MQTT-3.9.3-2], UNSUBACK [MQTT-3.11.3-2], DISCONNECT [MQTT-3.14.2-1], AUTH [MQTT-3.15.2-1].
+    case invalidReasonCode(MQTTPacketType, UInt8)
+    /// SUBSCRIBE subscription options with reserved bits 6 and 7 set [MQTT-3.8.3-5].
+    case reservedSubscriptionOptions(UInt8)
+    /// SUBSCRIBE subscription options with Retain Handling 3, or Maximum QoS 3 (section 3.8.3.1:
+    /// a Protocol Error).
+    case invalidSubscriptionOptions(UInt8)
+    /// No Local set on a Shared Subscription [MQTT-3.8.3-4].
+    case noLocalOnSharedSubscription(String)
+    /// A `$share/` filter without a share name [MQTT-4.8.2-1], or whose share name holds a
+    /// wildcard or is not followed by `/` and a filter [MQTT-4.8.2-2].
+    case invalidSharedSubscription(String)
+    /// PUBLISH with an empty topic name and no Topic Alias (section 3.3.2.3.4: a Protocol
+    /// Error).
+    case emptyTopicWithoutAlias
+    /// UNSUBACK without any reason code: it needs one per topic filter of the UNSUBSCRIBE
+    /// (section 3.11.3).
+    case emptyUnsubAck
+    /// MQTT 5.0 CONNACK with session present 1 and a reason code other than Success
+    /// [MQTT-3.2.2-6].
+    case sessionPresentWithReasonCode(MQTTReasonCode)
+
     /// What is wrong, without the rule reference.
     public var reason: String {
         switch self {
@@ -103,7 +140,26 @@ public enum MQTTDecodingError: Error, Sendable, Hashable, CustomStringConvertibl
         case .reservedSubAckReturnCode(let code): "SUBACK return code 0x\(String(code, radix: 16)) is reserved"
         case .emptySubAck: "SUBACK has no return code"
         case .emptyUnsubscribe: "UNSUBSCRIBE has no topic filter"
+        case .mqtt5(let error): error.reason
+        case .nonMinimalRemainingLength: "remaining length uses more bytes than its value needs"
+        case .invalidProperty(let context, let error): "\(context): \(error.reason)"
+        case .invalidReasonCode(let type, let code):
+            MQTTReasonCode(rawValue: code).map { "\(type) may not carry reason code \($0.description(in: type))" }
+                ?? "\(type) reason code \(MQTTReasonCode.hex(code)) is not defined"
+        case .reservedSubscriptionOptions(let byte): "SUBSCRIBE subscription options 0x\(String(byte, radix: 16)) use reserved bits 6 and 7"
+        case .invalidSubscriptionOptions(let byte):
+            byte & 0x03 == 3 ? "SUBSCRIBE subscription options 0x\(String(byte, radix: 16)) ask for QoS 3" : "SUBSCRIBE subscription options 0x\(String(byte, radix: 16)) have Retain Handling 3"
+        case .noLocalOnSharedSubscription(let filter): "SUBSCRIBE sets No Local on the shared subscription '\(filter)'"
+        case .invalidSharedSubscription(let filter): "SUBSCRIBE shared subscription '\(filter)' needs a share name without '+' or '#', then '/' and a topic filter"
+        case .emptyTopicWithoutAlias: "PUBLISH has an empty topic name and no topic alias"
+        case .emptyUnsubAck: "UNSUBACK has no reason code"
+        case .sessionPresentWithReasonCode(let code): "CONNACK has session present 1 with reason code \(code)"
         }
+    }
+
+    /// The protocol version whose rules the error names: 5.0 for ``mqtt5(_:)``.
+    public var protocolVersion: MQTTProtocolVersion {
+        if case .mqtt5 = self { .v5 } else { .v311 }
     }
 
     /// The reason followed by the rule, for example

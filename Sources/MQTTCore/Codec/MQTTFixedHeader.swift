@@ -21,18 +21,22 @@ extension MQTTFixedHeader {
     /// - Returns: `nil` when more bytes are needed to read the header.
     /// - Throws: ``MQTTDecodingError`` for a reserved type, wrong flags, a remaining length of
     ///   more than four bytes, or a packet above `maximumPacketSize`.
-    public static func peek(in buffer: ByteBuffer, maximumPacketSize: Int) throws(MQTTDecodingError) -> MQTTFixedHeader? {
+    ///
+    /// For MQTT 5.0 (`version`), type 15 is AUTH, and a remaining length longer than its value
+    /// needs is refused [MQTT-1.5.5-1]; MQTT 3.1.1 reserves type 15 and accepts such lengths.
+    public static func peek(in buffer: ByteBuffer, version: MQTTProtocolVersion = .v311, maximumPacketSize: Int) throws(MQTTDecodingError) -> MQTTFixedHeader? {
         let start = buffer.readerIndex
         let available = buffer.readableBytes
         guard available > 0, let first = buffer.getInteger(at: start, as: UInt8.self) else { return nil }
         let flags = first & 0x0F
-        let type = try checkedType(first: first, flags: flags)
+        let type = try checkedType(first: first, flags: flags, version: version)
         var value = 0
         var shift = 0
         for position in 1...4 {
             guard position < available, let byte = buffer.getInteger(at: start + position, as: UInt8.self) else { return nil }
             value |= Int(byte & 0x7F) << shift
             if byte & 0x80 == 0 {
+                if byte == 0, position > 1, version == .v5 { throw .nonMinimalRemainingLength }
                 let header = MQTTFixedHeader(type: type, flags: flags, remainingLength: value, headerLength: 1 + position)
                 guard header.packetLength <= maximumPacketSize else {
                     throw .packetTooLarge(size: header.packetLength, limit: maximumPacketSize)
@@ -45,8 +49,8 @@ extension MQTTFixedHeader {
     }
 
     /// The packet type of the first byte, after checking the flags that go with it.
-    static func checkedType(first: UInt8, flags: UInt8) throws(MQTTDecodingError) -> MQTTPacketType {
-        guard let type = MQTTPacketType(rawValue: first >> 4) else { throw .reservedPacketType(first >> 4) }
+    static func checkedType(first: UInt8, flags: UInt8, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> MQTTPacketType {
+        guard let type = MQTTPacketType(rawValue: first >> 4), type != .auth || version == .v5 else { throw .reservedPacketType(first >> 4) }
         if let required = type.requiredFlags {
             guard flags == required else { throw .invalidFixedHeaderFlags(type, flags: flags) }
         } else {

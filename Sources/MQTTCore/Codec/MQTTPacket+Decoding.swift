@@ -5,15 +5,25 @@ extension MQTTPacket {
     ///
     /// - Parameters:
     ///   - buffer: bytes received; on success the reader index moves past the packet.
+    ///   - version: the protocol version of the connection, whose layout packets have. A
+    ///     CONNECT names its own level: the MQTT 5.0 decoder reads level 5 in the 5.0 layout and
+    ///     every other level as the 3.1.1 decoder does; the 3.1.1 decoder reads any level in the
+    ///     3.1.1 layout, or keeps the fields as bytes when they do not follow it
+    ///     (``ConnectPacket/undecodedFields``, a real MQTT 5.0 CONNECT), so that a 3.1.1 server
+    ///     can answer CONNACK 1 [MQTT-3.1.2-2]. Default: 3.1.1.
     ///   - maximumPacketSize: packets announcing more bytes than this (fixed header included)
     ///     are refused from their fixed header alone. Default: the protocol maximum.
     /// - Returns: the packet, or `nil` when the buffer does not yet hold a whole packet; the
     ///   buffer is then left untouched.
-    /// - Throws: ``MQTTDecodingError`` for malformed input.
+    /// - Throws: ``MQTTDecodingError`` for malformed input; the MQTT 5.0 decoder's errors come
+    ///   wrapped in ``MQTTDecodingError/mqtt5(_:)`` (except those of a 3.1.1 CONNECT), so
+    ///   that they name the statements of MQTT 5.0.
     public static func decode(
         from buffer: inout ByteBuffer,
+        version: MQTTProtocolVersion = .v311,
         maximumPacketSize: Int = MQTTPacket.maximumSize
     ) throws(MQTTDecodingError) -> MQTTPacket? {
+        if version == .v5 { return try decode5(from: &buffer, maximumPacketSize: maximumPacketSize) }
         guard let header = try MQTTFixedHeader.peek(in: buffer, maximumPacketSize: maximumPacketSize),
             buffer.readableBytes >= header.packetLength
         else { return nil }
@@ -35,7 +45,7 @@ extension MQTTPacket {
             // The hot path: no trailing-bytes check needed, the payload takes the rest.
             return .publish(try decodePublish(&reader, flags: header.flags))
         case .connect:
-            packet = .connect(try decodeConnect(&reader))
+            packet = .connect(try decodeConnect(&reader, version: .v311))
         case .connack:
             packet = .connack(try decodeConnAck(&reader))
         case .puback: packet = .puback(packetID: try reader.readPacketID())
@@ -75,6 +85,7 @@ extension MQTTPacket {
         case .pingreq: packet = .pingreq
         case .pingresp: packet = .pingresp
         case .disconnect: packet = .disconnect
+        case .auth: throw .reservedPacketType(MQTTPacketType.auth.rawValue)
         }
         try reader.expectEnd()
         return packet
@@ -106,11 +117,21 @@ extension MQTTPacket {
     }
 
     /// CONNECT (section 3.1). The protocol level is not checked: a server answers an unknown
-    /// level with CONNACK 1 [MQTT-3.1.2-2], so it must get the packet.
-    private static func decodeConnect(_ reader: inout PacketBodyReader) throws(MQTTDecodingError) -> ConnectPacket {
+    /// level with CONNACK 1 [MQTT-3.1.2-2], so it must get the packet. The MQTT 5.0 decoder
+    /// reads a level-5 CONNECT in the 5.0 layout, and throws its errors wrapped in
+    /// ``MQTTDecodingError/mqtt5(_:)``.
+    static func decodeConnect(_ reader: inout PacketBodyReader, version: MQTTProtocolVersion) throws(MQTTDecodingError) -> ConnectPacket {
         let name = try reader.readString(.protocolName)
         guard name == "MQTT" || name == "MQIsdp" else { throw .invalidProtocolName(name) }
         let level = try reader.readByte(.protocolLevel)
+        if level == 5, version == .v5 {
+            do throws(MQTTDecodingError) {
+                guard name == "MQTT" else { throw .invalidProtocolName(name) }
+                return try decodeConnectFields5(&reader, name: name)
+            } catch {
+                throw .mqtt5(error)
+            }
+        }
         guard level == 3 || level == 4 else {
             // Another protocol version (MQTT 5, a bridge bit): the server must still answer
             // CONNACK 0x01 [MQTT-3.1.2-2], so the packet decodes. Fields in the 3.1.1 layout

@@ -1,4 +1,4 @@
-/// A field of an MQTT 3.1.1 packet, as named in decoding errors.
+/// A field of an MQTT packet, as named in decoding errors.
 public enum MQTTPacketField: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// CONNECT protocol name (section 3.1.2.1).
     case protocolName
@@ -30,6 +30,14 @@ public enum MQTTPacketField: Sendable, Hashable, CaseIterable, CustomStringConve
     case topicFilter
     /// SUBSCRIBE requested QoS (section 3.8.3).
     case requestedQoS
+    /// MQTT 5.0 Property Length and properties of a packet (section 2.2.2).
+    case properties
+    /// MQTT 5.0 will properties of a CONNECT (section 3.1.3.2).
+    case willProperties
+    /// MQTT 5.0 reason code (section 2.4).
+    case reasonCode
+    /// MQTT 5.0 SUBSCRIBE subscription options (section 3.8.3.1).
+    case subscriptionOptions
 
     /// The field's name as the standard writes it, for example `client identifier`.
     public var description: String {
@@ -49,6 +57,10 @@ public enum MQTTPacketField: Sendable, Hashable, CaseIterable, CustomStringConve
         case .packetIdentifier: "packet identifier"
         case .topicFilter: "topic filter"
         case .requestedQoS: "requested QoS"
+        case .properties: "properties"
+        case .willProperties: "will properties"
+        case .reasonCode: "reason code"
+        case .subscriptionOptions: "subscription options"
         }
     }
 }

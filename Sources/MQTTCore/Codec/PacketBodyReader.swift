@@ -53,10 +53,12 @@ struct PacketBodyReader {
     /// A PUBLISH or will topic name: a string ([MQTT-1.5.3-1], [MQTT-1.5.3-2]) that is not
     /// empty [MQTT-4.7.3-1] and holds no wildcard ([MQTT-3.3.2-2], [MQTT-4.7.1-1]), checked in
     /// the same pass over its bytes.
+    /// With `allowingEmpty` (an MQTT 5.0 PUBLISH, whose Topic Alias may stand for its name), an
+    /// empty name passes.
     @inline(__always)
-    mutating func readTopicName(_ field: MQTTPacketField) throws(MQTTDecodingError) -> TopicName {
+    mutating func readTopicName(_ field: MQTTPacketField, allowingEmpty: Bool = false) throws(MQTTDecodingError) -> TopicName {
         let scanned = try readScannedString(field)
-        if scanned.string.utf8.isEmpty { throw .invalidTopic(type, .empty) }
+        if scanned.string.utf8.isEmpty, !allowingEmpty { throw .invalidTopic(type, .empty) }
         if scanned.hasWildcard { throw .invalidTopic(type, .wildcardInTopicName(scanned.string)) }
         return TopicName(validated: scanned.string)
     }

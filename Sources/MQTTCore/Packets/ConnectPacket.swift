@@ -19,7 +19,7 @@ public struct ConnectPacket: Sendable, Hashable {
 
     /// The protocol name: `MQTT` for 3.1.1, `MQIsdp` for the older 3.1.
     public var protocolName: String
-    /// The protocol level: 4 for MQTT 3.1.1, 3 for 3.1. Bit 7 set marks a bridge.
+    /// The protocol level: 5 for MQTT 5.0, 4 for MQTT 3.1.1, 3 for 3.1. Bit 7 set marks a bridge.
     public var protocolLevel: UInt8
     public var cleanSession: Bool
     /// Keep-alive in seconds; 0 switches keep-alive off.
@@ -29,6 +29,9 @@ public struct ConnectPacket: Sendable, Hashable {
     public var username: String?
     /// The password as binary data (section 3.1.3.5).
     public var password: ByteBuffer?
+    /// MQTT 5.0 CONNECT properties (section 3.1.2.11); the will's own properties are
+    /// ``ApplicationMessage/properties`` of ``will``. Empty for MQTT 3.1.1.
+    public var properties: MQTTProperties
     /// For a protocol level other than 3 or 4 whose bytes after the level do not follow the
     /// MQTT 3.1.1 layout: those bytes, exactly as they came. Their format is another
     /// specification's ([MQTT-3.1.2-1]); a 3.1.1 server needs only the level to refuse the
@@ -37,7 +40,8 @@ public struct ConnectPacket: Sendable, Hashable {
     /// fields decoded.
     public var undecodedFields: ByteBuffer?
 
-    /// Creates a CONNECT packet. Defaults are those of MQTT 3.1.1.
+    /// Creates a CONNECT packet. Defaults are those of MQTT 3.1.1; `protocolLevel: 5` makes it
+    /// an MQTT 5.0 CONNECT (where ``cleanSession`` is the Clean Start flag).
     public init(
         protocolName: String = "MQTT",
         protocolLevel: UInt8 = 4,
@@ -47,8 +51,10 @@ public struct ConnectPacket: Sendable, Hashable {
         will: Will? = nil,
         username: String? = nil,
         password: ByteBuffer? = nil,
+        properties: MQTTProperties = .none,
         undecodedFields: ByteBuffer? = nil
     ) {
+        self.properties = properties
         self.protocolName = protocolName
         self.protocolLevel = protocolLevel
         self.clientID = clientID

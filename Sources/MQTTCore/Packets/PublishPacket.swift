@@ -2,6 +2,8 @@ import NIOCore
 
 /// PUBLISH (section 3.3): an application message in either direction.
 public struct PublishPacket: Sendable, Hashable {
+    /// The topic name. In MQTT 5.0 it may be empty when ``properties`` carry a Topic Alias
+    /// (section 3.3.2.3.4); never otherwise.
     public var topic: TopicName
     public var qos: MQTTQoS
     public var dup: Bool
@@ -10,6 +12,9 @@ public struct PublishPacket: Sendable, Hashable {
     public var packetID: UInt16?
     /// The application payload: a slice of the received buffer, not a copy.
     public var payload: ByteBuffer
+    /// MQTT 5.0 properties (section 3.3.2.3): Topic Alias, Subscription Identifiers, User
+    /// Properties and the rest. Empty for MQTT 3.1.1.
+    public var properties: MQTTProperties
 
     public init(
         topic: TopicName,
@@ -17,8 +22,10 @@ public struct PublishPacket: Sendable, Hashable {
         qos: MQTTQoS = .atMostOnce,
         packetID: UInt16? = nil,
         dup: Bool = false,
-        retain: Bool = false
+        retain: Bool = false,
+        properties: MQTTProperties = .none
     ) {
+        self.properties = properties
         self.topic = topic
         self.payload = payload
         self.qos = qos

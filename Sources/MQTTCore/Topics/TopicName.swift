@@ -18,6 +18,11 @@ public struct TopicName: Sendable, Hashable, CustomStringConvertible {
         self.string = string
     }
 
+    /// The empty topic name, which only an MQTT 5.0 PUBLISH may carry: it stands for the name
+    /// its Topic Alias maps to (MQTT 5.0 section 3.3.2.3.4). The encoders refuse it anywhere
+    /// else (in MQTT 3.1.1, and in a PUBLISH without a Topic Alias).
+    public static let empty = TopicName(validated: "")
+
     /// A name the decoder has already checked in its single pass over the bytes.
     init(validated string: String) {
         self.string = string

@@ -46,7 +46,7 @@ enum RoundTrips {
         case .unsubscribe(let unsubscribe): ("unsubscribe-unsuback", unsubscribe.packetID)
         case .publish(let publish) where publish.qos == .atLeastOnce: ("publish-puback", publish.packetID)
         case .publish(let publish) where publish.qos == .exactlyOnce: ("publish-pubrec", publish.packetID)
-        case .pubrel(let id): ("pubrel-pubcomp", id)
+        case .pubrel(let pubrel): ("pubrel-pubcomp", pubrel.packetID)
         case .pingreq: ("pingreq-pingresp", nil)
         default: nil
         }
@@ -56,10 +56,10 @@ enum RoundTrips {
         switch packet {
         case .connack: ("connect-connack", nil)
         case .suback(let suback): ("subscribe-suback", suback.packetID)
-        case .unsuback(let id): ("unsubscribe-unsuback", id)
-        case .puback(let id): ("publish-puback", id)
-        case .pubrec(let id): ("publish-pubrec", id)
-        case .pubcomp(let id): ("pubrel-pubcomp", id)
+        case .unsuback(let unsuback): ("unsubscribe-unsuback", unsuback.packetID)
+        case .puback(let puback): ("publish-puback", puback.packetID)
+        case .pubrec(let pubrec): ("publish-pubrec", pubrec.packetID)
+        case .pubcomp(let pubcomp): ("pubrel-pubcomp", pubcomp.packetID)
         case .pingresp: ("pingreq-pingresp", nil)
         default: nil
         }

@@ -174,8 +174,8 @@ struct SubscriptionGrants {
             for (filter, code) in zip(filters, suback.returnCodes) {
                 if case .granted(let qos) = code { granted[filter.string] = (filter, qos) } else { granted[filter.string] = nil }
             }
-        case .unsuback(let id):
-            for filter in pendingRemovals.removeValue(forKey: id) ?? [] { granted[filter.string] = nil }
+        case .unsuback(let unsuback):
+            for filter in pendingRemovals.removeValue(forKey: unsuback.packetID) ?? [] { granted[filter.string] = nil }
         default:
             break
         }

@@ -1,0 +1,35 @@
+/// The MQTT protocol version a codec speaks on a connection: the layout of every packet but
+/// CONNECT (which names its own protocol level) depends on it.
+///
+/// A client knows its version; a server learns it from the protocol level of the CONNECT it
+/// receives (see ``MQTTCodecHandler/Configuration/adoptsConnectVersion``).
+public enum MQTTProtocolVersion: UInt8, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    /// MQTT 3.1.1 (OASIS Standard, 29 October 2014), protocol level 4. MQTT 3.1 (level 3)
+    /// shares its packet layouts.
+    case v311 = 4
+    /// MQTT 5.0 (OASIS Standard, 7 March 2019), protocol level 5.
+    case v5 = 5
+
+    /// The version whose packet layout a CONNECT of protocol level `level` uses: 5 for MQTT 5.0,
+    /// 3 and 4 for MQTT 3.1 and 3.1.1; `nil` for any other level.
+    public init?(protocolLevel level: UInt8) {
+        switch level {
+        case 5: self = .v5
+        case 3, 4: self = .v311
+        default: return nil
+        }
+    }
+
+    /// The protocol level a CONNECT of this version carries.
+    public var protocolLevel: UInt8 { rawValue }
+
+    /// `3.1.1` or `5.0`.
+    public var description: String {
+        switch self {
+        case .v311: "3.1.1"
+        case .v5: "5.0"
+        }
+    }
+
+    public static func < (lhs: MQTTProtocolVersion, rhs: MQTTProtocolVersion) -> Bool { lhs.rawValue < rhs.rawValue }
+}
