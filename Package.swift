@@ -42,12 +42,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The simulated hub's rules, pure: the hub state machine, C2D queues, twins, direct
-        // methods, token policy, service routes and authorisation. No sockets: NIOCore only.
+        // methods, token policy, X.509 device checks, service routes and authorisation. No
+        // sockets: NIOCore only (X509 and Crypto parse and check certificates in memory).
         .target(
             name: "IoTHubSimulationCore",
             dependencies: [
                 "MQTTCore", "IoTHubCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -63,6 +67,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
