@@ -7,6 +7,7 @@ import MQTTCore
 import NIOCore
 import NIOPosix
 import Testing
+import X509
 
 /// The official Python SDK as an X.509 device (`create_from_x509_certificate`), in the
 /// serialized SDK suite because it binds 127.0.0.1:8883 too.
@@ -28,26 +29,29 @@ extension IoTHubSDKTests {
             let caKey = try X509PrivateKey(pemEncoded: ca.privateKeyPEM)
             let signed = try DeviceCertificateFactory.makeDeviceCertificate(deviceID: caSignedID, issuer: (ca.certificate, caKey), now: now, validity: 3600)
             selfSignedIssued = try DeviceCertificateFactory.makeDeviceCertificate(deviceID: selfSignedID, issuer: nil, now: now, validity: 3600)
-            func write(_ issued: DeviceCertificateFactory.Issued, _ name: String) throws -> (String, String) {
-                let certificate = "\(folder)/\(name).pem", key = "\(folder)/\(name)-key.pem"
-                try Data(issued.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificate))
-                try Data(issued.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: key))
-                return (certificate, key)
-            }
-            caSigned = try write(signed, "ca-signed")
-            selfSigned = try write(selfSignedIssued, "self-signed")
+            caSigned = try Self.write(signed, "ca-signed", in: folder)
+            selfSigned = try Self.write(selfSignedIssued, "self-signed", in: folder)
+        }
+
+        /// Writes a certificate and its key as `name.pem` and `name-key.pem`.
+        static func write(_ issued: DeviceCertificateFactory.Issued, _ name: String, in folder: String) throws -> (certificate: String, key: String) {
+            let certificate = "\(folder)/\(name).pem", key = "\(folder)/\(name)-key.pem"
+            try Data(issued.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificate))
+            try Data(issued.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: key))
+            return (certificate, key)
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    @Test("X.509: the SDK connects with create_from_x509_certificate, CA-signed and self-signed (SHA-1 and SHA-256 thumbprints), and receives a C2D; a wrong thumbprint is refused with CONNACK 5 and the reason")
+    @Test("X.509: the SDK connects with create_from_x509_certificate, CA-signed and self-signed (secondary SHA-256 and primary SHA-1 thumbprints), and receives a C2D; a wrong thumbprint is refused with CONNACK 5 and the reason")
     func pythonSDKX509() async throws {
         let python = try Repository.python()
         let script = try #require(Bundle.module.url(forResource: "sdk_x509_device", withExtension: "py", subdirectory: "Python")).path
         let caDevice = HubFixtures.deviceIDLiteral("x509-ca-device")
         let selfDevice = HubFixtures.deviceIDLiteral("x509-self-device")
         let wrongDevice = HubFixtures.deviceIDLiteral("x509-wrong-device")
+        let sha1Device = HubFixtures.deviceIDLiteral("x509-sha1-device")
         let files = try X509Files(caSignedID: caDevice, selfSignedID: selfDevice)
         defer { files.remove() }
         let (sha1, sha256) = CertificateFiles.thumbprints(of: files.selfSignedIssued.certificate)
@@ -57,7 +61,7 @@ extension IoTHubSDKTests {
             devices: [
                 DeviceRecord(id: caDevice, primaryKey: .random(), authentication: .certificateAuthority),
                 DeviceRecord(id: selfDevice, primaryKey: .random(), authentication: .selfSigned(primary: other, secondary: sha256)),
-                DeviceRecord(id: HubFixtures.deviceIDLiteral("x509-sha1-device"), primaryKey: .random(), authentication: .selfSigned(primary: sha1, secondary: nil)),
+                DeviceRecord(id: sha1Device, primaryKey: .random(), authentication: .selfSigned(primary: sha1, secondary: nil)),
                 DeviceRecord(id: wrongDevice, primaryKey: .random(), authentication: .selfSigned(primary: other, secondary: nil)),
             ],
             certificateAuthorities: [RegisteredCertificateAuthority(name: "sdk test CA", certificate: files.ca.certificate)]
@@ -89,6 +93,8 @@ extension IoTHubSDKTests {
         }
         try await receivesC2D(caDevice, files.caSigned)
         try await receivesC2D(selfDevice, files.selfSigned)
+        // A thumbprint device's certificate need not name it: the thumbprint is what counts.
+        try await receivesC2D(sha1Device, files.selfSigned)
         #expect(events.all.contains { if case .connected(caDevice, _, _, _, _) = $0 { true } else { false } })
         #expect(events.all.contains { if case .connected(selfDevice, _, _, _, _) = $0 { true } else { false } })
 
