@@ -89,6 +89,12 @@ public enum CertificateFiles {
         return RegisteredCertificateAuthority(name: name, certificate: certificate, isVerified: true)
     }
 
+    /// Whether `authority` signed `certificate` directly (its subject is the certificate's
+    /// issuer and its key verifies the signature).
+    public static func isIssued(_ certificate: Certificate, by authority: RegisteredCertificateAuthority) -> Bool {
+        certificate.issuer == authority.certificate.subject && authority.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+    }
+
     static func read(_ path: String) throws(CertificateFileError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CertificateFileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read it (permission denied?)" : "no such file")

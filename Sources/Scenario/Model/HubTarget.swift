@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import IoTHubSimulation
 import MQTTClient
 import MQTTCore
 
@@ -49,7 +50,7 @@ public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
     /// shown in reports; never holds a secret.
     public var description: String {
         switch self {
-        case .simulated(let hub): hub.tls ? "simulated" : "simulated+tcp"
+        case .simulated(let hub): hub.tls ? (hub.tlsProfile == .legacy ? "simulated (TLS profile legacy)" : "simulated") : "simulated+tcp"
         case .broker(let broker): broker.url
         case .azure(let hub): "azure://\(hub.hostName)"
         }
@@ -67,6 +68,12 @@ public struct SimulatedHubTarget: Sendable, Hashable {
     /// authorized, the default) or 3 (server unavailable). Which one the real hub sends is
     /// unconfirmed.
     public var throttleConnAck: ConnectReturnCode
+    /// What the hub's TLS accepts (`tls_profile`): `strict` (default, the real hub's) or
+    /// `legacy`.
+    public var tlsProfile: HubTLSProfile = .strict
+    /// A CA certificate (PEM) registered and verified on the hub (`x509_ca`): devices whose
+    /// `cert_file` it signed are registered as CA-signed, the others by thumbprint.
+    public var x509CAFile: String?
 
     public init(hostName: String = HubTarget.defaultSimulatedHostName, tls: Bool = true, throttleConnAck: ConnectReturnCode = .notAuthorized) {
         self.hostName = hostName
