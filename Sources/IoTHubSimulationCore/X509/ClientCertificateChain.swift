@@ -1,4 +1,5 @@
 import Foundation
+import IoTHubCore
 import SwiftASN1
 import X509
 

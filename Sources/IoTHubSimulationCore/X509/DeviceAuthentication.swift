@@ -1,3 +1,4 @@
+import IoTHubCore
 /// How a registered device proves who it is, as IoT Hub's registry records it
 /// (`authentication.type`: `sas`, `selfSigned`, `certificateAuthority`).
 public enum DeviceAuthentication: Sendable, Hashable, CustomStringConvertible {

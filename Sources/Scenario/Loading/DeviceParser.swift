@@ -1,6 +1,5 @@
 import Devices
 import Foundation
-import IoTHubSimulation
 import IoTHubCore
 import MQTTCore
 import Yams

@@ -1,6 +1,6 @@
 import Devices
 import Foundation
-import IoTHubSimulation
+import IoTHubCore
 import MQTTClient
 import MQTTCore
 import Yams
@@ -78,8 +78,8 @@ enum HubParser {
                 hub.tls = value
             }
             if let profile = settings["tls_profile"] {
-                guard let value = HubTLSProfile(rawValue: profile.text) else {
-                    let names = HubTLSProfile.allCases.map(\.rawValue)
+                guard let value = SimulatedHubTarget.TLSProfile(rawValue: profile.text) else {
+                    let names = SimulatedHubTarget.TLSProfile.allCases.map(\.rawValue)
                     reader.error("tls_profile '\(profile.text)' is not a TLS profile\(Suggestions.hint(for: profile.text, in: names)); the profiles are \(names.joined(separator: " and "))", at: profile.node)
                     return nil
                 }
@@ -88,7 +88,7 @@ enum HubParser {
             if let ca = settings["x509_ca"] {
                 let path = ca.text.hasPrefix("/") ? ca.text : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(ca.text).standardizedFileURL.path
                 do {
-                    _ = try CertificateFiles.certificateAuthority(at: path)
+                    _ = try CertificateFiles.authorityCertificate(at: path)
                 } catch {
                     reader.error("x509_ca: \(error)", at: ca.node)
                     return nil

@@ -1,6 +1,5 @@
 import Devices
 import Foundation
-import IoTHubSimulation
 import MQTTClient
 import MQTTCore
 
@@ -70,10 +69,19 @@ public struct SimulatedHubTarget: Sendable, Hashable {
     public var throttleConnAck: ConnectReturnCode
     /// What the hub's TLS accepts (`tls_profile`): `strict` (default, the real hub's) or
     /// `legacy`.
-    public var tlsProfile: HubTLSProfile = .strict
+    public var tlsProfile = TLSProfile.strict
     /// A CA certificate (PEM) registered and verified on the hub (`x509_ca`): devices whose
     /// `cert_file` it signed are registered as CA-signed, the others by thumbprint.
     public var x509CAFile: String?
+
+    /// The simulated hub's TLS profiles, by name (the hub's own ``HubTLSProfile`` is set from
+    /// it when the run starts the hub).
+    public enum TLSProfile: String, Sendable, Hashable, CaseIterable {
+        /// The real hub's since August 2025: TLS 1.2 with ECDHE suites, or 1.3 with SNI.
+        case strict
+        /// Also TLS 1.0/1.1 and RSA key exchange, for boards that cannot do better.
+        case legacy
+    }
 
     public init(hostName: String = HubTarget.defaultSimulatedHostName, tls: Bool = true, throttleConnAck: ConnectReturnCode = .notAuthorized) {
         self.hostName = hostName

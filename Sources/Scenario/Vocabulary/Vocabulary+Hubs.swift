@@ -1,5 +1,3 @@
-import IoTHubSimulation
-
 /// Hubs: what a scenario runs against.
 extension Vocabulary {
     /// The kinds of hub a `hub:` mapping names (`kind`, or the scheme of its `url`).
@@ -16,7 +14,7 @@ extension Vocabulary {
             "the CONNACK a CONNECT gets while a throttle fault is on: 5 (not authorized, the default) or 3 (server unavailable); which one the real hub sends is unconfirmed."
         ),
         hubKey(
-            "tls_profile", for: ["simulated"], .oneOf(HubTLSProfile.allCases.map(\.rawValue)),
+            "tls_profile", for: ["simulated"], .oneOf(SimulatedHubTarget.TLSProfile.allCases.map(\.rawValue)),
             "what the hub's TLS accepts: strict (default; the real hub's since August 2025: TLS 1.2 with ECDHE suites or 1.3, 1.3 only with SNI) or legacy (also TLS 1.0/1.1 and RSA key exchange, named in reports)."
         ),
         hubKey(

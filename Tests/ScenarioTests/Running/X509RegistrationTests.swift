@@ -12,14 +12,14 @@ import Testing
         let files = try X509DeviceRunTests.Files()
         defer { files.remove() }
         let authority = try CertificateFiles.certificateAuthority(at: "\(files.folder)/ca.pem")
-        #expect(try X509Registration.authentication(of: "\(files.folder)/cam-ca.pem", authority: authority) == .certificateAuthority)
+        #expect(try SimulatedBackend.x509Authentication(of: "\(files.folder)/cam-ca.pem", authority: authority) == .certificateAuthority)
         let selfSigned = try CertificateFiles.certificate(at: "\(files.folder)/cam-self.pem")
         let expected = DeviceAuthentication.selfSigned(primary: CertificateFiles.thumbprints(of: selfSigned).sha1, secondary: nil)
-        #expect(try X509Registration.authentication(of: "\(files.folder)/cam-self.pem", authority: authority) == expected)
+        #expect(try SimulatedBackend.x509Authentication(of: "\(files.folder)/cam-self.pem", authority: authority) == expected)
         // Without the CA registered, a CA-signed certificate is registered by thumbprint.
-        if case .selfSigned = try X509Registration.authentication(of: "\(files.folder)/cam-ca.pem", authority: nil) {} else {
+        if case .selfSigned = try SimulatedBackend.x509Authentication(of: "\(files.folder)/cam-ca.pem", authority: nil) {} else {
             Issue.record("a CA-signed certificate without x509_ca was not registered by thumbprint")
         }
-        #expect(throws: (any Error).self) { try X509Registration.authentication(of: "\(files.folder)/junk.pem", authority: nil) }
+        #expect(throws: (any Error).self) { try SimulatedBackend.x509Authentication(of: "\(files.folder)/junk.pem", authority: nil) }
     }
 }

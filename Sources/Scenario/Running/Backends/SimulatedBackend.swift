@@ -35,7 +35,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
             do { return try CertificateFiles.certificateAuthority(at: path) } catch { throw SessionError(description: "x509_ca: \(error)") }
         }
         var authentications: [DeviceID: DeviceAuthentication] = [:]
-        for (id, path) in certificates { authentications[id] = try X509Registration.authentication(of: path, authority: authority) }
+        for (id, path) in certificates { authentications[id] = try x509Authentication(of: path, authority: authority) }
         var settings = HubHost.Settings(
             hostName: target.hostName,
             devices: keys.sorted { $0.key.string < $1.key.string }.map {
@@ -46,7 +46,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         // The next root is made at start, so a device can be given it (trusted_roots) before
         // a ca_rotation fault moves the hub to it.
         settings.listeners = target.tls
-            ? HubListeners(tls: HubTLSConfiguration(profile: target.tlsProfile, preparesNextRoot: true))
+            ? HubListeners(tls: HubTLSConfiguration(profile: target.tlsProfile == .legacy ? .legacy : .strict, preparesNextRoot: true))
             : HubListeners(tls: nil, plainPort: 0)
         settings.throttledConnectRefusal = target.throttleConnAck == .serverUnavailable ? .serverUnavailable : .notAuthorized
         settings.clock = HubClock(monotonic: environment.clock)

@@ -1,10 +1,9 @@
 import Crypto
 import Foundation
-import IoTHubSimulationCore
 import SwiftASN1
 import X509
 
-/// Reads and writes the PEM files of X.509 device authentication (`harness cert`, `harness hub
+/// Reads the PEM files of X.509 device authentication (`harness cert`, `harness hub
 /// --x509-ca`, scenario devices' `cert_file`/`key_file`). Errors name the file and say what is
 /// wrong in plain words; key material never appears in them.
 public enum CertificateFiles {
@@ -77,22 +76,14 @@ public enum CertificateFiles {
         return (CertificateThumbprint(of: der, algorithm: .sha1), CertificateThumbprint(of: der, algorithm: .sha256))
     }
 
-    /// The CA certificate in the PEM file at `path`, registered as verified under its common
-    /// name (or the file's name when it has none).
+    /// The CA certificate in the PEM file at `path` (its basic constraints say CA).
     /// - Throws: ``CertificateFileError`` when the file cannot be read or is not a CA's.
-    public static func certificateAuthority(at path: String) throws(CertificateFileError) -> RegisteredCertificateAuthority {
+    public static func authorityCertificate(at path: String) throws(CertificateFileError) -> Certificate {
         let certificate = try certificate(at: path)
         guard let basic = try? certificate.extensions.basicConstraints, case .isCertificateAuthority = basic else {
             throw CertificateFileError(path: path, reason: "the certificate is not a CA certificate (its basic constraints do not say CA)")
         }
-        let name = certificate.subject.commonNameText ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return RegisteredCertificateAuthority(name: name, certificate: certificate, isVerified: true)
-    }
-
-    /// Whether `authority` signed `certificate` directly (its subject is the certificate's
-    /// issuer and its key verifies the signature).
-    public static func isIssued(_ certificate: Certificate, by authority: RegisteredCertificateAuthority) -> Bool {
-        certificate.issuer == authority.certificate.subject && authority.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+        return certificate
     }
 
     static func read(_ path: String) throws(CertificateFileError) -> String {
@@ -108,7 +99,7 @@ public enum CertificateFiles {
 
 extension DistinguishedName {
     /// The last common name, as text.
-    var commonNameText: String? {
+    public var commonNameText: String? {
         var found: String?
         for rdn in self {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName { found = String(attribute.value) }
