@@ -65,12 +65,12 @@ struct Cert: ParsableCommand {
 
 /// `harness cert ca`.
 struct CertCA: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ca", abstract: "Make a test CA for CA-signed devices (ca.pem and ca-key.pem).")
+    static let configuration = CommandConfiguration(commandName: "ca", abstract: "Make a test CA for CA-signed devices (device-ca.pem and device-ca-key.pem; the hub's own server CA is ca.pem).")
 
     @Option(help: "The CA's common name.")
     var name = "harness test device CA"
 
-    @Option(help: "The folder to write ca.pem and ca-key.pem into.")
+    @Option(help: "The folder to write device-ca.pem and device-ca-key.pem into.")
     var out = "."
 
     @Option(help: "How many days it is valid.")
@@ -88,8 +88,8 @@ struct CertCA: ParsableCommand {
         } catch {
             throw InvalidInput(description: "error: \(error)")
         }
-        let certificatePath = try Cert.path("ca.pem", in: out)
-        let keyPath = try Cert.path("ca-key.pem", in: out)
+        let certificatePath = try Cert.path("device-ca.pem", in: out)
+        let keyPath = try Cert.path("device-ca-key.pem", in: out)
         try Cert.write(issued.privateKeyPEM, to: keyPath, secret: true)
         try Cert.write(issued.certificatePEM, to: certificatePath, secret: false)
         print("CA certificate: \(certificatePath)")
