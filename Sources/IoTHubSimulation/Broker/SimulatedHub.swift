@@ -105,6 +105,7 @@ public final class SimulatedHub: Sendable {
         var bound: [any Channel] = []
         do {
             if let tls = listeners.tls {
+                await ServerKey.prepare()
                 let context = try HubTLSContext.make(tls, now: Date())
                 let identity = HubServerIdentity(context)
                 let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: identity)
