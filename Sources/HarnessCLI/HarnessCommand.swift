@@ -11,7 +11,7 @@ public struct HarnessCommand: AsyncParsableCommand {
             (a bad scenario file, flag or value).
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Conform.self, Validate.self, Schema.self, SAS.self, Hub.self, Send.self, Report.self, Bench.self]
+        subcommands: [Run.self, Conform.self, Validate.self, Schema.self, SAS.self, Hub.self, Cert.self, Send.self, Report.self, Bench.self]
     )
 
     public init() {}

@@ -21,7 +21,7 @@ import Testing
         let v = "?api-version=2021-04-12"
         #expect(route("GET", "/devices/esp8266\(v)") == .route(.getDevice(device)))
         #expect(route("DELETE", "/devices/esp8266\(v)") == .route(.deleteDevice(device)))
-        #expect(route("PUT", "/devices/esp8266\(v)", body: #"{"deviceId":"esp8266","status":"disabled"}"#) == .route(.putDevice(device, .disabled, primaryKey: nil, secondaryKey: nil, replace: false)))
+        #expect(route("PUT", "/devices/esp8266\(v)", body: #"{"deviceId":"esp8266","status":"disabled"}"#) == .route(.putDevice(device, .disabled, primaryKey: nil, secondaryKey: nil, authentication: nil, replace: false)))
         #expect(route("DELETE", "/devices/esp8266/commands\(v)") == .route(.purgeQueue(device)))
         #expect(route("GET", "/twins/esp8266\(v)") == .route(.getTwin(device)))
         #expect(
@@ -33,6 +33,27 @@ import Testing
                 == .route(.invokeMethod(device, DirectMethodRequest(methodName: "reboot", payload: .object(["a": .integer(1)]), responseTimeout: .seconds(10))))
         )
         #expect(route("GET", "/api/token?device=esp8266&ttl=60") == .route(.mintToken(device, timeToLive: 60)))
+    }
+
+    @Test("PUT /devices takes X.509 authentication as the service API gives it (selfSigned with thumbprints, certificateAuthority); a bad type or thumbprint is a 400 with the reason")
+    func x509Devices() throws {
+        let v = "?api-version=2021-04-12"
+        let sha1 = String(repeating: "AB", count: 20)
+        let selfSigned = #"{"authentication":{"type":"selfSigned","x509Thumbprint":{"primaryThumbprint":"\#(sha1)","secondaryThumbprint":null}}}"#
+        #expect(
+            route("PUT", "/devices/esp8266\(v)", body: selfSigned)
+                == .route(.putDevice(device, .enabled, primaryKey: nil, secondaryKey: nil, authentication: .selfSigned(primary: try CertificateThumbprint(parsing: sha1), secondary: nil), replace: false))
+        )
+        #expect(
+            route("PUT", "/devices/esp8266\(v)", body: #"{"authentication":{"type":"certificateAuthority"}}"#)
+                == .route(.putDevice(device, .enabled, primaryKey: nil, secondaryKey: nil, authentication: .certificateAuthority, replace: false))
+        )
+        for body in [#"{"authentication":{"type":"selfSigned"}}"#, #"{"authentication":{"type":"selfSigned","x509Thumbprint":{"primaryThumbprint":"xyz"}}}"#, #"{"authentication":{"type":"magic"}}"#] {
+            guard case .rejected = route("PUT", "/devices/esp8266\(v)", body: body) else {
+                Issue.record("accepted: \(body)")
+                continue
+            }
+        }
     }
 
     @Test("C2D send reads the iothub-* headers and iothub-app-* application properties")

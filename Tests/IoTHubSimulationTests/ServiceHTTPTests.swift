@@ -217,6 +217,26 @@ import FoundationNetworking
         }
     }
 
+    @Test("registry: an X.509 device created over REST (selfSigned with thumbprints, certificateAuthority) shows its type and thumbprints and no keys; a bad thumbprint is a 400")
+    func x509Registry() async throws {
+        try await withService { harness in
+            let sha1 = String(repeating: "ab", count: 20)
+            let body = #"{"deviceId":"cam","authentication":{"type":"selfSigned","x509Thumbprint":{"primaryThumbprint":"\#(sha1)","secondaryThumbprint":null}}}"#
+            let create = try await harness.request("PUT", "/devices/cam?api-version=2021-04-12", body: body)
+            #expect(create.status == 200)
+            #expect(create.body.contains(#""type":"selfSigned""#) && create.body.contains(#""primaryThumbprint":"\#(sha1.uppercased())""#), "\(create.body)")
+            #expect(create.body.contains(#""primaryKey":null"#), "\(create.body)")
+            #expect(try await harness.hub.device(try DeviceID("cam"))?.authentication.usesCertificate == true)
+            // Changing only the status keeps the authentication.
+            _ = try await harness.request("PUT", "/devices/cam?api-version=2021-04-12", headers: ["If-Match": "*"], body: #"{"status":"disabled"}"#)
+            #expect(try await harness.request("GET", "/devices/cam?api-version=2021-04-12").body.contains(#""type":"selfSigned""#))
+            let ca = try await harness.request("PUT", "/devices/cam-ca?api-version=2021-04-12", body: #"{"authentication":{"type":"certificateAuthority"}}"#)
+            #expect(ca.status == 200 && ca.body.contains(#""type":"certificateAuthority""#))
+            let bad = try await harness.request("PUT", "/devices/cam-2?api-version=2021-04-12", body: #"{"authentication":{"type":"selfSigned","x509Thumbprint":{"primaryThumbprint":"12"}}}"#)
+            #expect(bad.status == 400 && bad.body.contains("not a certificate thumbprint"), "\(bad.body)")
+        }
+    }
+
     @Test("token endpoint: 200 text/plain token that the hub accepts; 401, 404 and 400 otherwise")
     func tokenEndpoint() async throws {
         try await withService { harness in

@@ -17,6 +17,10 @@ final class HubSession: Sendable {
         var tls = HubTLSConfiguration()
         var servicePort = 0
         var devices: [DeviceArgument]
+        /// Devices that authenticate with X.509 certificates.
+        var x509Devices: [X509DeviceArgument] = []
+        /// The verified CAs CA-signed devices chain to.
+        var certificateAuthorities: [RegisteredCertificateAuthority] = []
         var tokenServiceKey: String
         var stateFilePath: String?
         var gatewayHostName = "localhost"
@@ -29,16 +33,31 @@ final class HubSession: Sendable {
     let state: HubStateFile
     let stateFilePath: String?
     let owner: AccessPolicy
+    let x509Devices: [X509DeviceArgument]
+    let certificateAuthorities: [String]
+    let gatewayHostName: String
 
     var hub: SimulatedHub { host.hub }
     var endpoints: HubEndpoints { host.endpoints }
 
-    private init(host: HubHost, serviceURL: String, state: HubStateFile, stateFilePath: String?, owner: AccessPolicy) {
+    private init(
+        host: HubHost,
+        serviceURL: String,
+        state: HubStateFile,
+        stateFilePath: String?,
+        owner: AccessPolicy,
+        x509Devices: [X509DeviceArgument],
+        certificateAuthorities: [String],
+        gatewayHostName: String
+    ) {
         self.host = host
         self.serviceURL = serviceURL
         self.state = state
         self.stateFilePath = stateFilePath
         self.owner = owner
+        self.x509Devices = x509Devices
+        self.certificateAuthorities = certificateAuthorities
+        self.gatewayHostName = gatewayHostName
     }
 
     /// Starts everything and writes the state file.
@@ -46,11 +65,13 @@ final class HubSession: Sendable {
         let policies = HubHost.builtInPolicies()
         guard let owner = policies.first else { preconditionFailure("the built-in policies include iothubowner") }
         let records = settings.devices.map { DeviceRecord(id: $0.id, primaryKey: $0.key ?? .random()) }
+            + settings.x509Devices.map { DeviceRecord(id: $0.id, primaryKey: .random(), authentication: $0.authentication) }
         for policy in policies { log.register(secret: policy.primaryKey.base64); log.register(secret: policy.secondaryKey.base64) }
         for record in records { log.register(secret: record.primaryKey.base64); log.register(secret: record.secondaryKey.base64) }
         log.register(secret: settings.tokenServiceKey)
         var hostSettings = HubHost.Settings(hostName: settings.hostName, devices: records)
         hostSettings.policies = policies
+        hostSettings.certificateAuthorities = settings.certificateAuthorities
         hostSettings.listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
         hostSettings.service = HubHost.ServiceSettings(host: "127.0.0.1", port: settings.servicePort, tokenServiceKey: settings.tokenServiceKey)
         hostSettings.tokenExpiry = settings.tokenExpiry
@@ -66,7 +87,7 @@ final class HubSession: Sendable {
         let host = try await HubHost.start(hostSettings, group: group)
         guard let serviceURL = host.serviceURL else { preconditionFailure("the hub host was started with its service API") }
         var devices: [String: String] = [:]
-        for record in records {
+        for record in records where !record.authentication.usesCertificate {
             devices[record.id.string] = ConnectionString(
                 hostName: settings.hostName,
                 deviceID: record.id.string,
@@ -95,16 +116,32 @@ final class HubSession: Sendable {
                 throw InvalidInput(description: "error: cannot write the state file \(path): \(error)")
             }
         }
-        return HubSession(host: host, serviceURL: serviceURL, state: state, stateFilePath: settings.stateFilePath, owner: owner)
+        return HubSession(
+            host: host,
+            serviceURL: serviceURL,
+            state: state,
+            stateFilePath: settings.stateFilePath,
+            owner: owner,
+            x509Devices: settings.x509Devices,
+            certificateAuthorities: settings.certificateAuthorities.map(\.name).sorted(),
+            gatewayHostName: settings.gatewayHostName
+        )
     }
 
     /// The start-up banner: listeners, CA, service URLs and each device's connection string
     /// (keys masked unless `showKeys`).
     func banner(showKeys: Bool) -> [String] {
         var lines = ["harness hub: simulated Azure IoT Hub \(state.hostName)"]
-        if let port = endpoints.tlsPort { lines.append("  MQTT over TLS 1.2/1.3: \(endpoints.host):\(port)") }
+        if let port = endpoints.tlsPort {
+            lines.append("  MQTT over TLS:         \(endpoints.host):\(port), TLS profile \(endpoints.tlsProfile?.description ?? "strict")")
+            lines.append("  client certificates:   asked for in the handshake, judged at CONNECT (X.509 devices)")
+        }
         if let port = endpoints.plainPort { lines.append("  MQTT over plain TCP:   \(endpoints.host):\(port)") }
         if let ca = endpoints.caCertificatePath { lines.append("  CA certificate:        \(ca)") }
+        if let intermediate = endpoints.intermediateCertificatePath {
+            lines.append("  server chain:          root (the CA certificate) -> intermediate \(intermediate) -> server; trust the root, never pin the intermediate")
+        }
+        for name in certificateAuthorities { lines.append("  X.509 CA (verified):   \(name)") }
         lines.append("  service REST API:      \(serviceURL) (shared access policy \(owner.name))")
         lines.append("  token endpoint:        \(serviceURL)/api/token?device={id}&ttl={seconds} (header x-functions-key)")
         let policy = hub.configuration.tokenExpiry
@@ -119,6 +156,17 @@ final class HubSession: Sendable {
         for (id, connectionString) in state.devices.sorted(by: { $0.key < $1.key }) {
             let shown = showKeys ? connectionString : ((try? ConnectionString(parsing: connectionString))?.description ?? connectionString)
             lines.append("  device \(id): \(shown)")
+        }
+        for device in x509Devices.sorted(by: { $0.id.string < $1.id.string }) {
+            let how: String
+            switch device.authentication {
+            case .selfSigned(let primary, let secondary):
+                how = "X.509 self-signed, thumbprint \(primary)" + (secondary.map { " (secondary \($0))" } ?? "")
+            default:
+                how = "X.509 CA-signed, certificate CN=\(device.id)"
+            }
+            lines.append("  device \(device.id) (\(how)): HostName=\(state.hostName);DeviceId=\(device.id);x509=true")
+            lines.append("    connect with its certificate and key, e.g. Python: IoTHubDeviceClient.create_from_x509_certificate(x509=X509(cert_file, key_file), hostname=\"\(state.hostName)\", device_id=\"\(device.id)\", gateway_hostname=\"\(gatewayHostName)\", server_verification_cert=<CA certificate text>)")
         }
         return lines
     }

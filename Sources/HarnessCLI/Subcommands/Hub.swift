@@ -55,6 +55,24 @@ struct Hub: AsyncParsableCommand {
     )
     var certNames: [String] = []
 
+    @Option(
+        name: .customLong("tls-profile"),
+        help: "What the hub's TLS accepts: strict (default; the real hub's since August 2025: TLS 1.2 with ECDHE suites or 1.3, TLS 1.3 only with SNI) or legacy (also TLS 1.0/1.1 and RSA key exchange, for boards such as axTLS ESP8266)."
+    )
+    var tlsProfile = HubTLSProfile.strict.rawValue
+
+    @Option(
+        name: .customLong("x509-device"),
+        help: "A self-signed X.509 device, as id:THUMBPRINT or id:PRIMARY,SECONDARY (SHA-1 or SHA-256 hex; harness cert thumbprint prints them) (repeatable)."
+    )
+    var x509Devices: [String] = []
+
+    @Option(name: .customLong("x509-ca-device"), help: "A CA-signed X.509 device id: its certificate's common name, chaining to an --x509-ca (repeatable).")
+    var x509CADevices: [String] = []
+
+    @Option(name: .customLong("x509-ca"), help: "A CA certificate (PEM) registered and verified on the hub for CA-signed devices (repeatable; harness cert ca makes one).")
+    var x509CAs: [String] = []
+
     @Option(name: .customLong("service-port"), help: "The port of the service REST API on 127.0.0.1 (0 picks a free one).")
     var servicePort = 0
 
@@ -109,6 +127,10 @@ struct Hub: AsyncParsableCommand {
             throw ValidationError("--cert-name '\(name)' is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally '*.' first)")
         }
         _ = try tokenExpiryPolicy()
+        if HubTLSProfile(rawValue: tlsProfile) == nil {
+            throw ValidationError("--tls-profile '\(tlsProfile)' is not a TLS profile; the profiles are \(HubTLSProfile.allCases.map(\.rawValue).joined(separator: " and "))")
+        }
+        if !x509CADevices.isEmpty, x509CAs.isEmpty { throw ValidationError("--x509-ca-device needs an --x509-ca the devices' certificates chain to") }
         if throttleConnAck != 3 && throttleConnAck != 5 { throw ValidationError("--throttle-connack must be 3 (server unavailable) or 5 (not authorized)") }
     }
 
@@ -125,9 +147,19 @@ struct Hub: AsyncParsableCommand {
     func makeSettings() throws -> HubSession.Settings {
         var all = devices
         if let devicesFile { all += try DeviceArgument.readFile(devicesFile) }
+        let x509 = try x509Devices.map { text throws(InvalidInput) in try X509DeviceArgument.parseSelfSigned(text) }
+            + x509CADevices.map { text throws(InvalidInput) in try X509DeviceArgument.parseCASigned(text) }
         var seen = Set<DeviceID>()
-        for device in all where !seen.insert(device.id).inserted {
-            throw InvalidInput(description: "error: device '\(device.id)' is given twice")
+        for id in all.map(\.id) + x509.map(\.id) where !seen.insert(id).inserted {
+            throw InvalidInput(description: "error: device '\(id)' is given twice")
+        }
+        var authorities: [RegisteredCertificateAuthority] = []
+        for path in x509CAs {
+            do {
+                authorities.append(try CertificateFiles.certificateAuthority(at: path))
+            } catch {
+                throw InvalidInput(description: "error: --x509-ca \(error)")
+            }
         }
         var settings = HubSession.Settings(
             hostName: hostname,
@@ -135,19 +167,24 @@ struct Hub: AsyncParsableCommand {
             tokenServiceKey: tokenServiceKey ?? Self.randomKey(),
             stateFilePath: stateFile ?? HubStateFile.defaultPath()
         )
+        settings.x509Devices = x509
+        settings.certificateAuthorities = authorities
         settings.bindHost = host
         settings.tlsPort = port
         settings.plainPort = plainPort
         settings.servicePort = servicePort
         settings.tokenExpiry = try tokenExpiryPolicy()
         settings.throttledConnectRefusal = throttleConnAck == 3 ? .serverUnavailable : .notAuthorized
+        let profile = try HubTLSProfile(named: tlsProfile)
         if let cert, let key {
-            settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca))
+            settings.tls = HubTLSConfiguration(identity: .pemFiles(certificate: cert, privateKey: key, certificateAuthority: ca), profile: profile)
         } else if let path = settings.stateFilePath {
             // The generated CA goes next to the state file, so its path stays the same across runs.
             // A CA key beside it too, so the CA (and a board's trust in it) survives restarts.
             let names = CertificateNames(extra: certNames, listeningOn: host, interfaceAddresses: CertificateNames.localInterfaceAddresses())
-            settings.tls = HubTLSConfiguration(identity: .generated(hostNames: names.dnsNames, ipAddresses: names.ipAddresses, directory: (path as NSString).deletingLastPathComponent))
+            settings.tls = HubTLSConfiguration(identity: .generated(hostNames: names.dnsNames, ipAddresses: names.ipAddresses, directory: (path as NSString).deletingLastPathComponent), profile: profile)
+        } else {
+            settings.tls.profile = profile
         }
         return settings
     }

@@ -1,6 +1,7 @@
 import IoTHubSimulationCore
 import MQTTCore
 import NIOCore
+import NIOTLS
 
 /// The last handler of a hub connection's pipeline: passes channel events to the ``HubDriver``
 /// on the hub's loop. It decides nothing itself.
@@ -10,11 +11,19 @@ final class HubConnectionHandler: ChannelInboundHandler {
     private let driver: NIOLoopBoundBox<HubDriver>
     private let hubLoop: any EventLoop
     private let connection: ConnectionID
+    /// The connection's TLS set-up, on a TLS listener.
+    private let tls: HubTLSAcceptor?
 
-    init(driver: NIOLoopBoundBox<HubDriver>, hubLoop: any EventLoop, connection: ConnectionID) {
+    init(driver: NIOLoopBoundBox<HubDriver>, hubLoop: any EventLoop, connection: ConnectionID, tls: HubTLSAcceptor? = nil) {
         self.driver = driver
         self.hubLoop = hubLoop
         self.connection = connection
+        self.tls = tls
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { tls?.handshakeCompleted = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func onHub(_ body: @escaping @Sendable (HubDriver) -> Void) {
@@ -44,6 +53,11 @@ final class HubConnectionHandler: ChannelInboundHandler {
         if let error = error as? MQTTDecodingError {
             let connection = self.connection
             onHub { $0.malformed(error, on: connection) }
+        } else if let tls, !tls.handshakeCompleted {
+            let connection = self.connection
+            let reason = tls.refusalReason(for: error)
+            onHub { $0.tlsFailed(connection, reason: reason) }
+            context.close(promise: nil)
         } else {
             context.close(promise: nil)
         }

@@ -70,6 +70,16 @@ final class HubDriver {
         perform(machine.packetReceived(packet, on: connection, at: clock.now()))
     }
 
+    /// The connection's TLS handshake presented a client certificate chain (DER, leaf first).
+    func presented(_ chain: [[UInt8]], on connection: ConnectionID) {
+        machine.clientCertificatePresented(chain, on: connection)
+    }
+
+    /// The connection's TLS handshake failed; `reason` is the hub's words for it.
+    func tlsFailed(_ connection: ConnectionID, reason: String) {
+        perform(machine.tlsFailed(connection, reason: reason, at: clock.now()))
+    }
+
     func malformed(_ error: MQTTDecodingError, on connection: ConnectionID) {
         perform(machine.malformedInput(error, on: connection, at: clock.now()))
     }

@@ -35,6 +35,11 @@ public struct HubEndpoints: Sendable, Hashable {
     /// The PEM file holding both roots, the current one and then the next (a device given it
     /// goes on through a rotation), with ``HubTLSConfiguration/preparesNextRoot``.
     public var rootBundlePath: String?
+    /// The PEM file of the intermediate CA the generated server chain carries (root,
+    /// intermediate, server); devices must trust the root, not this.
+    public var intermediateCertificatePath: String?
+    /// The TLS profile the TLS listener applies, when TLS is on.
+    public var tlsProfile: HubTLSProfile?
 
     public init(
         host: String,

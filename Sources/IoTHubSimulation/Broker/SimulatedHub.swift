@@ -105,6 +105,7 @@ public final class SimulatedHub: Sendable {
         var bound: [any Channel] = []
         do {
             if let tls = listeners.tls {
+                await ServerKey.prepare()
                 let context = try HubTLSContext.make(tls, now: Date())
                 let identity = HubServerIdentity(context)
                 let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: identity)
@@ -114,6 +115,8 @@ public final class SimulatedHub: Sendable {
                 endpoints.caCertificatePath = context.caCertificatePath
                 endpoints.nextRootCertificatePath = context.nextRootCertificatePath
                 endpoints.rootBundlePath = context.rootBundlePath
+                endpoints.intermediateCertificatePath = context.intermediateCertificatePath
+                endpoints.tlsProfile = tls.profile
             }
             if let plainPort = listeners.plainPort {
                 let channel = try await bind(host: listeners.host, port: plainPort, tls: nil)
@@ -150,9 +153,15 @@ public final class SimulatedHub: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ids.connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue
+                    var acceptor: HubTLSAcceptor?
                     if let tls {
-                        // Read for every connection: a certificate fault swaps it.
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                        // The identity is read for every connection: a certificate fault swaps it.
+                        let tlsAcceptor = HubTLSAcceptor(profile: tls.profile)
+                        try tlsAcceptor.install(on: channel, identity: tls) { chain in
+                            let deliver: @Sendable (HubDriver) -> Void = { $0.presented(chain, on: connection) }
+                            if hubLoop.inEventLoop { deliver(driver.value) } else { hubLoop.execute { deliver(driver.value) } }
+                        }
+                        acceptor = tlsAcceptor
                     }
                     let codec = MQTTCodecHandler(
                         configuration: .init(
@@ -164,7 +173,7 @@ public final class SimulatedHub: Sendable {
                         )
                     )
                     try channel.pipeline.syncOperations.addHandler(codec)
-                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection))
+                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection, tls: acceptor))
                 }
             }
             .bind(host: host, port: port)

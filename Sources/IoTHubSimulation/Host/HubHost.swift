@@ -16,6 +16,8 @@ public final class HubHost: Sendable {
         /// The shared access policies. Default: none; ``HubHost/builtInPolicies()`` gives a real
         /// hub's five with random keys.
         public var policies: [AccessPolicy] = []
+        /// The certificate authorities CA-signed X.509 devices chain to. Default: none.
+        public var certificateAuthorities: [RegisteredCertificateAuthority] = []
         /// Where the hub listens for MQTT. Default: TLS with a generated certificate on a free
         /// port of 127.0.0.1.
         public var listeners = HubListeners()
@@ -96,7 +98,7 @@ public final class HubHost: Sendable {
                 configuration.throttledConnectRefusal = settings.throttledConnectRefusal
                 return configuration
             }(),
-            registry: DeviceRegistry(devices: settings.devices, policies: settings.policies),
+            registry: DeviceRegistry(devices: settings.devices, policies: settings.policies, certificateAuthorities: settings.certificateAuthorities),
             group: group,
             clock: settings.clock,
             monotonic: settings.monotonic,

@@ -65,7 +65,7 @@ public final class HubServiceAPI: Sendable {
         case .getDevice(let id):
             guard let device = driver.device(id) else { return Self.deviceNotFound(id) }
             return .json(200, deviceJSON(device, driver: driver))
-        case .putDevice(let id, let status, let primary, let secondary, let replace):
+        case .putDevice(let id, let status, let primary, let secondary, let authentication, let replace):
             let existing = driver.device(id)
             if existing != nil, !replace {
                 return .error(.deviceAlreadyExists, "A device with ID '\(id)' is already registered.")
@@ -74,7 +74,8 @@ public final class HubServiceAPI: Sendable {
                 id: id,
                 primaryKey: primary ?? existing?.primaryKey ?? DeviceKey.random(),
                 secondaryKey: secondary ?? existing?.secondaryKey,
-                status: status
+                status: status,
+                authentication: authentication ?? existing?.authentication ?? .sharedAccessKey
             )
             driver.register(record)
             return .json(200, deviceJSON(record, driver: driver))
@@ -150,13 +151,32 @@ public final class HubServiceAPI: Sendable {
             "status": .string(device.status.rawValue),
             "connectionState": .string(connected ? "Connected" : "Disconnected"),
             "cloudToDeviceMessageCount": .integer(Int64(queued)),
-            "authentication": .object([
-                "type": .string("sas"),
-                "symmetricKey": .object(["primaryKey": .string(device.primaryKey.base64), "secondaryKey": .string(device.secondaryKey.base64)]),
-                "x509Thumbprint": .object(["primaryThumbprint": .null, "secondaryThumbprint": .null]),
-            ]),
+            "authentication": Self.authenticationJSON(device),
             "capabilities": .object(["iotEdge": .bool(false)]),
         ])
+    }
+
+    /// A device's `authentication` as the service API shows it: keys for SAS devices,
+    /// thumbprints for self-signed ones, neither for CA-signed ones.
+    static func authenticationJSON(_ device: DeviceRecord) -> JSONValue {
+        let noKeys = JSONValue.object(["primaryKey": .null, "secondaryKey": .null])
+        let noPrints = JSONValue.object(["primaryThumbprint": .null, "secondaryThumbprint": .null])
+        switch device.authentication {
+        case .sharedAccessKey:
+            return .object([
+                "type": .string("sas"),
+                "symmetricKey": .object(["primaryKey": .string(device.primaryKey.base64), "secondaryKey": .string(device.secondaryKey.base64)]),
+                "x509Thumbprint": noPrints,
+            ])
+        case .selfSigned(let primary, let secondary):
+            return .object([
+                "type": .string("selfSigned"),
+                "symmetricKey": noKeys,
+                "x509Thumbprint": .object(["primaryThumbprint": .string(primary.hex), "secondaryThumbprint": secondary.map { .string($0.hex) } ?? .null]),
+            ])
+        case .certificateAuthority:
+            return .object(["type": .string("certificateAuthority"), "symmetricKey": noKeys, "x509Thumbprint": noPrints])
+        }
     }
 
     private func twinJSON(_ device: DeviceRecord, driver: HubDriver) -> JSONValue {

@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import Synchronization
+import _CryptoExtras
 import IoTHubSimulationCore
 import SwiftASN1
 import X509
@@ -13,7 +15,8 @@ public struct HubCertificateAuthority: Sendable {
     private let privateKeyBytes: Data
     private let keyIdentifier: SubjectKeyIdentifier
 
-    /// Makes a CA with a new P-256 key, valid from one hour before `now` for `validity`.
+    /// Makes a root CA with a new P-256 key, valid from one hour before `now` for `validity`,
+    /// that may sign one level of intermediate CAs.
     /// - Parameter now: real wall-clock time (what clients verify against).
     /// - Parameter commonName: the CA's name, as clients show it in certificate chains.
     public static func make(
@@ -21,9 +24,45 @@ public struct HubCertificateAuthority: Sendable {
         validity: TimeInterval,
         commonName: String = "harness simulated IoT Hub CA"
     ) throws(HubTLSError) -> HubCertificateAuthority {
+        try make(now: now, validity: validity, commonName: commonName, maxPathLength: 1, issuer: nil)
+    }
+
+    /// Makes an intermediate CA with a new P-256 key, signed by this CA (which must allow it:
+    /// ``allowsIntermediates``), valid from one hour before `now` for `validity` and never past
+    /// this CA's end. It may sign end-entity certificates only.
+    public func issueIntermediate(
+        now: Date,
+        validity: TimeInterval,
+        commonName: String = "harness simulated IoT Hub intermediate CA"
+    ) throws(HubTLSError) -> HubCertificateAuthority {
+        try Self.make(
+            now: now,
+            validity: min(validity, certificate.notValidAfter.timeIntervalSince(now)),
+            commonName: commonName,
+            maxPathLength: 0,
+            issuer: self
+        )
+    }
+
+    /// Whether this CA may sign intermediate CAs (path length above 0). Roots made before the
+    /// hub's chain had an intermediate may not; a kept one then signs server certificates
+    /// directly, so boards that hold it keep trusting the hub.
+    public var allowsIntermediates: Bool {
+        guard let basic = try? certificate.extensions.basicConstraints, case .isCertificateAuthority(let length) = basic else { return false }
+        return length.map { $0 > 0 } ?? true
+    }
+
+    private static func make(
+        now: Date,
+        validity: TimeInterval,
+        commonName: String,
+        maxPathLength: Int,
+        issuer: HubCertificateAuthority?
+    ) throws(HubTLSError) -> HubCertificateAuthority {
         let key = P256.Signing.PrivateKey()
         let publicKey = Certificate.PublicKey(key.publicKey)
         let keyID = SubjectKeyIdentifier(hash: publicKey)
+        let signingKey = try issuer?.privateKey ?? key
         do {
             let name = try DistinguishedName {
                 OrganizationName("harness")
@@ -35,15 +74,16 @@ public struct HubCertificateAuthority: Sendable {
                 publicKey: publicKey,
                 notValidBefore: now.addingTimeInterval(-3600),
                 notValidAfter: now.addingTimeInterval(validity),
-                issuer: name,
+                issuer: issuer?.certificate.subject ?? name,
                 subject: name,
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: maxPathLength))
                     Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                     keyID
+                    if let issuer { AuthorityKeyIdentifier(keyIdentifier: issuer.keyIdentifier.keyIdentifier) }
                 },
-                issuerPrivateKey: Certificate.PrivateKey(key)
+                issuerPrivateKey: Certificate.PrivateKey(signingKey)
             )
             return HubCertificateAuthority(certificate: certificate, privateKey: key, keyIdentifier: keyID)
         } catch {
@@ -115,7 +155,8 @@ public struct HubCertificateAuthority: Sendable {
         certificate.notValidBefore <= now && certificate.notValidAfter >= now.addingTimeInterval(duration)
     }
 
-    /// Issues a server certificate with a new P-256 key for `hostNames` (DNS) and `ipAddresses`
+    /// Issues a server certificate with a new RSA-2048 key (as the real hub's, so the
+    /// ECDHE_RSA suites of ``HubTLSProfile`` work) for `hostNames` (DNS) and `ipAddresses`
     /// as subject alternative names, valid from one hour before `now` for `validity` (never
     /// past the CA's own end).
     /// - Returns: the certificate and its private key, as PEM.
@@ -134,7 +175,7 @@ public struct HubCertificateAuthority: Sendable {
         )
     }
 
-    /// Issues a server certificate with a new P-256 key for `hostNames` (DNS) and `ipAddresses`
+    /// Issues a server certificate with a new RSA-2048 key for `hostNames` (DNS) and `ipAddresses`
     /// valid exactly from `notValidBefore` to `notValidAfter`, which may lie in the past (an
     /// expired certificate, for the hub's `certificate_expired` fault).
     /// - Returns: the certificate and its private key, as PEM.
@@ -147,7 +188,7 @@ public struct HubCertificateAuthority: Sendable {
     ) throws(HubTLSError) -> (certificatePEM: String, privateKeyPEM: String) {
         let addresses = try ipAddresses.map { text throws(HubTLSError) in try HubCertificateFactory.ipAddressBytes(text) }
         let issuerKey = try privateKey
-        let key = P256.Signing.PrivateKey()
+        let key = try ServerKey.shared()
         let publicKey = Certificate.PublicKey(key.publicKey)
         do {
             let subject = try DistinguishedName {
@@ -166,7 +207,7 @@ public struct HubCertificateAuthority: Sendable {
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
+                    Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
                     try ExtendedKeyUsage([.serverAuth])
                     SubjectAlternativeNames(names)
                     SubjectKeyIdentifier(hash: publicKey)
@@ -177,6 +218,40 @@ public struct HubCertificateAuthority: Sendable {
             return (try server.serializeAsPEM().pemString, key.pemRepresentation)
         } catch {
             throw .setupFailed(reason: "making the hub's server certificate: \(error)")
+        }
+    }
+}
+
+/// The RSA-2048 key of the hub's server certificates, made once per process: RSA key
+/// generation takes a good part of a second (seconds in a debug build), and every hub start,
+/// certificate fault and test would otherwise pay it, on the threads other work needs. Each
+/// certificate is still new; only its key is shared, within this process alone.
+enum ServerKey {
+    private static let key = Mutex<[UInt8]?>(nil)
+
+    /// Makes the key, if not made yet, on a thread of its own: callers on Swift's cooperative
+    /// threads (a hub starting) then never block them for the generation.
+    static func prepare() async {
+        if key.withLock({ $0 != nil }) { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                _ = try? shared()
+                done.resume()
+            }
+        }
+    }
+
+    /// The process's server key, made on first use.
+    static func shared() throws(HubTLSError) -> _RSA.Signing.PrivateKey {
+        do {
+            return try key.withLock { stored in
+                if let stored { return try _RSA.Signing.PrivateKey(derRepresentation: stored) }
+                let made = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+                stored = Array(made.derRepresentation)
+                return made
+            }
+        } catch {
+            throw .setupFailed(reason: "making the server's RSA key: \(error)")
         }
     }
 }

@@ -26,46 +26,38 @@ public enum HubCertificateFault: String, Sendable, Hashable, CaseIterable {
 /// Issues the certificates of ``HubCertificateFault``s: the hub's CA and names, kept from its
 /// start. Only a hub that made its own certificate has one.
 struct HubFaultCertificateIssuer: Sendable {
-    let authority: HubCertificateAuthority
+    let signer: HubSigningChain
     let nextRoot: HubCertificateAuthority?
     let hostNames: [String]
     let ipAddresses: [String]
-    let minimumVersion: TLSVersion
-    let maximumVersion: TLSVersion
+    let profile: HubTLSProfile
 
-    /// A server context presenting the certificate of `fault`.
+    /// The server contexts presenting the certificate of `fault`.
     /// - Parameter now: real wall-clock time (what clients check validity against).
-    func context(for fault: HubCertificateFault, now: Date) throws(HubTLSError) -> NIOSSLContext {
+    func contexts(for fault: HubCertificateFault, now: Date) throws(HubTLSError) -> HubServerContexts {
         let validity = HubTLSContext.serverValidity
         let issued: (certificatePEM: String, privateKeyPEM: String)
         switch fault {
         case .expired:
-            issued = try authority.issueServerCertificate(
+            issued = try signer.issueServerCertificate(
                 hostNames: hostNames,
                 ipAddresses: ipAddresses,
                 notValidBefore: now.addingTimeInterval(-2 * 24 * 3600),
                 notValidAfter: now.addingTimeInterval(-24 * 3600)
             )
         case .wrongName:
-            issued = try authority.issueServerCertificate(hostNames: [HubCertificateFault.wrongHostName], ipAddresses: [], now: now, validity: validity)
+            issued = try signer.issueServerCertificate(hostNames: [HubCertificateFault.wrongHostName], ipAddresses: [], now: now, validity: validity)
         case .untrusted:
             let stranger = try HubCertificateAuthority.make(now: now, validity: validity, commonName: "harness untrusted CA")
-            issued = try stranger.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
+            issued = try HubSigningChain(root: stranger, now: now, validity: validity).issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
         case .rotatedRoot:
             guard let nextRoot else {
                 throw .setupFailed(reason: "the hub has no next root CA to rotate to (it was started without preparing one)")
             }
-            issued = try nextRoot.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
+            issued = try HubSigningChain(root: nextRoot, now: now, validity: validity).issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: validity)
         }
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
-        do {
-            chain = [try NIOSSLCertificate(bytes: Array(issued.certificatePEM.utf8), format: .pem)]
-            key = try NIOSSLPrivateKey(bytes: Array(issued.privateKeyPEM.utf8), format: .pem)
-        } catch {
-            throw .setupFailed(reason: "loading the fault's certificate: \(error)")
-        }
-        return try HubTLSContext.makeContext(chain: chain, key: key, minimumVersion: minimumVersion, maximumVersion: maximumVersion)
+        let (chain, key) = try HubTLSContext.loadIssued(issued)
+        return try HubTLSContext.makeContexts(chain: chain, key: key, profile: profile)
     }
 }
 
@@ -73,18 +65,21 @@ struct HubFaultCertificateIssuer: Sendable {
 /// fault's while one is on. The listener reads it for every connection it accepts, so a swap
 /// reaches the next handshake and no open connection.
 final class HubServerIdentity: Sendable {
-    private let normal: NIOSSLContext
+    private let normal: HubServerContexts
     private let issuer: HubFaultCertificateIssuer?
-    private let current: Mutex<(context: NIOSSLContext, fault: HubCertificateFault?)>
+    private let current: Mutex<(contexts: HubServerContexts, fault: HubCertificateFault?)>
+    /// The profile the contexts apply, named in refusals.
+    let profile: HubTLSProfile
 
     init(_ tls: HubTLSContext) {
-        self.normal = tls.context
+        self.normal = tls.contexts
         self.issuer = tls.issuer
-        self.current = Mutex((tls.context, nil))
+        self.profile = tls.profile
+        self.current = Mutex((tls.contexts, nil))
     }
 
-    /// The context for a connection accepted now.
-    var context: NIOSSLContext { current.withLock { $0.context } }
+    /// The context for a connection accepted now whose client sent `serverName` (nil: no SNI).
+    func context(serverName: String?) -> NIOSSLContext { current.withLock { $0.contexts.context(serverName: serverName) } }
 
     /// The certificate fault on now, if any.
     var fault: HubCertificateFault? { current.withLock { $0.fault } }
@@ -97,8 +92,8 @@ final class HubServerIdentity: Sendable {
         guard let issuer else {
             throw .setupFailed(reason: "certificate faults need the hub's own generated certificate; it serves the given PEM files, whose CA key it does not hold")
         }
-        let context = try issuer.context(for: fault, now: now)
-        current.withLock { $0 = (context, fault) }
+        let contexts = try issuer.contexts(for: fault, now: now)
+        current.withLock { $0 = (contexts, fault) }
     }
 
     /// Goes back to the hub's own certificate if `fault` is the one presented.

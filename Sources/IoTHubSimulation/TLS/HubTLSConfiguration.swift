@@ -2,17 +2,21 @@ import IoTHubSimulationCore
 import NIOSSL
 
 /// How the simulated hub serves TLS: with a certificate it makes itself at start (the default,
-/// for `localhost` and `127.0.0.1`), or with the user's PEM files.
+/// for `localhost` and `127.0.0.1`), or with the user's PEM files, under a ``HubTLSProfile``.
 ///
-/// The real hub accepts TLS 1.2 and 1.3 only (1.0 and 1.1 ended on 31 Aug 2025), so those are
-/// the defaults.
+/// The real hub accepts TLS 1.2 and 1.3 only, with strong ECDHE suites (1.0, 1.1 and weak
+/// suites ended on 31 Aug 2025), so that is the default profile. The hub asks every client for
+/// a certificate without requiring one, as the real hub does, and judges it at CONNECT.
 public struct HubTLSConfiguration: Sendable, Hashable {
     /// Where the server certificate comes from.
     public enum Identity: Sendable, Hashable {
-        /// The hub makes a CA and a server certificate signed by it when it starts (P-256
-        /// keys). The certificate names `hostNames` (DNS) and `ipAddresses` as subject
-        /// alternative names. The CA certificate is written as PEM into `directory` (a new
-        /// temporary folder when `nil`), as `ca.pem`.
+        /// The hub makes a chain shaped like the real hub's when it starts: a root CA (P-256;
+        /// kept in `directory` across starts), an intermediate CA signed by it, and an
+        /// RSA-2048 server certificate signed by the intermediate (RSA, as the real hub's, so
+        /// the ECDHE_RSA suites work). The server presents itself and the intermediate; clients
+        /// trust the root. The certificate names `hostNames` (DNS) and `ipAddresses` as subject
+        /// alternative names. The root is written as PEM into `directory` (a new temporary
+        /// folder when `nil`) as `ca.pem`, the intermediate as `intermediate.pem`.
         case generated(hostNames: [String] = ["localhost"], ipAddresses: [String] = ["127.0.0.1"], directory: String? = nil)
         /// PEM files: the server certificate (chain), its private key, and optionally the CA
         /// that clients should trust (reported as ``HubEndpoints/caCertificatePath``).
@@ -21,10 +25,8 @@ public struct HubTLSConfiguration: Sendable, Hashable {
 
     /// The server certificate. Default: `.generated()`.
     public var identity: Identity
-    /// Lowest TLS version accepted. Default: TLS 1.2.
-    public var minimumVersion: TLSVersion
-    /// Highest TLS version accepted. Default: TLS 1.3.
-    public var maximumVersion: TLSVersion
+    /// What the hub's TLS accepts (versions, cipher suites, SNI). Default: ``HubTLSProfile/strict``.
+    public var profile: HubTLSProfile
     /// With a generated identity: also make the root CA a `ca_rotation` fault moves the hub
     /// to, and write it beside `ca.pem` as `ca-next.pem`, with `ca-bundle.pem` holding both
     /// roots (``HubEndpoints/nextRootCertificatePath``, ``HubEndpoints/rootBundlePath``), so
@@ -33,13 +35,11 @@ public struct HubTLSConfiguration: Sendable, Hashable {
 
     public init(
         identity: Identity = .generated(),
-        minimumVersion: TLSVersion = .tlsv12,
-        maximumVersion: TLSVersion = .tlsv13,
+        profile: HubTLSProfile = .strict,
         preparesNextRoot: Bool = false
     ) {
         self.identity = identity
-        self.minimumVersion = minimumVersion
-        self.maximumVersion = maximumVersion
+        self.profile = profile
         self.preparesNextRoot = preparesNextRoot
     }
 }
@@ -55,6 +55,8 @@ public enum HubTLSError: Error, Sendable, Hashable, CustomStringConvertible {
     case setupFailed(reason: String)
     /// An IP address for the generated certificate is not a dotted IPv4 or IPv6 address.
     case invalidIPAddress(String)
+    /// No TLS profile has this name.
+    case unknownProfile(String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum HubTLSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidPEM(let path, let reason): "\(path): not a usable PEM file: \(reason)"
         case .setupFailed(let reason): "TLS setup failed: \(reason)"
         case .invalidIPAddress(let text): "'\(text)' is not an IP address"
+        case .unknownProfile(let name):
+            "'\(name)' is not a TLS profile; the profiles are \(HubTLSProfile.allCases.map(\.rawValue).joined(separator: " and "))"
         }
     }
 }

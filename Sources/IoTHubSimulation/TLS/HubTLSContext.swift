@@ -3,15 +3,31 @@ import IoTHubSimulationCore
 import NIOCore
 import NIOSSL
 
-/// The hub's ready TLS server context and the CA files clients should trust.
+/// The server contexts of one certificate chain under a profile: one for clients that sent SNI
+/// and one for those that did not (the strict profile gives them TLS 1.2 at most, as the real
+/// hub needs SNI for TLS 1.3).
+struct HubServerContexts: Sendable {
+    let withServerName: NIOSSLContext
+    let withoutServerName: NIOSSLContext
+
+    /// The context for a client that sent `serverName` (nil: no SNI).
+    func context(serverName: String?) -> NIOSSLContext {
+        serverName == nil ? withoutServerName : withServerName
+    }
+}
+
+/// The hub's ready TLS server contexts and the CA files clients should trust.
 struct HubTLSContext: Sendable {
-    let context: NIOSSLContext
+    let contexts: HubServerContexts
+    let profile: HubTLSProfile
     /// Path of the CA certificate (PEM) that signed the server certificate, if known.
     let caCertificatePath: String?
     /// Path of the next root (``HubTLSConfiguration/preparesNextRoot``), and of the bundle of
     /// both roots.
     let nextRootCertificatePath: String?
     let rootBundlePath: String?
+    /// Path of the intermediate CA (PEM) the generated chain carries, if any.
+    let intermediateCertificatePath: String?
     /// What certificate faults need to issue other certificates: only with a generated
     /// identity, whose CA key the hub holds.
     let issuer: HubFaultCertificateIssuer?
@@ -26,20 +42,27 @@ struct HubTLSContext: Sendable {
         var nextRootPath: String?
         var bundlePath: String?
         var issuer: HubFaultCertificateIssuer?
+        var intermediatePath: String?
         switch configuration.identity {
         case .generated(let hostNames, let ipAddresses, let directory):
             for address in ipAddresses { _ = try HubCertificateFactory.ipAddressBytes(address) }
             let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("harness-hub-\(UUID().uuidString)").path
-            let authority = try directory == nil
+            let root = try directory == nil
                 ? HubCertificateAuthority.make(now: now, validity: serverValidity)
                 : KeptCertificateAuthority.load(in: folder, now: now, serverValidity: serverValidity)
-            let server = try authority.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: serverValidity)
+            let signer = try HubSigningChain(root: root, now: now, validity: serverValidity)
+            let server = try signer.issueServerCertificate(hostNames: hostNames, ipAddresses: ipAddresses, now: now, validity: serverValidity)
             let path = (folder as NSString).appendingPathComponent("ca.pem")
-            let caPEM = try authority.certificatePEM
+            let caPEM = try root.certificatePEM
             var nextRoot: HubCertificateAuthority?
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try Data(caPEM.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                if let intermediate = signer.intermediate {
+                    let intermediateFile = (folder as NSString).appendingPathComponent("intermediate.pem")
+                    try Data(try intermediate.certificatePEM.utf8).write(to: URL(fileURLWithPath: intermediateFile), options: .atomic)
+                    intermediatePath = intermediateFile
+                }
                 if configuration.preparesNextRoot {
                     let next = try HubCertificateAuthority.make(now: now, validity: serverValidity, commonName: "harness simulated IoT Hub next root CA")
                     let nextPEM = try next.certificatePEM
@@ -56,20 +79,16 @@ struct HubTLSContext: Sendable {
             } catch {
                 throw .unreadableFile(path: path, reason: "cannot write the CA certificate: \(error.localizedDescription)")
             }
-            do {
-                chain = [try NIOSSLCertificate(bytes: Array(server.certificatePEM.utf8), format: .pem)]
-                key = try NIOSSLPrivateKey(bytes: Array(server.privateKeyPEM.utf8), format: .pem)
-            } catch {
-                throw .setupFailed(reason: "loading the generated certificate: \(error)")
-            }
+            let loaded = try loadIssued(server)
+            chain = loaded.0
+            key = loaded.1
             caPath = path
             issuer = HubFaultCertificateIssuer(
-                authority: authority,
+                signer: signer,
                 nextRoot: nextRoot,
                 hostNames: hostNames,
                 ipAddresses: ipAddresses,
-                minimumVersion: configuration.minimumVersion,
-                maximumVersion: configuration.maximumVersion
+                profile: configuration.profile
             )
         case .pemFiles(let certificatePath, let keyPath, let caFile):
             let certificateBytes = try read(certificatePath)
@@ -97,15 +116,50 @@ struct HubTLSContext: Sendable {
             }
             caPath = caFile
         }
-        let context = try makeContext(chain: chain, key: key, minimumVersion: configuration.minimumVersion, maximumVersion: configuration.maximumVersion)
-        return HubTLSContext(context: context, caCertificatePath: caPath, nextRootCertificatePath: nextRootPath, rootBundlePath: bundlePath, issuer: issuer)
+        let contexts = try makeContexts(chain: chain, key: key, profile: configuration.profile)
+        return HubTLSContext(
+            contexts: contexts,
+            profile: configuration.profile,
+            caCertificatePath: caPath,
+            nextRootCertificatePath: nextRootPath,
+            rootBundlePath: bundlePath,
+            intermediateCertificatePath: intermediatePath,
+            issuer: issuer
+        )
     }
 
-    /// A server context presenting `chain`, with the hub's TLS versions.
-    static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, minimumVersion: TLSVersion, maximumVersion: TLSVersion) throws(HubTLSError) -> NIOSSLContext {
+    /// The chain and key of an issued certificate (leaf first), as NIOSSL takes them.
+    static func loadIssued(_ issued: (certificatePEM: String, privateKeyPEM: String)) throws(HubTLSError) -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
+        do {
+            return (
+                try NIOSSLCertificate.fromPEMBytes(Array(issued.certificatePEM.utf8)),
+                try NIOSSLPrivateKey(bytes: Array(issued.privateKeyPEM.utf8), format: .pem)
+            )
+        } catch {
+            throw .setupFailed(reason: "loading the generated certificate: \(error)")
+        }
+    }
+
+    /// The server contexts presenting `chain` under `profile`.
+    static func makeContexts(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, profile: HubTLSProfile) throws(HubTLSError) -> HubServerContexts {
+        let withName = try makeContext(chain: chain, key: key, profile: profile, maximumVersion: profile.maximumVersion(serverName: "sni"))
+        let withoutMaximum = profile.maximumVersion(serverName: nil)
+        guard withoutMaximum != profile.maximumVersion(serverName: "sni") else {
+            return HubServerContexts(withServerName: withName, withoutServerName: withName)
+        }
+        let without = try makeContext(chain: chain, key: key, profile: profile, maximumVersion: withoutMaximum)
+        return HubServerContexts(withServerName: withName, withoutServerName: without)
+    }
+
+    /// A server context presenting `chain`, with the profile's versions and suites. It asks the
+    /// client for a certificate without requiring one (the hub's verification callback takes
+    /// whatever is presented; the hub judges it at CONNECT).
+    private static func makeContext(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, profile: HubTLSProfile, maximumVersion: TLSVersion) throws(HubTLSError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = minimumVersion
+        tls.minimumTLSVersion = profile.minimumVersion
         tls.maximumTLSVersion = maximumVersion
+        tls.cipherSuites = profile.cipherSuites.joined(separator: ":")
+        tls.certificateVerification = .optionalVerification
         // When the hub drops a connection it sends close_notify and closes at once, as it
         // drops connections "without a packet": it does not wait the default five seconds
         // for a client that never answers, holding the connection's memory meanwhile.

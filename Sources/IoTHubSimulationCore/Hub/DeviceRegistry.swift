@@ -13,13 +13,23 @@ public struct DeviceRecord: Sendable, Hashable {
     /// Secret.
     public var secondaryKey: DeviceKey
     public var status: Status
+    /// How the device proves its identity at CONNECT. Default: a SAS token.
+    public var authentication: DeviceAuthentication
 
-    /// Creates a record; a missing secondary key is generated at random.
-    public init(id: DeviceID, primaryKey: DeviceKey, secondaryKey: DeviceKey? = nil, status: Status = .enabled) {
+    /// Creates a record; a missing secondary key is generated at random. An X.509 device
+    /// keeps keys too, which no token it presents is checked against.
+    public init(
+        id: DeviceID,
+        primaryKey: DeviceKey,
+        secondaryKey: DeviceKey? = nil,
+        status: Status = .enabled,
+        authentication: DeviceAuthentication = .sharedAccessKey
+    ) {
         self.id = id
         self.primaryKey = primaryKey
         self.secondaryKey = secondaryKey ?? DeviceKey.random()
         self.status = status
+        self.authentication = authentication
     }
 
     /// Keys tried in order when verifying the device's tokens.
@@ -53,14 +63,21 @@ public struct AccessPolicy: Sendable, Hashable {
     public var keys: [DeviceKey] { [primaryKey, secondaryKey] }
 }
 
-/// The hub's identity registry: devices and shared access policies.
+/// The hub's identity registry: devices, shared access policies, and the certificate
+/// authorities CA-signed X.509 devices chain to.
 public struct DeviceRegistry: Sendable {
     public private(set) var devices: [DeviceID: DeviceRecord] = [:]
     public private(set) var policies: [String: AccessPolicy] = [:]
+    public private(set) var certificateAuthorities: [String: RegisteredCertificateAuthority] = [:]
 
-    public init(devices: [DeviceRecord] = [], policies: [AccessPolicy] = []) {
+    public init(
+        devices: [DeviceRecord] = [],
+        policies: [AccessPolicy] = [],
+        certificateAuthorities: [RegisteredCertificateAuthority] = []
+    ) {
         for device in devices { self.devices[device.id] = device }
         for policy in policies { self.policies[policy.name] = policy }
+        for authority in certificateAuthorities { self.certificateAuthorities[authority.name] = authority }
     }
 
     public subscript(id: DeviceID) -> DeviceRecord? { devices[id] }
@@ -74,4 +91,7 @@ public struct DeviceRegistry: Sendable {
 
     /// Adds or replaces a policy.
     public mutating func upsert(_ policy: AccessPolicy) { policies[policy.name] = policy }
+
+    /// Adds or replaces a certificate authority (by name).
+    public mutating func upsert(_ authority: RegisteredCertificateAuthority) { certificateAuthorities[authority.name] = authority }
 }

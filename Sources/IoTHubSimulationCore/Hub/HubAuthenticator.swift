@@ -3,8 +3,9 @@ import MQTTCore
 
 /// The outcome of checking a CONNECT packet.
 public enum AuthenticationResult: Sendable, Hashable {
-    /// The device may connect; its token expires at `tokenExpiry` (`se`, Unix seconds).
-    case accepted(DeviceID, tokenExpiry: Int64)
+    /// The device may connect; its token expires at `tokenExpiry` (`se`, Unix seconds), or
+    /// never (`nil`) for a device that authenticated with its X.509 certificate.
+    case accepted(DeviceID, tokenExpiry: Int64?)
     /// The hub answers with `code` and closes; `reason` says why (never a secret).
     case refused(ConnectReturnCode, reason: String)
 }
@@ -12,13 +13,17 @@ public enum AuthenticationResult: Sendable, Hashable {
 /// Checks CONNECT credentials the way IoT Hub does: protocol level 4, client id equal to the
 /// device id in the user name, a known enabled device, and a SAS token signed with one of the
 /// device's keys (or a policy key with DeviceConnect), covering the device and not expired.
+/// A device registered for X.509 authentication is checked by the certificate it presented in
+/// the TLS handshake instead (``CertificateAuthentication``); its password, if any, is not read.
 /// Every refusal but the protocol level gets CONNACK 5, as the real hub does.
 public enum HubAuthenticator {
-    /// Checks `connect` against the registry at time `now`.
+    /// Checks `connect` against the registry at time `now`; `certificate` is the client
+    /// certificate chain the connection's TLS handshake presented, if any.
     public static func authenticate(
         _ connect: ConnectPacket,
         registry: DeviceRegistry,
         configuration: HubConfiguration,
+        certificate: ClientCertificateChain? = nil,
         now: HubTime
     ) -> AuthenticationResult {
         guard connect.protocolName == "MQTT", connect.protocolLevel == 4 else {
@@ -57,8 +62,20 @@ public enum HubAuthenticator {
         guard device.status == .enabled else {
             return .refused(.notAuthorized, reason: "device '\(deviceID)' is disabled")
         }
+        if device.authentication.usesCertificate {
+            if let refusal = CertificateAuthentication.refusal(
+                for: device,
+                presenting: certificate,
+                authorities: registry.certificateAuthorities,
+                now: now
+            ) {
+                return .refused(.notAuthorized, reason: refusal)
+            }
+            return .accepted(deviceID, tokenExpiry: nil)
+        }
         guard let password = connect.passwordText else {
-            return .refused(.notAuthorized, reason: "CONNECT has no password (a SAS token)")
+            let hint = certificate == nil ? "" : "; it presented a client certificate, but the device is registered for SAS authentication"
+            return .refused(.notAuthorized, reason: "CONNECT has no password (a SAS token)\(hint)")
         }
         let token: SASToken
         do {

@@ -129,6 +129,10 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     case evictedWhilePending(limit: Int, waited: Duration)
     /// A hub fault (``HubFault``) ended the connection; the effect says how.
     case fault(HubFaultActivation, FaultEffect)
+    /// The TLS handshake failed before any MQTT: the hub's TLS profile refused what the client
+    /// offered, or the client gave up (it did not trust the hub's certificate, say). `reason`
+    /// says which in plain words.
+    case tlsRefused(String)
 
     public var description: String {
         switch self {
@@ -146,6 +150,7 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .tooManyPendingConnections(let limit): "closed at once: \(limit) connections were already waiting for their CONNECT to be accepted"
         case .evictedWhilePending(let limit, let waited): "closed to make room for a new connection: it had waited \(waited.components.seconds) s without an accepted CONNECT, and \(limit) connections were waiting"
         case .fault(let activation, let effect): "\(activation): \(Self.describe(effect, of: activation))"
+        case .tlsRefused(let reason): "TLS handshake failed: \(reason)"
         }
     }
 }

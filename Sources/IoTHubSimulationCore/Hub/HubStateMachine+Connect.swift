@@ -6,8 +6,14 @@ extension HubStateMachine {
     /// same device, restore or discard the session, answer CONNACK, then deliver queued C2D.
     mutating func handleConnect(_ connect: ConnectPacket, on connection: ConnectionID, at now: HubTime, actions: inout [Action]) {
         guard admitConnect(connect, on: connection, at: now, actions: &actions) else { return }
-        let result = HubAuthenticator.authenticate(connect, registry: registry, configuration: configuration, now: now)
-        var outcome: (deviceID: DeviceID, tokenExpiry: Int64)?
+        let result = HubAuthenticator.authenticate(
+            connect,
+            registry: registry,
+            configuration: configuration,
+            certificate: connections[connection]?.clientCertificate,
+            now: now
+        )
+        var outcome: (deviceID: DeviceID, tokenExpiry: Int64?)?
         switch result {
         case .refused(let code, let reason):
             refuse(connect, on: connection, code: code, reason: reason, at: now, actions: &actions)
@@ -47,15 +53,16 @@ extension HubStateMachine {
 
         pending.remove(connection)
         let timeout = configuration.keepAliveTimeout(forKeepAlive: connect.keepAlive)
-        let drop = configuration.tokenExpiry.dropTime(expiry: tokenExpiry)
+        let drop = tokenExpiry.map { configuration.tokenExpiry.dropTime(expiry: $0) }
         connections[connection] = Connection(
             phase: .connected(deviceID),
             lastActivity: now,
             keepAliveTimeout: timeout,
             tokenDropTime: drop,
-            tokenExpiry: HubTime(unixSeconds: tokenExpiry),
+            tokenExpiry: tokenExpiry.map { HubTime(unixSeconds: $0) },
             will: connect.will,
-            cleanSession: connect.cleanSession
+            cleanSession: connect.cleanSession,
+            clientCertificate: connections[connection]?.clientCertificate
         )
         actions.append(.send(.connack(ConnAckPacket(sessionPresent: sessionPresent, returnCode: .accepted)), to: connection))
         actions.append(
@@ -69,7 +76,7 @@ extension HubStateMachine {
                 )
             )
         )
-        actions.append(.wakeUp(at: min(drop, now + timeout)))
+        actions.append(.wakeUp(at: drop.map { min($0, now + timeout) } ?? now + timeout))
         deliverQueued(to: deviceID, at: now, actions: &actions)
         sendWaitingMethods(to: deviceID, at: now, actions: &actions)
     }

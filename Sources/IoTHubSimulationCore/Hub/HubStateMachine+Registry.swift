@@ -12,7 +12,7 @@ extension HubStateMachine {
         if previous.status == .enabled, device.status == .disabled {
             return drop(device.id, reason: .deviceDisabled, at: now)
         }
-        if previous.keys != device.keys {
+        if previous.keys != device.keys || previous.authentication != device.authentication {
             return drop(device.id, reason: .credentialsRevoked, at: now)
         }
         return []

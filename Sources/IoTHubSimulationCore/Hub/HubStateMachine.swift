@@ -39,6 +39,8 @@ public struct HubStateMachine: Sendable {
         var tokenExpiry: HubTime?
         var will: ConnectPacket.Will?
         var cleanSession = true
+        /// The client certificate chain its TLS handshake presented, if any.
+        var clientCertificate: ClientCertificateChain?
 
         var deviceID: DeviceID? {
             if case .connected(let id) = phase { return id }
@@ -113,6 +115,24 @@ public struct HubStateMachine: Sendable {
         connections[connection] = Connection(phase: .awaitingConnect(openedAt: now), lastActivity: now)
         pending.insert(connection, openedAt: now)
         actions.append(.wakeUp(at: now + configuration.connectTimeout))
+        return actions
+    }
+
+    /// The connection's TLS handshake presented a client certificate chain (leaf first, DER),
+    /// which its CONNECT is judged by when the device is registered for X.509. A chain that
+    /// cannot be parsed is kept as none: such a device is then refused at CONNECT.
+    public mutating func clientCertificatePresented(_ chain: [[UInt8]], on connection: ConnectionID) {
+        guard var state = connections[connection], case .awaitingConnect = state.phase else { return }
+        state.clientCertificate = try? ClientCertificateChain(der: chain)
+        connections[connection] = state
+    }
+
+    /// The connection's TLS handshake failed; `reason` says why in the hub's words (the TLS
+    /// profile's refusal, or the client's alert). The connection is ended and reported.
+    public mutating func tlsFailed(_ connection: ConnectionID, reason: String, at now: HubTime) -> [Action] {
+        guard connections[connection] != nil else { return [] }
+        var actions: [Action] = []
+        end(connection, reason: .tlsRefused(reason), at: now, actions: &actions)
         return actions
     }
 

@@ -4,7 +4,7 @@ import NIOCore
 /// What a service request asks the hub to do, parsed and validated from the request alone.
 public enum ServiceRoute: Sendable, Hashable {
     /// `PUT /devices/{id}`: create, or replace when `If-Match` is given.
-    case putDevice(DeviceID, DeviceRecord.Status, primaryKey: DeviceKey?, secondaryKey: DeviceKey?, replace: Bool)
+    case putDevice(DeviceID, DeviceRecord.Status, primaryKey: DeviceKey?, secondaryKey: DeviceKey?, authentication: DeviceAuthentication?, replace: Bool)
     /// `GET /devices/{id}`.
     case getDevice(DeviceID)
     /// `DELETE /devices/{id}`.
@@ -35,7 +35,7 @@ public enum ServiceRoute: Sendable, Hashable {
     /// The device the request names.
     public var deviceID: DeviceID {
         switch self {
-        case .putDevice(let id, _, _, _, _), .getDevice(let id), .deleteDevice(let id), .sendCloudToDevice(let id, _), .purgeQueue(let id),
+        case .putDevice(let id, _, _, _, _, _), .getDevice(let id), .deleteDevice(let id), .sendCloudToDevice(let id, _), .purgeQueue(let id),
             .invokeMethod(let id, _), .getTwin(let id), .patchTwin(let id, _, _), .mintToken(let id, _):
             id
         }
@@ -133,6 +133,13 @@ public enum ServiceRouter {
             status = parsed
         }
         var keys: (DeviceKey?, DeviceKey?) = (nil, nil)
+        var method: DeviceAuthentication?
+        if case .object(let authentication) = body["authentication"] {
+            switch deviceAuthentication(authentication) {
+            case .success(let parsed): method = parsed
+            case .failure(let problem): return .rejected(badBody(problem.description))
+            }
+        }
         if case .object(let authentication) = body["authentication"], case .object(let symmetric) = authentication["symmetricKey"] {
             do {
                 if case .string(let text) = symmetric["primaryKey"] { keys.0 = try DeviceKey(base64: text) }
@@ -141,7 +148,33 @@ public enum ServiceRouter {
                 return .rejected(badBody("\(error)"))
             }
         }
-        return .route(.putDevice(id, status, primaryKey: keys.0, secondaryKey: keys.1, replace: request.header("If-Match") != nil))
+        return .route(.putDevice(id, status, primaryKey: keys.0, secondaryKey: keys.1, authentication: method, replace: request.header("If-Match") != nil))
+    }
+
+    /// The `authentication` of a device body as the service API gives it: `type` `sas`,
+    /// `selfSigned` (with `x509Thumbprint`) or `certificateAuthority`; `nil` when no type is
+    /// given.
+    private static func deviceAuthentication(_ authentication: [String: JSONValue]) -> Result<DeviceAuthentication?, ServiceBodyProblem> {
+        guard case .string(let type) = authentication["type"] else { return .success(nil) }
+        switch type {
+        case "sas":
+            return .success(.sharedAccessKey)
+        case "certificateAuthority":
+            return .success(.certificateAuthority)
+        case "selfSigned":
+            guard case .object(let prints) = authentication["x509Thumbprint"], case .string(let primary) = prints["primaryThumbprint"] else {
+                return .failure(ServiceBodyProblem(description: "a selfSigned device needs authentication.x509Thumbprint.primaryThumbprint"))
+            }
+            do {
+                var secondary: CertificateThumbprint?
+                if case .string(let text) = prints["secondaryThumbprint"] { secondary = try CertificateThumbprint(parsing: text) }
+                return .success(.selfSigned(primary: try CertificateThumbprint(parsing: primary), secondary: secondary))
+            } catch {
+                return .failure(ServiceBodyProblem(description: "\(error)"))
+            }
+        default:
+            return .failure(ServiceBodyProblem(description: "authentication.type must be sas, selfSigned or certificateAuthority, not '\(type)'"))
+        }
     }
 
     /// The message from the body and the `iothub-*` headers the service SDKs send; the
@@ -224,4 +257,9 @@ public enum ServiceRouter {
         }
         return .route(.mintToken(id, timeToLive: ttl))
     }
+}
+
+/// Why a service request body was refused.
+struct ServiceBodyProblem: Error {
+    var description: String
 }

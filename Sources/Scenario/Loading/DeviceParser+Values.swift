@@ -86,6 +86,9 @@ extension DeviceParser {
         case "api_version":
             guard !text.isEmpty else { return "api_version must not be empty" }
             spec.apiVersion = text
+        case "cert_file", "key_file":
+            let file = text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardizedFileURL.path
+            if key == "cert_file" { spec.certificateFile = file } else { spec.keyFile = file }
         case "trusted_roots":
             guard let roots = DeviceSpec.TrustedRoots(rawValue: text) else {
                 let names = DeviceSpec.TrustedRoots.allCases.map(\.rawValue)

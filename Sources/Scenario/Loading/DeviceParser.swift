@@ -88,6 +88,9 @@ enum DeviceParser {
         if entries["token"] != nil, let node = entries["token_service"] {
             reader.error("give a fixed 'token' or a 'token_service', not both", at: node)
         }
+        if let problem = certificateProblem(spec), let node = entries["key_file"] ?? entries["cert_file"] {
+            reader.error(problem, at: node)
+        }
         if isKindKnown, let required = Vocabulary.requiredDeviceKey(of: kind), entries[required.key] == nil {
             reader.error(lacking(required, kind), at: entries.node)
         }
@@ -95,6 +98,26 @@ enum DeviceParser {
     }
 
     /// Why `key` does not fit a device of `kind`, or `nil` when it does.
+    /// What is wrong with a device's `cert_file` and `key_file`: one without the other, a file
+    /// that is not PEM, or a key that does not belong to the certificate.
+    static func certificateProblem(_ spec: DeviceSpec) -> String? {
+        switch (spec.certificateFile, spec.keyFile) {
+        case (nil, nil):
+            return nil
+        case (.some, nil):
+            return "cert_file needs a key_file (the certificate's private key)"
+        case (nil, .some):
+            return "key_file needs a cert_file (the certificate it belongs to)"
+        case (.some(let certificate), .some(let key)):
+            do {
+                try CertificateFiles.matchingPair(certificate: certificate, key: key)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
     static func kindProblem(_ key: String, _ kind: DeviceSpec.Kind) -> String? {
         guard let kinds = Vocabulary.device[key]?.forms, !kinds.isEmpty, !kinds.contains(kind.rawValue) else { return nil }
         return "'\(key)' is for devices of kind \(kinds.map { "'\($0)'" }.joined(separator: " or ")), and this one is '\(kind.rawValue)'"

@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import IoTHubCore
 import MQTTClient
 import MQTTCore
 import Yams
@@ -75,6 +76,24 @@ enum HubParser {
             if let tls = entries["tls"] {
                 guard let value = reader.bool(tls, "hub tls") else { return nil }
                 hub.tls = value
+            }
+            if let profile = settings["tls_profile"] {
+                guard let value = SimulatedHubTarget.TLSProfile(rawValue: profile.text) else {
+                    let names = SimulatedHubTarget.TLSProfile.allCases.map(\.rawValue)
+                    reader.error("tls_profile '\(profile.text)' is not a TLS profile\(Suggestions.hint(for: profile.text, in: names)); the profiles are \(names.joined(separator: " and "))", at: profile.node)
+                    return nil
+                }
+                hub.tlsProfile = value
+            }
+            if let ca = settings["x509_ca"] {
+                let path = ca.text.hasPrefix("/") ? ca.text : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(ca.text).standardizedFileURL.path
+                do {
+                    _ = try CertificateFiles.authorityCertificate(at: path)
+                } catch {
+                    reader.error("x509_ca: \(error)", at: ca.node)
+                    return nil
+                }
+                hub.x509CAFile = path
             }
             if let code = entries["throttle_connack"] {
                 guard let value = reader.integer(code, "throttle_connack", in: UInt8(3)...UInt8(5)) else { return nil }

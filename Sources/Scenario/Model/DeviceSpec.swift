@@ -204,6 +204,10 @@ public struct DeviceSpec: Sendable, Hashable {
     /// The simulated hub's root certificates the device trusts over TLS (`trusted_roots`).
     /// Default: ``TrustedRoots/current``.
     public var trustedRoots = TrustedRoots.current
+    /// The device's X.509 certificate and its key (PEM files, `cert_file`/`key_file`): it
+    /// presents them in the TLS handshake and sends no SAS token.
+    public var certificateFile: String?
+    public var keyFile: String?
 
     /// Which of the simulated hub's roots a device trusts: the one it starts with, the one a
     /// `ca_rotation` fault moves it to, or both (a device updated before the rotation, as IoT

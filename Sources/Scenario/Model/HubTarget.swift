@@ -49,7 +49,7 @@ public enum HubTarget: Sendable, Hashable, CustomStringConvertible {
     /// shown in reports; never holds a secret.
     public var description: String {
         switch self {
-        case .simulated(let hub): hub.tls ? "simulated" : "simulated+tcp"
+        case .simulated(let hub): hub.tls ? (hub.tlsProfile == .legacy ? "simulated (TLS profile legacy)" : "simulated") : "simulated+tcp"
         case .broker(let broker): broker.url
         case .azure(let hub): "azure://\(hub.hostName)"
         }
@@ -67,6 +67,21 @@ public struct SimulatedHubTarget: Sendable, Hashable {
     /// authorized, the default) or 3 (server unavailable). Which one the real hub sends is
     /// unconfirmed.
     public var throttleConnAck: ConnectReturnCode
+    /// What the hub's TLS accepts (`tls_profile`): `strict` (default, the real hub's) or
+    /// `legacy`.
+    public var tlsProfile = TLSProfile.strict
+    /// A CA certificate (PEM) registered and verified on the hub (`x509_ca`): devices whose
+    /// `cert_file` it signed are registered as CA-signed, the others by thumbprint.
+    public var x509CAFile: String?
+
+    /// The simulated hub's TLS profiles, by name (the hub's own ``HubTLSProfile`` is set from
+    /// it when the run starts the hub).
+    public enum TLSProfile: String, Sendable, Hashable, CaseIterable {
+        /// The real hub's since August 2025: TLS 1.2 with ECDHE suites, or 1.3 with SNI.
+        case strict
+        /// Also TLS 1.0/1.1 and RSA key exchange, for boards that cannot do better.
+        case legacy
+    }
 
     public init(hostName: String = HubTarget.defaultSimulatedHostName, tls: Bool = true, throttleConnAck: ConnectReturnCode = .notAuthorized) {
         self.hostName = hostName

@@ -62,7 +62,16 @@ struct RunSession: Sendable {
         switch target.hub {
         case .simulated(let settings):
             let servesTokens = devices.contains(where: \.tokenServiceFromHub)
-            let simulated = try await SimulatedBackend.start(settings, keys: keys, servesTokens: servesTokens, environment: environment, record: record)
+            var certificates: [DeviceID: String] = [:]
+            for spec in devices { certificates[spec.id] = spec.certificateFile }
+            let simulated = try await SimulatedBackend.start(
+                settings,
+                keys: keys,
+                certificates: certificates,
+                servesTokens: servesTokens,
+                environment: environment,
+                record: record
+            )
             backend = simulated
             if let service = simulated.tokenService {
                 for index in devices.indices where devices[index].tokenServiceFromHub { devices[index].tokenService = service }
@@ -230,6 +239,11 @@ struct RunSession: Sendable {
             tls.caFile = try simulation.rootCertificateFile(spec.trustedRoots)
             endpoint.tls = tls
         }
+        if var tls = endpoint.tls, let certificate = spec.certificateFile, let key = spec.keyFile {
+            tls.certificateFile = certificate
+            tls.keyFile = key
+            endpoint.tls = tls
+        }
         var request = ConnectRequest(
             host: endpoint.host,
             port: endpoint.port,
@@ -245,7 +259,8 @@ struct RunSession: Sendable {
             let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
             request.clientID = spec.clientID ?? credentials.clientID
             request.username = spec.username ?? credentials.username
-            request.password = spec.password ?? spec.token ?? credentials.password
+            // An X.509 device authenticates with its certificate and sends no token.
+            request.password = spec.password ?? spec.token ?? (spec.certificateFile == nil ? credentials.password : nil)
         }
         return request
     }

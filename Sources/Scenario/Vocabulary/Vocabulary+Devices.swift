@@ -52,6 +52,11 @@ extension Vocabulary {
             "keep-alive pinging on or off (default: the profile's for a simulated device, on for a client)."
         ),
         kindKey("renewal_margin", for: [.simulated], .duration, "how long before expiry an sdk device renews its token (default 120s). " + JSONSchema.durationFormat),
+        kindKey(
+            "cert_file", for: [.simulated, .client], .string(),
+            "the device's X.509 certificate (PEM): it connects with it instead of a SAS token; the simulated hub registers it by thumbprint, or as CA-signed when the hub's x509_ca signed it (harness cert device makes one)."
+        ),
+        kindKey("key_file", for: [.simulated, .client], .string(), "the private key (PEM) of cert_file."),
         // process
         kindKey("command", for: [.process], .string(minLength: 1, examples: ["python3"]), "the program (a path relative to working_directory, or a name on PATH)."),
         kindKey(

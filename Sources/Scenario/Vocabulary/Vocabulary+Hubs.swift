@@ -13,6 +13,14 @@ extension Vocabulary {
             "throttle_connack", for: ["simulated"], .anyOf([.oneOf([3, 5]), .oneOf(["3", "5"]), .variable]),
             "the CONNACK a CONNECT gets while a throttle fault is on: 5 (not authorized, the default) or 3 (server unavailable); which one the real hub sends is unconfirmed."
         ),
+        hubKey(
+            "tls_profile", for: ["simulated"], .oneOf(SimulatedHubTarget.TLSProfile.allCases.map(\.rawValue)),
+            "what the hub's TLS accepts: strict (default; the real hub's since August 2025: TLS 1.2 with ECDHE suites or 1.3, 1.3 only with SNI) or legacy (also TLS 1.0/1.1 and RSA key exchange, named in reports)."
+        ),
+        hubKey(
+            "x509_ca", for: ["simulated"], .string(),
+            "a CA certificate (PEM) registered and verified on the hub: devices whose cert_file it signed connect as CA-signed X.509 devices (harness cert ca makes one)."
+        ),
         hubKey("ca_file", for: ["mqtts", "azure"], .string(), "the CA (PEM) devices and the harness trust."),
         hubKey("cert_file", for: ["mqtts"], .string(), "client certificate (PEM)."),
         hubKey("key_file", for: ["mqtts"], .string(), "client key (PEM)."),

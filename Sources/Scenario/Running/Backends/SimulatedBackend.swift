@@ -21,21 +21,33 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
     var wallClock: any WallClock { HubWallClock(clock: hub.clock) }
     var secrets: [String] { tokenService.map { [$0.key] } ?? [] }
 
-    /// Starts a hub with `keys` registered as the devices' primary keys.
+    /// Starts a hub with `keys` registered as the devices' primary keys; the devices in
+    /// `certificates` (their `cert_file`) are registered for X.509 authentication.
     static func start(
         _ target: SimulatedHubTarget,
         keys: [DeviceID: DeviceKey],
+        certificates: [DeviceID: String] = [:],
         servesTokens: Bool = false,
         environment: RunEnvironment,
         record: RunRecord
     ) async throws -> SimulatedBackend {
+        let authority = try target.x509CAFile.map { path in
+            do { return try CertificateFiles.certificateAuthority(at: path) } catch { throw SessionError(description: "x509_ca: \(error)") }
+        }
+        var authentications: [DeviceID: DeviceAuthentication] = [:]
+        for (id, path) in certificates { authentications[id] = try x509Authentication(of: path, authority: authority) }
         var settings = HubHost.Settings(
             hostName: target.hostName,
-            devices: keys.sorted { $0.key.string < $1.key.string }.map { DeviceRecord(id: $0.key, primaryKey: $0.value) }
+            devices: keys.sorted { $0.key.string < $1.key.string }.map {
+                DeviceRecord(id: $0.key, primaryKey: $0.value, authentication: authentications[$0.key] ?? .sharedAccessKey)
+            }
         )
+        settings.certificateAuthorities = authority.map { [$0] } ?? []
         // The next root is made at start, so a device can be given it (trusted_roots) before
         // a ca_rotation fault moves the hub to it.
-        settings.listeners = target.tls ? HubListeners(tls: HubTLSConfiguration(preparesNextRoot: true)) : HubListeners(tls: nil, plainPort: 0)
+        settings.listeners = target.tls
+            ? HubListeners(tls: HubTLSConfiguration(profile: target.tlsProfile == .legacy ? .legacy : .strict, preparesNextRoot: true))
+            : HubListeners(tls: nil, plainPort: 0)
         settings.throttledConnectRefusal = target.throttleConnAck == .serverUnavailable ? .serverUnavailable : .notAuthorized
         settings.clock = HubClock(monotonic: environment.clock)
         settings.monotonic = environment.clock
