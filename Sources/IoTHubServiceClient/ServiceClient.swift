@@ -14,6 +14,12 @@ public struct ServiceClient: Sendable {
     public static let apiVersion = "2021-04-12"
 
     public var baseURL: URL
+
+    /// `host:port` of the service API, for messages about reaching it.
+    public var address: String {
+        let isTLS = baseURL.scheme == "https"
+        return "\(baseURL.host ?? "?"):\(baseURL.port ?? (isTLS ? 443 : 80))"
+    }
     public var hostName: String
     public var policyName: String
     /// Secret.

@@ -44,6 +44,8 @@ extension MQTTClientDriver {
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
-            .whenFailure { error in bound.value.transportFailed(reason: TransportErrorText.describe(error), connection: connection) }
+            .whenFailure { error in
+                bound.value.transportFailed(reason: TransportErrorText.describe(error, address: "\(endpoint.host):\(endpoint.port)"), connection: connection)
+            }
     }
 }
