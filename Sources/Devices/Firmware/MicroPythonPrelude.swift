@@ -5,8 +5,9 @@
 /// It replaces the modules the firmware imports with thin wrappers: `machine` (its `Pin`
 /// reports every write as `@harness pin <gpio> <0|1>`), `usocket` and `ussl` (the stream the
 /// firmware reads and writes reports `@harness net ...` and `@harness mqtt tx|rx <hex>`).
-/// It runs unchanged on a MicroPython board (sent over the raw REPL) and under CPython with
-/// the MicroPython shims of `scenarios/firmware/esp8266-led/run.py`.
+/// It runs unchanged on a MicroPython board (sent over the raw REPL), on the MicroPython unix
+/// port and under CPython, the last two with the stand-ins of
+/// `scenarios/firmware/esp8266-led/shims` that `run.py` puts on the path.
 public enum MicroPythonPrelude {
     /// The prelude's source.
     public static let source = #"""
@@ -33,10 +34,12 @@ def _harness_prelude():
             setattr(wrapper, name, overrides[name])
         return wrapper
 
+    # `machine` first: where the interpreter's own has no Pin (the unix port), a machine.py on
+    # the path extends it, and `umachine` would name the built-in module past that file.
     try:
-        import umachine as real_machine
-    except ImportError:
         import machine as real_machine
+    except ImportError:
+        import umachine as real_machine
     RealPin = real_machine.Pin
 
     class Pin:

@@ -47,6 +47,7 @@ enum DeviceFactory {
         case .process(let settings, let firmware):
             let configuration = ProcessDevice.Configuration(
                 command: settings.command,
+                runtime: settings.runtime,
                 arguments: settings.arguments,
                 environment: settings.environment,
                 workingDirectory: settings.workingDirectory,
