@@ -27,6 +27,7 @@ def _harness_prelude():
         class Module:
             pass
         wrapper = Module()
+        wrapper._harness_real = module
         for name in dir(module):
             if not name.startswith('__'):
                 setattr(wrapper, name, getattr(module, name))
@@ -36,10 +37,16 @@ def _harness_prelude():
 
     # `machine` first: where the interpreter's own has no Pin (the unix port), a machine.py on
     # the path extends it, and `umachine` would name the built-in module past that file.
+    # A second run in the same interpreter (a board resumed, not reset) finds the wrappers of
+    # the first in sys.modules; it wraps what they wrap, not them.
+    def real(module):
+        return getattr(module, '_harness_real', module)
+
     try:
         import machine as real_machine
     except ImportError:
         import umachine as real_machine
+    real_machine = real(real_machine)
     RealPin = real_machine.Pin
 
     class Pin:
@@ -107,6 +114,7 @@ def _harness_prelude():
         import usocket as real_socket
     except ImportError:
         import socket as real_socket
+    real_socket = real(real_socket)
 
     class Socket(Stream):
         def __init__(self, *args):
@@ -132,8 +140,12 @@ def _harness_prelude():
             except ImportError:
                 pass
     if real_ssl is not None:
+        real_ssl = real(real_ssl)
+
         def wrap_socket(sock, *args, **kwargs):
-            inner = sock._inner if isinstance(sock, Stream) else sock
+            # Any run's Stream (a library imported in an earlier run keeps that run's socket
+            # wrapper): the socket inside it.
+            inner = getattr(sock, '_inner', sock)
             return Stream(real_ssl.wrap_socket(inner, *args, **kwargs))
 
         ssl = copy_module(real_ssl, {'wrap_socket': wrap_socket})

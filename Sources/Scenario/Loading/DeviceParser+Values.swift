@@ -148,6 +148,9 @@ extension DeviceParser {
             settings.changeSerial { $0.baud = baud }
         case "firmware":
             settings.changeSerial { $0.firmware = path(text) }
+        case "resume":
+            guard let resume = onOff(text) else { return "resume must be true or false, not '\(text)'" }
+            settings.changeSerial { $0.resume = resume }
         case "led":
             guard let pin = Int(text), (0...255).contains(pin) else { return "led must be a GPIO number or { on: ..., off: ... } patterns" }
             settings.changeFirmware { $0.output.ledPin = pin }

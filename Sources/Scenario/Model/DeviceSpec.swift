@@ -97,12 +97,15 @@ public struct DeviceSpec: Sendable, Hashable {
         public var firmware: String?
         /// Extra values of the firmware's `config` module (for example `WIFI_SSID`).
         public var config: [String: String] = [:]
+        /// No soft reset before or between runs (`resume`, as mpremote's).
+        public var resume = false
 
-        public init(port: String, baud: Int = 115_200, firmware: String? = nil, config: [String: String] = [:]) {
+        public init(port: String, baud: Int = 115_200, firmware: String? = nil, config: [String: String] = [:], resume: Bool = false) {
             self.port = port
             self.baud = baud
             self.firmware = firmware
             self.config = config
+            self.resume = resume
         }
     }
 

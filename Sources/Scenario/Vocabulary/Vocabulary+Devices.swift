@@ -69,6 +69,10 @@ extension Vocabulary {
         kindKey("baud", for: [.serial], .anyOf([.oneOf(SerialPortSettings.supportedBaudRates), .string()]), "the baud rate (default 115200)."),
         kindKey("firmware", for: [.serial], .string(), "the MicroPython file to run on the board."),
         kindKey("config", for: [.serial], .map(of: .string()), "extra values of the firmware's config module, for example WIFI_SSID."),
+        kindKey(
+            "resume", for: [.serial], .flag,
+            "true: run the firmware without soft-resetting the board first or between runs (mpremote's resume), for a board whose reset drops state or the MicroPython unix port's REPL (default false)."
+        ),
         // process and serial
         kindKey(
             "led", for: [.process, .serial], .anyOf([.integer(minimum: 0, maximum: 255), .string(), led.schema()]),
