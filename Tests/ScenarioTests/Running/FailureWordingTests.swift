@@ -36,6 +36,23 @@ import Testing
         #expect(failure.observed == "no CONNACK: connection to 127.0.0.1:\(port) refused: is the broker running?")
     }
 
+    @Test("a broker that closes before CONNACK (as a TLS port does with plain MQTT): the failure says what to check")
+    func closedBeforeConnAck() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CloseOnFirstBytes()) }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = try #require(server.localAddress?.port)
+        let failure = try await failure("device: { id: d1, kind: client }\nsteps:\n  - connect: {}\n", port: port)
+        #expect(failure.observed == "no CONNACK: the broker closed the connection before CONNACK: is it its MQTT port, with TLS (mqtts://) where it wants TLS?")
+        // The same for a device that behaves like the seed (umqtt.simple).
+        let seed = try await self.failure("device: { id: d1, profile: umqtt-simple }\nsteps:\n  - connect: {}\n", port: port)
+        #expect(seed.observed == failure.observed)
+        try await server.close()
+    }
+
     @Test("send_bytes that cannot connect reads as English: 'expected the bytes written; observed none written: ...'")
     func refusedBytes() async throws {
         let port = try Self.closedPort()
@@ -43,5 +60,14 @@ import Testing
         #expect(failure.expected == "the bytes written")
         #expect(failure.observed == "none written: connection to 127.0.0.1:\(port) refused: is the broker running?")
         #expect(!failure.description.contains("no the"))
+    }
+}
+
+/// Reads what arrives, then closes, as a TLS listener does with a plain MQTT CONNECT.
+private final class CloseOnFirstBytes: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.close(promise: nil)
     }
 }
