@@ -122,7 +122,7 @@ public struct ServiceClient: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Reply.self)
         let bodyBytes = Array(body)
-        let channel = try await ClientBootstrap(group: group)
+        let connecting = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -134,7 +134,14 @@ public struct ServiceClient: Sendable {
                 }
             }
             .connect(host: host, port: port)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await connecting.get()
+        } catch {
+            // The reply's promise must not be left unfulfilled (NIO traps on a leaked promise).
+            promise.fail(error)
+            throw error
+        }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if !bodyBytes.isEmpty {
             channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: bodyBytes))), promise: nil)
