@@ -21,6 +21,29 @@ public enum Repository {
         return path
     }
 
+    /// The MicroPython unix port the harness's `runtime: micropython` finds
+    /// (`HARNESS_MICROPYTHON`, else `micropython` on `PATH`; `.ci/run` names the shared build).
+    /// - Throws: why there is none, for a test to say when it skips.
+    public static func micropython() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let named = environment["HARNESS_MICROPYTHON"], !named.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: named) else {
+                throw MissingComponent(description: "HARNESS_MICROPYTHON names \(named), which is not an executable file")
+            }
+            return named
+        }
+        for folder in (environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(folder)/micropython"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw MissingComponent(
+            description: "no MicroPython unix port: micropython is not on PATH and HARNESS_MICROPYTHON is not set (bash .ci/run sets it to ../shared/tools/micropython/micropython when that exists)"
+        )
+    }
+
+    /// Whether a MicroPython unix port can be found (see ``micropython()``).
+    public static var hasMicroPython: Bool { (try? micropython()) != nil }
+
     /// `<repo>/scenarios/firmware/esp8266-led`.
     public static var seedFirmware: URL { root.appendingPathComponent("scenarios/firmware/esp8266-led") }
 

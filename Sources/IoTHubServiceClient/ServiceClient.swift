@@ -14,6 +14,12 @@ public struct ServiceClient: Sendable {
     public static let apiVersion = "2021-04-12"
 
     public var baseURL: URL
+
+    /// `host:port` of the service API, for messages about reaching it.
+    public var address: String {
+        let isTLS = baseURL.scheme == "https"
+        return "\(baseURL.host ?? "?"):\(baseURL.port ?? (isTLS ? 443 : 80))"
+    }
     public var hostName: String
     public var policyName: String
     /// Secret.
@@ -116,7 +122,7 @@ public struct ServiceClient: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Reply.self)
         let bodyBytes = Array(body)
-        let channel = try await ClientBootstrap(group: group)
+        let connecting = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -128,7 +134,14 @@ public struct ServiceClient: Sendable {
                 }
             }
             .connect(host: host, port: port)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await connecting.get()
+        } catch {
+            // The reply's promise must not be left unfulfilled (NIO traps on a leaked promise).
+            promise.fail(error)
+            throw error
+        }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if !bodyBytes.isEmpty {
             channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: bodyBytes))), promise: nil)

@@ -62,7 +62,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if isOpen {
             driver.transportClosed(connection: connection)
         } else {
-            let reason = handshakeError.map(TransportErrorText.describe) ?? "the server closed the connection during the TLS handshake"
+            let reason = handshakeError.map { TransportErrorText.describe($0) } ?? "the server closed the connection during the TLS handshake"
             driver.transportFailed(reason: reason, connection: connection)
         }
         context.fireChannelInactive()

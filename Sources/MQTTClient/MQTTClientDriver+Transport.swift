@@ -54,7 +54,7 @@ extension MQTTClientDriver {
             .whenFailure { error in
                 // A bind error reads like a connect error: say which source was asked for.
                 let source = settings.localAddress.map { " from source address \($0)" } ?? ""
-                bound.value.transportFailed(reason: TransportErrorText.describe(error) + source, connection: connection)
+                bound.value.transportFailed(reason: TransportErrorText.describe(error, address: "\(endpoint.host):\(endpoint.port)") + source, connection: connection)
             }
     }
 

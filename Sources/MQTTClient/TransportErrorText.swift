@@ -3,33 +3,82 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// A connection error in plain words, for device events and reports: what failed in the TLS
-/// handshake or on the socket, never a library's type names.
+/// A connection error in plain words, for device events, reports and the command line: what
+/// failed in the TLS handshake or on the socket, and what to check, never a library's type
+/// names.
 public enum TransportErrorText {
+    /// `connection to 127.0.0.1:1883 refused: is the broker running?`,
     /// `TLS handshake failed: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED)`,
     /// `the connection was closed without a TLS close_notify`, `connection reset by peer`.
-    public static func describe(_ error: any Error) -> String {
+    /// - Parameters:
+    ///   - address: `host:port` the connection was for, when the error does not carry it (a
+    ///     connect timeout).
+    ///   - peer: what listens there, for the hint (`broker`, `hub`, `token service`).
+    public static func describe(_ error: any Error, address: String? = nil, peer: String = "broker") -> String {
         switch error {
         case let error as NIOSSLError:
             return describe(error)
         case let error as NIOSSLExtraError:
             let text = "\(error)"
-            if text.contains("hostname") || text.contains("Hostname") { return "TLS handshake failed: the server's certificate is not for the host name asked for" }
+            if text.contains("hostname") || text.contains("Hostname") { return "TLS handshake failed: the server's certificate is not for the host name asked for: connect by a name the certificate lists" }
             return "TLS: " + text
         case let error as IOError:
             // `read(descriptor:pointer:size:): Connection reset by peer (errno: 104)` names a
             // system call; the reason is what a reader wants.
             return String(cString: strerror(error.errnoCode)).lowercased()
         case let error as NIOConnectionError:
-            let reasons = error.connectionErrors.map { describe($0.error) }
             let address = "\(error.host):\(error.port)"
-            if let first = reasons.first { return "\(first) (\(address))" }
-            return error.dnsAAAAError.map { "cannot resolve \(address): \(describe($0))" } ?? "cannot connect to \(address)"
+            if let failure = error.connectionErrors.first?.error { return describeConnect(failure, address: address, peer: peer) }
+            if let failure = error.dnsAError ?? error.dnsAAAAError { return describeConnect(failure, address: address, peer: peer) }
+            return "cannot connect to \(address): the host name gave no address: check the host name"
+        case let error as SocketAddressError.UnknownHost:
+            return describeConnect(error, address: "\(error.host):\(error.port)", peer: peer)
+        case ChannelError.connectTimeout(let timeout) where address != nil:
+            return describeConnect(ChannelError.connectTimeout(timeout), address: address ?? "", peer: peer)
         case let error as ChannelError:
             return describe(error)
         default:
             return "\(error)"
         }
+    }
+
+    /// Why a connection to `address` could not be made, and what to check:
+    /// `connection to 127.0.0.1:1883 refused: is the broker running?`.
+    public static func describeConnect(_ error: any Error, address: String, peer: String = "broker") -> String {
+        switch error {
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED:
+                return "connection to \(address) refused: is the \(peer) running?"
+            case ETIMEDOUT:
+                return "connection to \(address) timed out: is the host up, and does a firewall let the port through?"
+            case EHOSTUNREACH, ENETUNREACH, EHOSTDOWN:
+                let reason = String(cString: strerror(error.errnoCode)).lowercased()
+                return "cannot reach \(address) (\(reason)): is the address right, and the network up?"
+            case ECONNRESET:
+                return "connection to \(address) was reset at once: is the \(peer) on this port?"
+            default:
+                return "cannot connect to \(address): \(String(cString: strerror(error.errnoCode)).lowercased())"
+            }
+        case ChannelError.connectTimeout(let timeout):
+            return "connection to \(address) timed out after \(seconds(timeout)): is the host up, and does a firewall let the port through?"
+        case let error as SocketAddressError.UnknownHost:
+            return "cannot resolve the host name \(error.host) (\(error.errorDescription.lowercased())): check the name, and that this machine's DNS works"
+        case SocketAddressError.unsupported, SocketAddressError.failedToParseIPString:
+            return "cannot connect to \(address): the address is not one this machine can connect to"
+        case let error as NIOConnectionError:
+            return describe(error, peer: peer)
+        default:
+            return "cannot connect to \(address): \(describe(error, peer: peer))"
+        }
+    }
+
+    /// `10 s`, `1.5 s`, `250 ms`.
+    private static func seconds(_ timeout: TimeAmount) -> String {
+        let milliseconds = timeout.nanoseconds / 1_000_000
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        if milliseconds >= 1000 { return "\(Double(milliseconds) / 1000) s" }
+        return "\(milliseconds) ms"
     }
 
     /// Why a TLS context could not be made from `settings`: `cannot read the CA file
@@ -65,16 +114,16 @@ public enum TransportErrorText {
     static func describe(_ error: BoringSSLError) -> String {
         let text = "\(error)"
         let reasons: [(String, String)] = [
-            ("EOF during handshake", "the server closed the connection during the handshake"),
-            ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED)"),
-            ("certificate has expired", "the server's certificate has expired"),
-            ("CERTIFICATE_EXPIRED", "the server's certificate has expired"),
-            ("WRONG_VERSION_NUMBER", "the server does not speak TLS (WRONG_VERSION_NUMBER)"),
-            ("TLSV1_ALERT_PROTOCOL_VERSION", "no TLS version both sides accept"),
-            ("NO_SHARED_CIPHER", "no cipher both sides accept"),
-            ("ALERT_HANDSHAKE_FAILURE", "the server refused the handshake"),
-            ("ALERT_CERTIFICATE_REQUIRED", "the server asks for a client certificate"),
-            ("ALERT_UNKNOWN_CA", "the server does not trust the client certificate's CA"),
+            ("EOF during handshake", "the server closed the connection during the handshake: does this port speak TLS, and does the server want a client certificate?"),
+            ("CERTIFICATE_VERIFY_FAILED", "the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED): check that the CA file holds its root, and its dates"),
+            ("certificate has expired", "the server's certificate has expired: check its dates and this machine's clock"),
+            ("CERTIFICATE_EXPIRED", "the server's certificate has expired: check its dates and this machine's clock"),
+            ("WRONG_VERSION_NUMBER", "the server does not speak TLS (WRONG_VERSION_NUMBER): is this its TLS port (8883), not plain MQTT (1883)?"),
+            ("TLSV1_ALERT_PROTOCOL_VERSION", "no TLS version both sides accept: check the TLS versions each side allows"),
+            ("NO_SHARED_CIPHER", "no cipher both sides accept: check the cipher suites each side allows"),
+            ("ALERT_HANDSHAKE_FAILURE", "the server refused the handshake: check the TLS versions and cipher suites each side allows"),
+            ("ALERT_CERTIFICATE_REQUIRED", "the server asks for a client certificate: give the client one"),
+            ("ALERT_UNKNOWN_CA", "the server does not trust the client certificate's CA: register that CA with the server"),
         ]
         if let match = reasons.first(where: { text.contains($0.0) }) { return match.1 }
         if case .sslError(let errors) = error, let first = errors.first {

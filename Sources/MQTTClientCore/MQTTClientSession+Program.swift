@@ -128,12 +128,12 @@ extension MQTTClientSession {
     }
 
     private mutating func connectionDropped(program: ProgramPolicy, now: Int64) -> [Action] {
-        let ending = Outcome.connectionEnded(reason: "the connection closed")
         let beforeConnAck: Bool
         switch state {
         case .awaitingConnAck, .opening: beforeConnAck = true
         default: beforeConnAck = false
         }
+        let ending = Outcome.connectionEnded(reason: beforeConnAck ? Self.closedBeforeConnAck : "the connection closed")
         switch program.reconnect {
         case .never:
             let events: [Event] = [

@@ -28,16 +28,24 @@ extension MQTTClientSession {
         return actions + endPending(.connectionEnded(reason: reason))
     }
 
+    /// Why an operation failed whose connection the broker closed before CONNACK, and what to
+    /// check: most often plain MQTT sent to a TLS port, or the reverse.
+    public static let closedBeforeConnAck = "the broker closed the connection before CONNACK: is it its MQTT port, with TLS (mqtts://) where it wants TLS?"
+
     /// The network connection closed (by either side).
     public mutating func transportClosed(now: Int64) -> [Action] {
         if let program = configuration.program {
             return programTransportClosed(program: program, now: now)
         }
         let reason: String
+        var outcomeReason: String?
         switch state {
         case .closing:
             reason = "the client disconnected"
-        case .awaitingConnAck, .connected, .open:
+        case .awaitingConnAck:
+            reason = "the broker closed the connection"
+            outcomeReason = Self.closedBeforeConnAck
+        case .connected, .open:
             reason = "the broker closed the connection"
         case .idle, .opening, .fetchingToken, .closingToRenew, .waitingToReconnect, .stopped:
             return []
@@ -51,7 +59,7 @@ extension MQTTClientSession {
             let reason = "the client closed the connection because \(violation)"
             actions = [.report(.disconnected(reason: reason))] + endPending(.protocolViolation(reason: violation))
         } else {
-            actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: reason))
+            actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: outcomeReason ?? reason))
         }
         for operation in disconnectOperations { actions.append(complete(operation, .done)) }
         disconnectOperations = []

@@ -128,6 +128,136 @@ import Testing
         #expect(failure.observed == "no CONNACK: serial port /dev/ttyHARNESS-NONE: cannot open it: No such file or directory")
     }
 
+    @Test("firmware read by patterns only (no line protocol): subscribe accepts the subscription the hub acknowledged before the step")
+    func subscriptionSeenByTheHub() async throws {
+        let yaml = """
+            device:
+              id: esp8266
+              kind: process
+              command: \(try Repository.python())
+              args: [-u, firmware/esp8266-led/run.py, --prelude, ""]
+              connected: '^connected\\.\\.\\.$'
+            steps:
+              - connect: { clean_session: false }
+              - subscribe: devices/esp8266/messages/devicebound/#
+              - send: "on"
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: Self.scenarios.appendingPathComponent("inline.yaml").path)
+        let environment = RunEnvironment(group: MultiThreadedEventLoopGroup.singleton, actionTimeout: .seconds(5))
+        let result = await ScenarioRunner(environment: environment).run(scenario)
+        #expect(result.isPassed, "\(describe(result))")
+        // No '@harness' line: what the subscribe step accepted is the hub's SUBACK.
+        #expect(!result.makeTestSuite().systemOut.contains("@harness"), "\(describe(result))")
+    }
+
+    @Test(
+        "command: micropython runs the seed firmware on the MicroPython unix port",
+        .enabled(if: Repository.hasMicroPython, "no MicroPython unix port: set HARNESS_MICROPYTHON or put micropython on PATH (bash .ci/run names ../shared/tools/micropython/micropython)")
+    )
+    func commandMicroPython() async throws {
+        let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent("c2d-led.yaml").path)
+        let spec = try device("""
+              id: esp8266
+              kind: process
+              command: \(try Repository.micropython())
+              args: [firmware/esp8266-led/run.py]
+              env: { MICROPYPATH: /nonexistent }
+              led: { pin: 5 }
+              ready: '^connected\\.\\.\\.$'
+            """)
+        let result = await run(scenario, device: spec)
+        #expect(result.isPassed, "\(describe(result))")
+        // A MICROPYPATH without .frozen gets it (else `import ssl` fails on the port).
+        #expect(result.makeTestSuite().systemOut.contains("pin 5 = 1"))
+    }
+
+    @Test(
+        "the seed firmware through the serial path on the MicroPython unix port's real raw REPL (resume, no soft reset), over TLS",
+        .enabled(if: Repository.hasMicroPython, "no MicroPython unix port: set HARNESS_MICROPYTHON or put micropython on PATH (bash .ci/run names ../shared/tools/micropython/micropython)")
+    )
+    func serialOnMicroPythonREPL() async throws {
+        _ = try Repository.python()  // umqtt.simple 1.3.4 in .venv/micropython-lib
+        let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent("c2d-led.yaml").path)
+        // What a board has built in and the port lacks (network, machine.Pin), and umqtt.simple
+        // as a board has it in its filesystem.
+        let board = try MicroPythonBoard(
+            interpreter: try Repository.micropython(),
+            libraries: [Repository.seedFirmware.appendingPathComponent("shims").path, Repository.root.appendingPathComponent(".venv/micropython-lib").path]
+        )
+        defer { board.stop() }
+        let spec = try device("""
+              id: esp8266
+              kind: serial
+              port: \(board.path)
+              resume: true
+              firmware: firmware/esp8266-led/main.py
+              led: { pin: 5 }
+              ready: '^connected\\.\\.\\.$'
+            """)
+        let result = await run(scenario, device: spec)
+        #expect(result.isPassed, "\(describe(result))")
+        let systemOut = result.makeTestSuite().systemOut
+        #expect(systemOut.contains("output: connected..."))
+        #expect(systemOut.contains("pin 5 = 1") && systemOut.contains("pin 5 = 0"))
+        // Never sent \x04 to an empty raw REPL: the interpreter is still there at the end.
+        #expect(board.isRunning)
+    }
+
+    @Test(
+        "restart with resume: Ctrl-C, then the firmware again in the same interpreter, where umqtt.simple keeps the first run's socket wrapper; every pin write reported once",
+        .enabled(if: Repository.hasMicroPython, "no MicroPython unix port: set HARNESS_MICROPYTHON or put micropython on PATH (bash .ci/run names ../shared/tools/micropython/micropython)")
+    )
+    func serialRestartOnMicroPythonREPL() async throws {
+        _ = try Repository.python()
+        let board = try MicroPythonBoard(
+            interpreter: try Repository.micropython(),
+            libraries: [Repository.seedFirmware.appendingPathComponent("shims").path, Repository.root.appendingPathComponent(".venv/micropython-lib").path]
+        )
+        defer { board.stop() }
+        let yaml = """
+            device:
+              id: esp8266
+              kind: serial
+              port: \(board.path)
+              resume: true
+              firmware: firmware/esp8266-led/main.py
+              led: { pin: 5 }
+              ready: '^connected\\.\\.\\.$'
+            steps:
+              - connect: { clean_session: false }
+              - restart: {}
+              - connect: { clean_session: false }
+              - subscribe: devices/esp8266/messages/devicebound/#
+              - send: "on"
+              - expect: { led: on, within: 2s }
+            """
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: Self.scenarios.appendingPathComponent("inline.yaml").path)
+        let result = await runner.run(scenario)
+        #expect(result.isPassed, "\(describe(result))")
+        let systemOut = result.makeTestSuite().systemOut
+        #expect(systemOut.contains("restarted"))
+        #expect(systemOut.components(separatedBy: "pin 5 = 1").count == 2, "\(systemOut)")
+        #expect(board.isRunning)
+    }
+
+    @Test("runtime: micropython without an interpreter fails the connect, saying where it looked")
+    func runtimeWithoutInterpreter() async throws {
+        let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent("c2d-led.yaml").path)
+        let spec = try device("""
+              id: esp8266
+              kind: process
+              runtime: micropython
+              args: [firmware/esp8266-led/run.py]
+              env: { HARNESS_MICROPYTHON: /nonexistent/micropython }
+            """)
+        let result = await run(scenario, device: spec)
+        guard case .failed(let failure) = result.steps[0].status else {
+            Issue.record("connect did not fail: \(result.steps[0].status)")
+            return
+        }
+        #expect(failure.observed == "no CONNACK: HARNESS_MICROPYTHON names /nonexistent/micropython, which is not an executable file")
+    }
+
     @Test("every target of the shipped device and regression scenarios passes", arguments: ["c2d-led-firmware", "token-expiry", "token-renewal", "keepalive", "reconnect-queue"])
     func shippedTargets(name: String) async throws {
         _ = try Repository.python()
@@ -256,7 +386,7 @@ import Testing
         do {
             _ = try load([(key: "kind", value: "process")])
         } catch {
-            #expect(error.diagnostics.map(\.description) == ["--device:1:1: error: a device of kind 'process' needs a 'command' (for example python3)"])
+            #expect(error.diagnostics.map(\.description) == ["--device:1:1: error: a device of kind 'process' needs a 'command' (for example python3) or a 'runtime' (for example micropython)"])
         }
         do {
             _ = try load([(key: "port", value: "/dev/ttyUSB0")])

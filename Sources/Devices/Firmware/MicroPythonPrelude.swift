@@ -5,8 +5,9 @@
 /// It replaces the modules the firmware imports with thin wrappers: `machine` (its `Pin`
 /// reports every write as `@harness pin <gpio> <0|1>`), `usocket` and `ussl` (the stream the
 /// firmware reads and writes reports `@harness net ...` and `@harness mqtt tx|rx <hex>`).
-/// It runs unchanged on a MicroPython board (sent over the raw REPL) and under CPython with
-/// the MicroPython shims of `scenarios/firmware/esp8266-led/run.py`.
+/// It runs unchanged on a MicroPython board (sent over the raw REPL), on the MicroPython unix
+/// port and under CPython, the last two with the stand-ins of
+/// `scenarios/firmware/esp8266-led/shims` that `run.py` puts on the path.
 public enum MicroPythonPrelude {
     /// The prelude's source.
     public static let source = #"""
@@ -26,6 +27,7 @@ def _harness_prelude():
         class Module:
             pass
         wrapper = Module()
+        wrapper._harness_real = module
         for name in dir(module):
             if not name.startswith('__'):
                 setattr(wrapper, name, getattr(module, name))
@@ -33,10 +35,18 @@ def _harness_prelude():
             setattr(wrapper, name, overrides[name])
         return wrapper
 
+    # `machine` first: where the interpreter's own has no Pin (the unix port), a machine.py on
+    # the path extends it, and `umachine` would name the built-in module past that file.
+    # A second run in the same interpreter (a board resumed, not reset) finds the wrappers of
+    # the first in sys.modules; it wraps what they wrap, not them.
+    def real(module):
+        return getattr(module, '_harness_real', module)
+
     try:
-        import umachine as real_machine
-    except ImportError:
         import machine as real_machine
+    except ImportError:
+        import umachine as real_machine
+    real_machine = real(real_machine)
     RealPin = real_machine.Pin
 
     class Pin:
@@ -104,6 +114,7 @@ def _harness_prelude():
         import usocket as real_socket
     except ImportError:
         import socket as real_socket
+    real_socket = real(real_socket)
 
     class Socket(Stream):
         def __init__(self, *args):
@@ -129,8 +140,12 @@ def _harness_prelude():
             except ImportError:
                 pass
     if real_ssl is not None:
+        real_ssl = real(real_ssl)
+
         def wrap_socket(sock, *args, **kwargs):
-            inner = sock._inner if isinstance(sock, Stream) else sock
+            # Any run's Stream (a library imported in an earlier run keeps that run's socket
+            # wrapper): the socket inside it.
+            inner = getattr(sock, '_inner', sock)
             return Stream(real_ssl.wrap_socket(inner, *args, **kwargs))
 
         ssl = copy_module(real_ssl, {'wrap_socket': wrap_socket})

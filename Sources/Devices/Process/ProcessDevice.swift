@@ -6,7 +6,8 @@ import MQTTCore
 import Synchronization
 
 /// A device whose firmware runs as a process on this machine, for example the seed's
-/// MicroPython code on CPython shims with the real umqtt.simple. The harness starts it with
+/// MicroPython code with the real umqtt.simple, on CPython shims or on the MicroPython unix port
+/// (``FirmwareRuntime``). The harness starts it with
 /// the connection facts (``ConnectionFacts``) in its environment (always, under their own
 /// names, plus `PYTHONUNBUFFERED=1`) and wherever its arguments or configured environment
 /// say `${NAME}`, and reads
@@ -20,7 +21,11 @@ public final class ProcessDevice: OutputTailing {
     /// How to run the firmware.
     public struct Configuration: Sendable, Hashable {
         /// The program: a path (relative to `workingDirectory`) or a name looked up on `PATH`.
+        /// Ignored when `runtime` is given.
         public var command: String
+        /// An interpreter the harness finds (`runtime: micropython`) instead of `command`;
+        /// `arguments` are then the interpreter's.
+        public var runtime: FirmwareRuntime?
         public var arguments: [String]
         /// Variables added to the harness's own environment (values may use `${NAME}`).
         public var environment: [String: String]
@@ -38,6 +43,7 @@ public final class ProcessDevice: OutputTailing {
 
         public init(
             command: String,
+            runtime: FirmwareRuntime? = nil,
             arguments: [String] = [],
             environment: [String: String] = [:],
             workingDirectory: String = FileManager.default.currentDirectoryPath,
@@ -47,6 +53,7 @@ public final class ProcessDevice: OutputTailing {
             stopGrace: Duration = .seconds(2)
         ) {
             self.command = command
+            self.runtime = runtime
             self.arguments = arguments
             self.environment = environment
             self.workingDirectory = workingDirectory
@@ -185,8 +192,11 @@ public final class ProcessDevice: OutputTailing {
         let monitor = self.monitor
         let process: FirmwareProcess
         do {
+            let command = try configuration.runtime?.executable(environment: environment, workingDirectory: configuration.workingDirectory)
+                ?? facts.substitute(in: configuration.command)
+            (configuration.runtime ?? FirmwareRuntime.runtime(ofExecutable: command))?.prepare(&environment)
             process = try FirmwareProcess(
-                command: facts.substitute(in: configuration.command),
+                command: command,
                 arguments: arguments,
                 environment: environment,
                 workingDirectory: configuration.workingDirectory,

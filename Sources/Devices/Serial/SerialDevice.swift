@@ -11,7 +11,7 @@ import Synchronization
 /// firmware file behind the prelude (``MicroPythonPrelude``) and a `config` module with the
 /// connection facts. The board's output is read like a process device's: the line protocol
 /// gives pin writes, LED and MQTT traffic. Between runs the board is interrupted and
-/// soft-reset.
+/// soft-reset; with ``Configuration/resume`` it is never soft-reset (mpremote's `resume`).
 public final class SerialDevice: OutputTailing {
     /// The board and what it runs.
     public struct Configuration: Sendable, Hashable {
@@ -29,6 +29,10 @@ public final class SerialDevice: OutputTailing {
         public var answerTimeout: Duration
         /// Pause after each 256-byte chunk of code, as mpremote does. Default: 10 ms.
         public var pacing: Duration
+        /// Runs the firmware in the interpreter as it is, without the soft reset before and
+        /// between runs (mpremote's `resume`): for a board whose reset would drop state, and for
+        /// the MicroPython unix port, whose raw REPL exits on `\x04` where a board resets.
+        public var resume: Bool
 
         public init(
             port: SerialPortSettings,
@@ -37,7 +41,8 @@ public final class SerialDevice: OutputTailing {
             caFile: String? = nil,
             output: FirmwareOutputConfiguration = FirmwareOutputConfiguration(),
             answerTimeout: Duration = .seconds(5),
-            pacing: Duration = .milliseconds(10)
+            pacing: Duration = .milliseconds(10),
+            resume: Bool = false
         ) {
             self.port = port
             self.firmware = firmware
@@ -46,6 +51,7 @@ public final class SerialDevice: OutputTailing {
             self.output = output
             self.answerTimeout = answerTimeout
             self.pacing = pacing
+            self.resume = resume
         }
     }
 
@@ -142,7 +148,8 @@ public final class SerialDevice: OutputTailing {
             throw SerialPortError(path: configuration.port.path, reason: "cannot read the firmware \(configuration.firmware): \(error.localizedDescription)")
         }
         let connection = try openConnection()
-        _ = try await connection.run({ $0.enterRawREPL(softReset: true) }, expecting: "raw REPL prompt", timeout: configuration.answerTimeout)
+        let softReset = !configuration.resume
+        _ = try await connection.run({ $0.enterRawREPL(softReset: softReset) }, expecting: "raw REPL prompt", timeout: configuration.answerTimeout)
         var certificatePath = ""
         let usesTLS = request.tls != nil || configuration.caFile != nil
         let caFile = configuration.caFile ?? request.tls?.caFile
@@ -196,7 +203,7 @@ public final class SerialDevice: OutputTailing {
         monitor.end(reason: monitor.masked(reason), expected: expected)
     }
 
-    /// Interrupts the running program (Ctrl-C) and soft-resets the board.
+    /// Interrupts the running program (Ctrl-C) and soft-resets the board (not with `resume`).
     private func stopProgram() async throws {
         guard let connection = state.withLock({ state -> SerialConnection? in
             state.stopping = true
@@ -206,6 +213,7 @@ public final class SerialDevice: OutputTailing {
             _ = try await connection.run({ $0.interrupt() }, expecting: "end of the program after Ctrl-C", timeout: configuration.answerTimeout)
             monitor.end(reason: "stopped by the harness", expected: true)
         }
+        guard !configuration.resume else { return }
         _ = try await connection.run({ $0.softReset() }, expecting: "raw REPL prompt after the soft reset", timeout: configuration.answerTimeout)
     }
 

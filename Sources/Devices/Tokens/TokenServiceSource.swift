@@ -1,5 +1,6 @@
 import Foundation
 import IoTHubCore
+import MQTTClient
 import MQTTClientCore
 import MQTTCore
 import NIOCore
@@ -116,7 +117,7 @@ public struct TokenServiceSource: TokenSource {
                 .get()
         } catch {
             promise.fail(error)
-            throw self.error("cannot connect: \(error)")
+            throw self.error(TransportErrorText.describe(error, address: "\(endpoint.host):\(endpoint.port)", peer: "token service"))
         }
         let timer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { promise.fail(failure) }
         channel.write(HTTPClientRequestPart.head(requestHead), promise: nil)
@@ -130,7 +131,7 @@ public struct TokenServiceSource: TokenSource {
         } catch let error as TokenSourceError {
             throw error
         } catch {
-            throw self.error("the exchange failed: \(error)")
+            throw self.error("the exchange failed: \(TransportErrorText.describe(error, peer: "token service"))")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IoTHubCore
 import IoTHubServiceClient
+import MQTTClient
 import NIOCore
 import Reporting
 
@@ -118,7 +119,8 @@ struct Send: AsyncParsableCommand {
         } catch let error as ServiceClient.ConfigurationError {
             throw InvalidInput(description: "error: --hub: \(error)")
         } catch {
-            FileHandle.standardError.write(Data("error: cannot reach the hub at \(client.baseURL): \(error)\n".utf8))
+            let reason = TransportErrorText.describe(error, address: client.address, peer: "hub")
+            FileHandle.standardError.write(Data("error: cannot send to the hub at \(client.baseURL): \(reason)\n".utf8))
             throw ExitStatus.failure
         }
         guard reply.isSuccess else {

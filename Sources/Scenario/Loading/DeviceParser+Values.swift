@@ -19,16 +19,18 @@ extension DeviceParser {
         }
         let isMissing: Bool
         switch spec.settings {
-        case .process(let process, _): isMissing = process.command.isEmpty
+        case .process(let process, _): isMissing = process.command.isEmpty && process.runtime == nil
         case .serial(let serial, _): isMissing = serial.port.isEmpty
         case .simulated, .client: isMissing = false
         }
-        if spec.kind != kind, isMissing, let required = Vocabulary.requiredDeviceKey(of: spec.kind) { problems.append(lacking(required, spec.kind)) }
+        let required = Vocabulary.requiredDeviceKeys(of: spec.kind)
+        if spec.kind != kind, isMissing, !required.isEmpty { problems.append(lacking(required, spec.kind)) }
         return problems
     }
 
-    static func lacking(_ required: (key: String, example: String), _ kind: DeviceSpec.Kind) -> String {
-        "a device of kind '\(kind.rawValue)' needs a '\(required.key)' (for example \(required.example))"
+    static func lacking(_ required: [(key: String, example: String)], _ kind: DeviceSpec.Kind) -> String {
+        let choices = required.map { "a '\($0.key)' (for example \($0.example))" }.joined(separator: " or ")
+        return "a device of kind '\(kind.rawValue)' needs \(choices)"
     }
 
     static func unknownKind(_ text: String) -> String {
@@ -124,7 +126,19 @@ extension DeviceParser {
             }
         case "command":
             guard !text.isEmpty else { return "command must not be empty" }
-            settings.changeProcess { $0.command = text }
+            settings.changeProcess { process in
+                process.command = text
+                process.runtime = nil
+            }
+        case "runtime":
+            guard let runtime = FirmwareRuntime(rawValue: text) else {
+                let names = FirmwareRuntime.allCases.map(\.rawValue)
+                return "runtime '\(text)' is not known\(Suggestions.hint(for: text, in: names)); known: \(names.joined(separator: ", ")) (or give a 'command')"
+            }
+            settings.changeProcess { process in
+                process.runtime = runtime
+                process.command = ""
+            }
         case "working_directory":
             settings.changeProcess { $0.workingDirectory = path(text) }
         case "port":
@@ -137,6 +151,9 @@ extension DeviceParser {
             settings.changeSerial { $0.baud = baud }
         case "firmware":
             settings.changeSerial { $0.firmware = path(text) }
+        case "resume":
+            guard let resume = onOff(text) else { return "resume must be true or false, not '\(text)'" }
+            settings.changeSerial { $0.resume = resume }
         case "led":
             guard let pin = Int(text), (0...255).contains(pin) else { return "led must be a GPIO number or { on: ..., off: ... } patterns" }
             settings.changeFirmware { $0.output.ledPin = pin }

@@ -91,8 +91,12 @@ enum DeviceParser {
         if let problem = certificateProblem(spec), let node = entries["key_file"] ?? entries["cert_file"] {
             reader.error(problem, at: node)
         }
-        if isKindKnown, let required = Vocabulary.requiredDeviceKey(of: kind), entries[required.key] == nil {
+        let required = Vocabulary.requiredDeviceKeys(of: kind)
+        if isKindKnown, !required.isEmpty, required.allSatisfy({ entries[$0.key] == nil }) {
             reader.error(lacking(required, kind), at: entries.node)
+        }
+        if entries["command"] != nil, let node = entries["runtime"] {
+            reader.error("give a 'command' or a 'runtime' (which finds the interpreter), not both", at: node)
         }
         return spec
     }

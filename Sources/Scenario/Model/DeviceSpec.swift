@@ -71,14 +71,18 @@ public struct DeviceSpec: Sendable, Hashable {
 
     /// How a `process` device runs its firmware.
     public struct ProcessSettings: Sendable, Hashable {
+        /// The program; empty when `runtime` names the interpreter instead.
         public var command: String
+        /// An interpreter the harness finds (`runtime: micropython`) instead of `command`.
+        public var runtime: FirmwareRuntime?
         public var arguments: [String] = []
         public var environment: [String: String] = [:]
         /// Absolute; the scenario file's folder unless the file says otherwise.
         public var workingDirectory: String
 
-        public init(command: String, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String) {
+        public init(command: String, runtime: FirmwareRuntime? = nil, arguments: [String] = [], environment: [String: String] = [:], workingDirectory: String) {
             self.command = command
+            self.runtime = runtime
             self.arguments = arguments
             self.environment = environment
             self.workingDirectory = workingDirectory
@@ -93,12 +97,15 @@ public struct DeviceSpec: Sendable, Hashable {
         public var firmware: String?
         /// Extra values of the firmware's `config` module (for example `WIFI_SSID`).
         public var config: [String: String] = [:]
+        /// No soft reset before or between runs (`resume`, as mpremote's).
+        public var resume = false
 
-        public init(port: String, baud: Int = 115_200, firmware: String? = nil, config: [String: String] = [:]) {
+        public init(port: String, baud: Int = 115_200, firmware: String? = nil, config: [String: String] = [:], resume: Bool = false) {
             self.port = port
             self.baud = baud
             self.firmware = firmware
             self.config = config
+            self.resume = resume
         }
     }
 

@@ -153,7 +153,7 @@ public final class RunRecord: Sendable {
     public func entries() -> [Entry] { state.withLock { $0.entries } }
 
     /// The first entry at or after `start` that satisfies `predicate`, waiting for it until the
-    /// monotonic time `deadline`.
+    /// monotonic time `deadline` or until the task is cancelled.
     /// - Returns: the entry and its index, or `nil` if none came by the deadline.
     public func firstMatch(
         from start: Int,
@@ -171,7 +171,19 @@ public final class RunRecord: Sendable {
             self.cancelWaiter(waiterID)
         }
         defer { timeout.cancel() }
-        return await withCheckedContinuation { continuation in
+        return await withTaskCancellationHandler {
+            await wait(waiterID, from: start, where: predicate)
+        } onCancel: {
+            self.cancelWaiter(waiterID)
+        }
+    }
+
+    private func wait(
+        _ waiterID: UInt64,
+        from start: Int,
+        where predicate: @escaping @Sendable (Entry) -> Bool
+    ) async -> (index: Int, entry: Entry)? {
+        await withCheckedContinuation { continuation in
             let outcome = state.withLock { state -> (index: Int, entry: Entry)?? in
                 if start < state.entries.count {
                     for index in start..<state.entries.count where predicate(state.entries[index]) {

@@ -25,6 +25,8 @@ struct RunSession: Sendable {
     let proxies: [DeviceID: DeviceProxy]
     /// The run's faults.
     let faults: FaultController
+    /// What the run observed.
+    let record: RunRecord
 
     /// Secrets the reports must mask. A fleet member's key and token never reach the record
     /// (its packets are not recorded), so its fleet's group key stands for them all.
@@ -116,7 +118,7 @@ struct RunSession: Sendable {
             simulation: backend.simulation,
             devices: target.devices.map(\.id)
         )
-        return RunSession(target: target, environment: environment, backend: backend, participants: participants, proxies: proxies, faults: faults)
+        return RunSession(target: target, environment: environment, backend: backend, participants: participants, proxies: proxies, faults: faults, record: record)
     }
 
     func stop() async {
@@ -160,14 +162,24 @@ struct RunSession: Sendable {
         switch try kind.filledIn(device: participant.spec.id) {
         case .connect(let cleanSession, let keepAlive):
             let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
-            return await outcomeStatus(expected: "CONNACK") { try await device.connect(request) }
+            return await outcomeStatus(Awaited(expected: "CONNACK")) { try await device.connect(request) }
+        case .subscribe(let filter, let qos) where [.process, .serial].contains(participant.spec.kind):
+            // Firmware subscribes by itself: its own report of the SUBACK (the line protocol),
+            // or the hub's, whichever shows the subscription on its current connection first.
+            let (record, id, deadline) = (record, participant.spec.id, record.clock.nanoseconds() + UInt64(clamping: environment.scaled(environment.actionTimeout).nanoseconds))
+            return await outcomeStatus(Awaited(expected: "SUBACK")) {
+                try await Self.first(
+                    { try await device.subscribe(to: filter, qos: qos) },
+                    { await SubscriptionEvidence.wait(for: filter, qos: qos, by: id, in: record, until: deadline) }
+                )
+            }
         case .subscribe(let filter, let qos):
-            return await outcomeStatus(expected: "SUBACK") { try await device.subscribe(to: filter, qos: qos) }
+            return await outcomeStatus(Awaited(expected: "SUBACK")) { try await device.subscribe(to: filter, qos: qos) }
         case .unsubscribe(let filter):
-            return await outcomeStatus(expected: "UNSUBACK") { try await device.unsubscribe(from: filter) }
+            return await outcomeStatus(Awaited(expected: "UNSUBACK")) { try await device.unsubscribe(from: filter) }
         case .publish(let message):
             let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)
-            return await outcomeStatus(expected: Self.acknowledgement(of: message.qos)) {
+            return await outcomeStatus(Self.acknowledgement(of: message.qos)) {
                 try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
             }
         case .disconnect:
@@ -184,7 +196,8 @@ struct RunSession: Sendable {
                 return .errored(message: "device '\(participant.spec.id)' of kind '\(participant.spec.kind.rawValue)' cannot send raw bytes")
             }
             let request = try await connectRequest(for: participant, cleanSession: true, keepAlive: 0)
-            return await outcomeStatus(expected: "the bytes to be written") { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
+            let awaited = Awaited(expected: "the bytes written", missing: "none written", pending: "they were not written yet")
+            return await outcomeStatus(awaited) { try await raw.sendBytes(ByteBuffer(bytes: hex.bytes), opening: request) }
         case .expireToken:
             guard try await requireSimulation("expire_token").expireToken(of: participant.spec.id) else {
                 return .failed(Failure(expected: "device '\(participant.spec.id)' connected with a token", observed: "it never connected to the hub"))
@@ -198,12 +211,48 @@ struct RunSession: Sendable {
         }
     }
 
-    /// What answers a PUBLISH of this QoS (Table 3.4), as a failure's "expected" part.
-    static func acknowledgement(of qos: MQTTQoS) -> String {
+    /// The outcome of whichever of `operation` and `evidence` has one first (`evidence`
+    /// returning `nil` has none); the other is cancelled.
+    static func first(
+        _ operation: @escaping @Sendable () async throws -> OperationOutcome,
+        _ evidence: @escaping @Sendable () async -> OperationOutcome?
+    ) async throws -> OperationOutcome {
+        try await withThrowingTaskGroup(of: OperationOutcome?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask { await evidence() }
+            while let outcome = try await group.next() {
+                if let outcome {
+                    group.cancelAll()
+                    return outcome
+                }
+            }
+            return .connectionEnded(reason: "internal: neither the device nor the record answered")
+        }
+    }
+
+    /// What answers a PUBLISH of this QoS (Table 3.4), in a failure's words.
+    static func acknowledgement(of qos: MQTTQoS) -> Awaited {
         switch qos {
-        case .atMostOnce: "the publish to complete"
-        case .atLeastOnce: "PUBACK"
-        case .exactlyOnce: "PUBREC, then PUBCOMP for the PUBREL"
+        case .atMostOnce: Awaited(expected: "the publish to complete", missing: "it did not complete", pending: "it had not completed")
+        case .atLeastOnce: Awaited(expected: "PUBACK")
+        case .exactlyOnce: Awaited(expected: "PUBREC, then PUBCOMP for the PUBREL", missing: "the exchange did not complete", pending: "it had not completed")
+        }
+    }
+
+    /// What an action waits for, in a failure's words: `expected PUBACK; observed no PUBACK:
+    /// connection to 127.0.0.1:1883 refused: is the broker running?`.
+    struct Awaited {
+        /// What should have come: `PUBACK`, `the bytes written`.
+        var expected: String
+        /// What was observed when the connection ended first, before its reason: `no PUBACK`.
+        var missing: String
+        /// What was observed at the deadline: `nothing arrived`.
+        var pending: String
+
+        init(expected: String, missing: String? = nil, pending: String = "nothing arrived") {
+            self.expected = expected
+            self.missing = missing ?? "no \(expected)"
+            self.pending = pending
         }
     }
 
@@ -269,21 +318,21 @@ struct RunSession: Sendable {
         host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
     }
 
-    private func outcomeStatus(expected: String, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
+    private func outcomeStatus(_ awaited: Awaited, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
         do {
             let timeout = environment.scaled(environment.actionTimeout)
             guard let outcome = try await withTimeout(timeout, operation) else {
-                return .failed(Failure(expected: "\(expected) within \(ScenarioDuration.format(timeout))", observed: "nothing arrived"))
+                return .failed(Failure(expected: "\(awaited.expected) within \(ScenarioDuration.format(timeout))", observed: awaited.pending))
             }
             switch outcome {
             case .answered:
                 return .passed
             case .connectionEnded(let reason):
-                return .failed(Failure(expected: expected, observed: "no \(expected): \(reason)"))
+                return .failed(Failure(expected: awaited.expected, observed: "\(awaited.missing): \(reason)"))
             case .unsupported(let reason):
                 return .errored(message: reason)
             case .protocolViolation(let reason):
-                return .failed(Failure(expected: expected, observed: reason))
+                return .failed(Failure(expected: awaited.expected, observed: reason))
             }
         } catch {
             return .errored(message: "\(error)")

@@ -80,7 +80,15 @@ public enum ScenarioSchema {
             var then = JSONSchema().described("A \(name) device takes no setting of another kind.")
             then.properties = Vocabulary.device.keys.filter { !$0.forms.isEmpty && !$0.forms.contains(name) }
                 .map { JSONSchema.Member(name: $0.name, schema: .never) }
-            then.required = kind.requiredKey.map { [$0] } ?? []
+            if kind.requiredKeys.count == 1 {
+                then.required = kind.requiredKeys
+            } else if kind.requiredKeys.count > 1 {
+                then.oneOf = kind.requiredKeys.map { key in
+                    var option = JSONSchema()
+                    option.required = [key]
+                    return option
+                }
+            }
             var part = JSONSchema()
             part.condition = condition
             part.then = then

@@ -6,15 +6,15 @@ extension Vocabulary {
     struct DeviceKind: Sendable {
         let kind: DeviceSpec.Kind
         let description: String
-        /// The key a device of this kind must have, if any.
-        let requiredKey: String?
+        /// The keys a device of this kind must have one of (and only one), if any.
+        let requiredKeys: [String]
     }
 
     static let deviceKinds = [
-        DeviceKind(kind: .simulated, description: "the in-process device model (the default)", requiredKey: nil),
-        DeviceKind(kind: .process, description: "firmware run as a command", requiredKey: "command"),
-        DeviceKind(kind: .serial, description: "a MicroPython board on a serial port", requiredKey: "port"),
-        DeviceKind(kind: .client, description: "a full MQTT 3.1.1 client that can also send raw bytes", requiredKey: nil),
+        DeviceKind(kind: .simulated, description: "the in-process device model (the default)", requiredKeys: []),
+        DeviceKind(kind: .process, description: "firmware run as a command", requiredKeys: ["command", "runtime"]),
+        DeviceKind(kind: .serial, description: "a MicroPython board on a serial port", requiredKeys: ["port"]),
+        DeviceKind(kind: .client, description: "a full MQTT 3.1.1 client that can also send raw bytes", requiredKeys: []),
     ]
 
     /// The keys of `device:`, each item of `devices:`, and a target's `device:`.
@@ -60,6 +60,10 @@ extension Vocabulary {
         // process
         kindKey("command", for: [.process], .string(minLength: 1, examples: ["python3"]), "the program (a path relative to working_directory, or a name on PATH)."),
         kindKey(
+            "runtime", for: [.process], .oneOf(FirmwareRuntime.allCases.map(\.rawValue)),
+            "instead of command: an interpreter the harness finds, which runs args; micropython: the MicroPython unix port ($HARNESS_MICROPYTHON, else micropython on PATH)."
+        ),
+        kindKey(
             "args", for: [.process], .list(of: .string()),
             "its arguments; ${HUB_HOST} and the other connection facts are filled in (write $${NAME} in the file)."
         ),
@@ -70,6 +74,10 @@ extension Vocabulary {
         kindKey("baud", for: [.serial], .anyOf([.oneOf(SerialPortSettings.supportedBaudRates), .string()]), "the baud rate (default 115200)."),
         kindKey("firmware", for: [.serial], .string(), "the MicroPython file to run on the board."),
         kindKey("config", for: [.serial], .map(of: .string()), "extra values of the firmware's config module, for example WIFI_SSID."),
+        kindKey(
+            "resume", for: [.serial], .flag,
+            "true: run the firmware without soft-resetting the board first or between runs (mpremote's resume), for a board whose reset drops state or the MicroPython unix port's REPL (default false)."
+        ),
         // process and serial
         kindKey(
             "led", for: [.process, .serial], .anyOf([.integer(minimum: 0, maximum: 255), .string(), led.schema()]),
@@ -114,10 +122,17 @@ extension Vocabulary {
         VocabularyKey("off", .string(), "A regular expression of the line that says the LED is off."),
     ])
 
-    /// The key a device of `kind` must have, and an example of its value.
-    static func requiredDeviceKey(of kind: DeviceSpec.Kind) -> (key: String, example: String)? {
-        guard let key = deviceKinds.first(where: { $0.kind == kind })?.requiredKey else { return nil }
-        return (key, device[key]?.value.examples.first ?? "...")
+    /// The keys a device of `kind` must have one of, each with an example of its value.
+    static func requiredDeviceKeys(of kind: DeviceSpec.Kind) -> [(key: String, example: String)] {
+        let keys = deviceKinds.first(where: { $0.kind == kind })?.requiredKeys ?? []
+        return keys.map { key in
+            let value = device[key]?.value
+            let firstValue = value?.enumeration.first.flatMap { literal -> String? in
+                if case .string(let text) = literal { return text }
+                return nil
+            }
+            return (key, value?.examples.first ?? firstValue ?? "...")
+        }
     }
 
     /// A device key that only some kinds take.

@@ -1,8 +1,10 @@
-"""Runs MicroPython firmware unchanged under CPython.
+"""Runs MicroPython firmware unchanged under CPython or under the MicroPython unix port.
 
-The MicroPython modules the firmware imports (usocket, ussl, ustruct, ubinascii, utime,
-machine, network) come from ./shims, small CPython stand-ins; umqtt.simple is the real
-micropython-umqtt.simple 1.3.4 from PyPI, which `.ci/run` unpacks into
+What the firmware expects from a board comes from ./shims: under CPython, small stand-ins for
+usocket, ussl, ustruct, ubinascii, utime, machine and network; under MicroPython only what the
+unix port lacks (machine.Pin, network, and ussl, which old umqtt.simple imports when ssl=True),
+since the interpreter's own built-in modules come before files on its path. umqtt.simple is the
+real micropython-umqtt.simple 1.3.4 from PyPI, which `.ci/run` unpacks into
 <repo>/.venv/micropython-lib (or set UMQTT_PATH). The firmware's settings come from a `config`
 module built from the environment the harness provides:
 
@@ -11,7 +13,7 @@ module built from the environment the harness provides:
     is empty), WIFI_SSID, WIFI_PASSWORD (the network shim accepts any).
 
 Usage:
-    python3 -u run.py [--prelude FILE] [--firmware main.py]
+    python3 -u run.py | micropython run.py [--prelude FILE] [--firmware main.py]
         runs the prelude (the harness's, which reports pins and MQTT traffic as '@harness'
         lines) and then the firmware, as a process device;
     python3 -u run.py --exec FILE
@@ -20,13 +22,19 @@ Usage:
 """
 import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPOSITORY = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
-UMQTT_PATH = os.environ.get('UMQTT_PATH') or os.path.join(REPOSITORY, '.venv', 'micropython-lib')
+ON_MICROPYTHON = sys.implementation.name == 'micropython'
+
+
+def folder_of(path):
+    # MicroPython has no os.path; both runtimes take '/' paths.
+    index = path.rfind('/')
+    return '.' if index < 0 else (path[:index] or '/')
+
+
+HERE = folder_of(__file__)
+REPOSITORY = HERE + '/../../..'
+UMQTT_PATH = os.getenv('UMQTT_PATH') or REPOSITORY + '/.venv/micropython-lib'
 
 
 def fail(message):
@@ -34,8 +42,16 @@ def fail(message):
     sys.exit(2)
 
 
+def is_file(path):
+    try:
+        open(path).close()
+        return True
+    except OSError:
+        return False
+
+
 def options(argv):
-    chosen = {'--prelude': os.environ.get('PRELUDE_FILE') or None, '--firmware': os.path.join(HERE, 'main.py'), '--exec': None}
+    chosen = {'--prelude': os.getenv('PRELUDE_FILE') or None, '--firmware': HERE + '/main.py', '--exec': None}
     index = 0
     while index < len(argv):
         name = argv[index]
@@ -51,11 +67,17 @@ def run_file(path, name='__main__'):
         with open(path) as source:
             code = compile(source.read(), path, 'exec')
     except OSError as error:
-        fail('cannot read %s: %s' % (path, error.strerror))
+        fail('cannot read %s: %s' % (path, getattr(error, 'strerror', None) or error))
     exec(code, {'__name__': name, '__file__': path})
 
 
 def token_from_service():
+    if ON_MICROPYTHON:
+        fail('fetching the token from TOKEN_URL needs CPython (urllib); under MicroPython give the device a token (PASSWORD)')
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
     url = os.environ.get('TOKEN_URL', '')
     query = urllib.parse.urlencode({'device': os.environ.get('DEVICE_ID', ''), 'ttl': os.environ.get('TOKEN_TTL', '3600')})
     request = urllib.request.Request(url + '?' + query, headers={'x-functions-key': os.environ.get('TOKEN_KEY', '')})
@@ -68,34 +90,39 @@ def token_from_service():
         fail('cannot reach the token service at %s: %s' % (url, error))
 
 
-def install_config():
-    import types
+def setting(name, default=''):
+    value = os.getenv(name)
+    return default if value is None else value
 
-    environment = os.environ
-    config = types.ModuleType('config')
-    config.HOST = environment.get('HUB_HOST', '127.0.0.1')
+
+def install_config():
+    class Config:
+        pass
+
+    config = Config()
+    config.HOST = setting('HUB_HOST', '127.0.0.1')
     try:
-        config.PORT = int(environment.get('HUB_PORT', '8883'))
+        config.PORT = int(setting('HUB_PORT', '8883'))
     except ValueError:
         fail('HUB_PORT is not a number')
-    config.DEVICE_ID = environment.get('DEVICE_ID', 'esp8266')
-    config.USERNAME = environment.get('USERNAME', '')
-    config.PASSWORD = environment.get('PASSWORD', '')
-    if not config.PASSWORD and environment.get('TOKEN_URL'):
+    config.DEVICE_ID = setting('DEVICE_ID', 'esp8266')
+    config.USERNAME = setting('USERNAME')
+    config.PASSWORD = setting('PASSWORD')
+    if not config.PASSWORD and setting('TOKEN_URL'):
         config.PASSWORD = token_from_service()
-    config.CERT_PATH = environment.get('CA_FILE', '')
-    tls = environment.get('HUB_TLS', '')
+    config.CERT_PATH = setting('CA_FILE')
+    tls = setting('HUB_TLS')
     config.SSL = tls == '1' if tls in ('0', '1') else bool(config.CERT_PATH)
-    config.WIFI_SSID = environment.get('WIFI_SSID', 'harness')
-    config.WIFI_PASSWORD = environment.get('WIFI_PASSWORD', '')
+    config.WIFI_SSID = setting('WIFI_SSID', 'harness')
+    config.WIFI_PASSWORD = setting('WIFI_PASSWORD')
     sys.modules['config'] = config
 
 
 def main(argv):
     chosen = options(argv)
-    if not os.path.isfile(os.path.join(UMQTT_PATH, 'umqtt', 'simple.py')):
+    if not is_file(UMQTT_PATH + '/umqtt/simple.py'):
         fail('umqtt.simple 1.3.4 is missing from %s; run .ci/run to fetch it (or set UMQTT_PATH)' % UMQTT_PATH)
-    sys.path.insert(0, os.path.join(HERE, 'shims'))
+    sys.path.insert(0, HERE + '/shims')
     sys.path.insert(1, UMQTT_PATH)
     if chosen['--exec']:
         run_file(chosen['--exec'])

@@ -71,7 +71,7 @@ struct AzureBackend: HubBackend {
         do {
             reply = try await withTimeout(timeout) { [request] in try await service.sendCloudToDevice(request, to: device) }
         } catch {
-            return .failed(.failed(Failure(expected: "an answer from the service API at \(service.baseURL.absoluteString)", observed: "the request failed: \(error)")))
+            return .failed(.failed(Failure(expected: "an answer from the service API at \(service.baseURL.absoluteString)", observed: "the request failed: \(TransportErrorText.describe(error, address: service.address, peer: "service API"))")))
         }
         guard let reply else {
             return .failed(.failed(Failure(expected: "an answer from \(service.baseURL.absoluteString) within \(ScenarioDuration.format(timeout))", observed: "none")))

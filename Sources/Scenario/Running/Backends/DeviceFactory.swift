@@ -47,6 +47,7 @@ enum DeviceFactory {
         case .process(let settings, let firmware):
             let configuration = ProcessDevice.Configuration(
                 command: settings.command,
+                runtime: settings.runtime,
                 arguments: settings.arguments,
                 environment: settings.environment,
                 workingDirectory: settings.workingDirectory,
@@ -63,7 +64,8 @@ enum DeviceFactory {
                 firmware: settings.firmware ?? "main.py",
                 config: settings.config,
                 caFile: firmware.caFile,
-                output: firmware.output
+                output: firmware.output,
+                resume: settings.resume
             )
             let device = SerialDevice(id: id, configuration: configuration, tokenSource: tokens, monotonic: environment.clock, observer: observer, tap: tap)
             record.watch(id, at: firmwareVantage)

@@ -1,4 +1,5 @@
-"""MicroPython's network on CPython: a station interface that is always on the network."""
+"""MicroPython's network where the interpreter has none (CPython, the MicroPython unix port):
+a station interface that is always on the network, as a board on a working Wi-Fi."""
 STA_IF = 0
 AP_IF = 1
 STAT_GOT_IP = 5
