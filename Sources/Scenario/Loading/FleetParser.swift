@@ -104,9 +104,10 @@ enum FleetParser {
         return nil
     }
 
-    /// The slowest and fastest connect rates: one connect a hundred seconds, ten million a second.
+    /// The slowest and fastest connect rates: one connect a hundred seconds, a million a
+    /// second (the most ``Devices/ConnectPacer`` paces).
     static let minimumRate = 0.01
-    static let maximumRate = 10_000_000.0
+    static let maximumRate = 1_000_000.0
 
     /// `1000/s` or a plain number of connects per second.
     private static func readRate(_ node: Node, reader: inout YAMLReader) -> Double? {

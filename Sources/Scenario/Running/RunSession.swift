@@ -85,6 +85,26 @@ struct RunSession: Sendable {
         }
         var proxies: [DeviceID: DeviceProxy] = [:]
         var participants: [DeviceID: Participant] = [:]
+        // A fleet large enough to run out of descriptors or of one source address's ports is
+        // told so before any device starts, and spread over loopback source addresses.
+        var sources: SourceAddressPool?
+        if !target.fleets.isEmpty {
+            let budget = DescriptorBudget(devices: devices.count, perDevice: DescriptorBudget.perDevice(hubInProcess: backend.simulation != nil, proxied: !faultedDevices.isEmpty))
+            do {
+                try DescriptorLimit.ensure(budget)
+                let members = devices.filter { $0.fleet != nil }.count
+                if backend.endpoint.host.hasPrefix("127."), members > 0 {
+                    sources = try SourceAddressPool(fleetSize: members, ephemeralPorts: SourceAddressPool.ephemeralPortRange())
+                }
+            } catch {
+                await backend.stop()
+                throw SessionError(description: "\(error)")
+            }
+        }
+        var memberIndex = 0
+        // Fleet members that trust the hub's current root and present no certificate share one
+        // TLS context: ten thousand contexts would cost more memory than the devices.
+        let sharedTLS = target.fleets.isEmpty ? nil : backend.endpoint.tls.flatMap { try? $0.makeContext() }
         do {
             for spec in devices {
                 // Firmware processes on a plain broker always go through a tap on loopback;
@@ -103,7 +123,16 @@ struct RunSession: Sendable {
                 // packet twice (device and hub) would make the record the run's bottleneck.
                 let tapped = proxies[spec.id]?.recordsPackets ?? false || spec.fleet != nil
                 let clock = DeviceWallClock(base: backend.wallClock)
-                let device = DeviceFactory.make(spec, key: key, backend: backend, wallClock: clock, tapped: tapped, environment: environment, record: record)
+                var source: String?
+                if spec.fleet != nil, let pool = sources, pool.spreads {
+                    source = pool.address(forMember: memberIndex)
+                    memberIndex += 1
+                }
+                let sharesTLS = spec.fleet != nil && spec.trustedRoots == .current && spec.certificateFile == nil
+                let device = DeviceFactory.make(
+                    spec, key: key, backend: backend, wallClock: clock, tapped: tapped, sourceAddress: source, tlsContext: sharesTLS ? sharedTLS : nil,
+                    environment: environment, record: record
+                )
                 participants[spec.id] = Participant(spec: spec, device: device, key: key, clock: clock)
             }
         } catch {

@@ -93,16 +93,16 @@ enum FleetFanOut {
         return (outcome, starts)
     }
 
-    /// Runs `operation` for every item, at most ``inFlightLimit`` at once, item `i` starting
-    /// no earlier than `i / rate` seconds after the first when a rate is given. Results come
-    /// back in the items' order.
+    /// Runs `operation` for every item, at most ``inFlightLimit`` at once and, when a rate is
+    /// given, paced by a ``ConnectPacer`` (the fleet connector's token bucket) on `clock`.
+    /// Results come back in the items' order.
     static func run<Item: Sendable>(
         _ items: [Item],
         rate: Double?,
         clock: any MonotonicClock,
         _ operation: @escaping @Sendable (Item) async -> Result
     ) async -> [Result] {
-        let first = clock.nanoseconds()
+        var pacer = rate.flatMap { try? ConnectPacer(rate: $0, now: clock.nanoseconds()) }
         return await withTaskGroup(of: (Int, Result).self) { group in
             var results: [Result?] = Array(repeating: nil, count: items.count)
             var inFlight = 0
@@ -111,10 +111,12 @@ enum FleetFanOut {
                     results[done] = result
                     inFlight -= 1
                 }
-                if let rate {
-                    let due = first &+ UInt64(Double(index) / rate * 1e9)
-                    let now = clock.nanoseconds()
-                    if due > now { try? await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+                if var paced = pacer {
+                    while paced.take(upTo: 1, now: clock.nanoseconds()) == 0 {
+                        let now = clock.nanoseconds()
+                        try? await Task.sleep(for: .nanoseconds(Int64(clamping: paced.nextToken(now: now) &- now)))
+                    }
+                    pacer = paced
                 }
                 group.addTask { (index, await operation(item)) }
                 inFlight += 1

@@ -118,7 +118,7 @@ import Testing
         ("fleet: { id: \"d${index}${index}\", count: 3 }\nsteps:\n  - connect: {}\n", "1:14", "has ${index} twice"),
         ("fleet: { id: \"d${index:x}\", count: 3 }\nsteps:\n  - connect: {}\n", "1:14", "'${index:x}' is not an index placeholder"),
         ("fleet: { id: \"d/${index}\", count: 3 }\nsteps:\n  - connect: {}\n", "1:14", "makes ids that are not valid device ids"),
-        ("fleet: { id: \"d${index}\", count: 3, connect_rate: 0/s }\nsteps:\n  - connect: {}\n", "1:51", "connect_rate takes connects per second from 0.01 to 10000000"),
+        ("fleet: { id: \"d${index}\", count: 3, connect_rate: 0/s }\nsteps:\n  - connect: {}\n", "1:51", "connect_rate takes connects per second from 0.01 to 1000000"),
         ("fleet: { id: \"d${index}\", count: 3, connect_rate: 1e-300/s }\nsteps:\n  - connect: {}\n", "1:51", "connect_rate takes connects per second from 0.01"),
         ("fleet: { id: \"d${index}\", count: 3, keys_file: /dev/zero }\nsteps:\n  - connect: {}\n", "1:48", "keys_file: '/dev/zero' is not a regular file"),
         ("fleet: { id: \"d${index}\", count: 3, kind: serial, port: /dev/x }\nsteps:\n  - connect: {}\n", "1:43", "a fleet cannot be of kind 'serial'"),

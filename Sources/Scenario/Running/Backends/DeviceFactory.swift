@@ -2,6 +2,7 @@ import Devices
 import IoTHubCore
 import MQTTCore
 import NIOCore
+import NIOSSL
 
 /// Creates the device a ``DeviceSpec`` describes: a simulated device, a generic client, a
 /// firmware process or a serial board, each with its token source and observers wired to the
@@ -12,6 +13,9 @@ enum DeviceFactory {
     /// simulated hub, else at its tap proxy or the packet lines it prints.
     /// - Parameter tapped: whether a ``TapProxy`` records the device's packets, so its own tap
     ///   lines (if its firmware prints any) would count them twice.
+    /// - Parameter tlsContext: a client TLS context shared by many devices (a fleet's).
+    /// - Parameter sourceAddress: the loopback address a fleet member's connections bind
+    ///   (a fleet spread over several when one address's ports would not hold it).
     /// - Parameter wallClock: the device's own clock (its timers, the tokens minted for it);
     ///   `nil`: the backend's.
     static func make(
@@ -20,6 +24,8 @@ enum DeviceFactory {
         backend: any HubBackend,
         wallClock: (any WallClock)? = nil,
         tapped: Bool = false,
+        sourceAddress: String? = nil,
+        tlsContext: NIOSSLContext? = nil,
         environment: RunEnvironment,
         record: RunRecord
     ) -> any Device {
@@ -40,7 +46,9 @@ enum DeviceFactory {
                 wallClock: wallClock,
                 tokenSource: tokens,
                 observer: observer,
-                tap: tap
+                tap: tap,
+                tlsContext: tlsContext,
+                sourceAddress: sourceAddress
             )
             record.watch(id, at: .device)
             return device
