@@ -125,6 +125,20 @@ import Testing
         await bench.stop()
     }
 
+    @Test("the crash reason quotes the last line that says something, not a trailing empty line")
+    func crashEndingInEmptyLines() async throws {
+        let bench = try await HubBench.start()
+        let device = ProcessDevice(
+            id: HubBench.deviceID,
+            configuration: .init(command: try Repository.python(), arguments: ["-c", "import sys; print('ValueError: '); print('The certificate is not correctly signed by the trusted CA'); print(''); sys.exit(1)"]),
+            observer: bench.events.observer
+        )
+        let outcome = try await device.connect(bench.request())
+        #expect(outcome == .connectionEnded(reason: "the firmware process exited with status 1; last output: The certificate is not correctly signed by the trusted CA"))
+        await device.shutdown()
+        await bench.stop()
+    }
+
     @Test("a command that does not exist fails clearly")
     func missingCommand() async throws {
         let bench = try await HubBench.start()

@@ -202,7 +202,10 @@ public final class ProcessDevice: OutputTailing {
                 workingDirectory: configuration.workingDirectory,
                 onLine: { line in monitor.consume(line: line) },
                 onExit: { description, expected in
-                    let last = monitor.tail(1).first.map { "; last output: \($0)" } ?? "; it printed nothing"
+                    // The last line that says something: MicroPython ends some tracebacks (mbedTLS
+                    // errors) with an empty line.
+                    let lastLine = monitor.tail(FirmwareMonitor.tailLimit).last { !$0.allSatisfy(\.isWhitespace) }
+                    let last = lastLine.map { "; last output: \($0)" } ?? "; it printed nothing"
                     monitor.end(reason: "the firmware process \(description)\(last)", expected: expected)
                 }
             )
