@@ -71,6 +71,7 @@ struct RunSession: Sendable {
                 keys: keys,
                 certificates: certificates,
                 servesTokens: servesTokens,
+                ownLoop: !target.fleets.isEmpty,
                 environment: environment,
                 record: record
             )
