@@ -128,9 +128,12 @@ struct FleetExpectationEvaluator: Sendable {
         outcome.missedCount = final.missed.count
         // The first ten by id, each with what it observed (worked out now for those that
         // simply saw nothing in time).
-        outcome.misses = final.missed.keys.sorted().prefix(FleetStepOutcome.listedMisses).map { device in
+        let listed = Array(final.missed.keys.sorted().prefix(FleetStepOutcome.listedMisses))
+        // One copy of the record for every listed member that simply saw nothing in time.
+        let entries = listed.contains { final.missed[$0] ?? nil == nil } ? record.entries() : []
+        outcome.misses = listed.map { device in
             let known = final.missed[device] ?? nil
-            let observed = known ?? members[device].map { Self.describeMiss($0, device: device, record: record, cause: cause) } ?? "nothing"
+            let observed = known ?? members[device].map { Self.describeMiss($0, device: device, entries: entries, cause: cause) } ?? "nothing"
             return FleetStepOutcome.Miss(device: device, observed: observed)
         }
         guard outcome.passed >= outcome.required else {
@@ -191,11 +194,11 @@ struct FleetExpectationEvaluator: Sendable {
     }
 
     /// What a member that never satisfied the expectation observed.
-    private static func describeMiss(_ member: Member, device: DeviceID, record: RunRecord, cause: Cause) -> String {
+    private static func describeMiss(_ member: Member, device: DeviceID, entries all: [RunRecord.Entry], cause: Cause) -> String {
         if let ledger = member.ledger { return ledger.describe() }
         var memberCause = cause
         memberCause.time = member.start
-        let entries = record.entries().filter { $0.event.deviceID == device || $0.event.deviceID == nil }
+        let entries = all.filter { $0.event.deviceID == device || $0.event.deviceID == nil }
         let index = entries.firstIndex { $0.time >= member.start } ?? entries.count
         memberCause.index = index
         return ObservationSummary(entries: entries, matcher: member.matcher, cause: memberCause, windowEnd: member.windowEnd).describe()
