@@ -128,19 +128,29 @@ enum PropertyValidator {
         guard raw.count - index >= length else { return .truncated(identifier(id)) }
         let text = UnsafeRawBufferPointer(rebasing: raw[index..<(index + length)])
         index += length
-        var isASCII = true
+        // Eight bytes at a time: any byte with its high bit set (not ASCII), any zero byte.
+        var highBits: UInt64 = 0
         var hasNull = false
-        var hasWildcard = false
-        for byte in text {
-            if byte >= 0x80 { isASCII = false }
-            if byte == 0 { hasNull = true }
-            if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") { hasWildcard = true }
+        var offset = 0
+        while offset + 8 <= length {
+            let word = text.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            highBits |= word & 0x8080_8080_8080_8080
+            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { hasNull = true }
+            offset += 8
         }
-        if !isASCII, String(validating: text, as: UTF8.self) == nil { return .invalidUTF8(identifier(id)) }
+        while offset < length {
+            let byte = text[offset]
+            highBits |= UInt64(byte & 0x80)
+            if byte == 0 { hasNull = true }
+            offset += 1
+        }
+        if highBits != 0, String(validating: text, as: UTF8.self) == nil { return .invalidUTF8(identifier(id)) }
         if hasNull { return .nullCharacter(identifier(id)) }
         if isTopicName {
             if length == 0 { return .invalidResponseTopic(.empty) }
-            if hasWildcard { return .invalidResponseTopic(.wildcardInTopicName(String(decoding: text, as: UTF8.self))) }
+            if text.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
+                return .invalidResponseTopic(.wildcardInTopicName(String(decoding: text, as: UTF8.self)))
+            }
         }
         return nil
     }
