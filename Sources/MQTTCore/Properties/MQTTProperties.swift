@@ -95,8 +95,8 @@ public struct MQTTProperties: Sendable, Hashable, Sequence, CustomStringConverti
         if case .serverReference(let text)? = first(.serverReference) { text } else { nil }
     }
 
-    /// The properties as `name=value` items, as ``MQTTPacket/summary`` shows them.
-    public var description: String { map(\.description).joined(separator: " ") }
+    /// The properties as `name=value` items, secrets masked: ``summary``.
+    public var description: String { summary }
 
     public func makeIterator() -> Iterator { Iterator(buffer: storage ?? ByteBuffer()) }
 
