@@ -225,5 +225,9 @@ import Testing
         #expect(summary.contains("user_property=api-key:(12 bytes)"))
         #expect(summary.contains("user_property=room:kitchen"))
         #expect(summary.contains("authentication_method=SCRAM"))
+        // Interpolating a packet (an error message, a log line) masks them too.
+        let packet = MQTTPacket.auth(AuthPacket(reasonCode: .continueAuthentication, properties: properties))
+        #expect(!"\(packet)".contains("hunter2") && !"\(packet)".contains("s3cr3t-value"))
+        #expect(!"\(Array(properties))".contains("s3cr3t-value"))
     }
 }

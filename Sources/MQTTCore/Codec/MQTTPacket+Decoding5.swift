@@ -212,24 +212,30 @@ extension PacketBodyReader {
     @inline(__always)
     mutating func readProperties(_ context: MQTTPropertyContext, field: MQTTPacketField = .properties) throws(MQTTDecodingError) -> MQTTProperties {
         let length: Int
-        do {
-            length = try buffer.readVariableByteInteger()
-        } catch {
-            switch error {
-            case .truncated: throw .truncated(type, field: field)
-            case .tooLong: throw .invalidProperty(context, .malformedVariableByteInteger)
-            case .nonMinimal: throw .invalidProperty(context, .nonMinimalVariableByteInteger)
+        // The usual case first: a Property Length below 128 is one byte.
+        if let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), byte < 0x80 {
+            buffer.moveReaderIndex(forwardBy: 1)
+            length = Int(byte)
+        } else {
+            do {
+                length = try buffer.readVariableByteInteger()
+            } catch {
+                switch error {
+                case .truncated: throw .truncated(type, field: field)
+                case .tooLong: throw .invalidProperty(context, .malformedVariableByteInteger)
+                case .nonMinimal: throw .invalidProperty(context, .nonMinimalVariableByteInteger)
+                }
             }
         }
         guard length > 0 else { return .none }
-        guard let slice = buffer.readSlice(length: length) else {
+        guard length <= buffer.readableBytes else {
             throw .invalidProperty(context, .lengthBeyondPacket(length: length, available: buffer.readableBytes))
         }
-        do {
-            try MQTTProperties.validate(slice, in: context)
-        } catch {
-            throw .invalidProperty(context, error)
+        // Checked in place, then kept as a slice of the packet (no copy).
+        if let problem = buffer.withUnsafeReadableBytes({ PropertyValidator.check(UnsafeRawBufferPointer(rebasing: $0[..<length]), in: context) }) {
+            throw .invalidProperty(context, problem)
         }
+        guard let slice = buffer.readSlice(length: length) else { throw .truncated(type, field: field) }
         return MQTTProperties(validated: slice)
     }
 }

@@ -93,6 +93,7 @@ extension MQTTPacket {
 
     /// The Property Length and properties' size, after checking them as the decoder does.
     static func checkedLength(of properties: MQTTProperties, in context: MQTTPropertyContext) throws(MQTTEncodingError) -> Int {
+        if properties.isEmpty { return 1 }
         do {
             try MQTTProperties.validate(properties.bytes, in: context)
         } catch {

@@ -5,11 +5,16 @@ extension MQTTProperties {
     static let maximumVariableByteInteger: UInt32 = 268_435_455
 
     /// The wire size of the properties with their Property Length in front.
-    var encodedLength: Int { remainingLengthSize(bytes.readableBytes) + bytes.readableBytes }
+    var encodedLength: Int { remainingLengthSize(byteCount) + byteCount }
 
     /// Writes the Property Length and the properties.
     @inline(__always)
     func write(into buffer: inout ByteBuffer) {
+        guard !isEmpty else {
+            buffer.writeInteger(UInt8(0))
+            return
+        }
+        let bytes = self.bytes
         buffer.writeRemainingLength(bytes.readableBytes)
         buffer.writeImmutableBuffer(bytes)
     }
@@ -55,17 +60,7 @@ extension MQTTProperties {
     /// their shortest form. The decoder runs it on what it reads, the encoder on what it
     /// writes, so both refuse the same properties.
     static func validate(_ bytes: ByteBuffer, in context: MQTTPropertyContext) throws(MQTTPropertyError) {
-        var reader = PropertyReader(buffer: bytes)
-        let allowed = context.allowedMask
-        var seen: UInt64 = 0
-        while reader.buffer.readableBytes > 0 {
-            let id = try reader.readIdentifier()
-            let bit: UInt64 = 1 << UInt64(id.rawValue)
-            guard allowed & bit != 0 else { throw .notAllowed(id) }
-            if seen & bit != 0, !id.mayRepeat(in: context) { throw .repeated(id) }
-            seen |= bit
-            try reader.checkValue(of: id)
-        }
+        if let problem = bytes.withUnsafeReadableBytes({ PropertyValidator.check($0, in: context) }) { throw problem }
     }
 }
 
@@ -76,6 +71,12 @@ struct PropertyReader {
     /// A property identifier: a Variable Byte Integer naming one of Table 2-4's properties.
     @inline(__always)
     mutating func readIdentifier() throws(MQTTPropertyError) -> MQTTPropertyIdentifier {
+        // Every identifier fits in one byte; a longer Variable Byte Integer names none.
+        if let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), byte < 0x80 {
+            buffer.moveReaderIndex(forwardBy: 1)
+            guard let id = MQTTPropertyIdentifier(rawValue: byte) else { throw .unknownIdentifier(UInt32(byte)) }
+            return id
+        }
         let raw = try readVariableByteInteger(for: nil)
         guard raw <= 0xFF, let id = MQTTPropertyIdentifier(rawValue: UInt8(raw)) else { throw .unknownIdentifier(UInt32(raw)) }
         return id
@@ -96,42 +97,6 @@ struct PropertyReader {
         }
         guard let property = MQTTProperty(identifier: id, value: value) else { throw .truncated(id) }
         return property
-    }
-
-    /// Checks the value of `id` without building it: its bytes, and the range the standard
-    /// gives it.
-    @inline(__always)
-    mutating func checkValue(of id: MQTTPropertyIdentifier) throws(MQTTPropertyError) {
-        switch id.valueType {
-        case .byte:
-            let value = try read(UInt8.self, for: id)
-            // Every byte property is a flag or Maximum QoS: 0 or 1 (sections 3.1.2.11.6,
-            // 3.1.2.11.7, 3.2.2.3.4, 3.2.2.3.5, 3.2.2.3.11 to 3.2.2.3.13, 3.3.2.3.2).
-            if value > 1 { throw .invalidValue(id, UInt32(value)) }
-        case .twoByteInteger:
-            let value = try read(UInt16.self, for: id)
-            // Topic Alias 0 [MQTT-3.3.2-8]; Receive Maximum 0 (3.1.2.11.3, 3.2.2.3.3).
-            if value == 0, id == .topicAlias || id == .receiveMaximum { throw .invalidValue(id, 0) }
-        case .fourByteInteger:
-            let value = try read(UInt32.self, for: id)
-            // Maximum Packet Size 0 (3.1.2.11.4, 3.2.2.3.6).
-            if value == 0, id == .maximumPacketSize { throw .invalidValue(id, 0) }
-        case .variableByteInteger:
-            // Subscription Identifier 0 (3.3.2.3.8, 3.8.2.1.2).
-            if try readVariableByteInteger(for: id) == 0 { throw .invalidValue(id, 0) }
-        case .utf8String where id == .responseTopic:
-            // A topic name: not empty [MQTT-4.7.3-1], no wildcard [MQTT-3.3.2-14].
-            let (topic, hasWildcard) = try readString(for: id)
-            if topic.utf8.isEmpty { throw .invalidResponseTopic(.empty) }
-            if hasWildcard { throw .invalidResponseTopic(.wildcardInTopicName(topic)) }
-        case .utf8String:
-            try scanString(for: id)
-        case .utf8StringPair:
-            try scanString(for: id)
-            try scanString(for: id)
-        case .binaryData:
-            _ = try readBinary(for: id)
-        }
     }
 
     @inline(__always)
@@ -176,32 +141,4 @@ struct PropertyReader {
             return (string, hasWildcard)
         }
     }
-
-    /// Checks a length-prefixed string in place: well-formed UTF-8 [MQTT-1.5.4-1], no U+0000
-    /// [MQTT-1.5.4-2]. ASCII (the usual case) is checked without building a string.
-    @inline(__always)
-    private mutating func scanString(for id: MQTTPropertyIdentifier) throws(MQTTPropertyError) {
-        let length = Int(try read(UInt16.self, for: id))
-        enum Outcome { case truncated, invalid, null, valid }
-        let outcome = buffer.withUnsafeReadableBytes { bytes -> Outcome in
-            guard bytes.count >= length else { return .truncated }
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[..<length])
-            var isASCII = true
-            var hasNull = false
-            for byte in slice {
-                if byte >= 0x80 { isASCII = false }
-                if byte == 0 { hasNull = true }
-            }
-            if !isASCII, String(validating: slice, as: UTF8.self) == nil { return .invalid }
-            return hasNull ? .null : .valid
-        }
-        switch outcome {
-        case .truncated: throw .truncated(id)
-        case .invalid: throw .invalidUTF8(id)
-        case .null: throw .nullCharacter(id)
-        case .valid:
-            buffer.moveReaderIndex(forwardBy: length)
-        }
-    }
-
 }

@@ -12,8 +12,6 @@ extension MQTTProperties {
                 return "authentication_data=(\(data.readableBytes) bytes)"
             case .correlationData(let data):
                 return "correlation_data=(\(data.readableBytes) bytes)"
-            case .userProperty(let name, let value) where Self.looksSecret(name):
-                return "user_property=\(name):(\(value.utf8.count) bytes)"
             default:
                 return property.description
             }

@@ -128,8 +128,14 @@ public enum MQTTProperty: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `topic_alias=3`, `user_property=k:v`; binary values as their length (authentication
-    /// data is a secret) or hex. See ``MQTTProperties/summary`` for the masked form traces use.
-    public var description: String { "\(identifier.name)=\(value)" }
+    /// data is a secret), and the value of a User Property whose name looks secret
+    /// (``MQTTProperties/looksSecret(_:)``) as its length too.
+    public var description: String {
+        if case .userProperty(let name, let value) = self, MQTTProperties.looksSecret(name) {
+            return "\(identifier.name)=\(name):(\(value.utf8.count) bytes)"
+        }
+        return "\(identifier.name)=\(value)"
+    }
 }
 
 /// A property value with its data type (section 1.5).
