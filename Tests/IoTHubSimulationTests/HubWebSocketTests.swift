@@ -58,10 +58,14 @@ import Testing
         }
     }
 
-    func withHub(maximumPacketSize: Int = 262_144 + 4096, _ body: (SimulatedHub, Int, Refusals) async throws -> Void) async throws {
+    func withHub(
+        maximumPacketSize: Int = 262_144 + 4096,
+        connectTimeout: Duration = .seconds(30),
+        _ body: (SimulatedHub, Int, Refusals) async throws -> Void
+    ) async throws {
         let refusals = Refusals()
         let hub = SimulatedHub(
-            configuration: HubConfiguration(hostName: HubFixtures.hostName, maximumPacketSize: maximumPacketSize),
+            configuration: HubConfiguration(hostName: HubFixtures.hostName, maximumPacketSize: maximumPacketSize, connectTimeout: connectTimeout),
             registry: DeviceRegistry(devices: [DeviceRecord(id: HubFixtures.deviceID, primaryKey: HubFixtures.key)]),
             group: MultiThreadedEventLoopGroup.singleton,
             clock: HubClock(start: HubFixtures.start),
@@ -181,6 +185,58 @@ import Testing
             #expect(answer.hasPrefix(statusLine), "\(answer)")
             #expect(answer.hasSuffix("\r\n\r\n\(reason)\n"), "\(answer)")
             #expect(await refusals.wait(for: reason), "\(refusals.all)")
+        }
+    }
+
+    @Test("pre-CONNECT limits hold over WebSockets: a client stuck in the HTTP request is closed at the CONNECT timeout; a CONNECT announcing more than the CONNECT limit is closed")
+    func preAuthenticationLimits() async throws {
+        try await withHub(connectTimeout: .milliseconds(300)) { _, port, _ in
+            let stuck = try await RawSocketClient.connect(port: port)
+            await stuck.write("GET /$iothub/websocket HTTP/1.1\r\nHost: h\r\n")
+            #expect(await stuck.waitForClose(timeout: .seconds(5)), "a half-sent upgrade request kept its connection")
+        }
+        try await withHub { _, port, _ in
+            let frames = Frames()
+            let channel = try await upgradedClient(port: port, frames: frames)
+            // CONNECT announcing 266,236 bytes, then the start of it.
+            try await send(.binary, Hex.bytes("10 fc9f10 0004 4d515454 04 c2 003c"), on: channel)
+            try await channel.closeFuture.get()
+            #expect(frames.binaryBytes.isEmpty)
+        }
+    }
+
+    @Test("the client's upgrade reports a refusal with the hub's status and reason")
+    func clientSeesRefusal() async throws {
+        try await withHub { _, port, _ in
+            let caught = ErrorCatcher.Refusals()
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try WebSocketClientUpgrade.install(on: channel, host: HubFixtures.hostName, path: "/mqtt", maximumFrameSize: 1 << 16) { _ in }
+                        try channel.pipeline.syncOperations.addHandler(ErrorCatcher(caught))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port)
+                .get()
+            try await channel.closeFuture.get()
+            let errors = caught.all
+            #expect(errors == [WebSocketUpgradeRefusal(status: 404, reason: "nothing is served at /mqtt; MQTT over WebSockets is at /$iothub/websocket")])
+            #expect(errors.first?.description == "the WebSocket upgrade was refused with HTTP 404: nothing is served at /mqtt; MQTT over WebSockets is at /$iothub/websocket")
+        }
+    }
+
+    /// Keeps the upgrade refusals that reach the end of the pipeline.
+    final class ErrorCatcher: ChannelInboundHandler, Sendable {
+        typealias InboundIn = Never
+        final class Refusals: Sendable {
+            private let list = Mutex<[WebSocketUpgradeRefusal]>([])
+            func append(_ refusal: WebSocketUpgradeRefusal) { list.withLock { $0.append(refusal) } }
+            var all: [WebSocketUpgradeRefusal] { list.withLock { $0 } }
+        }
+        let refusals: Refusals
+        init(_ refusals: Refusals) { self.refusals = refusals }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            if let refusal = error as? WebSocketUpgradeRefusal { refusals.append(refusal) }
         }
     }
 
