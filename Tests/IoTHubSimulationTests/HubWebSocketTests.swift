@@ -239,20 +239,4 @@ import Testing
             if let refusal = error as? WebSocketUpgradeRefusal { refusals.append(refusal) }
         }
     }
-
-    @Test("the policy: only GET on the path, a version 13 upgrade with a key, offering mqtt among others (a query string is fine)")
-    func policy() {
-        let policy = WebSocketUpgradePolicy(path: MQTTWebSocketEndpoint.path, subprotocol: MQTTWebSocketEndpoint.subprotocol)
-        let headers: [(name: String, value: String)] = [
-            ("upgrade", "WebSocket"), ("Connection", "keep-alive, Upgrade"), ("Sec-WebSocket-Key", "x"),
-            ("Sec-WebSocket-Version", "13"), ("sec-websocket-protocol", "wamp, MQTT"),
-        ]
-        #expect(policy.decide(method: "GET", uri: "/$iothub/websocket?iothub-no-client-cert=true", headers: headers) == .upgrade(subprotocol: "mqtt"))
-        #expect(policy.decide(method: "GET", uri: "/$iothub/websocket", headers: headers.filter { $0.name != "Sec-WebSocket-Version" })
-            == .refuse(status: 400, reason: "only WebSocket version 13 is supported (Sec-WebSocket-Version: 13)"))
-        #expect(policy.decide(method: "GET", uri: "/$iothub/websocket", headers: headers.filter { $0.name != "Connection" })
-            == .refuse(status: 400, reason: "a WebSocket upgrade needs Connection: upgrade"))
-        #expect(policy.decide(method: "GET", uri: "/$iothub/websocket", headers: headers.filter { $0.name != "Sec-WebSocket-Key" })
-            == .refuse(status: 400, reason: "a WebSocket upgrade needs one Sec-WebSocket-Key"))
-    }
 }
