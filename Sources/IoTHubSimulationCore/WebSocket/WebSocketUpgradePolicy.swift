@@ -29,7 +29,9 @@ public struct WebSocketUpgradePolicy: Sendable, Hashable {
     public func decide(method: String, uri: String, headers: [(name: String, value: String)]) -> WebSocketUpgradeDecision {
         let target = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         guard target == path else {
-            return .refuse(status: 404, reason: "nothing is served at \(uri); MQTT over WebSockets is at \(path)")
+            // The request target is the peer's text: cut to a length a report line can hold.
+            let shown = uri.count > 100 ? uri.prefix(100) + "..." : Substring(uri)
+            return .refuse(status: 404, reason: "nothing is served at \(shown); MQTT over WebSockets is at \(path)")
         }
         guard method == "GET" else {
             return .refuse(status: 405, reason: "\(method) is not allowed on \(path); a WebSocket upgrade is a GET")

@@ -19,6 +19,9 @@ import Testing
             == .refuse(status: 400, reason: "a WebSocket upgrade needs Connection: upgrade"))
         #expect(policy.decide(method: "GET", uri: "/$iothub/websocket", headers: headers.filter { $0.name != "Sec-WebSocket-Key" })
             == .refuse(status: 400, reason: "a WebSocket upgrade needs one Sec-WebSocket-Key"))
+        let long = "/" + String(repeating: "a", count: 500)
+        #expect(policy.decide(method: "GET", uri: long, headers: headers)
+            == .refuse(status: 404, reason: "nothing is served at \(long.prefix(100))...; MQTT over WebSockets is at /$iothub/websocket"))
     }
 
     @Test("a refused upgrade request or a forbidden frame ends the connection with the reason, reported as a refusal")
