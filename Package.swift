@@ -57,11 +57,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The simulated hub's drivers: the NIO broker, TLS, the service HTTP server.
+        // MQTT over WebSockets, both ends: the handler that carries the MQTT byte stream in
+        // binary frames (NIOWebSocket frames it), the client's HTTP upgrade, the hub's path and
+        // subprotocol.
+        .target(
+            name: "MQTTWebSocket",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The simulated hub's drivers: the NIO broker, TLS, WebSockets, the service HTTP server.
         .target(
             name: "IoTHubSimulation",
             dependencies: [
-                "MQTTCore", "IoTHubCore", "IoTHubSimulationCore", "CHeap",
+                "MQTTCore", "IoTHubCore", "IoTHubSimulationCore", "CHeap", "MQTTWebSocket",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -84,12 +97,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The one NIO driver of a client session: TCP or TLS (the one place client TLS contexts
-        // are built), raw bytes, the codec with the packet tap, timers; and the cloud
+        // are built), WebSockets, raw bytes, the codec with the packet tap, timers; and the cloud
         // connection of broker targets on it.
         .target(
             name: "MQTTClient",
             dependencies: [
-                "MQTTCore", "MQTTClientCore",
+                "MQTTCore", "MQTTClientCore", "MQTTWebSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -256,7 +269,9 @@ let package = Package(
         .testTarget(
             name: "IoTHubSimulationTests",
             dependencies: [
-                "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport",
+                "IoTHubSimulation", "IoTHubSimulationCore", "IoTHubCore", "MQTTCore", "HarnessTestSupport", "MQTTWebSocket",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -29,7 +29,7 @@ struct DeviceReporter: Sendable {
 extension ConnectRequest {
     /// Where the device's client connects.
     var endpoint: BrokerEndpoint {
-        BrokerEndpoint(host: host, port: port, tls: tls)
+        BrokerEndpoint(host: host, port: port, tls: tls, transport: transport)
     }
 
     /// The CONNECT this request asks for, with `will`.

@@ -15,6 +15,8 @@ public struct ConnectRequest: Sendable, Hashable {
     public var keepAlive: UInt16
     /// TLS to the broker; `nil` for plain TCP.
     public var tls: ClientTLS?
+    /// How MQTT travels: directly, or over WebSockets. Default: directly.
+    public var transport: BrokerTransport = .direct
 
     public init(
         host: String,

@@ -1,3 +1,4 @@
+import MQTTWebSocket
 import NIOCore
 import NIOSSL
 
@@ -62,10 +63,25 @@ public struct BrokerEndpoint: Sendable, Hashable {
     public var host: String
     public var port: Int
     public var tls: ClientTLS?
+    /// How MQTT travels on the connection: directly on TCP (or TLS), or in WebSocket frames.
+    public var transport: BrokerTransport
 
-    public init(host: String, port: Int, tls: ClientTLS? = nil) {
+    public init(host: String, port: Int, tls: ClientTLS? = nil, transport: BrokerTransport = .direct) {
         self.host = host
         self.port = port
         self.tls = tls
+        self.transport = transport
     }
+}
+
+/// How MQTT travels to a broker.
+public enum BrokerTransport: Sendable, Hashable {
+    /// MQTT directly on TCP, or on TLS.
+    case direct
+    /// MQTT over WebSockets: an HTTP upgrade on `path` with subprotocol `mqtt`, then binary
+    /// frames (over TLS: `wss`). The IoT hub's path is `/$iothub/websocket`.
+    case webSockets(path: String)
+
+    /// MQTT over WebSockets as an IoT hub serves it, at `/$iothub/websocket`.
+    public static let iotHubWebSockets = BrokerTransport.webSockets(path: MQTTWebSocketEndpoint.path)
 }

@@ -9,29 +9,47 @@ import NIOTLS
 ///
 /// Over TLS the connection counts as open when its handshake completes, as a socket that
 /// `ssl.wrap_socket` returned: a handshake the server breaks off is a failed connect (an
-/// `OSError` on MicroPython), not a connection closed before CONNACK.
-final class ConnectionHandler: ChannelInboundHandler {
+/// `OSError` on MicroPython), not a connection closed before CONNACK. Over WebSockets it counts
+/// as open once the HTTP upgrade is done: the handler there until then only reports a failed
+/// connect, and the one added behind the frames opens it.
+final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = MQTTPacket
+
+    /// When the connection counts as open.
+    enum Opening {
+        /// When the socket connects (plain TCP).
+        case whenActive
+        /// When the TLS handshake completes.
+        case afterHandshake
+        /// Never by this handler: it is replaced once the WebSocket upgrade is done.
+        case byWebSocketUpgrade
+        /// When the handler is added (behind the frames, after the WebSocket upgrade).
+        case whenAdded
+    }
 
     private let driver: MQTTClientDriver
     private let connection: UInt64
-    private let waitsForHandshake: Bool
+    private let opening: Opening
     private var isOpen = false
     private var handshakeError: (any Error)?
 
-    init(driver: MQTTClientDriver, connection: UInt64, waitsForHandshake: Bool) {
+    init(driver: MQTTClientDriver, connection: UInt64, opening: Opening) {
         self.driver = driver
         self.connection = connection
-        self.waitsForHandshake = waitsForHandshake
+        self.opening = opening
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if opening == .whenAdded, context.channel.isActive { open(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if !waitsForHandshake { open(context) }
+        if opening == .whenActive { open(context) }
         context.fireChannelActive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if waitsForHandshake, !isOpen, case .handshakeCompleted? = event as? TLSUserEvent { open(context) }
+        if opening == .afterHandshake, !isOpen, case .handshakeCompleted? = event as? TLSUserEvent { open(context) }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -62,7 +80,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         if isOpen {
             driver.transportClosed(connection: connection)
         } else {
-            let reason = handshakeError.map { TransportErrorText.describe($0) } ?? "the server closed the connection during the TLS handshake"
+            let reason = handshakeError.map { TransportErrorText.describe($0) }
+                ?? (opening == .byWebSocketUpgrade ? "the server closed the connection before the WebSocket upgrade" : "the server closed the connection during the TLS handshake")
             driver.transportFailed(reason: reason, connection: connection)
         }
         context.fireChannelInactive()

@@ -1,12 +1,14 @@
 import MQTTClientCore
 import MQTTCore
+import MQTTWebSocket
 import NIOCore
 import NIOPosix
 import NIOSSL
 
 extension MQTTClientDriver {
     /// Opens the next connection to ``endpoint``: TCP with `TCP_NODELAY`, TLS in front when
-    /// the endpoint asks, raw bytes around the codec when the settings ask, the codec with
+    /// the endpoint asks, the WebSocket upgrade and frames when it asks for WebSockets (the
+    /// rest follows once the upgrade is done), raw bytes around the codec when the settings ask, the codec with
     /// the packet tap, and the handler that tags the pipeline's events with the connection's
     /// number. A TLS setup error or a failed connect reaches the session as a failed
     /// transport.
@@ -41,13 +43,19 @@ extension MQTTClientDriver {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(tls.settings.makeHandler(context: tls.context, host: endpoint.host)) }
-                    if settings.handlesRawBytes {
-                        // Raw writes go past the codec through this handler.
-                        try pipeline.addHandler(RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) })
+                    guard case .webSockets(let path) = endpoint.transport else {
+                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, opening: tls != nil ? .afterHandshake : .whenActive)
+                        return
                     }
-                    let codec = MQTTCodecHandler.Configuration(connection: connection, tap: settings.tap, clock: settings.packetClock)
-                    try pipeline.addHandler(MQTTCodecHandler(configuration: codec))
-                    try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection, waitsForHandshake: tls != nil))
+                    let host = endpoint.tls?.serverName ?? endpoint.host
+                    try WebSocketClientUpgrade.install(on: channel, host: host, path: path, maximumFrameSize: Self.maximumWebSocketFrameSize) { channel in
+                        let pipeline = channel.pipeline.syncOperations
+                        pipeline.removeHandler(try pipeline.handler(type: ConnectionHandler.self), promise: nil)
+                        try pipeline.addHandler(WebSocketMQTTBridge(role: .client, maximumFrameSize: Self.maximumWebSocketFrameSize))
+                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, opening: .whenAdded)
+                    }
+                    // Behind the HTTP stage: until the upgrade it only reports a failed connect.
+                    try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection, opening: .byWebSocketUpgrade))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -56,6 +64,24 @@ extension MQTTClientDriver {
                 let source = settings.localAddress.map { " from source address \($0)" } ?? ""
                 bound.value.transportFailed(reason: TransportErrorText.describe(error, address: "\(endpoint.host):\(endpoint.port)") + source, connection: connection)
             }
+    }
+
+    /// The largest WebSocket frame a client accepts: the largest MQTT packet an IoT hub sends
+    /// (256 KiB of payload and its headers).
+    static let maximumWebSocketFrameSize = 262_144 + 4096
+
+    /// The MQTT end of the pipeline: raw bytes around the codec when the settings ask, the
+    /// codec with the packet tap, and the handler that tags the pipeline's events.
+    static func addMQTTHandlers(to channel: any Channel, driver: MQTTClientDriver, connection: UInt64, settings: Settings, opening: ConnectionHandler.Opening) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let bound = NIOLoopBound(driver, eventLoop: channel.eventLoop)
+        if settings.handlesRawBytes {
+            // Raw writes go past the codec through this handler.
+            try pipeline.addHandler(RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) })
+        }
+        let codec = MQTTCodecHandler.Configuration(connection: connection, tap: settings.tap, clock: settings.packetClock)
+        try pipeline.addHandler(MQTTCodecHandler(configuration: codec))
+        try pipeline.addHandler(ConnectionHandler(driver: driver, connection: connection, opening: opening))
     }
 
     /// `bootstrap` binding each connection to `source` (port 0) before it connects. On Linux

@@ -14,6 +14,8 @@ final class HubSession: Sendable {
         var bindHost = "127.0.0.1"
         var tlsPort: Int? = 8883
         var plainPort: Int?
+        /// The MQTT-over-WebSockets port (over TLS); `nil` for none.
+        var webSocketPort: Int?
         var tls = HubTLSConfiguration()
         var servicePort = 0
         var devices: [DeviceArgument]
@@ -72,7 +74,7 @@ final class HubSession: Sendable {
         var hostSettings = HubHost.Settings(hostName: settings.hostName, devices: records)
         hostSettings.policies = policies
         hostSettings.certificateAuthorities = settings.certificateAuthorities
-        hostSettings.listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort)
+        hostSettings.listeners = HubListeners(host: settings.bindHost, tls: settings.tlsPort == nil ? nil : settings.tls, tlsPort: settings.tlsPort ?? 0, plainPort: settings.plainPort, webSocketPort: settings.webSocketPort)
         hostSettings.service = HubHost.ServiceSettings(host: "127.0.0.1", port: settings.servicePort, tokenServiceKey: settings.tokenServiceKey)
         hostSettings.tokenExpiry = settings.tokenExpiry
         hostSettings.throttledConnectRefusal = settings.throttledConnectRefusal
@@ -135,6 +137,10 @@ final class HubSession: Sendable {
         if let port = endpoints.tlsPort {
             lines.append("  MQTT over TLS:         \(endpoints.host):\(port), TLS profile \(endpoints.tlsProfile?.description ?? "strict")")
             lines.append("  client certificates:   asked for in the handshake, judged at CONNECT (X.509 devices)")
+        }
+        if let port = endpoints.webSocketPort {
+            let scheme = endpoints.webSocketUsesTLS ? "wss" : "ws"
+            lines.append("  MQTT over WebSockets:  \(scheme)://\(endpoints.host):\(port)/$iothub/websocket (subprotocol mqtt)")
         }
         if let port = endpoints.plainPort { lines.append("  MQTT over plain TCP:   \(endpoints.host):\(port)") }
         if let ca = endpoints.caCertificatePath { lines.append("  CA certificate:        \(ca)") }

@@ -40,6 +40,12 @@ struct Hub: AsyncParsableCommand {
     @Option(name: .customLong("plain-port"), help: "Also listen for plain TCP on this port (off by default, as on the real hub).")
     var plainPort: Int?
 
+    @Option(
+        name: .customLong("websocket-port"),
+        help: "The MQTT-over-WebSockets port (wss://<host>/$iothub/websocket, with the TLS listener's certificate and profile; 0 picks a free one). Default: 443 when --port is 8883, as on the real hub (the Python SDK's websockets=True always dials 443), else a free port."
+    )
+    var webSocketPort: Int?
+
     @Option(help: "Server certificate (PEM) instead of the generated one; needs --key.")
     var cert: String?
 
@@ -112,7 +118,7 @@ struct Hub: AsyncParsableCommand {
     var silent = false
 
     func validate() throws {
-        for (name, port) in [("--port", Optional(port)), ("--plain-port", plainPort), ("--service-port", Optional(servicePort))] {
+        for (name, port) in [("--port", Optional(port)), ("--plain-port", plainPort), ("--websocket-port", webSocketPort), ("--service-port", Optional(servicePort))] {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) must be 0 to 65535") }
         }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
@@ -172,6 +178,7 @@ struct Hub: AsyncParsableCommand {
         settings.bindHost = host
         settings.tlsPort = port
         settings.plainPort = plainPort
+        settings.webSocketPort = webSocketPort ?? (port == 8883 ? HubListeners.standardWebSocketPort : 0)
         settings.servicePort = servicePort
         settings.tokenExpiry = try tokenExpiryPolicy()
         settings.throttledConnectRefusal = throttleConnAck == 3 ? .serverUnavailable : .notAuthorized

@@ -80,6 +80,10 @@ final class HubDriver {
         perform(machine.tlsFailed(connection, reason: reason, at: clock.now()))
     }
 
+    func webSocketFailed(_ connection: ConnectionID, reason: String) {
+        perform(machine.webSocketFailed(connection, reason: reason, at: clock.now()))
+    }
+
     func malformed(_ error: MQTTDecodingError, on connection: ConnectionID) {
         perform(machine.malformedInput(error, on: connection, at: clock.now()))
     }

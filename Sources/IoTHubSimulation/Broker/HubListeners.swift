@@ -1,5 +1,8 @@
-/// Where the simulated hub listens: TLS (as the real hub, on 8883) and, only when asked for,
-/// plain TCP (the real hub offers no plain port).
+import MQTTWebSocket
+
+/// Where the simulated hub listens: TLS (as the real hub, on 8883), MQTT over WebSockets (as
+/// the real hub, `wss://<host>/$iothub/websocket` on 443) when asked for, and, only when asked
+/// for, plain TCP (the real hub offers no plain port).
 public struct HubListeners: Sendable, Hashable {
     /// The address to bind. Default: `127.0.0.1`.
     public var host: String
@@ -9,13 +12,21 @@ public struct HubListeners: Sendable, Hashable {
     public var tlsPort: Int
     /// A plain TCP port, or `nil` for none; 0 picks a free one. Default: `nil`.
     public var plainPort: Int?
+    /// The MQTT-over-WebSockets port, or `nil` for none; 0 picks a free one. It serves
+    /// `/$iothub/websocket` over TLS (`wss`) with the TLS listener's certificate and profile,
+    /// or without TLS (`ws`) when ``tls`` is `nil`. Default: `nil` (`harness hub` uses 443).
+    public var webSocketPort: Int?
 
-    public init(host: String = "127.0.0.1", tls: HubTLSConfiguration? = HubTLSConfiguration(), tlsPort: Int = 0, plainPort: Int? = nil) {
+    public init(host: String = "127.0.0.1", tls: HubTLSConfiguration? = HubTLSConfiguration(), tlsPort: Int = 0, plainPort: Int? = nil, webSocketPort: Int? = nil) {
         self.host = host
         self.tls = tls
         self.tlsPort = tlsPort
         self.plainPort = plainPort
+        self.webSocketPort = webSocketPort
     }
+
+    /// The port the real hub serves MQTT over WebSockets on, 443; the Azure SDKs always dial it.
+    public static let standardWebSocketPort = MQTTWebSocketEndpoint.standardPort
 }
 
 /// The listeners the hub actually bound, once started.
@@ -26,6 +37,10 @@ public struct HubEndpoints: Sendable, Hashable {
     public var tlsPort: Int?
     /// The bound plain TCP port, when plain TCP is on.
     public var plainPort: Int?
+    /// The bound MQTT-over-WebSockets port, when WebSockets are on.
+    public var webSocketPort: Int?
+    /// Whether the WebSocket listener runs over TLS (`wss`), when WebSockets are on.
+    public var webSocketUsesTLS: Bool = false
     /// The PEM file of the CA that clients must trust for TLS (the generated CA, or the user's
     /// CA file when one was given).
     public var caCertificatePath: String?

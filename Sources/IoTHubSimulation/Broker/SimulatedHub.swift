@@ -110,6 +110,12 @@ public final class SimulatedHub: Sendable {
                 let identity = HubServerIdentity(context)
                 let channel = try await bind(host: listeners.host, port: listeners.tlsPort, tls: identity)
                 bound.append(channel)
+                if let webSocketPort = listeners.webSocketPort {
+                    let webSocket = try await bind(host: listeners.host, port: webSocketPort, tls: identity, webSocket: true)
+                    bound.append(webSocket)
+                    endpoints.webSocketPort = webSocket.localAddress?.port ?? webSocketPort
+                    endpoints.webSocketUsesTLS = true
+                }
                 serverIdentity.withLock { $0 = identity }
                 endpoints.tlsPort = channel.localAddress?.port ?? listeners.tlsPort
                 endpoints.caCertificatePath = context.caCertificatePath
@@ -123,6 +129,11 @@ public final class SimulatedHub: Sendable {
                 bound.append(channel)
                 endpoints.plainPort = channel.localAddress?.port ?? plainPort
             }
+            if listeners.tls == nil, let webSocketPort = listeners.webSocketPort {
+                let channel = try await bind(host: listeners.host, port: webSocketPort, tls: nil, webSocket: true)
+                bound.append(channel)
+                endpoints.webSocketPort = channel.localAddress?.port ?? webSocketPort
+            }
         } catch {
             for channel in bound { try? await channel.close() }
             throw error
@@ -133,8 +144,9 @@ public final class SimulatedHub: Sendable {
         return result
     }
 
-    /// One listener; TLS is the only difference between the two kinds.
-    private func bind(host: String, port: Int, tls: HubServerIdentity?) async throws -> any Channel {
+    /// One listener. TLS prepends the TLS handler; WebSockets put the HTTP upgrade and the
+    /// frames in front of the same MQTT pipeline (``HubWebSocketPipeline``).
+    private func bind(host: String, port: Int, tls: HubServerIdentity?, webSocket: Bool = false) async throws -> any Channel {
         let driver = self.driver
         let tap = self.tap
         let monotonic = self.monotonic
@@ -163,17 +175,27 @@ public final class SimulatedHub: Sendable {
                         }
                         acceptor = tlsAcceptor
                     }
-                    let codec = MQTTCodecHandler(
-                        configuration: .init(
-                            maximumPacketSize: maximumPacketSize,
-                            connection: connection,
-                            tap: tap,
-                            clock: monotonic,
-                            admission: admission
-                        )
+                    let codecConfiguration = MQTTCodecHandler.Configuration(
+                        maximumPacketSize: maximumPacketSize,
+                        connection: connection,
+                        tap: tap,
+                        clock: monotonic,
+                        admission: admission
                     )
-                    try channel.pipeline.syncOperations.addHandler(codec)
-                    try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection, tls: acceptor))
+                    guard webSocket else {
+                        try channel.pipeline.syncOperations.addHandler(MQTTCodecHandler(configuration: codecConfiguration))
+                        try channel.pipeline.syncOperations.addHandler(HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection, tls: acceptor))
+                        return
+                    }
+                    let tlsAcceptor = NIOLoopBound(acceptor, eventLoop: channel.eventLoop)
+                    try HubWebSocketPipeline.install(
+                        on: channel,
+                        maximumFrameSize: maximumPacketSize,
+                        makeCodec: { MQTTCodecHandler(configuration: codecConfiguration) },
+                        makeConnectionHandler: { announcesOpening in
+                            HubConnectionHandler(driver: driver, hubLoop: hubLoop, connection: connection, tls: tlsAcceptor.value, announcesOpening: announcesOpening)
+                        }
+                    )
                 }
             }
             .bind(host: host, port: port)

@@ -133,6 +133,10 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
     /// offered, or the client gave up (it did not trust the hub's certificate, say). `reason`
     /// says which in plain words.
     case tlsRefused(String)
+    /// The WebSocket transport ended the connection: the HTTP upgrade was refused (a wrong
+    /// path or subprotocol, say), or a frame broke MQTT over WebSockets (a text frame, a frame
+    /// over the size bound). `reason` says which in plain words.
+    case webSocketRefused(String)
 
     public var description: String {
         switch self {
@@ -151,6 +155,7 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         case .evictedWhilePending(let limit, let waited): "closed to make room for a new connection: it had waited \(waited.components.seconds) s without an accepted CONNECT, and \(limit) connections were waiting"
         case .fault(let activation, let effect): "\(activation): \(Self.describe(effect, of: activation))"
         case .tlsRefused(let reason): "TLS handshake failed: \(reason)"
+        case .webSocketRefused(let reason): "WebSocket refused: \(reason)"
         }
     }
 }

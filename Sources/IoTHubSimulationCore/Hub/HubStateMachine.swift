@@ -136,6 +136,15 @@ public struct HubStateMachine: Sendable {
         return actions
     }
 
+    /// The connection's WebSocket transport failed: its HTTP upgrade was refused, or a frame
+    /// broke MQTT over WebSockets; `reason` says why. The connection is ended and reported.
+    public mutating func webSocketFailed(_ connection: ConnectionID, reason: String, at now: HubTime) -> [Action] {
+        guard connections[connection] != nil else { return [] }
+        var actions: [Action] = []
+        end(connection, reason: .webSocketRefused(reason), at: now, actions: &actions)
+        return actions
+    }
+
     /// The network connection closed (by the peer, or after a ``Action/close(_:)``).
     public mutating func connectionClosed(_ connection: ConnectionID, at now: HubTime) -> [Action] {
         guard connections[connection] != nil else { return [] }

@@ -91,6 +91,12 @@ extension DeviceParser {
         case "cert_file", "key_file":
             let file = text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardizedFileURL.path
             if key == "cert_file" { spec.certificateFile = file } else { spec.keyFile = file }
+        case "transport":
+            guard let transport = DeviceSpec.Transport(rawValue: text) else {
+                let names = DeviceSpec.Transport.allCases.map(\.rawValue)
+                return "transport '\(text)' is not one of \(names.joined(separator: ", "))\(Suggestions.hint(for: text, in: names))"
+            }
+            spec.transport = transport
         case "trusted_roots":
             guard let roots = DeviceSpec.TrustedRoots(rawValue: text) else {
                 let names = DeviceSpec.TrustedRoots.allCases.map(\.rawValue)

@@ -215,6 +215,17 @@ public struct DeviceSpec: Sendable, Hashable {
     /// presents them in the TLS handshake and sends no SAS token.
     public var certificateFile: String?
     public var keyFile: String?
+    /// How the device's MQTT travels (`transport`): directly on TCP or TLS, or over WebSockets.
+    /// Default: ``Transport/mqtt``.
+    public var transport = Transport.mqtt
+
+    /// How a simulated device or client carries MQTT to the hub.
+    public enum Transport: String, Sendable, Hashable, CaseIterable {
+        /// MQTT on TCP or TLS (8883 on the real hub).
+        case mqtt
+        /// MQTT over WebSockets: `wss://<host>/$iothub/websocket` (443 on the real hub).
+        case websockets
+    }
 
     /// Which of the simulated hub's roots a device trusts: the one it starts with, the one a
     /// `ca_rotation` fault moves it to, or both (a device updated before the rotation, as IoT

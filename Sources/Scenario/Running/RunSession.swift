@@ -116,7 +116,7 @@ struct RunSession: Sendable {
                 if taps || faultedDevices.contains(spec.id) {
                     let listen = spec.firmware?.tapAddress ?? DeviceSpec.TapAddress(host: "127.0.0.1", port: 0)
                     proxies[spec.id] = try await DeviceProxy.start(
-                        for: spec.id, listen: listen, upstream: backend.endpoint, recordsPackets: taps, environment: environment, record: record
+                        for: spec.id, listen: listen, upstream: try Self.endpoint(for: spec, on: backend, target: target), recordsPackets: taps, environment: environment, record: record
                     )
                 }
                 let key = keys[spec.id] ?? DeviceKey.random()
@@ -299,12 +299,25 @@ struct RunSession: Sendable {
         return simulation
     }
 
+    /// Where the device connects: the hub's MQTT port, or its WebSocket port for
+    /// `transport: websockets`.
+    /// - Throws: ``SessionError`` when the device wants WebSockets and the hub serves none.
+    static func endpoint(for spec: DeviceSpec, on backend: any HubBackend, target: ScenarioTarget) throws -> DeviceEndpoint {
+        var endpoint = backend.endpoint
+        guard spec.transport == .websockets else { return endpoint }
+        guard let port = endpoint.webSocketPort else {
+            throw SessionError(description: "device '\(spec.id)' has transport: websockets, and \(target.hub) serves no MQTT over WebSockets: only the simulated hub does")
+        }
+        endpoint.port = port
+        return endpoint
+    }
+
     /// What the device presents: its spec's client id, user name and password where given;
     /// otherwise, on an IoT Hub, its IoT Hub identity and a token minted now on the hub's
     /// clock; on a generic broker, its device id as client id and no credentials.
     func connectRequest(for participant: Participant, cleanSession: Bool, keepAlive: UInt16) async throws -> ConnectRequest {
         let spec = participant.spec
-        var endpoint = backend.endpoint
+        var endpoint = try Self.endpoint(for: spec, on: backend, target: target)
         if let proxy = proxies[spec.id] {
             // TLS through the proxy still checks the hub's own name, not the proxy's address.
             if var tls = endpoint.tls, tls.serverName == nil, !Self.isIPAddress(endpoint.host) {
@@ -333,6 +346,7 @@ struct RunSession: Sendable {
             keepAlive: keepAlive,
             tls: endpoint.tls
         )
+        if spec.transport == .websockets { request.transport = .iotHubWebSockets }
         if let hostName = backend.iotHubHostName {
             let expiry = participant.clock.unixSeconds() + spec.tokenTTL.nanoseconds / 1_000_000_000
             let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)

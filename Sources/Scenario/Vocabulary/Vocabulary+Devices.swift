@@ -57,6 +57,10 @@ extension Vocabulary {
             "the device's X.509 certificate (PEM): it connects with it instead of a SAS token; the simulated hub registers it by thumbprint, or as CA-signed when the hub's x509_ca signed it (harness cert device makes one)."
         ),
         kindKey("key_file", for: [.simulated, .client], .string(), "the private key (PEM) of cert_file."),
+        kindKey(
+            "transport", for: [.simulated, .client], .oneOf(DeviceSpec.Transport.allCases.map(\.rawValue)),
+            "how the device's MQTT travels: mqtt (default: on TCP, or TLS as 8883 on the real hub) or websockets (wss://<host>/$iothub/websocket, 443 on the real hub; the simulated hub only)."
+        ),
         // process
         kindKey("command", for: [.process], .string(minLength: 1, examples: ["python3"]), "the program (a path relative to working_directory, or a name on PATH)."),
         kindKey(

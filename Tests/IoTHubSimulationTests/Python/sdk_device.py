@@ -2,7 +2,10 @@
 simulated hub. Driven by the Swift test IoTHubSDKTests: it prints one event per line on
 stdout and reads commands on stdin.
 
-Usage: sdk_device.py CONNECTION_STRING CA_PEM_PATH SASTOKEN_TTL_SECONDS [RETRY_INTERVAL_SECONDS]
+Usage: sdk_device.py [--websockets] CONNECTION_STRING CA_PEM_PATH SASTOKEN_TTL_SECONDS [RETRY_INTERVAL_SECONDS]
+
+--websockets connects with websockets=True: MQTT over WebSockets, which the SDK always dials on
+port 443 at /$iothub/websocket.
 
 Output lines: CONNECTED, READY, TWIN <json>, C2D <message id> <body> <custom properties json>,
 METHOD <name> <payload json>, DESIRED <patch json>, STATE <connected>, FAULT_SENT <type>,
@@ -37,10 +40,14 @@ def main():
         out("ERROR azure-iot-device is not installed in this interpreter (run .ci/run):", error)
         return 3
 
-    connection_string, ca_path, ttl = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    arguments = sys.argv[1:]
     options = {}
-    if len(sys.argv) > 4:
-        options["connection_retry_interval"] = int(sys.argv[4])
+    if arguments and arguments[0] == "--websockets":
+        arguments = arguments[1:]
+        options["websockets"] = True
+    connection_string, ca_path, ttl = arguments[0], arguments[1], int(arguments[2])
+    if len(arguments) > 3:
+        options["connection_retry_interval"] = int(arguments[3])
     with open(ca_path, encoding="ascii") as handle:
         ca = handle.read()
     client = IoTHubDeviceClient.create_from_connection_string(

@@ -9,6 +9,9 @@ struct DeviceEndpoint: Sendable, Hashable {
     /// TLS settings for the devices' clients (firmware gets their CA as `${CA_FILE}`); `nil`
     /// for plain TCP.
     var tls: ClientTLS?
+    /// The port serving MQTT over WebSockets (`/$iothub/websocket`, over TLS when ``tls`` is
+    /// set), when the hub has one: the simulated hub always does.
+    var webSocketPort: Int?
 }
 
 /// The hub side of a run: what the devices connect to and what plays the cloud. The simulated

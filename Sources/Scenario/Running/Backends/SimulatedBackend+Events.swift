@@ -82,7 +82,7 @@ extension DisconnectKind {
         case .keepAliveTimeout: self = .keepAlive
         case .replacedByNewConnection: self = .replaced
         case .protocolViolation: self = .protocolViolation
-        case .refused, .tooManyPendingConnections, .evictedWhilePending, .tlsRefused: self = .refused
+        case .refused, .tooManyPendingConnections, .evictedWhilePending, .tlsRefused, .webSocketRefused: self = .refused
         case .credentialsRevoked: self = .revoked
         case .deviceDisabled: self = .disabled
         case .deviceDeleted: self = .deleted

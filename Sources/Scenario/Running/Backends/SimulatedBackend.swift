@@ -51,9 +51,10 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         settings.certificateAuthorities = authority.map { [$0] } ?? []
         // The next root is made at start, so a device can be given it (trusted_roots) before
         // a ca_rotation fault moves the hub to it.
+        // WebSockets on a free port beside TLS (or plain TCP), for `transport: websockets`.
         settings.listeners = target.tls
-            ? HubListeners(tls: HubTLSConfiguration(profile: target.tlsProfile == .legacy ? .legacy : .strict, preparesNextRoot: true))
-            : HubListeners(tls: nil, plainPort: 0)
+            ? HubListeners(tls: HubTLSConfiguration(profile: target.tlsProfile == .legacy ? .legacy : .strict, preparesNextRoot: true), webSocketPort: 0)
+            : HubListeners(tls: nil, plainPort: 0, webSocketPort: 0)
         settings.throttledConnectRefusal = target.throttleConnAck == .serverUnavailable ? .serverUnavailable : .notAuthorized
         settings.clock = HubClock(monotonic: environment.clock)
         settings.monotonic = environment.clock
@@ -74,7 +75,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
             throw error
         }
         let endpoints = host.endpoints
-        let endpoint: DeviceEndpoint
+        var endpoint: DeviceEndpoint
         if target.tls, let port = endpoints.tlsPort {
             // The generated certificate names localhost and 127.0.0.1; devices check it against
             // the name they send, as they would check the real hub's name.
@@ -82,6 +83,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
         } else {
             endpoint = DeviceEndpoint(host: endpoints.host, port: endpoints.plainPort ?? 0, tls: nil)
         }
+        endpoint.webSocketPort = endpoints.webSocketPort
         let tokenService = host.serviceURL.map { DeviceSpec.TokenServiceSpec(url: "\($0)/api/token", key: tokenKey) }
         return SimulatedBackend(host: host, endpoint: endpoint, hostName: target.hostName, tokenService: tokenService, ownGroup: ownGroup)
     }
