@@ -1,0 +1,226 @@
+import IoTHubCore
+import MQTTCore
+
+/// The simulated Device Provisioning Service's logic, pure: registration requests are checked
+/// against the enrollments, become operations that are `assigning` until
+/// ``ProvisioningConfiguration/assignmentDelay`` has passed on the hub's clock, and then
+/// assign the device to the hub, giving the record the hub's registry must hold. No clock is
+/// read and nothing is random: operation and tracking ids come from a counter.
+public struct ProvisioningService: Sendable {
+    /// What one request leads to.
+    public struct Outcome: Sendable, Hashable {
+        /// The answer to publish to the device.
+        public var response: ProvisioningResponse
+        /// What to report.
+        public var event: ProvisioningEvent?
+        /// A device the hub's registry must now hold (added, or replaced when its keys changed).
+        public var device: DeviceRecord?
+    }
+
+    struct Operation: Sendable {
+        var registrationID: RegistrationID
+        var keys: [DeviceKey]
+        var enrollment: String
+        var createdAt: HubTime
+        var readyAt: HubTime
+        /// The final answer's body, once the operation ended (later polls get the same).
+        var result: JSONValue?
+    }
+
+    public let configuration: ProvisioningConfiguration
+    /// The host name of the hub devices are assigned to.
+    public let assignedHub: String
+    var operations: [String: Operation] = [:]
+    var counter: UInt64 = 0
+
+    public init(configuration: ProvisioningConfiguration, assignedHub: String) {
+        self.configuration = configuration
+        self.assignedHub = assignedHub
+    }
+
+    /// A registration request (`iotdps-register`) from the connection that connected as
+    /// `registrationID` with `password`. The token is checked here, not at CONNECT, as the
+    /// real service does (a bad token gets CONNACK 0, then 401 on the request).
+    public mutating func register(
+        _ registrationID: RegistrationID,
+        password: String?,
+        body: [UInt8],
+        requestID: String,
+        tokenSkewSeconds: Int64,
+        at now: HubTime
+    ) -> Outcome {
+        let trackingID = nextID()
+        func refuse(_ status: Int, _ code: Int, _ message: String, _ reason: String) -> Outcome {
+            Outcome(
+                response: .error(status: status, code: code, message: message, requestID: requestID, trackingID: trackingID, now: now),
+                event: .refused(registrationID, status: status, reason: reason)
+            )
+        }
+        guard let json = try? JSONValue(parsing: body), json.objectValue != nil else {
+            return refuse(400, 400004, "BadRequest", "the request body is not a JSON object")
+        }
+        if let named = json["registrationId"] {
+            guard named.stringValue == registrationID.string else {
+                return refuse(400, 400004, "BadRequest", "the body's registrationId is not the registration id of the CONNECT user name")
+            }
+        }
+        let keys: [DeviceKey]
+        let enrollment: String
+        switch authenticate(registrationID, password: password, tokenSkewSeconds: tokenSkewSeconds, at: now) {
+        case .failure(let reason):
+            return refuse(401, 401002, "Unauthorized", reason.description)
+        case .success(let match):
+            (keys, enrollment) = match
+        }
+        let operationID = "4.\(hex(counter &* 0x9E37_79B9_7F4A_7C15, digits: 16)).\(nextID())"
+        operations[operationID] = Operation(
+            registrationID: registrationID,
+            keys: keys,
+            enrollment: enrollment,
+            createdAt: now,
+            readyAt: now + configuration.assignmentDelay
+        )
+        return Outcome(
+            response: ProvisioningResponse(
+                status: 202,
+                requestID: requestID,
+                retryAfterSeconds: configuration.retryAfterSeconds,
+                body: .object(["operationId": .string(operationID), "status": .string("assigning")])
+            ),
+            event: .registrationAccepted(registrationID, operationID: operationID, enrollment: enrollment)
+        )
+    }
+
+    /// A status poll (`iotdps-get-operationstatus`). While the operation is assigning the
+    /// answer is 202 with `retry-after`; then 200 with the registration state. An operation
+    /// of another registration is unknown to this one (404).
+    public mutating func operationStatus(
+        _ registrationID: RegistrationID,
+        operationID: String,
+        requestID: String,
+        registry: DeviceRegistry,
+        at now: HubTime
+    ) -> Outcome {
+        guard var operation = operations[operationID], operation.registrationID == registrationID else {
+            let trackingID = nextID()
+            return Outcome(
+                response: .error(status: 404, code: 404002, message: "Operation not found.", requestID: requestID, trackingID: trackingID, now: now),
+                event: .refused(registrationID, status: 404, reason: "operation '\(PeerText.escaped(operationID, limit: 80))' is not one of this registration's")
+            )
+        }
+        if let result = operation.result {
+            return Outcome(response: ProvisioningResponse(status: 200, requestID: requestID, body: result))
+        }
+        guard now >= operation.readyAt else {
+            return Outcome(
+                response: ProvisioningResponse(
+                    status: 202,
+                    requestID: requestID,
+                    retryAfterSeconds: configuration.retryAfterSeconds,
+                    body: .object(["operationId": .string(operationID), "status": .string("assigning")])
+                )
+            )
+        }
+        var state: [String: JSONValue] = [
+            "registrationId": .string(registrationID.string),
+            "createdDateTimeUtc": .string(operation.createdAt.iso8601),
+            "lastUpdatedDateTimeUtc": .string(now.iso8601),
+        ]
+        let outcome: (status: String, event: ProvisioningEvent, device: DeviceRecord?)
+        switch assignment(of: operation, registry: registry) {
+        case .failure(let refusal):
+            let reason = refusal.description
+            state["status"] = .string("failed")
+            state["errorCode"] = .integer(409_201)
+            state["errorMessage"] = .string(reason)
+            outcome = ("failed", .failed(registrationID, operationID: operationID, reason: reason), nil)
+        case .success(let (deviceID, device)):
+            state["status"] = .string("assigned")
+            state["substatus"] = .string("initialAssignment")
+            state["assignedHub"] = .string(assignedHub)
+            state["deviceId"] = .string(deviceID.string)
+            state["etag"] = .string("\"\(hex(counter, digits: 8))\"")
+            outcome = ("assigned", .assigned(registrationID, deviceID: deviceID, assignedHub: assignedHub, operationID: operationID), device)
+        }
+        let body = JSONValue.object([
+            "operationId": .string(operationID),
+            "status": .string(outcome.status),
+            "registrationState": .object(state),
+        ])
+        operation.result = body
+        operations[operationID] = operation
+        return Outcome(response: ProvisioningResponse(status: 200, requestID: requestID, body: body), event: outcome.event, device: outcome.device)
+    }
+
+    /// The device the operation assigns: new, or already on the hub with the same key (a
+    /// device that registers again). One registered with other credentials is not replaced.
+    private func assignment(of operation: Operation, registry: DeviceRegistry) -> Result<(DeviceID, DeviceRecord?), Refusal> {
+        guard let deviceID = operation.registrationID.deviceID, let primary = operation.keys.first else {
+            return .failure(Refusal("registration id '\(operation.registrationID)' cannot be a device id"))
+        }
+        guard let existing = registry[deviceID] else {
+            return .success((deviceID, DeviceRecord(id: deviceID, primaryKey: primary, secondaryKey: operation.keys.dropFirst().first)))
+        }
+        guard !existing.authentication.usesCertificate, existing.primaryKey == primary else {
+            return .failure(Refusal("device '\(deviceID)' already exists on the hub with other credentials"))
+        }
+        return .success((deviceID, nil))
+    }
+
+    /// The keys the registration's token must be signed with, and the enrollment they come
+    /// from, or why the token is refused.
+    private func authenticate(
+        _ registrationID: RegistrationID,
+        password: String?,
+        tokenSkewSeconds: Int64,
+        at now: HubTime
+    ) -> Result<([DeviceKey], String), Refusal> {
+        guard let password else { return .failure(Refusal("CONNECT had no password (a SAS token)")) }
+        let token: SASToken
+        do {
+            token = try SASToken(parsing: password)
+        } catch {
+            return .failure(Refusal("\(error)"))
+        }
+        if let policy = token.policyName, policy != "registration" {
+            return .failure(Refusal("SAS token names policy '\(PeerText.escaped(policy, limit: 40))'; a registration token has skn=registration or none"))
+        }
+        var candidates: [([DeviceKey], String)] = []
+        if let individual = configuration.individualEnrollments.first(where: { $0.registrationID == registrationID }) {
+            candidates = [(individual.keys, "individual enrollment")]
+        } else {
+            candidates = configuration.groupEnrollments.map { ($0.deviceKeys(for: registrationID), "enrollment group '\($0.name)'") }
+        }
+        guard !candidates.isEmpty else {
+            return .failure(Refusal("no enrollment for registration id '\(registrationID)' and no enrollment group"))
+        }
+        let target = "\(configuration.idScope)/registrations/\(registrationID)"
+        var lastError = ""
+        for (keys, enrollment) in candidates {
+            do {
+                try token.verify(keys: keys, target: target, now: now.unixSeconds, allowingSkew: tokenSkewSeconds)
+                return .success((keys, enrollment))
+            } catch {
+                lastError = "\(error)"
+            }
+        }
+        let enrollments = candidates.count == 1 ? candidates[0].1 : "\(candidates.count) enrollment groups"
+        return .failure(Refusal("\(lastError) (checked against \(enrollments))"))
+    }
+
+    private mutating func nextID() -> String {
+        counter += 1
+        let n = counter
+        return "\(hex(n >> 32, digits: 8))-0000-4000-8000-\(hex(n & 0xFFFF_FFFF, digits: 12))"
+    }
+
+    private func hex(_ value: UInt64, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
