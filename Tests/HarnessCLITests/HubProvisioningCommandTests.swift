@@ -3,6 +3,7 @@ import Foundation
 @testable import HarnessCLI
 import HarnessTestSupport
 import IoTHubCore
+import IoTHubSimulation
 import IoTHubSimulationCore
 import NIOPosix
 import Testing
@@ -37,7 +38,7 @@ import Testing
             (nil, ["d:\(key)"], [], [], [], "--dps-enrollment needs --dps-scope"),
             (nil, [], ["g:\(key)"], [], [], "--dps-group needs --dps-scope"),
             ("bad scope!", [], ["g:\(key)"], [], [], "--dps-scope 'bad scope!' is not an ID scope"),
-            ("0ne1", [], [], [], [], "--dps-scope needs at least one --dps-enrollment or --dps-group"),
+            ("0ne1", [], [], [], [], "--dps-scope needs at least one --dps-enrollment, --dps-group, --dps-x509-enrollment or --dps-x509-group"),
             ("0ne1", ["Upper:\(key)"], [], [], [], "--dps-enrollment: registration id 'Upper' is not valid"),
             ("0ne1", ["d:not base64!"], [], [], [], "--dps-enrollment 'd':"),
             ("0ne1", ["nokey"], [], [], [], "--dps-enrollment 'nokey' is not registrationId:base64key"),
@@ -55,6 +56,45 @@ import Testing
         } catch {
             #expect(error.description.contains(message), "\(error.description)")
             #expect(!error.description.contains(Self.other))
+        }
+    }
+
+    @Test("X.509 enrollments: a thumbprint enrollment and a CA group from a PEM file; mistakes name the flag")
+    func x509() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("harness-dps-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ca = try DeviceCertificateFactory.makeCertificateAuthority(commonName: "factory CA", now: Date(), validity: 3600)
+        try Data(ca.certificatePEM.utf8).write(to: URL(fileURLWithPath: "\(folder)/ca.pem"))
+        let print = String(repeating: "AB", count: 32)
+        func parse(_ enrollments: [String], _ groups: [String], devices: [String] = []) throws(InvalidInput) -> ProvisioningConfiguration? {
+            let parsed = try devices.map { text throws(InvalidInput) in try DeviceArgument.parse(text) }
+            return try ProvisioningArguments(scope: "0ne1", enrollments: [], groups: [], x509Enrollments: enrollments, x509Groups: groups)
+                .configuration(devices: parsed, certificateDevices: [])
+        }
+        let configuration = try #require(try parse(["cam-1:\(print)"], ["factory:\(folder)/ca.pem"]))
+        #expect(configuration.x509IndividualEnrollments.first?.registrationID.string == "cam-1")
+        #expect(configuration.x509GroupEnrollments.first?.authority.name == "factory CA")
+        let mistakes: [([String], [String], [String], String)] = [
+            (["cam-1"], [], [], "--dps-x509-enrollment 'cam-1' is not registrationId:THUMBPRINT"),
+            (["cam-1:nothex"], [], [], "--dps-x509-enrollment 'cam-1':"),
+            (["cam-1:\(print)"], [], ["cam-1:\(Self.key)"], "the hub already has device 'cam-1' with its own credentials"),
+            ([], ["factory:\(folder)/missing.pem"], [], "--dps-x509-group 'factory':"),
+            ([], ["factory"], [], "--dps-x509-group 'factory' is not name:CA-certificate.pem"),
+        ]
+        for (enrollments, groups, devices, message) in mistakes {
+            do {
+                _ = try parse(enrollments, groups, devices: devices)
+                Issue.record("accepted \(enrollments) \(groups)")
+            } catch {
+                #expect(error.description.contains(message), "\(error.description)")
+            }
+        }
+        do {
+            _ = try ProvisioningArguments(scope: nil, enrollments: [], groups: [], x509Enrollments: [], x509Groups: ["g:\(folder)/ca.pem"]).configuration(devices: [], certificateDevices: [])
+            Issue.record("accepted without a scope")
+        } catch {
+            #expect(error.description.contains("--dps-x509-group needs --dps-scope"))
         }
     }
 

@@ -12,25 +12,34 @@ import Testing
 /// Service on the simulated hub's listener, in the serialized SDK suite because it binds
 /// 127.0.0.1:8883 too.
 extension IoTHubSDKTests {
-    @Test("DPS: the SDK registers with create_from_symmetric_key (individual enrollment, then a group member with its derived key), connects to the assigned hub with what DPS returned and receives a C2D; a wrong key fails registration with 401 and the reason in the hub's events")
+    @Test("DPS: the SDK registers with create_from_symmetric_key (individual enrollment, then a group member with its derived key) and with create_from_x509_certificate (individual by thumbprint, group by CA), connects to the assigned hub with what DPS returned and receives a C2D; a wrong key fails registration with 401 and the reason in the hub's events")
     func pythonSDKProvisioning() async throws {
         let python = try Repository.python()
         let script = try #require(Bundle.module.url(forResource: "sdk_dps_device", withExtension: "py", subdirectory: "Python")).path
         let scope = "0ne00SDK001"
         let individualKey = DeviceKey.random(), groupKey = DeviceKey.random()
         let events = Events()
+        let files = try X509Files(caSignedID: HubFixtures.deviceIDLiteral("dps-x509-member"), selfSignedID: HubFixtures.deviceIDLiteral("dps-x509-sensor"))
+        defer { files.remove() }
         var configuration = HubConfiguration(hostName: Self.hostName)
         configuration.provisioning = ProvisioningConfiguration(
             idScope: scope,
             individualEnrollments: [IndividualEnrollment(registrationID: try RegistrationID("dps-sensor"), primaryKey: individualKey)],
             groupEnrollments: [GroupEnrollment(name: "fleet", primaryKey: groupKey)]
         )
+        configuration.provisioning?.x509IndividualEnrollments = [
+            X509IndividualEnrollment(registrationID: try RegistrationID("dps-x509-sensor"), primary: CertificateFiles.thumbprints(of: files.selfSignedIssued.certificate).sha256)
+        ]
+        configuration.provisioning?.x509GroupEnrollments = [
+            X509GroupEnrollment(name: "factory", authority: RegisteredCertificateAuthority(name: "sdk test CA", certificate: files.ca.certificate))
+        ]
         let hub = SimulatedHub(configuration: configuration, registry: DeviceRegistry(), group: MultiThreadedEventLoopGroup.singleton, observer: { events.append($0) })
         let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
         let ca = try #require(endpoints.caCertificatePath)
 
-        func provisionsAndReceivesC2D(_ registrationID: String, key: DeviceKey) async throws {
-            let sdk = try ExternalProcess(python, [script, "localhost", scope, registrationID, key.base64, ca])
+        func provisionsAndReceivesC2D(_ registrationID: String, key: DeviceKey? = nil, certificate: (certificate: String, key: String)? = nil) async throws {
+            let credential = certificate.map { "x509=\($0.certificate),\($0.key)" } ?? key?.base64 ?? ""
+            let sdk = try ExternalProcess(python, [script, "localhost", scope, registrationID, credential, ca])
             defer { sdk.terminate() }
             let registered = await sdk.waitForLine(startingWith: "REGISTERED", timeout: .seconds(60))
             #expect(registered == "REGISTERED assigned \(Self.hostName) \(registrationID)", "\(sdk.transcript)\n\(events.all)")
@@ -51,6 +60,9 @@ extension IoTHubSDKTests {
             try await provisionsAndReceivesC2D("dps-sensor", key: individualKey)
             try await provisionsAndReceivesC2D("fleet-member-3", key: DeviceKey.derived(fromGroupKey: groupKey, registrationID: "fleet-member-3"))
             #expect(events.all.contains { if case .provisioning(.assigned(_, let id, _, _)) = $0 { id.string == "fleet-member-3" } else { false } })
+            // X.509: an individual enrollment by thumbprint, and a group by its CA.
+            try await provisionsAndReceivesC2D("dps-x509-sensor", certificate: files.selfSigned)
+            try await provisionsAndReceivesC2D("dps-x509-member", certificate: files.caSigned)
 
             // The group key itself is not a member's key: 401, and the SDK gives up at once.
             let refused = try ExternalProcess(python, [script, "localhost", scope, "fleet-member-4", groupKey.base64, ca])

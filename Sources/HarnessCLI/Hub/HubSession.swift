@@ -195,6 +195,17 @@ final class HubSession: Sendable {
         for group in dps.groupEnrollments {
             lines.append("  DPS group \(group.name) (symmetric key \(key(group.primaryKey))): a device's key is base64(HMAC-SHA256(group key, registration id)); register as for an individual enrollment with that key")
         }
+        for enrollment in dps.x509IndividualEnrollments {
+            lines.append("  DPS enrollment \(enrollment.registrationID) (X.509, thumbprint \(enrollment.primary)\(enrollment.secondary.map { ", secondary \($0)" } ?? "")): its certificate's common name is \(enrollment.registrationID)")
+        }
+        for group in dps.x509GroupEnrollments {
+            lines.append("  DPS group \(group.name) (X.509, CA \(group.authority.name)): devices whose certificate the CA signed, common name = registration id")
+        }
+        if !dps.x509IndividualEnrollments.isEmpty || !dps.x509GroupEnrollments.isEmpty {
+            lines.append(
+                "    register, e.g. Python: ProvisioningDeviceClient.create_from_x509_certificate(provisioning_host=\"\(gatewayHostName)\", registration_id=<common name>, id_scope=\"\(dps.idScope)\", x509=X509(cert_file, key_file), server_verification_cert=<CA certificate text>).register(); the hub then knows the device by that certificate"
+            )
+        }
         return lines
     }
 

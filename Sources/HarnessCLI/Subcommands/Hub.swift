@@ -88,6 +88,18 @@ struct Hub: AsyncParsableCommand {
     )
     var dpsGroups: [String] = []
 
+    @Option(
+        name: .customLong("dps-x509-enrollment"),
+        help: "An individual X.509 enrollment, as registrationId:THUMBPRINT[,SECONDARY] (the certificate's common name is the registration id; repeatable; needs --dps-scope)."
+    )
+    var dpsX509Enrollments: [String] = []
+
+    @Option(
+        name: .customLong("dps-x509-group"),
+        help: "An X.509 enrollment group, as name:CA.pem: devices whose certificate that CA signed, named for their registration id (repeatable; needs --dps-scope)."
+    )
+    var dpsX509Groups: [String] = []
+
     @Option(name: .customLong("service-port"), help: "The port of the service REST API on 127.0.0.1 (0 picks a free one).")
     var servicePort = 0
 
@@ -183,7 +195,13 @@ struct Hub: AsyncParsableCommand {
             stateFilePath: stateFile ?? HubStateFile.defaultPath()
         )
         settings.x509Devices = x509
-        settings.provisioning = try ProvisioningArguments(scope: dpsScope, enrollments: dpsEnrollments, groups: dpsGroups)
+        settings.provisioning = try ProvisioningArguments(
+            scope: dpsScope,
+            enrollments: dpsEnrollments,
+            groups: dpsGroups,
+            x509Enrollments: dpsX509Enrollments,
+            x509Groups: dpsX509Groups
+        )
             .configuration(devices: all, certificateDevices: x509.map(\.id))
         settings.certificateAuthorities = authorities
         settings.bindHost = host

@@ -130,6 +130,7 @@ extension HubStateMachine {
             outcome = service.register(
                 session.registrationID,
                 password: session.password,
+                certificate: connections[connection]?.clientCertificate,
                 body: Array(publish.payload.readableBytesView),
                 requestID: requestID,
                 tokenSkewSeconds: configuration.tokenExpiry.clockSkewSeconds,

@@ -53,6 +53,10 @@ public struct ProvisioningConfiguration: Sendable, Hashable {
     public var idScope: String
     public var individualEnrollments: [IndividualEnrollment]
     public var groupEnrollments: [GroupEnrollment]
+    /// Devices that attest with their own certificate, by thumbprint.
+    public var x509IndividualEnrollments: [X509IndividualEnrollment] = []
+    /// Devices that attest with a certificate chaining to a CA.
+    public var x509GroupEnrollments: [X509GroupEnrollment] = []
     /// How long an operation stays `assigning` after the registration request, on the hub's
     /// clock. Default: 0 (the first status poll finds it assigned; the request itself is
     /// always answered 202 `assigning`, as the real service does).

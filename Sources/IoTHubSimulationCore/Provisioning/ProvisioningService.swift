@@ -19,7 +19,11 @@ public struct ProvisioningService: Sendable {
 
     struct Operation: Sendable {
         var registrationID: RegistrationID
+        /// The enrollment's keys (symmetric key), or the key the hub keeps for an X.509
+        /// device, never checked.
         var keys: [DeviceKey]
+        /// How the device authenticates on the hub.
+        var authentication: DeviceAuthentication
         var enrollment: String
         var createdAt: HubTime
         var readyAt: HubTime
@@ -41,9 +45,12 @@ public struct ProvisioningService: Sendable {
     /// A registration request (`iotdps-register`) from the connection that connected as
     /// `registrationID` with `password`. The token is checked here, not at CONNECT, as the
     /// real service does (a bad token gets CONNACK 0, then 401 on the request).
+    /// A device that presented a client certificate in the TLS handshake and sent no
+    /// password attests with X.509 (`certificate`).
     public mutating func register(
         _ registrationID: RegistrationID,
         password: String?,
+        certificate: ClientCertificateChain? = nil,
         body: [UInt8],
         requestID: String,
         tokenSkewSeconds: Int64,
@@ -64,18 +71,35 @@ public struct ProvisioningService: Sendable {
                 return refuse(400, 400004, "BadRequest", "the body's registrationId is not the registration id of the CONNECT user name")
             }
         }
-        let keys: [DeviceKey]
+        var keys: [DeviceKey]
+        var authentication = DeviceAuthentication.sharedAccessKey
         let enrollment: String
-        switch authenticate(registrationID, password: password, tokenSkewSeconds: tokenSkewSeconds, at: now) {
-        case .failure(let reason):
-            return refuse(401, 401002, "Unauthorized", reason.description)
-        case .success(let match):
-            (keys, enrollment) = match
+        if password == nil, let certificate {
+            switch authenticate(registrationID, certificate: certificate, at: now) {
+            case .failure(let reason):
+                return refuse(401, 401002, "Unauthorized", reason.description)
+            case .success(let match):
+                enrollment = match
+            }
+            // The hub authenticates the device by this very certificate; its keys are never checked.
+            authentication = .selfSigned(primary: certificate.thumbprint(.sha256), secondary: nil)
+            keys = []
+        } else {
+            switch authenticate(registrationID, password: password, tokenSkewSeconds: tokenSkewSeconds, at: now) {
+            case .failure(let reason):
+                return refuse(401, 401002, "Unauthorized", reason.description)
+            case .success(let match):
+                (keys, enrollment) = match
+            }
         }
         let operationID = "4.\(hex(counter &* 0x9E37_79B9_7F4A_7C15, digits: 16)).\(nextID())"
+        if keys.isEmpty, let certificate {
+            keys = [DeviceKey.derived(fromGroupKey: DeviceKey(bytes: certificate.leafDER), registrationID: operationID)]
+        }
         operations[operationID] = Operation(
             registrationID: registrationID,
             keys: keys,
+            authentication: authentication,
             enrollment: enrollment,
             createdAt: now,
             readyAt: now + configuration.assignmentDelay
@@ -159,12 +183,49 @@ public struct ProvisioningService: Sendable {
             return .failure(Refusal("registration id '\(operation.registrationID)' cannot be a device id"))
         }
         guard let existing = registry[deviceID] else {
-            return .success((deviceID, DeviceRecord(id: deviceID, primaryKey: primary, secondaryKey: operation.keys.dropFirst().first)))
+            let record = DeviceRecord(id: deviceID, primaryKey: primary, secondaryKey: operation.keys.dropFirst().first, authentication: operation.authentication)
+            return .success((deviceID, record))
         }
-        guard !existing.authentication.usesCertificate, existing.primaryKey == primary else {
+        let same = operation.authentication.usesCertificate
+            ? existing.authentication == operation.authentication
+            : !existing.authentication.usesCertificate && existing.primaryKey == primary
+        guard same else {
             return .failure(Refusal("device '\(deviceID)' already exists on the hub with other credentials"))
         }
         return .success((deviceID, nil))
+    }
+
+    /// The enrollment that vouches for the client certificate (an X.509 individual enrollment
+    /// by thumbprint, or an X.509 group by its CA), or why none does. The certificate's common
+    /// name must be the registration id, as the service documents.
+    private func authenticate(_ registrationID: RegistrationID, certificate: ClientCertificateChain, at now: HubTime) -> Result<String, Refusal> {
+        guard let name = certificate.commonName, name == registrationID.string else {
+            let shown = certificate.commonName.map { "'\(PeerText.escaped($0, limit: 64))'" } ?? "none"
+            return .failure(Refusal("the certificate's common name (\(shown)) is not the registration id '\(registrationID)'"))
+        }
+        guard let deviceID = registrationID.deviceID else {
+            return .failure(Refusal("registration id '\(registrationID)' cannot be a device id"))
+        }
+        let placeholder = DeviceKey(bytes: certificate.leafDER)
+        if let individual = configuration.x509IndividualEnrollments.first(where: { $0.registrationID == registrationID }) {
+            let device = DeviceRecord(id: deviceID, primaryKey: placeholder, secondaryKey: placeholder, authentication: .selfSigned(primary: individual.primary, secondary: individual.secondary))
+            if let refusal = CertificateAuthentication.refusal(for: device, presenting: certificate, authorities: [:], now: now) {
+                return .failure(Refusal("\(refusal) (X.509 individual enrollment)"))
+            }
+            return .success("X.509 individual enrollment")
+        }
+        guard !configuration.x509GroupEnrollments.isEmpty else {
+            return .failure(Refusal("no X.509 enrollment for registration id '\(registrationID)' and no X.509 enrollment group"))
+        }
+        var last = ""
+        for group in configuration.x509GroupEnrollments {
+            let device = DeviceRecord(id: deviceID, primaryKey: placeholder, secondaryKey: placeholder, authentication: .certificateAuthority)
+            guard let refusal = CertificateAuthentication.refusal(for: device, presenting: certificate, authorities: [group.authority.name: group.authority], now: now) else {
+                return .success("X.509 enrollment group '\(group.name)'")
+            }
+            last = refusal
+        }
+        return .failure(Refusal("\(last) (checked against \(configuration.x509GroupEnrollments.count) X.509 enrollment group(s))"))
     }
 
     /// The keys the registration's token must be signed with, and the enrollment they come

@@ -5,6 +5,8 @@ it was assigned to with IoTHubDeviceClient.create_from_symmetric_key. Driven by 
 IoTHubSDKTests+Provisioning: it prints one event per line on stdout and reads commands on stdin.
 
 Usage: sdk_dps_device.py PROVISIONING_HOST ID_SCOPE REGISTRATION_ID SYMMETRIC_KEY CA_PEM
+       sdk_dps_device.py PROVISIONING_HOST ID_SCOPE REGISTRATION_ID x509=CERT_PEM,KEY_PEM CA_PEM
+(the second form attests with an X.509 certificate: create_from_x509_certificate, both clients)
 
 Output lines: REGISTERED <status> <assigned hub> <device id>, REGISTER_FAILED <exception type>,
 CONNECTED, C2D <message id> <body>, ERROR <text>, DONE. Commands: "quit".
@@ -26,7 +28,7 @@ def out(*parts):
 
 def main():
     try:
-        from azure.iot.device import IoTHubDeviceClient, ProvisioningDeviceClient
+        from azure.iot.device import IoTHubDeviceClient, ProvisioningDeviceClient, X509
     except ImportError as error:
         out("ERROR azure-iot-device is not installed in this interpreter (run .ci/run):", error)
         return 3
@@ -34,13 +36,25 @@ def main():
     provisioning_host, id_scope, registration_id, key, ca_path = sys.argv[1:6]
     with open(ca_path, encoding="ascii") as handle:
         ca = handle.read()
-    provisioning = ProvisioningDeviceClient.create_from_symmetric_key(
-        provisioning_host=provisioning_host,
-        registration_id=registration_id,
-        id_scope=id_scope,
-        symmetric_key=key,
-        server_verification_cert=ca,
-    )
+    x509 = None
+    if key.startswith("x509="):
+        cert_file, key_file = key[len("x509="):].split(",")
+        x509 = X509(cert_file=cert_file, key_file=key_file)
+        provisioning = ProvisioningDeviceClient.create_from_x509_certificate(
+            provisioning_host=provisioning_host,
+            registration_id=registration_id,
+            id_scope=id_scope,
+            x509=x509,
+            server_verification_cert=ca,
+        )
+    else:
+        provisioning = ProvisioningDeviceClient.create_from_symmetric_key(
+            provisioning_host=provisioning_host,
+            registration_id=registration_id,
+            id_scope=id_scope,
+            symmetric_key=key,
+            server_verification_cert=ca,
+        )
     try:
         result = provisioning.register()
     except Exception as error:  # the refusal the Swift test expects, by type
@@ -53,14 +67,24 @@ def main():
         out("DONE")
         return 0
 
-    client = IoTHubDeviceClient.create_from_symmetric_key(
-        symmetric_key=key,
-        hostname=state.assigned_hub,
-        device_id=state.device_id,
-        gateway_hostname=provisioning_host,
-        server_verification_cert=ca,
-        connection_retry=False,
-    )
+    if x509 is not None:
+        client = IoTHubDeviceClient.create_from_x509_certificate(
+            x509=x509,
+            hostname=state.assigned_hub,
+            device_id=state.device_id,
+            gateway_hostname=provisioning_host,
+            server_verification_cert=ca,
+            connection_retry=False,
+        )
+    else:
+        client = IoTHubDeviceClient.create_from_symmetric_key(
+            symmetric_key=key,
+            hostname=state.assigned_hub,
+            device_id=state.device_id,
+            gateway_hostname=provisioning_host,
+            server_verification_cert=ca,
+            connection_retry=False,
+        )
 
     def on_message(message):
         body = message.data.decode("utf-8") if isinstance(message.data, bytes) else str(message.data)
