@@ -35,6 +35,9 @@ public struct ProvisioningService: Sendable {
     /// The host name of the hub devices are assigned to.
     public let assignedHub: String
     var operations: [String: Operation] = [:]
+    /// Each registration's latest operation: a new request replaces the older one, so a
+    /// device that registers again and again holds one operation, not one per request.
+    var latestOperation: [RegistrationID: String] = [:]
     var counter: UInt64 = 0
 
     public init(configuration: ProvisioningConfiguration, assignedHub: String) {
@@ -96,6 +99,7 @@ public struct ProvisioningService: Sendable {
         if keys.isEmpty, let certificate {
             keys = [DeviceKey.derived(fromGroupKey: DeviceKey(bytes: certificate.leafDER), registrationID: operationID)]
         }
+        if let previous = latestOperation.updateValue(operationID, forKey: registrationID) { operations[previous] = nil }
         operations[operationID] = Operation(
             registrationID: registrationID,
             keys: keys,

@@ -118,6 +118,12 @@ import Testing
         #expect(late.status == 200)
         #expect(late.body["registrationState"]?["deviceId"]?.stringValue == "member-7")
         #expect(machine.registry[HubFixtures.deviceIDLiteral("member-7")]?.primaryKey == derived)
+
+        // Registering again replaces the old operation (one per registration is kept).
+        let again = try request(&machine, "$dps/registrations/PUT/iotdps-register/?$rid=d", #"{"registrationId":"member-7"}"#, at: now + .seconds(6))
+        #expect(again.status == 202)
+        let old = try request(&machine, "$dps/registrations/GET/iotdps-get-operationstatus/?$rid=e&operationId=\(operation)", at: now + .seconds(6))
+        #expect(old.status == 404)
     }
 
     @Test(
