@@ -92,6 +92,8 @@ final class HubLog: PacketTap, Sendable {
             "\(event)"
         case .fault(let event):
             "fault: \(event)"
+        case .provisioning(let event):
+            "DPS: \(event)"
         }
     }
 

@@ -28,6 +28,8 @@ final class HubSession: Sendable {
         var gatewayHostName = "localhost"
         var tokenExpiry = TokenExpiryPolicy.realHub
         var throttledConnectRefusal = HubConfiguration.ThrottledConnectRefusal.notAuthorized
+        /// The Device Provisioning Service on the hub's listener, if any.
+        var provisioning: ProvisioningConfiguration?
     }
 
     let host: HubHost
@@ -78,6 +80,9 @@ final class HubSession: Sendable {
         hostSettings.service = HubHost.ServiceSettings(host: "127.0.0.1", port: settings.servicePort, tokenServiceKey: settings.tokenServiceKey)
         hostSettings.tokenExpiry = settings.tokenExpiry
         hostSettings.throttledConnectRefusal = settings.throttledConnectRefusal
+        hostSettings.provisioning = settings.provisioning
+        for enrollment in settings.provisioning?.individualEnrollments ?? [] { log.register(secret: enrollment.primaryKey.base64) }
+        for group in settings.provisioning?.groupEnrollments ?? [] { log.register(secret: group.primaryKey.base64) }
         // TLS and sockets on a second core: about 15% more C2D per second in `bench hub`.
         hostSettings.placement = .separateLoop
         // Quiet (benchmarks): no observers at all, so nothing is built per message for them.
@@ -173,6 +178,39 @@ final class HubSession: Sendable {
             }
             lines.append("  device \(device.id) (\(how)): HostName=\(state.hostName);DeviceId=\(device.id);x509=true")
             lines.append("    connect with its certificate and key, e.g. Python: IoTHubDeviceClient.create_from_x509_certificate(x509=X509(cert_file, key_file), hostname=\"\(state.hostName)\", device_id=\"\(device.id)\", gateway_hostname=\"\(gatewayHostName)\", server_verification_cert=<CA certificate text>)")
+        }
+        lines += provisioningBanner(showKeys: showKeys)
+        return lines
+    }
+
+    /// The banner's Device Provisioning Service lines: the scope, where it listens, and how a
+    /// device of each enrollment registers.
+    private func provisioningBanner(showKeys: Bool) -> [String] {
+        guard let dps = hub.configuration.provisioning else { return [] }
+        var lines = [
+            "  Device Provisioning:   ID scope \(dps.idScope) on the MQTT listener (provisioning host \(gatewayHostName), port \(endpoints.tlsPort.map(String.init) ?? "none")); assigns devices to \(state.hostName)"
+        ]
+        if endpoints.tlsPort != 8883 { lines.append("    note: the SDKs dial the provisioning host on 8883 (--port 8883)") }
+        func key(_ value: DeviceKey) -> String { showKeys ? value.base64 : "***" }
+        for enrollment in dps.individualEnrollments {
+            lines.append("  DPS enrollment \(enrollment.registrationID) (individual, symmetric key \(key(enrollment.primaryKey)))")
+            lines.append(
+                "    register, e.g. Python: ProvisioningDeviceClient.create_from_symmetric_key(provisioning_host=\"\(gatewayHostName)\", registration_id=\"\(enrollment.registrationID)\", id_scope=\"\(dps.idScope)\", symmetric_key=<key>, server_verification_cert=<CA certificate text>).register(), then IoTHubDeviceClient.create_from_symmetric_key(<key>, hostname=<assigned hub>, device_id=<device id>, gateway_hostname=\"\(gatewayHostName)\", server_verification_cert=<CA certificate text>)"
+            )
+        }
+        for group in dps.groupEnrollments {
+            lines.append("  DPS group \(group.name) (symmetric key \(key(group.primaryKey))): a device's key is base64(HMAC-SHA256(group key, registration id)); register as for an individual enrollment with that key")
+        }
+        for enrollment in dps.x509IndividualEnrollments {
+            lines.append("  DPS enrollment \(enrollment.registrationID) (X.509, thumbprint \(enrollment.primary)\(enrollment.secondary.map { ", secondary \($0)" } ?? "")): its certificate's common name is \(enrollment.registrationID)")
+        }
+        for group in dps.x509GroupEnrollments {
+            lines.append("  DPS group \(group.name) (X.509, CA \(group.authority.name)): devices whose certificate the CA signed, common name = registration id")
+        }
+        if !dps.x509IndividualEnrollments.isEmpty || !dps.x509GroupEnrollments.isEmpty {
+            lines.append(
+                "    register, e.g. Python: ProvisioningDeviceClient.create_from_x509_certificate(provisioning_host=\"\(gatewayHostName)\", registration_id=<common name>, id_scope=\"\(dps.idScope)\", x509=X509(cert_file, key_file), server_verification_cert=<CA certificate text>).register(); the hub then knows the device by that certificate"
+            )
         }
         return lines
     }

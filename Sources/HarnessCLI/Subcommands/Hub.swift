@@ -79,6 +79,33 @@ struct Hub: AsyncParsableCommand {
     @Option(name: .customLong("x509-ca"), help: "A CA certificate (PEM) registered and verified on the hub for CA-signed devices (repeatable; harness cert ca makes one).")
     var x509CAs: [String] = []
 
+    @Option(
+        name: .customLong("dps-scope"),
+        help: "Run a Device Provisioning Service with this ID scope on the hub's MQTT listener (same host and port; the SDKs dial the provisioning host on 8883)."
+    )
+    var dpsScope: String?
+
+    @Option(name: .customLong("dps-enrollment"), help: "An individual symmetric-key enrollment, as registrationId:base64key (repeatable; needs --dps-scope).")
+    var dpsEnrollments: [String] = []
+
+    @Option(
+        name: .customLong("dps-group"),
+        help: "A symmetric-key enrollment group, as name:base64key; each device signs with HMAC-SHA256(group key, registration id) (repeatable; needs --dps-scope)."
+    )
+    var dpsGroups: [String] = []
+
+    @Option(
+        name: .customLong("dps-x509-enrollment"),
+        help: "An individual X.509 enrollment, as registrationId:THUMBPRINT[,SECONDARY] (the certificate's common name is the registration id; repeatable; needs --dps-scope)."
+    )
+    var dpsX509Enrollments: [String] = []
+
+    @Option(
+        name: .customLong("dps-x509-group"),
+        help: "An X.509 enrollment group, as name:CA.pem: devices whose certificate that CA signed, named for their registration id (repeatable; needs --dps-scope)."
+    )
+    var dpsX509Groups: [String] = []
+
     @Option(name: .customLong("service-port"), help: "The port of the service REST API on 127.0.0.1 (0 picks a free one).")
     var servicePort = 0
 
@@ -174,6 +201,14 @@ struct Hub: AsyncParsableCommand {
             stateFilePath: stateFile ?? HubStateFile.defaultPath()
         )
         settings.x509Devices = x509
+        settings.provisioning = try ProvisioningArguments(
+            scope: dpsScope,
+            enrollments: dpsEnrollments,
+            groups: dpsGroups,
+            x509Enrollments: dpsX509Enrollments,
+            x509Groups: dpsX509Groups
+        )
+            .configuration(devices: all, certificateDevices: x509.map(\.id))
         settings.certificateAuthorities = authorities
         settings.bindHost = host
         settings.tlsPort = port

@@ -27,6 +27,8 @@ public final class HubHost: Sendable {
         public var tokenExpiry = TokenExpiryPolicy.realHub
         /// The CONNACK a CONNECT gets while the hub throttles (unconfirmed on the real hub).
         public var throttledConnectRefusal = HubConfiguration.ThrottledConnectRefusal.notAuthorized
+        /// The Device Provisioning Service on the hub's listener, if any.
+        public var provisioning: ProvisioningConfiguration?
         /// Where the MQTT connections run. Default: on the hub's loop (exact event order).
         public var placement = SimulatedHub.ConnectionPlacement.hubLoop
         /// The hub's clock. Default: real time.
@@ -96,6 +98,7 @@ public final class HubHost: Sendable {
             configuration: {
                 var configuration = HubConfiguration(hostName: settings.hostName, tokenExpiry: settings.tokenExpiry)
                 configuration.throttledConnectRefusal = settings.throttledConnectRefusal
+                configuration.provisioning = settings.provisioning
                 return configuration
             }(),
             registry: DeviceRegistry(devices: settings.devices, policies: settings.policies, certificateAuthorities: settings.certificateAuthorities),

@@ -55,6 +55,9 @@ public struct HubConfiguration: Sendable {
     /// hub's policy for unconfirmed refusals is CONNACK 5 (the C SDK documents 5 for every
     /// CONNECT failure). Default: ``ThrottledConnectRefusal/notAuthorized`` (5).
     public var throttledConnectRefusal: ThrottledConnectRefusal
+    /// The Device Provisioning Service that shares the hub's listener, or `nil` for none
+    /// (the default): CONNECTs with a DPS user name are then refused.
+    public var provisioning: ProvisioningConfiguration?
 
     /// The CONNACK codes a throttled CONNECT can get.
     public enum ThrottledConnectRefusal: String, Sendable, Hashable, CaseIterable {

@@ -36,6 +36,8 @@ public enum HubEvent: Sendable, Hashable {
     /// What a fault does to a connection is reported as `disconnected` with
     /// ``DisconnectReason/fault(_:_:)`` (after `connectionRefused` when CONNECT got a CONNACK).
     case fault(HubFaultEvent)
+    /// Something happened on the Device Provisioning Service that shares the hub's listener.
+    case provisioning(ProvisioningEvent)
 }
 
 /// Device twin activity.

@@ -6,6 +6,10 @@ extension HubStateMachine {
     /// same device, restore or discard the session, answer CONNACK, then deliver queued C2D.
     mutating func handleConnect(_ connect: ConnectPacket, on connection: ConnectionID, at now: HubTime, actions: inout [Action]) {
         guard admitConnect(connect, on: connection, at: now, actions: &actions) else { return }
+        if let username = connect.username, ProvisioningUsername.looksLikeProvisioning(username) {
+            handleProvisioningConnect(connect, username: username, on: connection, at: now, actions: &actions)
+            return
+        }
         let result = HubAuthenticator.authenticate(
             connect,
             registry: registry,
@@ -85,7 +89,7 @@ extension HubStateMachine {
         if case .telemetry = HubTopicPolicy.classify(topic, for: deviceID) { true } else { false }
     }
 
-    private mutating func refuse(
+    mutating func refuse(
         _ connect: ConnectPacket,
         on connection: ConnectionID,
         code: ConnectReturnCode,

@@ -14,7 +14,7 @@ extension HubStateMachine {
                 if now - openedAt >= configuration.connectTimeout {
                     end(id, reason: .protocolViolation("no CONNECT within \(configuration.connectTimeout)"), at: now, actions: &actions)
                 }
-            case .connected:
+            case .connected, .provisioning:
                 if let drop = connection.tokenDropTime, now >= drop {
                     end(id, reason: .tokenExpired, at: now, actions: &actions)
                 } else if now - connection.lastActivity >= connection.keepAliveTimeout {
@@ -47,7 +47,7 @@ extension HubStateMachine {
             switch connection.phase {
             case .awaitingConnect(let openedAt):
                 consider(openedAt + configuration.connectTimeout)
-            case .connected:
+            case .connected, .provisioning:
                 consider(connection.lastActivity + connection.keepAliveTimeout)
                 if let drop = connection.tokenDropTime { consider(drop) }
             }

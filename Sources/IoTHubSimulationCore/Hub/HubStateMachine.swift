@@ -28,6 +28,8 @@ public struct HubStateMachine: Sendable {
         enum Phase: Sendable {
             case awaitingConnect(openedAt: HubTime)
             case connected(DeviceID)
+            /// Connected to the Device Provisioning Service (``ProvisioningSession``).
+            case provisioning
         }
 
         var phase: Phase
@@ -41,6 +43,8 @@ public struct HubStateMachine: Sendable {
         var cleanSession = true
         /// The client certificate chain its TLS handshake presented, if any.
         var clientCertificate: ClientCertificateChain?
+        /// The DPS side of a connection in phase `provisioning`.
+        var provisioning: ProvisioningSession?
 
         var deviceID: DeviceID? {
             if case .connected(let id) = phase { return id }
@@ -60,6 +64,8 @@ public struct HubStateMachine: Sendable {
     var pending = PendingConnections()
     /// Hub faults in force or waiting for their delay, in the order they were started.
     var faults: [ScheduledFault] = []
+    /// The Device Provisioning Service on the hub's listener, when configured.
+    public internal(set) var provisioning: ProvisioningService?
 
     /// How many connections have not had their CONNECT accepted.
     public var pendingConnectionCount: Int { pending.count }
@@ -67,6 +73,9 @@ public struct HubStateMachine: Sendable {
     public init(configuration: HubConfiguration, registry: DeviceRegistry = DeviceRegistry()) {
         self.configuration = configuration
         self.registry = registry
+        self.provisioning = configuration.provisioning.map {
+            ProvisioningService(configuration: $0, assignedHub: configuration.hostName)
+        }
     }
 
     // MARK: Registry
@@ -179,6 +188,8 @@ public struct HubStateMachine: Sendable {
             handleConnect(connect, on: connection, at: now, actions: &actions)
         case .connected(let deviceID):
             handlePacket(packet, from: deviceID, on: connection, at: now, actions: &actions)
+        case .provisioning:
+            handleProvisioningPacket(packet, on: connection, at: now, actions: &actions)
         }
         return actions
     }

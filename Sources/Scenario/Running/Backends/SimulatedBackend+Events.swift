@@ -35,6 +35,8 @@ extension CloudEvent {
             self = .activity(method.deviceID, name: "direct_method", text: "\(method)")
         case .fault(let fault):
             self = .activity(fault.deviceID, name: "fault", text: "\(fault)")
+        case .provisioning(let provisioning):
+            self = .activity(provisioning.registrationID?.deviceID, name: "provisioning", text: "DPS: \(provisioning)")
         }
     }
 }
