@@ -34,7 +34,7 @@ extension IoTHubSDKTests {
             X509GroupEnrollment(name: "factory", authority: RegisteredCertificateAuthority(name: "sdk test CA", certificate: files.ca.certificate))
         ]
         let hub = SimulatedHub(configuration: configuration, registry: DeviceRegistry(), group: MultiThreadedEventLoopGroup.singleton, observer: { events.append($0) })
-        let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
+        let endpoints = try await Self.startOnSDKPort(hub)
         let ca = try #require(endpoints.caCertificatePath)
 
         func provisionsAndReceivesC2D(_ registrationID: String, key: DeviceKey? = nil, certificate: (certificate: String, key: String)? = nil) async throws {

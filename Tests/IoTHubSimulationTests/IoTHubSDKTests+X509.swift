@@ -72,7 +72,7 @@ extension IoTHubSDKTests {
             group: MultiThreadedEventLoopGroup.singleton,
             observer: { events.append($0) }
         )
-        let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
+        let endpoints = try await Self.startOnSDKPort(hub)
         let ca = try #require(endpoints.caCertificatePath)
         defer { Task { await hub.stop() } }
 

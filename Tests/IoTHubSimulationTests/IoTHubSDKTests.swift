@@ -70,7 +70,7 @@ import Testing
             group: MultiThreadedEventLoopGroup.singleton,
             observer: { events.append($0) }
         )
-        let endpoints = try await hub.start(HubListeners(tlsPort: 8883))
+        let endpoints = try await Self.startOnSDKPort(hub)
         let ca = try #require(endpoints.caCertificatePath)
         let connectionString = ConnectionString(hostName: Self.hostName, deviceID: device.string, sharedAccessKey: key, gatewayHostName: "localhost").rendered
         let sdk = try ExternalProcess(python, [script, connectionString, ca] + arguments)
@@ -194,5 +194,21 @@ import Testing
         // The gap message reached the hub while the device was between its two connections, and
         // was still delivered (waited for above).
         #expect(gapEnqueued.map { $0 < renewal.index } == true, "c2d-gap was not sent during the renewal gap")
+    }
+}
+
+extension IoTHubSDKTests {
+    /// Starts `hub` on 127.0.0.1:8883, the port the SDK always dials. Another process of the
+    /// test run may hold it for a moment (a broker or hub of another suite shutting down), so
+    /// a taken port is tried again for up to 15 s before the test fails with the bind error.
+    static func startOnSDKPort(_ hub: SimulatedHub) async throws -> HubEndpoints {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            do {
+                return try await hub.start(HubListeners(tlsPort: 8883))
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 }
