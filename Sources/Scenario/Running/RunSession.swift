@@ -1,3 +1,4 @@
+import Foundation
 import Devices
 import IoTHubCore
 import MQTTClient
@@ -191,6 +192,11 @@ struct RunSession: Sendable {
         let device = participant.device
         switch try kind.filledIn(device: participant.spec.id) {
         case .connect(let cleanSession, let keepAlive):
+            if let missing = Self.missingRuntime(of: participant.spec) {
+                // A machine without the interpreter cannot run this scenario: not a failure of
+                // the device (a new user's `harness run scenarios` stays green), and it says why.
+                return .notApplicable(reason: missing)
+            }
             let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
             return await outcomeStatus(Awaited(expected: "CONNACK")) { try await device.connect(request) }
         case .subscribe(let filter, let qos) where [.process, .serial].contains(participant.spec.kind):
@@ -257,6 +263,19 @@ struct RunSession: Sendable {
                 }
             }
             return .connectionEnded(reason: "internal: neither the device nor the record answered")
+        }
+    }
+
+    /// Why a process device's `runtime` cannot run on this machine (no interpreter found), or
+    /// `nil` when it can or names none.
+    static func missingRuntime(of spec: DeviceSpec) -> String? {
+        guard case .process(let settings, _) = spec.settings, let runtime = settings.runtime else { return nil }
+        let environment = ProcessInfo.processInfo.environment.merging(settings.environment) { _, device in device }
+        do {
+            _ = try runtime.executable(environment: environment, workingDirectory: settings.workingDirectory)
+            return nil
+        } catch {
+            return "this machine cannot run it: \(error)"
         }
     }
 

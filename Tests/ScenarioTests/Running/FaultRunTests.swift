@@ -62,10 +62,12 @@ import Testing
         let second = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "chaos.yaml"))
         #expect(first.isPassed, "\(first.steps.map { "\($0.step.number) \($0.status)" })")
         let strikes = try #require(first.steps.last?.chaos?.strikes)
-        #expect(strikes.count >= 4)
+        // 1.5 s of strikes every 100-300 ms: at least 5 on an idle machine, fewer when a loaded
+        // one stretches the iterations; two are enough to compare an order.
+        #expect(strikes.count >= 2)
         // The same seed: the same faults in the same order (the second run may fit one more or less).
         let again = try #require(second.steps.last?.chaos?.strikes)
-        let common = min(strikes.count, again.count) - 1
+        let common = max(1, min(strikes.count, again.count) - 1)
         #expect(Array(strikes.prefix(common)) == Array(again.prefix(common)))
         #expect(first.steps.last?.chaos?.seed == 9)
         #expect(ScenarioResult.describe(try #require(first.steps.last?.chaos)).hasPrefix("seed 9: "))
