@@ -271,6 +271,9 @@ struct RunSession: Sendable {
     static func missingRuntime(of spec: DeviceSpec) -> String? {
         guard case .process(let settings, _) = spec.settings, let runtime = settings.runtime else { return nil }
         let environment = ProcessInfo.processInfo.environment.merging(settings.environment) { _, device in device }
+        // An interpreter named explicitly but wrong is a mistake to report, not a machine
+        // without one: the connect fails saying so.
+        if let named = environment[FirmwareRuntime.microPythonVariable], !named.isEmpty { return nil }
         do {
             _ = try runtime.executable(environment: environment, workingDirectory: settings.workingDirectory)
             return nil

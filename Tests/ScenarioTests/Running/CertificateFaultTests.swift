@@ -141,11 +141,11 @@ import Testing
             steps:
               - fault: { kind: clock_skew, skew: "\(skew)" }
               - connect: {}
-              - expect: { connack: \(connack), within: 1s }
+              - expect: { connack: \(connack), within: 5s }
               - restart: {}
               - heal: {}
               - connect: {}
-              - expect: { connack: accepted, within: 1s }
+              - expect: { connack: accepted, within: 5s }
             """
         let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "skew.yaml"))
         #expect(result.isPassed, "\(skew): \(Self.describe(result))")

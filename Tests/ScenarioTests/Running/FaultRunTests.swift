@@ -79,7 +79,7 @@ import Testing
             device: { id: esp8266, profile: umqtt-simple }
             steps:
               - connect: { clean_session: false, keepalive: 60 }
-              - chaos: { for: 600ms, every: 100ms..200ms, faults: [{ kind: drop }], invariants: [{ reconnected_within: 200ms }], seed: 5 }
+              - chaos: { for: 1500ms, every: 100ms..200ms, faults: [{ kind: drop }], invariants: [{ reconnected_within: 200ms }], seed: 5 }
                 steps:
                   - wait: 100ms
             """, path: "chaos.yaml")
