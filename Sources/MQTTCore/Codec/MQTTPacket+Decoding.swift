@@ -127,7 +127,7 @@ extension MQTTPacket {
         if level == 5, version == .v5 {
             do throws(MQTTDecodingError) {
                 guard name == "MQTT" else { throw .invalidProtocolName(name) }
-                return try decodeConnectFields5(&reader, name: name)
+                return try decodeConnectFields(&reader, name: name, level: level, layout: .v5)
             } catch {
                 throw .mqtt5(error)
             }
@@ -154,8 +154,15 @@ extension MQTTPacket {
         return try decodeConnectFields(&reader, name: name, level: level)
     }
 
-    /// The CONNECT fields after the protocol level.
-    private static func decodeConnectFields(_ reader: inout PacketBodyReader, name: String, level: UInt8) throws(MQTTDecodingError) -> ConnectPacket {
+    /// The CONNECT fields after the protocol level, in the 3.1.1 layout or the 5.0 one (which
+    /// adds the CONNECT properties after the keep-alive and the will's properties before its
+    /// topic, and allows a password without a user name, section 3.1.2.9).
+    private static func decodeConnectFields(
+        _ reader: inout PacketBodyReader,
+        name: String,
+        level: UInt8,
+        layout: MQTTProtocolVersion = .v311
+    ) throws(MQTTDecodingError) -> ConnectPacket {
         let flags = try reader.readByte(.connectFlags)
         typealias Flags = ConnectPacket.Flags
         guard flags & Flags.reserved == 0 else { throw .reservedConnectFlagSet }
@@ -168,25 +175,28 @@ extension MQTTPacket {
             if flags & Flags.willRetain != 0 { throw .willRetainWithoutWillFlag }
         }
         if willQoSBits == 3 { throw .invalidWillQoS }
-        if hasPassword, !hasUsername { throw .passwordWithoutUsername }
+        if layout == .v311, hasPassword, !hasUsername { throw .passwordWithoutUsername }
         let keepAlive = try reader.readUInt16(.keepAlive)
+        let properties = layout == .v5 ? try reader.readProperties(.connect) : .none
         let clientID = try reader.readString(.clientIdentifier)
         var will: ConnectPacket.Will?
         if hasWill {
+            let willProperties = layout == .v5 ? try reader.readProperties(.will, field: .willProperties) : .none
             let topic = try reader.readTopicName(.willTopic)
             let payload = try reader.readBinary(.willMessage)
             will = .init(
                 topic: topic,
                 payload: payload,
                 qos: MQTTQoS(rawValue: willQoSBits) ?? .atMostOnce,
-                retain: flags & Flags.willRetain != 0
+                retain: flags & Flags.willRetain != 0,
+                properties: willProperties
             )
         }
         let username = hasUsername ? try reader.readString(.userName) : nil
         let password = hasPassword ? try reader.readBinary(.password) : nil
         if !reader.isAtEnd {
-            // Fields come in a fixed order [MQTT-3.1.3-1]; extra bytes sit where the first
-            // absent field after the last present one would be.
+            // Fields come in a fixed order [MQTT-3.1.3-1] (5.0: section 3.1.3); extra bytes
+            // sit where the first absent field after the last present one would be.
             if hasPassword { try reader.expectEnd() }
             throw .unflaggedConnectField(hasUsername ? .password : hasWill ? .userName : .willTopic)
         }
@@ -198,7 +208,8 @@ extension MQTTPacket {
             keepAlive: keepAlive,
             will: will,
             username: username,
-            password: password
+            password: password,
+            properties: properties
         )
     }
 }

@@ -146,58 +146,6 @@ extension MQTTPacket {
             retainHandling: retainHandling
         )
     }
-
-    /// The MQTT 5.0 CONNECT fields after the protocol level (sections 3.1.2.3 to 3.1.3).
-    static func decodeConnectFields5(_ reader: inout PacketBodyReader, name: String) throws(MQTTDecodingError) -> ConnectPacket {
-        let flags = try reader.readByte(.connectFlags)
-        typealias Flags = ConnectPacket.Flags
-        guard flags & Flags.reserved == 0 else { throw .reservedConnectFlagSet }
-        let hasWill = flags & Flags.will != 0
-        let hasUsername = flags & Flags.username != 0
-        let hasPassword = flags & Flags.password != 0
-        let willQoSBits = (flags & Flags.willQoSMask) >> Flags.willQoSShift
-        if !hasWill {
-            if willQoSBits != 0 { throw .willQoSWithoutWillFlag(willQoSBits) }
-            if flags & Flags.willRetain != 0 { throw .willRetainWithoutWillFlag }
-        }
-        if willQoSBits == 3 { throw .invalidWillQoS }
-        let keepAlive = try reader.readUInt16(.keepAlive)
-        let properties = try reader.readProperties(.connect)
-        let clientID = try reader.readString(.clientIdentifier)
-        var will: ConnectPacket.Will?
-        if hasWill {
-            let willProperties = try reader.readProperties(.will, field: .willProperties)
-            let topic = try reader.readTopicName(.willTopic)
-            let payload = try reader.readBinary(.willMessage)
-            will = .init(
-                topic: topic,
-                payload: payload,
-                qos: MQTTQoS(rawValue: willQoSBits) ?? .atMostOnce,
-                retain: flags & Flags.willRetain != 0,
-                properties: willProperties
-            )
-        }
-        // MQTT 5.0 allows a password without a user name (section 3.1.2.9).
-        let username = hasUsername ? try reader.readString(.userName) : nil
-        let password = hasPassword ? try reader.readBinary(.password) : nil
-        if !reader.isAtEnd {
-            // Fields come in a fixed order (section 3.1.3); extra bytes sit where the first
-            // absent field after the last present one would be.
-            if hasPassword { try reader.expectEnd() }
-            throw .unflaggedConnectField(hasUsername ? .password : hasWill ? .userName : .willTopic)
-        }
-        return ConnectPacket(
-            protocolName: name,
-            protocolLevel: 5,
-            clientID: clientID,
-            cleanSession: flags & Flags.cleanSession != 0,
-            keepAlive: keepAlive,
-            will: will,
-            username: username,
-            password: password,
-            properties: properties
-        )
-    }
 }
 
 extension PacketBodyReader {

@@ -35,3 +35,15 @@ public enum RunEvent: Sendable, Hashable {
     /// A fault struck, acted or healed.
     case fault(FaultEvent)
 }
+
+extension RunEvent {
+    /// The device the event concerns, if one.
+    var deviceID: DeviceID? {
+        switch self {
+        case .device(let id, _): id
+        case .cloud(let event): event.device
+        case .packet(let observation): observation.device
+        case .step, .fault: nil
+        }
+    }
+}

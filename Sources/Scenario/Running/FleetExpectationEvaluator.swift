@@ -229,15 +229,3 @@ struct FleetExpectationEvaluator: Sendable {
         return states
     }
 }
-
-extension RunEvent {
-    /// The device the event concerns, if one.
-    var deviceID: DeviceID? {
-        switch self {
-        case .device(let id, _): id
-        case .cloud(let event): event.device
-        case .packet(let observation): observation.device
-        case .step, .fault: nil
-        }
-    }
-}

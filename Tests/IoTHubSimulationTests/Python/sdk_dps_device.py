@@ -12,18 +12,10 @@ Output lines: REGISTERED <status> <assigned hub> <device id>, REGISTER_FAILED <e
 CONNECTED, C2D <message id> <body>, ERROR <text>, DONE. Commands: "quit".
 """
 import sys
-import threading
 import traceback
 
 
-_out_lock = threading.Lock()
-
-
-def out(*parts):
-    line = ' '.join(str(part) for part in parts) + '\n'
-    with _out_lock:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+from sdk_output import out
 
 
 def main():

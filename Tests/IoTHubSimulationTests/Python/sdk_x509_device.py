@@ -9,18 +9,10 @@ Output lines: CONNECTED, C2D <message id> <body>, CONNECT_FAILED <exception type
 DONE. Commands: "quit".
 """
 import sys
-import threading
 import traceback
 
 
-_out_lock = threading.Lock()
-
-
-def out(*parts):
-    line = ' '.join(str(part) for part in parts) + '\n'
-    with _out_lock:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+from sdk_output import out
 
 
 def main():
