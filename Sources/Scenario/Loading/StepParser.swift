@@ -146,7 +146,8 @@ struct StepParser {
             guard let text = reader.string(node, "device") else { return nil }
             guard let id = deviceIDs.first(where: { $0.string == text }) else {
                 let known = deviceIDs.map(\.string) + fleets.map(\.name)
-                reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known)); the scenario's devices are \(known.joined(separator: ", "))", at: node)
+                let devices = known.isEmpty ? "the scenario has no valid device or fleet" : "the scenario's devices are \(known.joined(separator: ", "))"
+                reader.error("unknown device '\(text)'\(Suggestions.hint(for: text, in: known)); \(devices)", at: node)
                 return nil
             }
             return id

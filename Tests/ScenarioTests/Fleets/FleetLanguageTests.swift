@@ -113,6 +113,7 @@ import Testing
     @Test("fleet mistakes: file:line:column and a plain reason", arguments: [
         ("fleet: { id: dev, count: 3 }\nsteps:\n  - connect: {}\n", "1:14", "has no ${index}, so every device would get the same id"),
         ("fleet: { id: \"d${index}\", count: 0 }\nsteps:\n  - connect: {}\n", "1:34", "fleet count must be a whole number of at least 1, not '0'"),
+        ("fleet: { id: \"d${index}\", count: abc }\nsteps:\n  - connect: {}\n    device: flet\n", "4:13", "unknown device 'flet'; the scenario has no valid device or fleet"),
         ("fleet: { id: \"d${index}\", count: 100001 }\nsteps:\n  - connect: {}\n", "1:34", "beyond the limit of 100000 devices per fleet"),
         ("fleets:\n  - { name: a, id: \"a${index}\", count: 100000 }\n  - { name: b, id: \"b${index}\", count: 100000 }\n  - { name: c, id: \"c${index}\", count: 1 }\nsteps:\n  - connect: {}\n    device: a\n", "2:3", "200001 devices together, beyond the limit of 200000 per scenario"),
         ("fleet: { id: \"d${index}${index}\", count: 3 }\nsteps:\n  - connect: {}\n", "1:14", "has ${index} twice"),
