@@ -163,7 +163,7 @@ import Testing
             let text = yaml.replacingOccurrences(of: "  - send: { payload: \"fits\", refused: true }\n", with: step)
             let result = await runner.run(try ScenarioLoader.load(yaml: text, path: "refusals.yaml"))
             guard case .failed(let failure) = result.steps[1].status else {
-                Issue.record("\(step) did not fail: \(result.steps[1].status)")
+                Issue.record("\(step) did not fail: \(result.steps[1].status) \(result.setupError ?? "")")
                 continue
             }
             observed.append("\(failure.expected) / \(failure.observed)")
