@@ -6,9 +6,11 @@ extension ScenarioResult {
     /// name looks secret (``MQTTCore/MQTTProperties/looksSecret(_:)``) and authentication
     /// data that is text, from any packet and a CONNECT's will.
     ///
-    /// The packet summaries already show these as lengths; registered with the run's other
-    /// secrets, they are masked wherever else they appear too (a payload that echoes a token,
-    /// an expectation's message).
+    /// The packet summaries already show these as lengths and the pcap overwrites them;
+    /// registered with the run's other secrets, they are masked wherever else they appear too
+    /// (a payload that echoes a token, an expectation's message). Values shorter than
+    /// ``minimumPacketSecretLength`` are left out: a property named like a secret may carry
+    /// `true` or `none`, and masking those everywhere would garble the reports.
     public var packetSecrets: [String] {
         var found: [String] = []
         for observation in packets {
@@ -25,9 +27,13 @@ extension ScenarioResult {
                 default:
                     continue
                 }
-                if !value.isEmpty, !found.contains(value) { found.append(value) }
+                if value.count >= Self.minimumPacketSecretLength, !found.contains(value) { found.append(value) }
             }
         }
         return found
     }
+
+    /// The shortest value ``packetSecrets`` takes: 8 characters (a token, key or signature is
+    /// longer; a flag is not).
+    public static let minimumPacketSecretLength = 8
 }

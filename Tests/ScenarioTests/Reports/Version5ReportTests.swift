@@ -150,10 +150,18 @@ import Testing
         #expect(!output.standardOutput.contains("<b onclick"), "the peer's markup became an element")
     }
 
-    @Test("the run's secrets include what secret-named user properties and authentication data carried, so they are masked anywhere else")
+    @Test("the run's secrets include what secret-named user properties and authentication data carried, so they are masked anywhere else; a short value (a flag) is not")
     func packetSecretsRegistered() async throws {
-        let result = try await Self.result()
+        var result = try await Self.result()
         #expect(Set(result.packetSecrets) == Set(Self.secrets))
+        // A property named like a secret that carries a flag: masked in its packet, not everywhere.
+        let flag = MQTTPacket.publish(PublishPacket(topic: try TopicName("lab/flag"), payload: ByteBuffer(string: "x"), properties: try MQTTProperties([.userProperty(name: "session", value: "true")])))
+        let last = try #require(result.entries.last)
+        let bytes = try flag.encoded(version: .v5)
+        let record = PacketRecord(timestamp: last.time + 1, connection: 1, direction: .outbound, packet: flag, size: bytes.readableBytes, bytes: bytes)
+        result.entries.append(RunRecord.Entry(time: last.time + 1, event: .packet(PacketObservation(record: record, vantage: .device, device: try DeviceID("sensor")))))
+        #expect(Set(result.packetSecrets) == Set(Self.secrets))
+        #expect(!String(decoding: flag.maskingSecrets(in: Array(bytes.readableBytesView)), as: UTF8.self).contains("true"))
         let redactor = Self.redactor(for: result)
         #expect(redactor.redact("echoed \(Version5Exchange.apiToken) in a payload") == "echoed *** in a payload")
     }
