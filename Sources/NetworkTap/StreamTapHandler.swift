@@ -68,7 +68,8 @@ final class StreamTapHandler: ChannelDuplexHandler {
         do {
             while true {
                 let before = pending
-                guard let packet = try MQTTPacket.decode(from: &pending, version: version.decodingVersion(direction)) else { break }
+                let decoding = version.decodingVersion(direction, firstByte: pending.getInteger(at: pending.readerIndex, as: UInt8.self))
+                guard let packet = try MQTTPacket.decode(from: &pending, version: decoding) else { break }
                 version.decoded(packet, direction: direction)
                 let size = pending.readerIndex - before.readerIndex
                 tap.record(
