@@ -323,7 +323,7 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: [
-                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "Devices", "HarnessTestSupport",
+                "Scenario", "Reporting", "IoTHubCore", "IoTHubSimulation", "IoTHubSimulationCore", "MQTTCore", "MQTTClientCore", "MQTTClient", "Devices", "HarnessTestSupport", "NetworkTap",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],

@@ -15,32 +15,44 @@ extension MQTTPacket {
         return base.isEmpty ? extra : base + " " + extra
     }
 
-    /// The reason codes and properties of an MQTT 5.0 packet, empty when they are Success and
-    /// empty (as always in 3.1.1).
-    private var version5Summary: String {
-        var parts: [String] = []
+    /// The reason codes and properties of an MQTT 5.0 packet as ``summary`` ends with them
+    /// (`reason=0x10(no_matching_subscribers) properties=[content_type=text/plain]`), empty
+    /// when they are Success and empty (as always in 3.1.1).
+    public var version5Summary: String {
+        version5Fields.map { field in
+            field.name.hasSuffix("properties") ? "\(field.name)=[\(field.value)]" : "\(field.name)=\(field.value)"
+        }.joined(separator: " ")
+    }
+
+    /// The MQTT 5.0 fields ``summary`` shows, as name and value, for reports that keep fields
+    /// apart (`trace.jsonl`): `reason` (`0x87(not_authorized)`, a code by number and name) or
+    /// `reasons` (comma-separated), `will_properties` and `properties`
+    /// (``MQTTProperties/summary``, secrets masked). Empty for an MQTT 3.1.1 packet, and for
+    /// an MQTT 5.0 one whose reason code is Success and that has no properties.
+    public var version5Fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
         switch self {
         case .puback(let ack), .pubrec(let ack), .pubrel(let ack), .pubcomp(let ack):
-            if ack.reasonCode != .success { parts.append("reason=\(Self.describe(ack.reasonCode, in: type))") }
+            if ack.reasonCode != .success { fields.append(("reason", Self.describe(ack.reasonCode, in: type))) }
         case .disconnect(let disconnect):
-            if disconnect.reasonCode != .success { parts.append("reason=\(Self.describe(disconnect.reasonCode, in: type))") }
+            if disconnect.reasonCode != .success { fields.append(("reason", Self.describe(disconnect.reasonCode, in: type))) }
         case .auth(let auth):
-            parts.append("reason=\(Self.describe(auth.reasonCode, in: type))")
+            fields.append(("reason", Self.describe(auth.reasonCode, in: type)))
         case .connack(let connack):
             if ConnectReturnCode(exactly: connack.reasonCode) == nil || !connack.properties.isEmpty {
-                parts.append("reason=\(Self.describe(connack.reasonCode, in: type))")
+                fields.append(("reason", Self.describe(connack.reasonCode, in: type)))
             }
         case .unsuback(let unsuback):
             if !unsuback.reasonCodes.isEmpty {
-                parts.append("reasons=" + unsuback.reasonCodes.map { Self.describe($0, in: .unsuback) }.joined(separator: ","))
+                fields.append(("reasons", unsuback.reasonCodes.map { Self.describe($0, in: .unsuback) }.joined(separator: ",")))
             }
         case .connect(let connect):
-            if let will = connect.will, !will.properties.isEmpty { parts.append("will_properties=[\(will.properties.summary)]") }
+            if let will = connect.will, !will.properties.isEmpty { fields.append(("will_properties", will.properties.summary)) }
         default:
             break
         }
-        if !properties.isEmpty { parts.append("properties=[\(properties.summary)]") }
-        return parts.joined(separator: " ")
+        if !properties.isEmpty { fields.append(("properties", properties.summary)) }
+        return fields
     }
 
     private static func describe(_ code: MQTTReasonCode, in type: MQTTPacketType) -> String {
@@ -56,7 +68,8 @@ extension MQTTPacket {
             var parts = [
                 "client_id=\(connect.clientID)",
                 "protocol=\(connect.protocolName)/\(connect.protocolLevel)",
-                "clean_session=\(connect.cleanSession ? 1 : 0)",
+                // The same flag is Clean Start in MQTT 5.0 (section 3.1.2.4).
+                "\(connect.protocolLevel == 5 ? "clean_start" : "clean_session")=\(connect.cleanSession ? 1 : 0)",
                 "keepalive=\(connect.keepAlive)",
             ]
             if let username = connect.username { parts.append("username=\(username)") }
@@ -66,7 +79,10 @@ extension MQTTPacket {
             }
             return parts.joined(separator: " ")
         case .connack(let connack):
-            return "session_present=\(connack.sessionPresent ? 1 : 0) return_code=\(connack.returnCode)"
+            // An MQTT 5.0 refusal 3.1.1 has no code for shows only its reason code, not the
+            // nearest 3.1.1 code, which would misname it.
+            guard let code = ConnectReturnCode(exactly: connack.reasonCode) else { return "session_present=\(connack.sessionPresent ? 1 : 0)" }
+            return "session_present=\(connack.sessionPresent ? 1 : 0) return_code=\(code)"
         case .publish(let publish):
             var parts: [String] = []
             if let id = publish.packetID { parts.append("id=\(id)") }
@@ -90,11 +106,7 @@ extension MQTTPacket {
             }.joined(separator: ",")
             return "id=\(subscribe.packetID) filters=\(filters)"
         case .suback(let suback):
-            // A code 3.1.1 has is shown as 3.1.1 shows it; an MQTT 5.0 refusal by its name.
-            let codes = suback.reasonCodes.map { code in
-                SubAckPacket.ReturnCode(rawValue: code.rawValue)?.description ?? Self.describe(code, in: .suback)
-            }
-            return "id=\(suback.packetID) granted=\(codes.joined(separator: ","))"
+            return "id=\(suback.packetID) granted=\(suback.codesSummary)"
         case .unsubscribe(let unsubscribe):
             return "id=\(unsubscribe.packetID) filters=\(unsubscribe.filters.map(\.string).joined(separator: ","))"
         case .pingreq, .pingresp, .disconnect, .auth:
@@ -115,5 +127,15 @@ extension MQTTPacket {
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined() + suffix
+    }
+}
+
+extension SubAckPacket {
+    /// The codes as traces show them, comma-separated: a code 3.1.1 has as 3.1.1 shows it
+    /// (`1`, `0x80`), an MQTT 5.0 refusal by number and name (`0x87(not_authorized)`).
+    public var codesSummary: String {
+        reasonCodes.map { code in
+            ReturnCode(rawValue: code.rawValue)?.description ?? "\(MQTTReasonCode.hex(code.rawValue))(\(code.name(in: .suback)))"
+        }.joined(separator: ",")
     }
 }

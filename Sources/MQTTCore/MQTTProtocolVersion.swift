@@ -20,6 +20,15 @@ public enum MQTTProtocolVersion: UInt8, Sendable, Hashable, CaseIterable, Compar
         }
     }
 
+    /// The version a connection speaks after `packet`, its first packet, when the version is
+    /// taken from the CONNECT (a server that speaks both, the tap proxy): MQTT 5.0 for a CONNECT
+    /// of level 5 read in the 5.0 layout, MQTT 3.1.1 for any other CONNECT; `nil` when the
+    /// first packet is not a CONNECT (the connection keeps the version it had).
+    public init?(adoptedFrom packet: MQTTPacket) {
+        guard case .connect(let connect) = packet else { return nil }
+        self = connect.protocolLevel == 5 && connect.undecodedFields == nil ? .v5 : .v311
+    }
+
     /// The protocol level a CONNECT of this version carries.
     public var protocolLevel: UInt8 { rawValue }
 

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A TCP proxy a device connects through to reach its hub or broker: bytes pass unchanged
 /// (TLS included: the proxy never terminates it), every MQTT packet in both directions can be
-/// decoded and recorded with its time, and network faults can be put on the path on demand
+/// decoded and recorded with its time (MQTT 3.1.1 or 5.0, as the device's CONNECT says), and network faults can be put on the path on demand
 /// (see ``LinkFault``, ``apply(_:)`` and ``heal(_:)``).
 ///
 /// With a tap, a real board or a firmware process gets packet-level timing in the reports; with
@@ -200,8 +200,14 @@ public final class TapProxy: Sendable {
                         // it receives as it leaves the proxy (after any shaping).
                         var deviceHandlers: [any ChannelHandler] = []
                         if let tap {
-                            deviceHandlers.append(StreamTapHandler(connection: connection, direction: .outbound, tap: tap, clock: clock, onMalformed: malformed(.outbound)))
-                            deviceHandlers.append(StreamTapHandler(connection: connection, direction: .inbound, tap: tap, clock: clock, onMalformed: malformed(.inbound)))
+                            // One version for both directions: the device's CONNECT sets it.
+                            let version = ConnectionVersion()
+                            deviceHandlers.append(
+                                StreamTapHandler(connection: connection, direction: .outbound, version: version, tap: tap, clock: clock, onMalformed: malformed(.outbound))
+                            )
+                            deviceHandlers.append(
+                                StreamTapHandler(connection: connection, direction: .inbound, version: version, tap: tap, clock: clock, onMalformed: malformed(.inbound))
+                            )
                         }
                         try device.pipeline.syncOperations.addHandlers(deviceHandlers + [glue.device])
                         try upstream.pipeline.syncOperations.addHandlers([glue.hub])

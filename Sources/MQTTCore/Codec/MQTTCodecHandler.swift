@@ -172,7 +172,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         if case .awaitingConnect(let limit) = admission { admission = .awaitingAcceptance(limit: limit) }
         if awaitingConnectVersion {
             awaitingConnectVersion = false
-            if case .connect(let connect) = packet, connect.undecodedFields == nil, connect.protocolLevel == 5 { protocolVersion = .v5 }
+            if MQTTProtocolVersion(adoptedFrom: packet) == .v5 { protocolVersion = .v5 }
         }
     }
 

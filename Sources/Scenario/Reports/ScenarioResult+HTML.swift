@@ -93,6 +93,9 @@ extension ScenarioResult {
                     if let id = publish.packetID { label += " id=\(id)" }
                     if publish.dup { label += " dup" }
                     label += " \(publish.topic)"
+                    // MQTT 5.0 properties (secrets masked), as the trace shows them.
+                    let extra = record.packet.version5Summary
+                    if !extra.isEmpty { label += " " + extra }
                 } else if !record.packet.summary.isEmpty {
                     label += " " + record.packet.summary
                 }

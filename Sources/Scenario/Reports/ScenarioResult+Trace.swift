@@ -89,17 +89,21 @@ extension ScenarioResult {
         return lines.joined(separator: "\n")
     }
 
+    /// A packet's key fields for `trace.jsonl`: those of MQTT 3.1.1, then MQTT 5.0's reason
+    /// codes and properties (``MQTTCore/MQTTPacket/version5Fields``).
     static func fields(of packet: MQTTPacket) -> [String: String] {
         var fields: [String: String] = [:]
         if let id = packet.packetID { fields["id"] = String(id) }
         switch packet {
         case .connect(let connect):
             fields["client_id"] = connect.clientID
-            fields["clean_session"] = connect.cleanSession ? "1" : "0"
+            fields["protocol_level"] = String(connect.protocolLevel)
+            fields[connect.protocolLevel == 5 ? "clean_start" : "clean_session"] = connect.cleanSession ? "1" : "0"
             fields["keepalive"] = String(connect.keepAlive)
             if let username = connect.username { fields["username"] = username }
         case .connack(let connack):
-            fields["return_code"] = String(connack.returnCode.rawValue)
+            // An MQTT 5.0 refusal 3.1.1 has no code for has only its `reason`.
+            if let code = ConnectReturnCode(exactly: connack.reasonCode) { fields["return_code"] = String(code.rawValue) }
             fields["session_present"] = connack.sessionPresent ? "1" : "0"
         case .publish(let publish):
             fields["topic"] = publish.topic.string
@@ -110,12 +114,15 @@ extension ScenarioResult {
         case .subscribe(let subscribe):
             fields["filters"] = subscribe.subscriptions.map { "\($0.filter)@\($0.qos)" }.joined(separator: ",")
         case .suback(let suback):
-            fields["granted"] = suback.returnCodes.map(\.description).joined(separator: ",")
+            fields["granted"] = suback.codesSummary
         case .unsubscribe(let unsubscribe):
             fields["filters"] = unsubscribe.filters.map(\.string).joined(separator: ",")
         default:
             break
         }
+        // MQTT 5.0: `reason`/`reasons` by number and name, `properties` (secrets masked), as
+        // the text shows them.
+        for field in packet.version5Fields { fields[field.name] = field.value }
         return fields
     }
 
