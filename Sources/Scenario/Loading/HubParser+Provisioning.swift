@@ -53,7 +53,15 @@ extension HubParser {
                 valid = false
                 continue
             }
-            spec.enrollments.append(ProvisioningSpec.Enrollment(registrationID: id, attestation: attestation))
+            var enrollment = ProvisioningSpec.Enrollment(registrationID: id, attestation: attestation)
+            if let node = options["enabled"] {
+                guard let value = reader.bool(node, "enabled") else {
+                    valid = false
+                    continue
+                }
+                enrollment.isEnabled = value
+            }
+            spec.enrollments.append(enrollment)
         }
         var names = Set<String>()
         for item in list(entries["groups"], "dps groups", reader: &reader) {
@@ -80,7 +88,15 @@ extension HubParser {
                 valid = false
                 continue
             }
-            spec.groups.append(ProvisioningSpec.Group(name: name, attestation: attestation))
+            var group = ProvisioningSpec.Group(name: name, attestation: attestation)
+            if let node = options["enabled"] {
+                guard let value = reader.bool(node, "enabled") else {
+                    valid = false
+                    continue
+                }
+                group.isEnabled = value
+            }
+            spec.groups.append(group)
         }
         return valid ? spec : nil
     }

@@ -8,8 +8,7 @@ public struct ProvisionedMatcher: Sendable, Hashable, CustomStringConvertible {
         case assigned
         /// The operation ended `failed` (for example, the device exists with other credentials).
         case failed
-        /// The enrollment is disabled. The simulated service has no disabled enrollments yet,
-        /// so this is never observed there.
+        /// The enrollment is disabled (`enabled: false`).
         case disabled
         /// The service answered a request with an error status (400, 401, 404, ...).
         case refused
@@ -38,6 +37,8 @@ public struct ProvisionedMatcher: Sendable, Hashable, CustomStringConvertible {
             return status == .assigned && (assignedHub == nil || assignedHub == hub) && (deviceID == nil || deviceID == device)
         case .failed:
             return status == .failed
+        case .disabled:
+            return status == .disabled
         case .refused(let code):
             return status == .refused && (statusCode == nil || statusCode == code)
         }

@@ -28,6 +28,8 @@ public struct ProvisioningSpec: Sendable, Hashable {
     public struct Enrollment: Sendable, Hashable {
         public var registrationID: String
         public var attestation: Attestation
+        /// `enabled: false`: its registrations end `disabled`.
+        public var isEnabled = true
 
         public init(registrationID: String, attestation: Attestation) {
             self.registrationID = registrationID
@@ -39,6 +41,8 @@ public struct ProvisioningSpec: Sendable, Hashable {
     public struct Group: Sendable, Hashable {
         public var name: String
         public var attestation: Attestation
+        /// `enabled: false`: its members' registrations end `disabled`.
+        public var isEnabled = true
 
         public init(name: String, attestation: Attestation) {
             self.name = name
@@ -94,8 +98,8 @@ public struct ProvisionSpec: Sendable, Hashable {
     public var key: DeviceKey?
     /// The ID scope the device names, when not the scenario's (to test an unknown scope).
     public var idScope: String?
-    /// The service must refuse the registration (`refused:`): any error answer, or one with
-    /// this status. Being assigned then fails the step.
+    /// The service must not assign the device (`refused:`): any error answer or a `failed` or
+    /// `disabled` end, or an error answer with this status. Being assigned then fails the step.
     public var refusal: Refusal?
 
     /// A refusal a step expects.

@@ -14,6 +14,8 @@ public struct ProvisioningActivity: Sendable, Hashable {
         case assigned(deviceID: String, hub: String)
         /// The registration ended `failed` (answered 200 with status `failed`).
         case failed
+        /// The registration ended `disabled`: its enrollment is disabled.
+        case disabled
         /// A request was refused with an error answer (`status`: 400, 401, 404, ...).
         case refused(status: Int?)
 
@@ -23,6 +25,7 @@ public struct ProvisioningActivity: Sendable, Hashable {
             case .connected, .accepted: nil
             case .assigned: "assigned"
             case .failed: "failed"
+            case .disabled: "disabled"
             case .refused: "refused"
             }
         }

@@ -27,6 +27,7 @@ extension Vocabulary {
         VocabularyKey("primary_key", .string(minLength: 1), "With symmetric_key: the enrollment's primary key (base64).", isSecret: true),
         VocabularyKey("secondary_key", .string(minLength: 1), "With symmetric_key: its secondary key (base64).", isSecret: true),
         VocabularyKey("cert_file", .string(minLength: 1), "With x509: the device's certificate (PEM); the enrollment holds its thumbprint."),
+        enabled,
     ])
 
     /// An enrollment group.
@@ -36,7 +37,11 @@ extension Vocabulary {
         VocabularyKey("primary_key", .string(minLength: 1), "With symmetric_key: the group key (base64).", isSecret: true),
         VocabularyKey("secondary_key", .string(minLength: 1), "With symmetric_key: the group's secondary key (base64).", isSecret: true),
         VocabularyKey("ca_file", .string(minLength: 1), "With x509: the CA certificate (PEM) members' certificates chain to."),
+        enabled,
     ])
+
+    /// `enabled: false` on an enrollment or group.
+    static let enabled = VocabularyKey("enabled", .flag, "false: the enrollment is disabled, and a registration it vouches for ends 'disabled' (default true).")
 
     /// The `provision` step.
     static let provisionAction = Action(
@@ -54,7 +59,7 @@ extension Vocabulary {
         VocabularyKey("id_scope", .string(minLength: 1), "Name this ID scope instead of the hub's: for refusal tests."),
         VocabularyKey(
             "refused", .anyOf([.type(.boolean), .integer(minimum: 400, maximum: 599), .variable]),
-            "DPS must refuse the registration: true for any error answer, or its status (401, 404, ...). Being assigned fails the step."
+            "DPS must not assign the device: true for an error answer or a registration that ends failed or disabled, or the status of the error answer (401, 404, ...). Being assigned fails the step."
         ),
     ])
 

@@ -138,3 +138,24 @@ import Testing
         #expect(failure.observed.contains("401"), "\(failure)")
     }
 }
+
+extension ProvisioningRunTests {
+    @Test("a disabled enrollment's registration goes assigning, then ends disabled at the poll: the step fails saying so, refused: true takes it, and provisioned: disabled sees it")
+    func disabledEnrollment() async throws {
+        let yaml = { (steps: String) in
+            Self.scenario(device: "{ id: sensor }", steps: steps)
+                .replacingOccurrences(of: "primary_key: \(Self.individualKey) }", with: "primary_key: \(Self.individualKey), enabled: false }")
+        }
+        let failed = try await run(yaml("  - provision: {}"))
+        guard case .failed(let failure) = failed.steps[0].status else {
+            Issue.record("\(summary(failed))")
+            return
+        }
+        #expect(failure.observed.contains("DPS disabled"), "\(failure)")
+        #expect(failure.observed.contains("individual enrollment is disabled"), "the hub's reason: \(failure)")
+        #expect(failed.steps[0].provisioning?.polls == 1)
+
+        let expected = try await run(yaml("  - provision: { refused: true }\n  - expect: { provisioned: disabled, within: 2s }\n  - connect: {}\n  - expect: { connack: not_authorized, within: 2s }"))
+        #expect(expected.isPassed, "\(summary(expected))")
+    }
+}

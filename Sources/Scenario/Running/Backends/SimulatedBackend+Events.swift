@@ -103,6 +103,7 @@ extension ProvisioningActivity {
         case .registrationAccepted: outcome = .accepted
         case .assigned(_, let deviceID, let hub, _): outcome = .assigned(deviceID: deviceID.string, hub: hub)
         case .failed: outcome = .failed
+        case .disabled: outcome = .disabled
         case .refused(_, let status, _): outcome = .refused(status: status)
         }
         self.init(registrationID: event.registrationID?.string, outcome: outcome, text: event.description)

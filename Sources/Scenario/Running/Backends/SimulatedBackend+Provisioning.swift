@@ -14,19 +14,27 @@ extension SimulatedBackend {
                 let id = try RegistrationID(enrollment.registrationID)
                 switch enrollment.attestation {
                 case .symmetricKey(let primary, let secondary):
-                    configuration.individualEnrollments.append(IndividualEnrollment(registrationID: id, primaryKey: primary, secondaryKey: secondary))
+                    var individual = IndividualEnrollment(registrationID: id, primaryKey: primary, secondaryKey: secondary)
+                    individual.isEnabled = enrollment.isEnabled
+                    configuration.individualEnrollments.append(individual)
                 case .certificate(let file), .certificateAuthority(let file):
                     let certificate = try CertificateFiles.certificate(at: file)
-                    configuration.x509IndividualEnrollments.append(X509IndividualEnrollment(registrationID: id, primary: CertificateFiles.thumbprints(of: certificate).sha256))
+                    var individual = X509IndividualEnrollment(registrationID: id, primary: CertificateFiles.thumbprints(of: certificate).sha256)
+                    individual.isEnabled = enrollment.isEnabled
+                    configuration.x509IndividualEnrollments.append(individual)
                 }
             }
             for group in spec.groups {
                 switch group.attestation {
                 case .symmetricKey(let primary, let secondary):
-                    configuration.groupEnrollments.append(GroupEnrollment(name: group.name, primaryKey: primary, secondaryKey: secondary))
+                    var enrollment = GroupEnrollment(name: group.name, primaryKey: primary, secondaryKey: secondary)
+                    enrollment.isEnabled = group.isEnabled
+                    configuration.groupEnrollments.append(enrollment)
                 case .certificate(let file), .certificateAuthority(let file):
                     let authority = try CertificateFiles.authorityCertificate(at: file)
-                    configuration.x509GroupEnrollments.append(X509GroupEnrollment(name: group.name, authority: RegisteredCertificateAuthority(name: group.name, certificate: authority)))
+                    var enrollment = X509GroupEnrollment(name: group.name, authority: RegisteredCertificateAuthority(name: group.name, certificate: authority))
+                    enrollment.isEnabled = group.isEnabled
+                    configuration.x509GroupEnrollments.append(enrollment)
                 }
             }
         } catch {
