@@ -56,14 +56,18 @@ enum ProvisioningValidator {
 }
 
 extension [Step] {
-    /// The devices a `provision` step registers: the simulated hub leaves them out of its
-    /// registry until DPS assigns them.
+    /// The devices that register with DPS: those a `provision` step registers, and those an
+    /// `expect: { provisioned }` watches (firmware that registers by itself). The simulated
+    /// hub leaves them out of its registry until DPS assigns them, as a fleet's devices are
+    /// unknown to the hub before they provision.
     var provisioningDevices: Set<DeviceID> {
         var devices: Set<DeviceID> = []
         func walk(_ steps: [Step]) {
             for step in steps {
                 switch step.kind {
                 case .provision: if let id = step.device { devices.insert(id) }
+                case .expect(let expectation) where expectation.subject.leaves.contains(where: { if case .provisioned = $0 { true } else { false } }):
+                    if let id = step.device { devices.insert(id) }
                 case .repeatBlock(let block): walk(block.steps)
                 case .chaos(let block): walk(block.steps)
                 default: break

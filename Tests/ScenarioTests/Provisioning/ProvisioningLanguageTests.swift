@@ -84,4 +84,12 @@ import Testing
         }
         #expect(error.description.contains("name one with provision: { group: NAME }"))
     }
+
+    @Test("the devices that register with DPS (a provision step, or an expect provisioned for firmware that registers by itself) are the ones the hub leaves out of its registry")
+    func provisioningDevices() throws {
+        let yaml = Self.yaml(dps: Self.groupDPS, device: "x", steps: "  - provision: {}\n    device: a\n  - expect: { provisioned: assigned, within: 5s }\n    device: b\n  - connect: {}\n    device: c")
+            .replacingOccurrences(of: "device: x\n", with: "devices: [ { id: a }, { id: b }, { id: c } ]\n")
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "dps.yaml")
+        #expect(scenario.steps.provisioningDevices == [try DeviceID("a"), try DeviceID("b")])
+    }
 }
