@@ -56,4 +56,16 @@ import Testing
         #expect(token.resource == "0ne1/registrations/d")
         #expect(token.isSigned(with: key))
     }
+
+    @Test("the service's text is kept to 300 characters")
+    func longMessage() {
+        var machine = ProvisioningRegistration(idScope: "s", registrationID: "d")
+        _ = machine.start()
+        let long = String(repeating: "x", count: 5000)
+        guard case .finish(let result)? = machine.receive(topic: "$dps/registrations/res/400/?$rid=1", payload: bytes(#"{"message":"\#(long)"}"#)) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.message?.count == ProvisioningRegistration.longestMessage + 3)
+    }
 }

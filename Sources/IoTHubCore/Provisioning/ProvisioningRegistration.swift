@@ -68,7 +68,7 @@ public struct ProvisioningRegistration: Sendable {
         let body = try? JSONValue(parsing: payload)
         if answer.status >= 300 {
             let code = body?["errorCode"]?.numberValue.map { Int($0) }
-            let message = body?["message"]?.stringValue ?? "no message"
+            let message = Self.cut(body?["message"]?.stringValue ?? "no message")
             return .finish(ProvisioningResult(status: .refused, responseStatus: answer.status, errorCode: code, message: message, polls: polls))
         }
         if let id = body?["operationId"]?.stringValue, !id.isEmpty { operationID = id }
@@ -93,7 +93,7 @@ public struct ProvisioningRegistration: Sendable {
             status: status,
             responseStatus: answer.status,
             errorCode: state?["errorCode"]?.numberValue.map { Int($0) },
-            message: state?["errorMessage"]?.stringValue,
+            message: state?["errorMessage"]?.stringValue.map(Self.cut),
             assignedHub: state?["assignedHub"]?.stringValue,
             deviceID: state?["deviceId"]?.stringValue,
             polls: polls
@@ -108,6 +108,14 @@ public struct ProvisioningRegistration: Sendable {
             ? "$dps/registrations/PUT/iotdps-register/?$rid=\(rid)"
             : "$dps/registrations/GET/iotdps-get-operationstatus/?$rid=\(rid)"
     }
+
+    /// The service's text cut to ``longestMessage`` characters: it is shown in reports.
+    static func cut(_ text: String) -> String {
+        text.count > longestMessage ? String(text.prefix(longestMessage)) + "..." : text
+    }
+
+    /// The most characters of the service's text a result keeps.
+    public static let longestMessage = 300
 
     /// The status, request id and `retry-after` of an answer's topic
     /// (`$dps/registrations/res/{status}/?$rid={rid}&retry-after={seconds}`).
