@@ -15,9 +15,10 @@ import Yams
         ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
         ("fault", Vocabulary.fault), ("heal", Vocabulary.heal), ("chaos", Vocabulary.chaos),
         ("fleet", VocabularyMapping(Vocabulary.fleetOwnKeys)), ("device selection", Vocabulary.fleetSelection),
+        ("dps", Vocabulary.dps), ("enrollment", Vocabulary.enrollment), ("group", Vocabulary.enrollmentGroup), ("provision", Vocabulary.provision),
     ]
 
-    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml"].map {
+    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml", "vocabulary/provisioning.yaml"].map {
         ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Tests/ScenarioTests/Fixtures/\($0)").path
     }
 
@@ -93,13 +94,18 @@ private struct KeyUse {
 
     private mutating func hub(_ node: Node?) {
         if node?.mapping != nil { note("hub", node) }
+        if let dps = node?["dps"], dps.mapping != nil {
+            note("dps", dps)
+            dps["enrollments"]?.sequence?.forEach { note("enrollment", $0) }
+            dps["groups"]?.sequence?.forEach { note("group", $0) }
+        }
     }
 
     private mutating func steps(_ node: Node?) {
         for step in node?.sequence ?? [] {
             note("step", step)
             if step["device"]?.mapping != nil { note("device selection", step["device"]) }
-            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos"] where step[action]?.mapping != nil {
+            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos", "provision"] where step[action]?.mapping != nil {
                 note(action, step[action])
             }
             if let expectation = step["expect"] {

@@ -9,6 +9,8 @@ public struct IndividualEnrollment: Sendable, Hashable {
     public var primaryKey: DeviceKey
     /// Secret; `nil` when the enrollment has one key only.
     public var secondaryKey: DeviceKey?
+    /// A disabled enrollment's registrations end `disabled`. Default: enabled.
+    public var isEnabled = true
 
     public init(registrationID: RegistrationID, primaryKey: DeviceKey, secondaryKey: DeviceKey? = nil) {
         self.registrationID = registrationID
@@ -30,6 +32,8 @@ public struct GroupEnrollment: Sendable, Hashable {
     public var primaryKey: DeviceKey
     /// Secret; `nil` when the group has one key only.
     public var secondaryKey: DeviceKey?
+    /// A disabled enrollment's registrations end `disabled`. Default: enabled.
+    public var isEnabled = true
 
     public init(name: String, primaryKey: DeviceKey, secondaryKey: DeviceKey? = nil) {
         self.name = name

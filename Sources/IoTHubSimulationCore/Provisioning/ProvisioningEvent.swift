@@ -10,6 +10,9 @@ public enum ProvisioningEvent: Sendable, Hashable, CustomStringConvertible {
     case registrationAccepted(RegistrationID, operationID: String, enrollment: String)
     /// The operation finished: the device is in the hub's registry as `deviceID`.
     case assigned(RegistrationID, deviceID: DeviceID, assignedHub: String, operationID: String)
+    /// The operation finished as `disabled`: the enrollment that vouched for the device is
+    /// disabled (answered 200 with status `disabled`).
+    case disabled(RegistrationID, operationID: String, enrollment: String)
     /// The operation finished as `failed` (answered 200 with status `failed`).
     case failed(RegistrationID, operationID: String, reason: String)
     /// A request was refused with an error status (400, 401, 404) or left unanswered;
@@ -19,7 +22,7 @@ public enum ProvisioningEvent: Sendable, Hashable, CustomStringConvertible {
     /// The registration the event concerns, if known.
     public var registrationID: RegistrationID? {
         switch self {
-        case .connected(let id, _), .registrationAccepted(let id, _, _), .assigned(let id, _, _, _), .failed(let id, _, _): id
+        case .connected(let id, _), .registrationAccepted(let id, _, _), .assigned(let id, _, _, _), .failed(let id, _, _), .disabled(let id, _, _): id
         case .refused(let id, _, _): id
         }
     }
@@ -32,6 +35,8 @@ public enum ProvisioningEvent: Sendable, Hashable, CustomStringConvertible {
             "\(id) registration request accepted (\(enrollment)), operation \(operation) assigning"
         case .assigned(let id, let deviceID, let hub, let operation):
             "\(id) assigned to \(hub) as device \(deviceID) (operation \(operation))"
+        case .disabled(let id, let operation, let enrollment):
+            "\(id) registration disabled (operation \(operation)): the \(enrollment) is disabled"
         case .failed(let id, let operation, let reason):
             "\(id) registration failed (operation \(operation)): \(reason)"
         case .refused(let id, let status, let reason):

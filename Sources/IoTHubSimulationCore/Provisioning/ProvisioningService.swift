@@ -25,6 +25,8 @@ public struct ProvisioningService: Sendable {
         /// How the device authenticates on the hub.
         var authentication: DeviceAuthentication
         var enrollment: String
+        /// Whether the enrollment was enabled at the request: a disabled one ends `disabled`.
+        var isEnabled: Bool
         var createdAt: HubTime
         var readyAt: HubTime
         /// The final answer's body, once the operation ended (later polls get the same).
@@ -77,12 +79,13 @@ public struct ProvisioningService: Sendable {
         var keys: [DeviceKey]
         var authentication = DeviceAuthentication.sharedAccessKey
         let enrollment: String
+        let isEnabled: Bool
         if password == nil, let certificate {
             switch authenticate(registrationID, certificate: certificate, at: now) {
             case .failure(let reason):
                 return refuse(401, 401002, "Unauthorized", reason.description)
             case .success(let match):
-                enrollment = match
+                (enrollment, isEnabled) = match
             }
             // The hub authenticates the device by this very certificate; its keys are never checked.
             authentication = .selfSigned(primary: certificate.thumbprint(.sha256), secondary: nil)
@@ -92,7 +95,7 @@ public struct ProvisioningService: Sendable {
             case .failure(let reason):
                 return refuse(401, 401002, "Unauthorized", reason.description)
             case .success(let match):
-                (keys, enrollment) = match
+                (keys, enrollment, isEnabled) = match
             }
         }
         let operationID = "4.\(hex(counter &* 0x9E37_79B9_7F4A_7C15, digits: 16)).\(nextID())"
@@ -105,6 +108,7 @@ public struct ProvisioningService: Sendable {
             keys: keys,
             authentication: authentication,
             enrollment: enrollment,
+            isEnabled: isEnabled,
             createdAt: now,
             readyAt: now + configuration.assignmentDelay
         )
@@ -155,7 +159,14 @@ public struct ProvisioningService: Sendable {
             "lastUpdatedDateTimeUtc": .string(now.iso8601),
         ]
         let outcome: (status: String, event: ProvisioningEvent, device: DeviceRecord?)
-        switch assignment(of: operation, registry: registry) {
+        let assigned = operation.isEnabled ? assignment(of: operation, registry: registry) : .failure(Refusal("the \(operation.enrollment) is disabled"))
+        switch assigned {
+        case .failure where !operation.isEnabled:
+            // Assigning, then `disabled` at the status poll, as the Java SDK's fix for it reads
+            // the service (Azure/azure-iot-sdk-java#1640); the error fields are unconfirmed.
+            state["status"] = .string("disabled")
+            state["errorMessage"] = .string("The enrollment is disabled.")
+            outcome = ("disabled", .disabled(registrationID, operationID: operationID, enrollment: operation.enrollment), nil)
         case .failure(let refusal):
             let reason = refusal.description
             state["status"] = .string("failed")
@@ -202,7 +213,7 @@ public struct ProvisioningService: Sendable {
     /// The enrollment that vouches for the client certificate (an X.509 individual enrollment
     /// by thumbprint, or an X.509 group by its CA), or why none does. The certificate's common
     /// name must be the registration id, as the service documents.
-    private func authenticate(_ registrationID: RegistrationID, certificate: ClientCertificateChain, at now: HubTime) -> Result<String, Refusal> {
+    private func authenticate(_ registrationID: RegistrationID, certificate: ClientCertificateChain, at now: HubTime) -> Result<(String, Bool), Refusal> {
         guard let name = certificate.commonName, name == registrationID.string else {
             let shown = certificate.commonName.map { "'\(PeerText.escaped($0, limit: 64))'" } ?? "none"
             return .failure(Refusal("the certificate's common name (\(shown)) is not the registration id '\(registrationID)'"))
@@ -216,7 +227,7 @@ public struct ProvisioningService: Sendable {
             if let refusal = CertificateAuthentication.refusal(for: device, presenting: certificate, authorities: [:], now: now) {
                 return .failure(Refusal("\(refusal) (X.509 individual enrollment)"))
             }
-            return .success("X.509 individual enrollment")
+            return .success(("X.509 individual enrollment", individual.isEnabled))
         }
         guard !configuration.x509GroupEnrollments.isEmpty else {
             return .failure(Refusal("no X.509 enrollment for registration id '\(registrationID)' and no X.509 enrollment group"))
@@ -225,7 +236,7 @@ public struct ProvisioningService: Sendable {
         for group in configuration.x509GroupEnrollments {
             let device = DeviceRecord(id: deviceID, primaryKey: placeholder, secondaryKey: placeholder, authentication: .certificateAuthority)
             guard let refusal = CertificateAuthentication.refusal(for: device, presenting: certificate, authorities: [group.authority.name: group.authority], now: now) else {
-                return .success("X.509 enrollment group '\(group.name)'")
+                return .success(("X.509 enrollment group '\(group.name)'", group.isEnabled))
             }
             last = refusal
         }
@@ -239,7 +250,7 @@ public struct ProvisioningService: Sendable {
         password: String?,
         tokenSkewSeconds: Int64,
         at now: HubTime
-    ) -> Result<([DeviceKey], String), Refusal> {
+    ) -> Result<([DeviceKey], String, Bool), Refusal> {
         guard let password else { return .failure(Refusal("CONNECT had no password (a SAS token)")) }
         let token: SASToken
         do {
@@ -250,21 +261,21 @@ public struct ProvisioningService: Sendable {
         if let policy = token.policyName, policy != "registration" {
             return .failure(Refusal("SAS token names policy '\(PeerText.escaped(policy, limit: 40))'; a registration token has skn=registration or none"))
         }
-        var candidates: [([DeviceKey], String)] = []
+        var candidates: [([DeviceKey], String, Bool)] = []
         if let individual = configuration.individualEnrollments.first(where: { $0.registrationID == registrationID }) {
-            candidates = [(individual.keys, "individual enrollment")]
+            candidates = [(individual.keys, "individual enrollment", individual.isEnabled)]
         } else {
-            candidates = configuration.groupEnrollments.map { ($0.deviceKeys(for: registrationID), "enrollment group '\($0.name)'") }
+            candidates = configuration.groupEnrollments.map { ($0.deviceKeys(for: registrationID), "enrollment group '\($0.name)'", $0.isEnabled) }
         }
         guard !candidates.isEmpty else {
             return .failure(Refusal("no enrollment for registration id '\(registrationID)' and no enrollment group"))
         }
         let target = "\(configuration.idScope)/registrations/\(registrationID)"
         var lastError = ""
-        for (keys, enrollment) in candidates {
+        for (keys, enrollment, isEnabled) in candidates {
             do {
                 try token.verify(keys: keys, target: target, now: now.unixSeconds, allowingSkew: tokenSkewSeconds)
-                return .success((keys, enrollment))
+                return .success((keys, enrollment, isEnabled))
             } catch {
                 lastError = "\(error)"
             }

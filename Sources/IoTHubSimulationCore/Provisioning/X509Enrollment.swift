@@ -6,6 +6,8 @@ public struct X509IndividualEnrollment: Sendable, Hashable {
     public var registrationID: RegistrationID
     public var primary: CertificateThumbprint
     public var secondary: CertificateThumbprint?
+    /// A disabled enrollment's registrations end `disabled`. Default: enabled.
+    public var isEnabled = true
 
     public init(registrationID: RegistrationID, primary: CertificateThumbprint, secondary: CertificateThumbprint? = nil) {
         self.registrationID = registrationID
@@ -19,6 +21,8 @@ public struct X509IndividualEnrollment: Sendable, Hashable {
 public struct X509GroupEnrollment: Sendable, Hashable {
     public var name: String
     public var authority: RegisteredCertificateAuthority
+    /// A disabled group's registrations end `disabled`. Default: enabled.
+    public var isEnabled = true
 
     public init(name: String, authority: RegisteredCertificateAuthority) {
         self.name = name

@@ -257,6 +257,8 @@ struct ExpectationParser {
                 reader.error("output '\(text)' is not a valid regular expression", at: node)
                 return nil
             }
+        case "provisioned":
+            return readProvisioned(node, entries: entries).map(Expectation.Subject.provisioned)
         default:
             reader.error("internal error: the vocabulary's subject '\(key)' has no reader", at: node)
             return nil

@@ -33,6 +33,7 @@ enum HubParser {
                 command = readCommand(item.value, reader: &reader)
                 continue
             }
+            if item.key == "dps" { continue }
             guard let text = reader.string(item.value, "hub \(item.key)") else { return nil }
             if Vocabulary.hub.secretNames.contains(item.key) { reader.markSecret(text) }
             settings[item.key] = (text, item.value)
@@ -94,6 +95,10 @@ enum HubParser {
                     return nil
                 }
                 hub.x509CAFile = path
+            }
+            if let node = entries["dps"] {
+                guard let provisioning = readProvisioning(node, reader: &reader, folder: folder) else { return nil }
+                hub.provisioning = provisioning
             }
             if let code = entries["throttle_connack"] {
                 guard let value = reader.integer(code, "throttle_connack", in: UInt8(3)...UInt8(5)) else { return nil }

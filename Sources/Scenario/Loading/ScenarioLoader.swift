@@ -67,6 +67,7 @@ public enum ScenarioLoader {
             let all = steps + finallySteps
             let problems = targets.flatMap { ScenarioValidator.check(steps: all, devices: $0.devices, fleets: $0.fleets) }
                 + TargetValidator.check(steps: all, targets: targets)
+                + ProvisioningValidator.check(steps: all, targets: targets)
             for problem in problems where seen.insert("\(problem.location)|\(problem.message)").inserted {
                 reader.error(problem.message, at: problem.location)
             }

@@ -92,7 +92,7 @@ enum ScenarioValidator {
                 walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
             case .chaos(let block):
                 walk(block.steps, kinds: kinds, connected: &connected, problems: &problems)
-            case .send, .restart, .revoke, .advanceClock, .wait, .fault, .heal:
+            case .send, .restart, .revoke, .advanceClock, .wait, .fault, .heal, .provision:
                 break
             }
         }

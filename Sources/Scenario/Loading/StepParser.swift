@@ -208,6 +208,8 @@ struct StepParser {
             case "expire_token": return .expireToken
             default: return .revoke
             }
+        case "provision":
+            return readProvision(value).map(Step.Kind.provision)
         case "send_bytes":
             return readHex(value, "send_bytes").map(Step.Kind.sendBytes)
         case "advance_clock":

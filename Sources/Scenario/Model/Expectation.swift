@@ -70,12 +70,14 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         /// once unless `duplicates` are allowed (a QoS 1 redelivery the device had already
         /// received).
         case delivered(duplicates: Bool)
+        /// The hub's Device Provisioning Service ends the device's registration as described.
+        case provisioned(ProvisionedMatcher)
 
         /// A state holds over time (`for` = keeps it); otherwise it is an event (`for` = never).
         public var isState: Bool {
             switch self {
             case .led, .pin, .queued: true
-            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes, .oneOf, .delivered: false
+            case .connack, .packet, .telemetry, .disconnected, .reconnected, .output, .bytes, .oneOf, .delivered, .provisioned: false
             }
         }
 
@@ -100,6 +102,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .bytes: "bytes"
             case .oneOf: "one_of"
             case .delivered: "delivered"
+            case .provisioned: "provisioned"
             }
         }
 
@@ -118,6 +121,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .bytes(let bytes, let exact): "bytes \(bytes)\(exact ? " exactly" : "")"
             case .oneOf(let alternatives): "one of [" + alternatives.map(\.description).joined(separator: " | ") + "]"
             case .delivered(let duplicates): "delivered all" + (duplicates ? " (duplicates allowed)" : " exactly once")
+            case .provisioned(let matcher): "provisioned \(matcher)"
             }
         }
     }

@@ -73,6 +73,8 @@ public struct SimulatedHubTarget: Sendable, Hashable {
     /// A CA certificate (PEM) registered and verified on the hub (`x509_ca`): devices whose
     /// `cert_file` it signed are registered as CA-signed, the others by thumbprint.
     public var x509CAFile: String?
+    /// The Device Provisioning Service the hub serves on its listener (`dps:`), if any.
+    public var provisioning: ProvisioningSpec?
 
     /// The simulated hub's TLS profiles, by name (the hub's own ``HubTLSProfile`` is set from
     /// it when the run starts the hub).

@@ -33,6 +33,9 @@ public struct Step: Sendable, Hashable {
         case publish(PublishSpec)
         /// The device sends DISCONNECT.
         case disconnect
+        /// The device registers with the Device Provisioning Service and keeps what it
+        /// assigned for its next connects.
+        case provision(ProvisionSpec)
         /// The device's program starts again from scratch.
         case restart
         /// The device writes raw bytes on its connection (opening the transport without
@@ -69,7 +72,7 @@ public struct Step: Sendable, Hashable {
     public var isAction: Bool {
         switch kind {
         case .expect, .wait, .repeatBlock, .chaos: false
-        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .restart, .sendBytes, .expireToken, .revoke, .advanceClock, .fault, .heal: true
+        case .connect, .subscribe, .unsubscribe, .send, .publish, .disconnect, .provision, .restart, .sendBytes, .expireToken, .revoke, .advanceClock, .fault, .heal: true
         }
     }
 
@@ -93,6 +96,7 @@ public struct Step: Sendable, Hashable {
         case .send(let message): text = "send \(message.summary)"
         case .publish(let message): text = "publish \(message.summary)"
         case .disconnect: text = "disconnect"
+        case .provision(let spec): text = "provision\(spec.summary)"
         case .restart: text = "restart"
         case .sendBytes(let bytes): text = "send_bytes \(bytes)"
         case .expireToken: text = "expire_token"

@@ -35,6 +35,8 @@ public enum CloudEvent: Sendable, Hashable {
     case telemetry(DeviceID, properties: PropertyBag, payload: ByteBuffer)
     /// The hub's clock jumped forward.
     case clockAdvanced(by: Duration)
+    /// The Device Provisioning Service registered (or refused) a device.
+    case provisioning(ProvisioningActivity)
     /// Other activity worth a line in the reports (twins, direct methods): `name` is its type
     /// in `trace.jsonl`.
     case activity(DeviceID?, name: String, text: String)
@@ -49,6 +51,7 @@ public enum CloudEvent: Sendable, Hashable {
         case .disconnected(let id, _, _, _), .activity(let id, _, _): id
         case .refused(let clientID, _, _, _): try? DeviceID(clientID)
         case .clockAdvanced: nil
+        case .provisioning(let activity): activity.device
         }
     }
 
@@ -69,6 +72,7 @@ public enum CloudEvent: Sendable, Hashable {
         case .telemetry: "telemetry"
         case .clockAdvanced: "clock_advanced"
         case .activity(_, let name, _): name
+        case .provisioning: "provisioning"
         }
     }
 }

@@ -80,6 +80,8 @@ public enum RecordText {
             "hub: clock advanced by \(ScenarioDuration.format(duration))"
         case .activity(_, _, let text):
             "hub: \(text)"
+        case .provisioning(let activity):
+            "hub: DPS: \(activity.text)"
         }
     }
 

@@ -157,6 +157,8 @@ extension ScenarioResult {
             }
         case .activity(_, _, let text):
             return .init(time: time, from: 0, to: 1, label: text, style: .cloud)
+        case .provisioning(let activity):
+            return .init(time: time, from: 0, to: 1, label: "DPS: \(activity.text)", style: activity.outcome.finalStatus == "assigned" || activity.outcome.finalStatus == nil ? .cloud : .fault)
         case .connected, .subscribed, .unsubscribed, .messageDelivered, .messageCompleted, .messageAccepted:
             return nil
         }

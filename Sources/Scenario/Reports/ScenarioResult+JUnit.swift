@@ -81,6 +81,7 @@ extension ScenarioResult {
         for result in steps {
             let label = "step-" + result.step.number.padded
             if let fleet = result.fleet { properties += Self.fleetProperties(fleet, label: label) }
+            if case .provision = result.step.kind { properties += Self.provisioningProperties(result, label: label) }
             if case .expect(let expectation) = result.step.kind {
                 if let latency = result.latency { properties.append(JUnitProperty("latency.\(label).ms", Self.milliseconds(latency))) }
                 properties.append(JUnitProperty("deadline.\(label).ms", Self.milliseconds(expectation.deadline.duration)))

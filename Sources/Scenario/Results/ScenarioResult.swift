@@ -70,6 +70,8 @@ public struct StepResult: Sendable {
     public var chaos: ChaosOutcome?
     /// For steps on a fleet: the members' outcomes and latencies.
     public var fleet: FleetStepOutcome?
+    /// For `provision`: the Device Provisioning Service's final answer (with the status polls).
+    public var provisioning: ProvisioningResult?
 
     public var duration: Duration { .nanoseconds(Int64(endTime &- startTime)) }
 }

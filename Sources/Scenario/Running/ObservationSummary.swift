@@ -83,6 +83,12 @@ struct ObservationSummary {
             parts.append("none of the branches was observed")
         case .delivered:
             parts.append("not every message arrived")
+        case .provisioned:
+            let seen = window.compactMap { entry -> String? in
+                guard case .cloud(.provisioning(let activity)) = entry.event, activity.device == device else { return nil }
+                return activity.text
+            }
+            parts.append(seen.isEmpty ? "no DPS activity for the device" : "DPS: " + seen.suffix(3).joined(separator: "; "))
         case .output:
             let lines = window.compactMap { entry -> String? in
                 if case .device(device, .output(let line)) = entry.event { return line }

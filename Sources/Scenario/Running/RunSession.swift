@@ -28,6 +28,8 @@ struct RunSession: Sendable {
     let faults: FaultController
     /// What the run observed.
     let record: RunRecord
+    /// What the Device Provisioning Service assigned to devices that provisioned.
+    let provisionedDevices: ProvisionedDevices
 
     /// Secrets the reports must mask. A fleet member's key and token never reach the record
     /// (its packets are not recorded), so its fleet's group key stands for them all.
@@ -50,6 +52,7 @@ struct RunSession: Sendable {
         target: ScenarioTarget,
         needsCloud: Bool = true,
         faultedDevices: Set<DeviceID> = [],
+        provisioningDevices: Set<DeviceID> = [],
         environment: RunEnvironment,
         record: RunRecord
     ) async throws -> RunSession {
@@ -66,10 +69,11 @@ struct RunSession: Sendable {
         case .simulated(let settings):
             let servesTokens = devices.contains(where: \.tokenServiceFromHub)
             var certificates: [DeviceID: String] = [:]
-            for spec in devices { certificates[spec.id] = spec.certificateFile }
+            for spec in devices where !provisioningDevices.contains(spec.id) { certificates[spec.id] = spec.certificateFile }
+            // A device that provisions is not in the hub's registry until DPS assigns it.
             let simulated = try await SimulatedBackend.start(
                 settings,
-                keys: keys,
+                keys: keys.filter { !provisioningDevices.contains($0.key) },
                 certificates: certificates,
                 servesTokens: servesTokens,
                 ownLoop: !target.fleets.isEmpty,
@@ -87,6 +91,7 @@ struct RunSession: Sendable {
         }
         var proxies: [DeviceID: DeviceProxy] = [:]
         var participants: [DeviceID: Participant] = [:]
+        let provisioned = ProvisionedDevices()
         // A fleet large enough to run out of descriptors or of one source address's ports is
         // told so before any device starts, and spread over loopback source addresses.
         var sources: SourceAddressPool?
@@ -133,7 +138,7 @@ struct RunSession: Sendable {
                 let sharesTLS = spec.fleet != nil && spec.trustedRoots == .current && spec.certificateFile == nil
                 let device = DeviceFactory.make(
                     spec, key: key, backend: backend, wallClock: clock, tapped: tapped, sourceAddress: source, tlsContext: sharesTLS ? sharedTLS : nil,
-                    environment: environment, record: record
+                    provisioned: provisioningDevices.contains(spec.id) ? provisioned : nil, environment: environment, record: record
                 )
                 participants[spec.id] = Participant(spec: spec, device: device, key: key, clock: clock)
             }
@@ -149,7 +154,10 @@ struct RunSession: Sendable {
             simulation: backend.simulation,
             devices: target.devices.map(\.id)
         )
-        return RunSession(target: target, environment: environment, backend: backend, participants: participants, proxies: proxies, faults: faults, record: record)
+        return RunSession(
+            target: target, environment: environment, backend: backend, participants: participants, proxies: proxies, faults: faults, record: record,
+            provisionedDevices: provisioned
+        )
     }
 
     func stop() async {
@@ -242,6 +250,8 @@ struct RunSession: Sendable {
         case .revoke:
             try await requireSimulation("revoke").regenerateKeys(of: participant.spec.id)
             return .passed
+        case .provision(let spec):
+            return await provision(spec, participant: participant).status
         case .send, .advanceClock, .wait, .expect, .repeatBlock, .chaos, .fault, .heal:
             return .errored(message: "internal: not a device action")
         }
@@ -369,9 +379,13 @@ struct RunSession: Sendable {
             tls: endpoint.tls
         )
         if spec.transport == .websockets { request.transport = .iotHubWebSockets }
-        if let hostName = backend.iotHubHostName {
+        // After a `provision` step: the hub and device id DPS assigned, the key it attested with.
+        let assigned = provisionedDevices.assignment(of: spec.id)
+        if let hostName = assigned?.hostName ?? backend.iotHubHostName {
             let expiry = participant.clock.unixSeconds() + spec.tokenTTL.nanoseconds / 1_000_000_000
-            let credentials = IoTHubCredentials.device(spec.id, hostName: hostName, key: participant.key, expiry: expiry, apiVersion: spec.apiVersion)
+            let credentials = IoTHubCredentials.device(
+                assigned?.deviceID ?? spec.id, hostName: hostName, key: assigned?.key ?? participant.key, expiry: expiry, apiVersion: spec.apiVersion
+            )
             request.clientID = spec.clientID ?? credentials.clientID
             request.username = spec.username ?? credentials.username
             // An X.509 device authenticates with its certificate and sends no token.

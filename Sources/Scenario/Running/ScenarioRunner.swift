@@ -57,6 +57,7 @@ public struct ScenarioRunner: Sendable {
                 target: target,
                 needsCloud: scenario.steps.needsCloud,
                 faultedDevices: (scenario.steps + scenario.finallySteps).networkFaultDevices(among: target.devices.map(\.id)),
+                provisioningDevices: (scenario.steps + scenario.finallySteps).provisioningDevices,
                 environment: environment,
                 record: record
             )
@@ -156,6 +157,9 @@ struct StepContext: Sendable {
         default:
             if let selection = step.fleet {
                 (result.status, result.fleet, state.memberStarts) = await runFleetAction(step, selection: selection)
+            } else if case .provision(let spec) = step.kind, let id = step.device, let participant = session.participants[id] {
+                let outcome = await session.provision(spec, participant: participant)
+                (result.status, result.provisioning, result.latency) = (outcome.status, outcome.result, outcome.latency)
             } else {
                 result.status = await session.perform(step)
             }

@@ -93,6 +93,9 @@ final class SubjectMatcher: Sendable {
         case .output(let pattern):
             if case .device(device, .output(let line)) = entry.event, pattern.matches(line) { return .satisfies }
             return .irrelevant
+        case .provisioned(let matcher):
+            guard case .cloud(.provisioning(let activity)) = entry.event, activity.device == device, let matches = matcher.matches(activity) else { return .irrelevant }
+            return matches ? .satisfies : .contradicts("DPS: \(activity.text)")
         case .bytes, .oneOf, .delivered:
             // A stream, branches, or a tally: ExpectationEvaluator decides those; single entries say nothing.
             return .irrelevant

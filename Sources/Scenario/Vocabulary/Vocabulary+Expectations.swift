@@ -21,6 +21,7 @@ extension Vocabulary {
             "delivered", .oneOf(["all"]),
             "Every C2D message the hub accepted for the device so far has reached it, each exactly once (see duplicates); a failure lists the missing message ids."
         ),
+        provisionedSubject,
     ]
 
     /// Keys that refine one subject.
@@ -40,7 +41,7 @@ extension Vocabulary {
         qualifier("reason", of: "disconnected", .oneOf(DisconnectKind.allCases.map(\.rawValue)), "why the hub dropped the device (the simulated hub only)."),
         qualifier("exact", of: "bytes", .flag, "nothing else may arrive before the connection closes or the deadline."),
         qualifier("duplicates", of: "delivered", .flag, "a message may reach the device more than once (a QoS 1 redelivery after a lost PUBACK); default false."),
-    ]
+    ] + provisionedQualifiers
 
     /// The deadline of an expectation: one of these.
     static let deadlines = [

@@ -37,6 +37,7 @@ extension Vocabulary {
             "c2d_command", for: ["azure"], .list(of: .string(), minItems: 1),
             "a command that sends C2D, with ${DEVICE_ID}, ${PAYLOAD}, ${HUB_NAME}, ${HUB_HOSTNAME}, ${MESSAGE_ID}."
         ),
+        dpsHubKey,
     ])
 
     /// A `hub:` value: a name, a URL, a variable, or a mapping.

@@ -29,6 +29,7 @@ extension Vocabulary {
             concernsDevice: true
         ),
         Action(key: VocabularyKey("disconnect", .noSettings, "The device sends DISCONNECT."), concernsDevice: true),
+        provisionAction,
         Action(key: VocabularyKey("restart", .noSettings, "The device is power-cycled: the connection drops without DISCONNECT."), concernsDevice: true),
         Action(
             key: VocabularyKey(

@@ -99,7 +99,7 @@ import Testing
             "/work/s/test.yaml:1:6: error: a mqtt hub needs a 'url', for example mqtt://127.0.0.1:1883",
         ])
         #expect(errors(Self.scenario(hub: "{ kind: simulated, ca_file: x.pem }")) == [
-            "/work/s/test.yaml:1:25: error: hub key 'ca_file' does not apply to a simulated hub; it takes: hostname, throttle_connack, tls, tls_profile, x509_ca",
+            "/work/s/test.yaml:1:25: error: hub key 'ca_file' does not apply to a simulated hub; it takes: dps, hostname, throttle_connack, tls, tls_profile, x509_ca",
         ])
         #expect(errors(Self.scenario(hub: "{ kind: brokr }")) == [
             "/work/s/test.yaml:1:14: error: hub kind 'brokr' is unknown; known: simulated, mqtt, mqtts, azure",

@@ -16,6 +16,7 @@ enum DeviceFactory {
     /// - Parameter tlsContext: a client TLS context shared by many devices (a fleet's).
     /// - Parameter sourceAddress: the loopback address a fleet member's connections bind
     ///   (a fleet spread over several when one address's ports would not hold it).
+    /// - Parameter provisioned: for a device that provisions, where its assignment will be.
     /// - Parameter wallClock: the device's own clock (its timers, the tokens minted for it);
     ///   `nil`: the backend's.
     static func make(
@@ -26,6 +27,7 @@ enum DeviceFactory {
         tapped: Bool = false,
         sourceAddress: String? = nil,
         tlsContext: NIOSSLContext? = nil,
+        provisioned: ProvisionedDevices? = nil,
         environment: RunEnvironment,
         record: RunRecord
     ) -> any Device {
@@ -34,7 +36,9 @@ enum DeviceFactory {
         let observer: @Sendable (DeviceEventRecord) -> Void = { event in record.append(.device(id, event.event), at: event.timestamp) }
         let tap: any PacketTap = tapped ? DiscardingTap() : RecordTap(runRecord: record, vantage: .device, device: id)
         let firmwareVantage: Vantage = backend.simulation != nil ? .hub : .device
-        let tokens = tokenSource(for: spec, key: key, backend: backend, clock: wallClock, group: environment.group)
+        var tokens = tokenSource(for: spec, key: key, backend: backend, clock: wallClock, group: environment.group)
+        // A device that provisions mints for what DPS assigned it, once it has.
+        if let provisioned { tokens = ProvisionedTokenSource(device: id, base: tokens, provisioned: provisioned, ttl: spec.tokenTTL, clock: wallClock) }
         switch spec.settings {
         case .simulated(let simulated):
             let device = SimulatedDevice(

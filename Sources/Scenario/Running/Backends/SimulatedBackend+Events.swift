@@ -36,7 +36,7 @@ extension CloudEvent {
         case .fault(let fault):
             self = .activity(fault.deviceID, name: "fault", text: "\(fault)")
         case .provisioning(let provisioning):
-            self = .activity(provisioning.registrationID?.deviceID, name: "provisioning", text: "DPS: \(provisioning)")
+            self = .provisioning(ProvisioningActivity(provisioning))
         }
     }
 }
@@ -91,5 +91,21 @@ extension DisconnectKind {
         case .fault(_, .connectRefused), .fault(_, .closedWhileDown): self = .refused
         case .fault(_, .dropped), .fault(_, .telemetryCut): self = .connectionLost
         }
+    }
+}
+
+extension ProvisioningActivity {
+    /// The simulated hub's provisioning event in the runner's words.
+    init(_ event: ProvisioningEvent) {
+        let outcome: Outcome
+        switch event {
+        case .connected: outcome = .connected
+        case .registrationAccepted: outcome = .accepted
+        case .assigned(_, let deviceID, let hub, _): outcome = .assigned(deviceID: deviceID.string, hub: hub)
+        case .failed: outcome = .failed
+        case .disabled: outcome = .disabled
+        case .refused(_, let status, _): outcome = .refused(status: status)
+        }
+        self.init(registrationID: event.registrationID?.string, outcome: outcome, text: event.description)
     }
 }

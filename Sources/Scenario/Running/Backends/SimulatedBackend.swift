@@ -49,6 +49,7 @@ struct SimulatedBackend: HubBackend, HubSimulationControls {
             }
         )
         settings.certificateAuthorities = authority.map { [$0] } ?? []
+        settings.provisioning = try target.provisioning.map(provisioningConfiguration)
         // The next root is made at start, so a device can be given it (trusted_roots) before
         // a ca_rotation fault moves the hub to it.
         // WebSockets on a free port beside TLS (or plain TCP), for `transport: websockets`.
