@@ -20,6 +20,18 @@ public enum MQTTProtocolVersion: UInt8, Sendable, Hashable, CaseIterable, Compar
         }
     }
 
+    /// The version to decode a connection's first packet in while its CONNECT is still to set
+    /// the version: a CONNECT is read as MQTT 5.0 reads it (that decoder reads a CONNECT of any
+    /// level in its own level's layout); any other first packet in `otherwise`, so a first
+    /// type-15 packet is reserved under 3.1.1 rather than taken for a 5.0 AUTH.
+    /// - Parameters:
+    ///   - firstByte: the packet's first byte, `nil` when nothing has arrived yet.
+    ///   - otherwise: the version the connection has until a CONNECT sets one.
+    public static func decodingFirstPacket(startingWith firstByte: UInt8?, otherwise: MQTTProtocolVersion) -> MQTTProtocolVersion {
+        guard let firstByte, firstByte >> 4 == MQTTPacketType.connect.rawValue else { return otherwise }
+        return .v5
+    }
+
     /// The version a connection speaks after `packet`, its first packet, when the version is
     /// taken from the CONNECT (a server that speaks both, the tap proxy): MQTT 5.0 for a CONNECT
     /// of level 5 read in the 5.0 layout, MQTT 3.1.1 for any other CONNECT; `nil` when the

@@ -28,8 +28,8 @@ final class ConnectionVersion {
     ///   - direction: `.outbound` for the device's packets (to the broker).
     ///   - firstByte: the next packet's first byte, if it has arrived.
     func decodingVersion(_ direction: PacketDirection, firstByte: UInt8?) -> MQTTProtocolVersion {
-        guard direction == .outbound, awaitsFirstPacket, let firstByte, firstByte >> 4 == MQTTPacketType.connect.rawValue else { return current }
-        return .v5
+        guard direction == .outbound, awaitsFirstPacket else { return current }
+        return .decodingFirstPacket(startingWith: firstByte, otherwise: current)
     }
 
     /// Takes a packet decoded in `direction`: the device's first packet sets the version.

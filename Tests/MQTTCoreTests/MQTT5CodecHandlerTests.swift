@@ -51,6 +51,15 @@ import Testing
         _ = try channel.finish()
     }
 
+    @Test("a server that adopts the CONNECT's version reads a first packet that is no CONNECT in 3.1.1: type 15 is reserved there, not a 5.0 AUTH")
+    func firstPacketNotConnect() throws {
+        let handler = MQTTCodecHandler(configuration: .init(adoptsConnectVersion: true))
+        let channel = EmbeddedChannel(handler: handler)
+        #expect(throws: MQTTDecodingError.self) { try channel.writeInbound(Hex.buffer("f0 00")) }
+        #expect(handler.protocolVersion == .v311)
+        _ = try? channel.finish()
+    }
+
     @Test("a 3.1.1 server (the default) keeps a level-5 CONNECT undecoded and answers in 3.1.1 framing")
     func stays311() throws {
         let handler = MQTTCodecHandler()

@@ -13,9 +13,9 @@ import NIOCore
 /// buffered.
 ///
 /// The codec speaks one protocol version at a time (``Configuration/protocolVersion``). A server
-/// that accepts both MQTT 3.1.1 and 5.0 sets ``Configuration/adoptsConnectVersion``: the first
-/// packet is then decoded as MQTT 5.0 would (a CONNECT is read in the layout of its own
-/// protocol level), and a CONNECT of level 5 switches the codec to MQTT 5.0 for everything
+/// that accepts both MQTT 3.1.1 and 5.0 sets ``Configuration/adoptsConnectVersion``: a first
+/// packet that is a CONNECT is then decoded as MQTT 5.0 would (in the layout of its own
+/// protocol level; any other first packet in the configured version), and a CONNECT of level 5 switches the codec to MQTT 5.0 for everything
 /// after it, both ways; any other first packet leaves the configured version. A simulated
 /// MQTT 3.1.1 server (the IoT Hub) leaves it off, so a level-5 CONNECT reaches it undecoded
 /// and is answered with CONNACK 1 in 3.1.1 framing, as the standard asks.
@@ -176,9 +176,13 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The version the next packet is decoded in: MQTT 5.0 while a CONNECT may still set it
-    /// (its decoder reads CONNECTs of every level).
-    private var decodingVersion: MQTTProtocolVersion { awaitingConnectVersion ? .v5 : protocolVersion }
+    /// The version the next packet in `buffer` is decoded in: while a CONNECT may still set it,
+    /// a CONNECT is read as MQTT 5.0 reads it (its decoder reads CONNECTs of every level) and
+    /// any other first packet in the configured version.
+    private func decodingVersion(of buffer: ByteBuffer) -> MQTTProtocolVersion {
+        guard awaitingConnectVersion else { return protocolVersion }
+        return .decodingFirstPacket(startingWith: buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), otherwise: protocolVersion)
+    }
 
     public func read(context: ChannelHandlerContext) {
         // After malformed input nothing more is read: the connection is about to be closed,
@@ -221,7 +225,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
         var stamp: UInt64?
         while !hasFailed, let limit = currentLimit {
             let start = buffer.readerIndex
-            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion, maximumPacketSize: limit) else { return }
+            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion(of: buffer), maximumPacketSize: limit) else { return }
             passedUpPacket(packet)
             let timestamp = stamp ?? clock.nanoseconds()
             stamp = timestamp
@@ -246,7 +250,7 @@ public final class MQTTCodecHandler: ChannelDuplexHandler {
     /// Decodes and passes on every whole packet in `buffer`.
     private func decodePackets(from buffer: inout ByteBuffer, context: ChannelHandlerContext) throws(MQTTDecodingError) {
         while !hasFailed, let limit = currentLimit {
-            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion, maximumPacketSize: limit) else { return }
+            guard let packet = try MQTTPacket.decode(from: &buffer, version: decodingVersion(of: buffer), maximumPacketSize: limit) else { return }
             passedUpPacket(packet)
             context.fireChannelRead(wrapInboundOut(consume packet))
         }

@@ -24,6 +24,12 @@ final class ProvisionedDevices: Sendable {
         assignments.withLock { $0[device] }
     }
 
+    /// The keys devices attested with (derived from a group key, or a step's): secrets the
+    /// reports must mask, as a device's own key is.
+    var keys: [DeviceKey] {
+        assignments.withLock { $0.values.compactMap(\.key) }
+    }
+
     func record(_ assignment: Assignment, for device: DeviceID) {
         assignments.withLock { $0[device] = assignment }
     }

@@ -41,6 +41,7 @@ struct RunSession: Sendable {
                 let spec = participant.spec
                 return [participant.key.base64] + [spec.token, spec.password, spec.tokenService?.key].compactMap { $0 }
             }
+            + provisionedDevices.keys.map(\.base64)
     }
 
     /// Starts the target's hub or connects to its broker, and creates the devices.

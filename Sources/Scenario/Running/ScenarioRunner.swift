@@ -89,8 +89,9 @@ public struct ScenarioRunner: Sendable {
         }
         result.endTime = clock.nanoseconds()
         result.entries = record.entries()
-        // Secrets the packets carried (user properties named like one), masked like the others.
-        for secret in result.packetSecrets where !result.secrets.contains(secret) { result.secrets.append(secret) }
+        // Secrets the run learned (keys devices provisioned with) and the packets carried (user
+        // properties named like one), masked like the others.
+        for secret in session.secrets + result.packetSecrets where !result.secrets.contains(secret) { result.secrets.append(secret) }
         await session.stop()
         return result
     }

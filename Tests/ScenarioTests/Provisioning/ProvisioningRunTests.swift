@@ -62,6 +62,8 @@ import Testing
         #expect(properties["dps.step-04.status"] == "assigned")
         #expect(properties["dps.step-04.latency.ms"] != nil)
         #expect(!TraceFormatter.render(result).contains(Self.groupKey))
+        let derived = DeviceKey.derived(fromGroupKey: try DeviceKey(base64: Self.groupKey), registrationID: "member-1").base64
+        #expect(result.secrets.contains(derived), "the key the device provisioned with is masked like every device key")
     }
 
     @Test("kind client provisions with its individual enrollment and connects")
