@@ -300,7 +300,7 @@ public final class MQTTClientDriver {
     func transportError(_ error: any Error, connection: UInt64) {
         guard connection == self.connection else { return }
         if let malformed = error as? MQTTDecodingError {
-            perform(session.malformedPacketReceived(malformed.description, now: now))
+            perform(session.malformedPacketReceived(malformed.description, tooLarge: malformed.isPacketTooLarge, now: now))
         }
         output(.transportError(error))
     }
@@ -323,3 +323,14 @@ public final class MQTTClientDriver {
 
 @available(*, unavailable)
 extension MQTTClientDriver: Sendable {}
+
+extension MQTTDecodingError {
+    /// Whether the packet was refused for its size alone (above the codec's maximum).
+    var isPacketTooLarge: Bool {
+        switch self {
+        case .packetTooLarge: true
+        case .mqtt5(let error): error.isPacketTooLarge
+        default: false
+        }
+    }
+}
