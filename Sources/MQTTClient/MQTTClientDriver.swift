@@ -198,6 +198,12 @@ public final class MQTTClientDriver {
                 channel.write(packet, promise: nil)
                 needsFlush = true
             case .sendBytes(let bytes):
+                if let version = RawConnectVersion.of(bytes), let channel,
+                    let codec = try? channel.pipeline.syncOperations.handler(type: MQTTCodecHandler.self)
+                {
+                    // The broker answers a raw CONNECT in the version it names.
+                    codec.protocolVersion = version
+                }
                 raw?.writeRaw(bytes)
             case .closeTransport:
                 flush()
