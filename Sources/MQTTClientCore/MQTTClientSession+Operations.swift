@@ -24,6 +24,7 @@ extension MQTTClientSession {
             if let refusal = version.refusal(carrying: properties, what: "the DISCONNECT") ?? (version == .v311 && code != .normalDisconnection ? "a DISCONNECT reason code needs MQTT 5.0, and the client speaks MQTT 3.1.1" : nil) {
                 return [complete(id, .unsupported(reason: refusal))]
             }
+            if let refusal = refusal(toDisconnectWith: properties) { return [complete(id, .unsupported(reason: refusal))] }
             return disconnect(version.disconnect(code, properties: properties), id: id, now: now)
         case .reauthenticate: return reauthenticate(id: id, now: now)
         case .open: return open(writing: nil, id: id, now: now)
@@ -133,8 +134,11 @@ extension MQTTClientSession {
         }
         switch message.qos {
         case .atMostOnce:
-            let packet = version.publish(message, packetID: nil)
-            if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
+            let packet: MQTTPacket
+            switch outgoingPublish(message, packetID: nil) {
+            case .success(let checked): packet = checked
+            case .failure(let refusal): return [complete(id, .unsupported(reason: refusal.reason))]
+            }
             let sent = send(packet, now: now)
             return withTimer([sent, complete(id, .done)], now: now)
         case .exactlyOnce where !configuration.supportsQoS2:

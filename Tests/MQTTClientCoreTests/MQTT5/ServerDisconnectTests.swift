@@ -55,6 +55,15 @@ import Testing
         #expect(session.transportClosed(now: 0).outcomes[2] == .done)
     }
 
+    @Test("a DISCONNECT setting a session expiry after a CONNECT with none is refused [MQTT-3.14.2-2]; after one with some it goes out")
+    func disconnectSessionExpiry() {
+        var session = connected5()
+        let actions = session.start(.disconnectWithReason(.normalDisconnection, properties: props([.sessionExpiryInterval(60)])), id: 2, now: 0)
+        #expect(actions == [.complete(2, .unsupported(reason: "the DISCONNECT asks for session_expiry_interval 60, and the CONNECT's was 0: a client may not set it then [MQTT-3.14.2-2]"))])
+        var expiring = connected5(connect: [.sessionExpiryInterval(10)])
+        #expect(expiring.start(.disconnectWithReason(.normalDisconnection, properties: props([.sessionExpiryInterval(60)])), id: 2, now: 0).sentDisconnect != nil)
+    }
+
     @Test("in 3.1.1 a DISCONNECT from the broker is still left alone, as before")
     func v311Unchanged() {
         var session = connectedSession()
