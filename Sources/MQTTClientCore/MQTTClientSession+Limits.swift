@@ -78,7 +78,7 @@ extension MQTTClientSession {
     /// Why `packet` cannot be sent: it does not encode in this version, or it is larger than
     /// the broker's Maximum Packet Size [MQTT-3.1.2-24]; `nil` when it can. Checked in 5.0 only
     /// (a 3.1.1 packet has no properties to get wrong).
-    func refusal(toSend packet: MQTTPacket) -> String? {
+    func refusal(toSend packet: MQTTPacket, checkingSize: Bool = true) -> String? {
         guard version == .v5 else { return nil }
         let size: Int
         do {
@@ -86,7 +86,7 @@ extension MQTTClientSession {
         } catch {
             return "the \(packet.type) cannot be sent: \(error)"
         }
-        if let maximum = limits.serverMaximumPacketSize, size > Int(maximum) {
+        if checkingSize, let maximum = limits.serverMaximumPacketSize, size > Int(maximum) {
             return "the \(packet.type) is \(size) bytes, above the broker's maximum_packet_size of \(maximum) bytes [MQTT-3.1.2-24]"
         }
         return nil
