@@ -43,6 +43,20 @@ extension MQTTClientSession {
         return .success(publish)
     }
 
+    /// The rule `packet` breaks when the client asked for no problem information: a reason
+    /// string or user properties on a packet other than PUBLISH, CONNACK or DISCONNECT
+    /// [MQTT-3.1.2-29]; `nil` when it breaks none.
+    func problemInformationViolation(_ packet: MQTTPacket) -> String? {
+        guard version == .v5, !limits.requestsProblemInformation else { return nil }
+        switch packet {
+        case .publish, .connack, .disconnect: return nil
+        default: break
+        }
+        let properties = packet.properties
+        guard properties.reasonString != nil || !properties.userProperties.isEmpty else { return nil }
+        return "the broker sent a \(packet.type) with a reason string or user properties, and the client's CONNECT asked for no problem information (request_problem_information 0) [MQTT-3.1.2-29]"
+    }
+
     /// The actions that close the connection instead of handling a packet.
     struct Closing: Error, Sendable, Hashable {
         var actions: [Action]

@@ -47,6 +47,7 @@ extension MQTTClientSession {
     }
 
     private mutating func connectedPacketReceived(_ packet: MQTTPacket, now: Int64) -> [Action] {
+        if let rule = problemInformationViolation(packet) { return violation(rule, code: .protocolError, now: now) }
         switch packet {
         case .publish(let publish):
             return received(publish, now: now)
