@@ -63,6 +63,9 @@ extension MQTTClientSession {
     /// alias maps it, now that it is sent. The reason when it cannot go.
     mutating func outgoingPublish(_ message: ApplicationMessage, packetID: UInt16?) -> Result<MQTTPacket, Refusal> {
         let packet = version.publish(message, packetID: packetID)
+        if version == .v311, message.topic.string.isEmpty {
+            return .failure(Refusal(reason: "a PUBLISH needs a topic name; only MQTT 5.0 may leave it empty for a topic alias [MQTT-4.7.3-1]"))
+        }
         if let refusal = refusal(toSend: packet) { return .failure(Refusal(reason: refusal)) }
         guard version == .v5, let alias = message.properties.topicAlias else { return .success(packet) }
         if message.topic.string.isEmpty {
