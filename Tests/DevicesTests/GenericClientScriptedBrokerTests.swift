@@ -103,6 +103,25 @@ final class ScriptedBroker: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    @Test("DISCONNECT session_taken_over (0x8E), as a broker that sends it does: the device reports it in words, and a waiting publish ends with it")
+    func sessionTakenOver() async throws {
+        try await ScriptedBroker.run({ packet in
+            switch packet {
+            case .connect: return [.connack(ConnAckPacket(reasonCode: .success))]
+            case .publish: return [.disconnect(DisconnectPacket(reasonCode: .sessionTakenOver))]
+            default: return []
+            }
+        }) { (port: Int) async throws in
+            let (device, events, _) = client()
+            defer { Task { await device.shutdown() } }
+            #expect(try await device.connect(request(port, [])) == .answered)
+            let outcome = try await device.publish(PublishRequest(topic: topicName("t"), payload: ByteBuffer(string: "x"), qos: .atLeastOnce))
+            #expect(outcome == .connectionEnded(reason: "the broker disconnected: session_taken_over (0x8E)"))
+            let closed = await events.wait { if case .disconnected = $0 { true } else { false } }
+            #expect(closed == .disconnected(reason: "the broker disconnected: session_taken_over (0x8E)"))
+        }
+    }
+
     @Test("a redirection: DISCONNECT 0x9C with a server reference is reported as a redirection, and not followed")
     func redirection() async throws {
         try await ScriptedBroker.run({ packet in
