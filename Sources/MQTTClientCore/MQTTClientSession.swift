@@ -12,6 +12,14 @@ import NIOCore
 /// handling and the completion of every operation (``Operation`` in, ``Outcome`` out under
 /// the caller's ``OperationID``).
 ///
+/// It speaks the ``MQTTClientConfiguration/protocolVersion`` it is configured with. In MQTT 5.0
+/// it also honours the limits of the connection (``ConnectionLimits``: the broker's Receive
+/// Maximum queues publishes, its Maximum Packet Size, Maximum QoS, Retain Available and Topic
+/// Alias Maximum refuse operations; the client's own limits are enforced on the broker),
+/// resolves topic aliases, takes the broker's DISCONNECT as the end of the session with its
+/// reason, and answers enhanced authentication from an ``AuthenticationPolicy``. MQTT 3.1.1
+/// sessions send exactly what they always did.
+///
 /// Time is nanoseconds on the clock the driver chose (a device's wall clock, so a scenario's
 /// clock jumps reach it; or the monotonic clock), passed in with every event. The session never
 /// reads a clock; it asks to be called again with ``Action/scheduleTick(at:)`` and does its
@@ -78,6 +86,9 @@ public struct MQTTClientSession: Sendable {
     var lastPing: Int64 = 0
     /// Why the client is closing the connection itself: the broker broke the protocol.
     var closedForViolation: String?
+    /// Why the client is closing the connection itself for a reason of its own (MQTT 5.0: no
+    /// answer left for the broker's authentication challenge).
+    var closedByClient: String?
     // The device program's state (``ProgramPolicy``).
     /// Whether the current connection attempt is the program's own reconnect.
     var isReconnect = false
@@ -88,6 +99,25 @@ public struct MQTTClientSession: Sendable {
     var renewalAbandonedFor: Int64?
     /// Filters subscribed to, for programs that subscribe again after reconnecting.
     var subscriptions: [SubscribePacket.Subscription] = []
+    // MQTT 5.0, per connection.
+    /// What the CONNECT and CONNACK of the current connection announced.
+    public internal(set) var limits = ConnectionLimits()
+    /// The broker's topic aliases: alias to topic name.
+    var incomingAliases: [UInt16: TopicName] = [:]
+    /// The client's topic aliases: alias to topic name.
+    var outgoingAliases: [UInt16: TopicName] = [:]
+    /// QoS 1 and 2 publishes waiting for the broker's Receive Maximum, in order.
+    var queuedPublishes: [QueuedPublish] = []
+    /// Received QoS 1 publishes not yet acknowledged (acknowledgement policies that leave
+    /// them), counted against the client's Receive Maximum with ``incomingQoS2``.
+    var unacknowledgedIncoming: Set<UInt16> = []
+    /// How many topic filters each SUBSCRIBE and UNSUBSCRIBE in flight has (5.0: its
+    /// acknowledgement has one reason code per filter).
+    var filterCounts: [UInt16: Int] = [:]
+    /// The DISCONNECT the broker sent on the current connection.
+    var serverDisconnect: DisconnectPacket?
+    /// Where an enhanced authentication exchange is.
+    var authentication = AuthenticationExchange()
 
     public init(configuration: MQTTClientConfiguration = MQTTClientConfiguration()) {
         self.configuration = configuration
@@ -115,8 +145,9 @@ public struct MQTTClientSession: Sendable {
 
     var version: MQTTProtocolVersion { configuration.protocolVersion }
 
-    /// The keep-alive the client announced, in seconds.
-    var keepAlive: UInt16 { options?.keepAlive ?? 0 }
+    /// The keep-alive in force, in seconds: the broker's Server Keep Alive (5.0) when it sent
+    /// one, else the one the client announced.
+    var keepAlive: UInt16 { limits.serverKeepAlive ?? options?.keepAlive ?? 0 }
 
     /// Why an operation that needs a connection cannot run now.
     var notConnectedReason: String {
@@ -140,6 +171,7 @@ public struct MQTTClientSession: Sendable {
         state = .awaitingConnAck
         lastReceived = now
         lastPing = now
+        startConnection(options)
         return send(version.connect(options, cleanSession: cleanSession, password: password), now: now)
     }
 
@@ -175,6 +207,12 @@ public struct MQTTClientSession: Sendable {
             }
         }
         inFlight = [:]
+        for queued in queuedPublishes { actions.append(complete(queued.operation, outcome)) }
+        queuedPublishes = []
+        if let operation = authentication.operation {
+            authentication.operation = nil
+            actions.append(complete(operation, outcome))
+        }
         return actions
     }
 
