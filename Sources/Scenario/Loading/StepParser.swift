@@ -14,6 +14,9 @@ struct StepParser {
     /// The scenario's fleets: steps may address a fleet, a part of it, or one member.
     let fleets: [FleetSpec]
     var reader: YAMLReader
+    /// The standard whose statements `statements:` ids name (an `MQTT-` id must be one of
+    /// its statements); MQTT 3.1.1 unless the scenario's devices speak 5.0.
+    var standard = NormativeStatements.mqtt311
     /// Steps read so far, repeat and chaos blocks included: YAML aliases can make a short file
     /// name millions of steps, so reading stops at ``maximumSteps``.
     private(set) var stepsRead = 0
@@ -94,7 +97,7 @@ struct StepParser {
 
     /// `statements: [MQTT-3.1.2-24, ...]`: the ids of the normative statements a step (or,
     /// at the top, every step) checks; none twice, and an `MQTT-` id must be one of the
-    /// standard's (``NormativeStatements/mqtt311``). Other ids are a pack's own names.
+    /// ``standard``'s. Other ids are a pack's own names.
     mutating func readStatements(_ node: Node) -> [String] {
         guard let sequence = node.sequence else {
             reader.error("statements must be a list of statement ids, for example [MQTT-3.1.2-24]", at: node)
@@ -107,7 +110,7 @@ struct StepParser {
                 reader.error("statement id '\(id)' must not contain spaces", at: item)
             } else if statements.contains(id) {
                 reader.error("statement id '\(id)' is listed twice", at: item)
-            } else if let problem = NormativeStatements.mqtt311.problem(with: id) {
+            } else if let problem = standard.problem(with: id) {
                 reader.error(problem, at: item)
             } else {
                 statements.append(id)
