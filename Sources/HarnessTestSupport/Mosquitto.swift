@@ -65,12 +65,15 @@ public final class Mosquitto: @unchecked Sendable {
     ///   signed by its CA (`require_certificate true`).
     /// - Parameter users: user names and passwords; when given, anonymous clients are refused
     ///   (a `password_file` made with `mosquitto_passwd`).
+    /// - Parameter settings: further configuration lines (`max_packet_size 2048`), for example
+    ///   those of a conformance pack's committed configuration.
     /// - Throws: ``StartError`` when `mosquitto` is missing or does not start listening.
     public static func start(
         deniedSubscriptions: [String] = [],
         tls: TLSIdentity? = nil,
         requireClientCertificate: Bool = false,
         users: [String: String] = [:],
+        settings: [String] = [],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Mosquitto {
         guard let executable = executablePath else {
@@ -87,7 +90,7 @@ public final class Mosquitto: @unchecked Sendable {
             "log_type error",
             "log_type warning",
             "log_type notice",
-        ]
+        ] + settings
         if let tls {
             for (name, text) in [("ca.pem", tls.caPEM), ("server.pem", tls.certificatePEM), ("server.key", tls.keyPEM)] {
                 let file = directory.appendingPathComponent(name)
