@@ -133,7 +133,7 @@ struct Conform: AsyncParsableCommand {
             let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
             print(
                 table.summary(standard: selected.standard)
-                    + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
+                    + " (\(results.count) scenario\(results.count == 1 ? "" : "s")\(packs.count > 1 ? "; both packs in" : " in") \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
             )
             allPassed = allPassed && verdicts.isPassed
             lastVerdicts = verdicts
