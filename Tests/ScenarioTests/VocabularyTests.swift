@@ -13,11 +13,13 @@ import Yams
         ("step", Vocabulary.step), ("connect", Vocabulary.connect), ("subscribe", Vocabulary.subscribe),
         ("unsubscribe", Vocabulary.unsubscribe), ("send", Vocabulary.send), ("publish", Vocabulary.publish),
         ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
+        ("disconnect", Vocabulary.disconnect), ("connack expectation", Vocabulary.connackExpectation),
+        ("disconnect expectation", Vocabulary.disconnectExpectation), ("publish expectation", Vocabulary.publishExpectation),
         ("fault", Vocabulary.fault), ("heal", Vocabulary.heal), ("chaos", Vocabulary.chaos),
         ("fleet", VocabularyMapping(Vocabulary.fleetOwnKeys)), ("device selection", Vocabulary.fleetSelection),
     ]
 
-    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml"].map {
+    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml", "vocabulary/mqtt5.yaml"].map {
         ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Tests/ScenarioTests/Fixtures/\($0)").path
     }
 
@@ -99,11 +101,14 @@ private struct KeyUse {
         for step in node?.sequence ?? [] {
             note("step", step)
             if step["device"]?.mapping != nil { note("device selection", step["device"]) }
-            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos"] where step[action]?.mapping != nil {
+            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "fault", "heal", "chaos"] where step[action]?.mapping != nil {
                 note(action, step[action])
             }
             if let expectation = step["expect"] {
                 note("expect", expectation)
+                for subject in ["connack", "disconnect", "publish"] where expectation[subject]?.mapping != nil {
+                    note("\(subject) expectation", expectation[subject])
+                }
                 expectation["one_of"]?.sequence?.forEach { note("one_of branch", $0) }
             }
             steps(step["steps"])

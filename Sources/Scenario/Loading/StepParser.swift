@@ -25,6 +25,16 @@ struct StepParser {
     /// The most steps a scenario may hold, blocks included.
     static let maximumSteps = 100_000
 
+    /// The MQTT version of each device (3.1.1 when absent): a 5.0-only key on a step of a
+    /// 3.1.1 device is an error, and a publish step's `properties` are MQTT 5.0 properties
+    /// on a 5.0 device.
+    var protocols: [DeviceID: MQTTProtocolVersion] = [:]
+    /// The device the step being read concerns (`nil` for a fleet or no device).
+    var currentDevice: DeviceID?
+    /// MQTT 5.0 keys read in expectations, checked against the devices' versions once every
+    /// step is read (a raw client's own CONNECT decides its version).
+    var expectationVersionUses: [ExpectationVersionUse] = []
+
     init(deviceIDs: [DeviceID], fleets: [FleetSpec] = [], reader: YAMLReader) {
         self.deviceIDs = deviceIDs
         self.fleets = fleets
@@ -87,6 +97,8 @@ struct StepParser {
                 statements = readStatements(node)
             }
         }
+        currentDevice = Self.deviceless.contains(key) ? nil : device
+        if fleet != nil { currentDevice = nil }
         guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
         var step = Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
         step.fleet = Self.deviceless.contains(key) ? nil : fleet
@@ -167,34 +179,9 @@ struct StepParser {
     private mutating func readKind(_ key: String, _ value: Node, entries: YAMLReader.Entries, number: StepNumber) -> Step.Kind? {
         switch key {
         case "connect":
-            var cleanSession = true
-            var keepAlive: UInt16 = 0
-            if !reader.isNull(value) {
-                guard let options = reader.mapping(value, "connect", keys: Vocabulary.connect) else { return nil }
-                if let node = options["clean_session"] { cleanSession = reader.bool(node, "clean_session") ?? cleanSession }
-                if let node = options["keepalive"] { keepAlive = reader.integer(node, "keepalive", in: UInt16.min...UInt16.max) ?? keepAlive }
-            }
-            return .connect(cleanSession: cleanSession, keepAlive: keepAlive)
+            return readConnect(value)
         case "subscribe", "unsubscribe":
-            var topicNode = value
-            var qos = MQTTQoS.atMostOnce
-            if value.mapping != nil {
-                guard let options = reader.mapping(value, key, keys: key == "subscribe" ? Vocabulary.subscribe : Vocabulary.unsubscribe) else { return nil }
-                guard let node = options["topic"] else {
-                    reader.missing("topic", in: options, key)
-                    return nil
-                }
-                topicNode = node
-                if let node = options["qos"] { qos = readQoS(node) ?? qos }
-            }
-            guard let text = reader.string(topicNode, "\(key) topic") else { return nil }
-            do {
-                let filter = try TopicFilter(text)
-                return key == "subscribe" ? .subscribe(filter, qos: qos) : .unsubscribe(filter)
-            } catch {
-                reader.error("\(key) topic: \(error)", at: topicNode)
-                return nil
-            }
+            return readSubscription(key, value)
         case "send":
             guard var spec = readSend(value) else { return nil }
             spec.payloadHoldsSecret = holdsSecret(spec.payloadText)
@@ -203,10 +190,11 @@ struct StepParser {
             guard var spec = readPublish(value) else { return nil }
             spec.payloadHoldsSecret = holdsSecret(spec.payload)
             return .publish(spec)
-        case "disconnect", "restart", "expire_token", "revoke":
+        case "disconnect":
+            return readDisconnect(value)
+        case "restart", "expire_token", "revoke":
             if !reader.isNull(value), reader.mapping(value, key, allowed: [])?.items.isEmpty != true { return nil }
             switch key {
-            case "disconnect": return .disconnect
             case "restart": return .restart
             case "expire_token": return .expireToken
             default: return .revoke
@@ -230,6 +218,9 @@ struct StepParser {
             var parser = ExpectationParser(reader: reader)
             let expectation = parser.read(value)
             reader = parser.reader
+            for use in parser.versionUses {
+                expectationVersionUses.append(ExpectationVersionUse(device: currentDevice, key: use.key, location: use.location))
+            }
             return expectation.map(Step.Kind.expect)
         case "repeat":
             return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
@@ -373,7 +364,11 @@ struct StepParser {
                 reader.error("publish topic: \(error)", at: node)
             }
         }
-        if let node = options["properties"], let bag = readProperties(node) {
+        if let node = options["properties"], speaksMQTT5 {
+            var values = MQTT5ValueParser(reader: reader)
+            spec.mqttProperties = values.encodedProperties(node, in: .publish) ?? .none
+            reader = values.reader
+        } else if let node = options["properties"], let bag = readProperties(node) {
             if options["topic"] != nil {
                 reader.error("give 'topic' or 'properties' (for the telemetry topic's property bag), not both", at: node)
             }

@@ -22,17 +22,19 @@ public struct Step: Sendable, Hashable {
     /// What the step does.
     public enum Kind: Sendable, Hashable {
         /// The device connects (as the firmware's `connect(clean_session)`), waiting for CONNACK.
-        case connect(cleanSession: Bool, keepAlive: UInt16)
-        /// The device subscribes, waiting for SUBACK.
-        case subscribe(TopicFilter, qos: MQTTQoS)
-        /// The device unsubscribes, waiting for UNSUBACK.
-        case unsubscribe(TopicFilter)
+        /// `cleanSession` is Clean Start in MQTT 5.0; `properties` are the CONNECT properties
+        /// (MQTT 5.0 only).
+        case connect(cleanSession: Bool, keepAlive: UInt16, properties: MQTTProperties = .none)
+        /// The device subscribes, waiting for SUBACK; `options` hold the MQTT 5.0 options.
+        case subscribe(TopicFilter, qos: MQTTQoS, options: SubscribeOptions = SubscribeOptions())
+        /// The device unsubscribes, waiting for UNSUBACK; `properties` (MQTT 5.0 only).
+        case unsubscribe(TopicFilter, properties: MQTTProperties = .none)
         /// The cloud sends a C2D message.
         case send(SendSpec)
         /// The device publishes (telemetry by default).
         case publish(PublishSpec)
-        /// The device sends DISCONNECT.
-        case disconnect
+        /// The device sends DISCONNECT (with a reason and properties in MQTT 5.0).
+        case disconnect(DisconnectSpec = DisconnectSpec())
         /// The device's program starts again from scratch.
         case restart
         /// The device writes raw bytes on its connection (opening the transport without
@@ -87,12 +89,13 @@ public struct Step: Sendable, Hashable {
     private var actionTitle: String {
         let text: String
         switch kind {
-        case .connect(let cleanSession, let keepAlive): text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)"
-        case .subscribe(let filter, let qos): text = "subscribe \(filter) qos=\(qos)"
-        case .unsubscribe(let filter): text = "unsubscribe \(filter)"
+        case .connect(let cleanSession, let keepAlive, let properties):
+            text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)" + (properties.isEmpty ? "" : " properties=[\(properties.summary)]")
+        case .subscribe(let filter, let qos, let options): text = "subscribe \(filter) qos=\(qos)\(options)"
+        case .unsubscribe(let filter, let properties): text = "unsubscribe \(filter)" + (properties.isEmpty ? "" : " properties=[\(properties.summary)]")
         case .send(let message): text = "send \(message.summary)"
         case .publish(let message): text = "publish \(message.summary)"
-        case .disconnect: text = "disconnect"
+        case .disconnect(let spec): text = "disconnect\(spec)"
         case .restart: text = "restart"
         case .sendBytes(let bytes): text = "send_bytes \(bytes)"
         case .expireToken: text = "expire_token"
@@ -141,6 +144,9 @@ public struct PublishSpec: Sendable, Hashable {
     /// The topic; `nil` means the device's telemetry topic with ``properties`` as its bag.
     public var topic: TopicName?
     public var properties: PropertyBag
+    /// The PUBLISH's MQTT 5.0 properties (`properties:` of a device that speaks 5.0, where
+    /// ``properties`` is the IoT Hub property bag of a 3.1.1 device).
+    public var mqttProperties = MQTTProperties.none
     public var qos: MQTTQoS
     public var retain: Bool
     /// The payload holds a secret value, so it is never shown cut.
@@ -159,6 +165,7 @@ public struct PublishSpec: Sendable, Hashable {
         if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
         if qos != .atMostOnce { text += " qos=\(qos)" }
         if retain { text += " retain" }
+        if !mqttProperties.isEmpty { text += " properties=[\(mqttProperties.summary)]" }
         return text
     }
 }

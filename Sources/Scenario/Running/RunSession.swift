@@ -191,7 +191,7 @@ struct RunSession: Sendable {
     func perform(_ kind: Step.Kind, on participant: Participant) async throws -> StepStatus {
         let device = participant.device
         switch try kind.filledIn(device: participant.spec.id) {
-        case .connect(let cleanSession, let keepAlive):
+        case .connect(let cleanSession, let keepAlive, _):
             if let missing = Self.missingRuntime(of: participant.spec) {
                 // A machine without the interpreter cannot run this scenario: not a failure of
                 // the device (a new user's `harness run scenarios` stays green), and it says why.
@@ -199,7 +199,7 @@ struct RunSession: Sendable {
             }
             let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
             return await outcomeStatus(Awaited(expected: "CONNACK")) { try await device.connect(request) }
-        case .subscribe(let filter, let qos) where [.process, .serial].contains(participant.spec.kind):
+        case .subscribe(let filter, let qos, _) where [.process, .serial].contains(participant.spec.kind):
             // Firmware subscribes by itself: its own report of the SUBACK (the line protocol),
             // or the hub's, whichever shows the subscription on its current connection first.
             let (record, id, deadline) = (record, participant.spec.id, record.clock.nanoseconds() + UInt64(clamping: environment.scaled(environment.actionTimeout).nanoseconds))
@@ -209,9 +209,9 @@ struct RunSession: Sendable {
                     { await SubscriptionEvidence.wait(for: filter, qos: qos, by: id, in: record, until: deadline) }
                 )
             }
-        case .subscribe(let filter, let qos):
+        case .subscribe(let filter, let qos, _):
             return await outcomeStatus(Awaited(expected: "SUBACK")) { try await device.subscribe(to: filter, qos: qos) }
-        case .unsubscribe(let filter):
+        case .unsubscribe(let filter, _):
             return await outcomeStatus(Awaited(expected: "UNSUBACK")) { try await device.unsubscribe(from: filter) }
         case .publish(let message):
             let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)

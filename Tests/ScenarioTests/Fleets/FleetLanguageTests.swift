@@ -52,7 +52,7 @@ import Testing
         #expect(steps[0].fleet == FleetSelection(fleet: "sensors") && steps[0].device == nil)
         #expect(steps[2].fleet?.subset == .range(2...5))
         #expect(target.members(of: try #require(steps[2].fleet)).map(\.string) == ["sensor-002", "sensor-003", "sensor-004", "sensor-005"])
-        if case .subscribe(let filter, _) = steps[2].kind { #expect(filter.string == "devices/${device}/messages/devicebound/#") }
+        if case .subscribe(let filter, _, _) = steps[2].kind { #expect(filter.string == "devices/${device}/messages/devicebound/#") }
         let percent = try #require(steps[3].fleet)
         #expect(target.members(of: percent).count == 3)
         // The same seed chooses the same members every time.
