@@ -27,8 +27,8 @@ struct Conform: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The broker: mqtt://host:port or mqtts://host:port.", valueName: "broker-url"))
     var broker: String
 
-    @Option(name: .customLong("protocol"), help: ArgumentHelp("The standard to judge the broker by: 3.1.1, 5 or all (both packs, a table each).", valueName: "version"))
-    var protocolVersion: String = ConformProtocol.mqtt311.rawValue
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("The standard to judge the broker by: 3.1.1 (the default), 5 or all (both packs, a table each). With --pack alone, the standard the pack's devices speak.", valueName: "version"))
+    var protocolVersion: String?
 
     @Option(help: ArgumentHelp("The folder of conformance scenarios (default: the shipped pack of --protocol).", valueName: "dir"))
     var pack: String?
@@ -62,8 +62,12 @@ struct Conform: AsyncParsableCommand {
         for value in deviceOverrides where ScenarioOptions.split(value) == nil {
             throw ValidationError("--device takes key=value, not '\(value)'")
         }
-        guard let choice = ConformProtocol(argument: protocolVersion) else {
-            throw ValidationError("--protocol takes \(ConformProtocol.spellings), not '\(protocolVersion)'")
+        var choice = ConformProtocol.mqtt311
+        if let protocolVersion {
+            guard let parsed = ConformProtocol(argument: protocolVersion) else {
+                throw ValidationError("--protocol takes \(ConformProtocol.spellings), not '\(protocolVersion)'")
+            }
+            choice = parsed
         }
         if choice == .all, pack != nil {
             throw ValidationError("--pack names one pack; --protocol all runs the two shipped packs (give --protocol 3.1.1 or 5 with --pack)")
@@ -74,9 +78,10 @@ struct Conform: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let packs = (ConformProtocol(argument: protocolVersion) ?? .mqtt311).packs(folder: pack)
+        var packs = (protocolVersion.flatMap(ConformProtocol.init(argument:)) ?? .mqtt311).packs(folder: pack)
         var filesByPack: [[String]] = []
-        for selected in packs {
+        for index in packs.indices {
+            let selected = packs[index]
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: selected.folder, isDirectory: &isFolder), isFolder.boolValue else {
                 let hint = pack == nil ? " (run from the repository root, or give --pack)" : ""
@@ -89,6 +94,9 @@ struct Conform: AsyncParsableCommand {
                 throw InvalidInput(description: error.description)
             }
             guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(selected.folder)' holds no .yaml scenario") }
+            if protocolVersion == nil, pack != nil {
+                packs[index].standard = Self.standard(of: files)
+            }
             filesByPack.append(files)
         }
         var expected: ExpectedVerdicts?
@@ -149,5 +157,16 @@ struct Conform: AsyncParsableCommand {
             throw ExitStatus.failure
         }
         if !allPassed { throw ExitStatus.failure }
+    }
+
+    /// The standard a pack named without `--protocol` checks: the one its scenarios' devices
+    /// speak (MQTT 5.0 when a device of one of them says `protocol: 5`). A file that does not
+    /// load counts for nothing here; the run reports it.
+    static func standard(of files: [String]) -> NormativeStatements {
+        for file in files {
+            guard let scenario = try? ScenarioLoader.load(path: file) else { continue }
+            if NormativeStatements.spoken(by: scenario.targets.flatMap(\.devices)).name == NormativeStatements.mqtt5.name { return .mqtt5 }
+        }
+        return .mqtt311
     }
 }

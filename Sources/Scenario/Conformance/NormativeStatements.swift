@@ -85,6 +85,12 @@ public struct NormativeStatements: Sendable {
         }
     }
 
+    /// The standard whose statements a scenario's `statements:` name: MQTT 5.0 when one of
+    /// its devices speaks 5.0 (`protocol: 5`), else MQTT 3.1.1.
+    public static func spoken(by devices: [DeviceSpec]) -> NormativeStatements {
+        devices.contains { $0.protocolVersion == .v5 } ? mqtt5 : mqtt311
+    }
+
     /// A table of the module's resources; a missing one is an empty standard, which every
     /// test of the tables notices.
     private static func bundled(_ resource: String, name: String) -> NormativeStatements {

@@ -46,6 +46,7 @@ public enum ScenarioLoader {
         var finallySteps: [Step] = []
         var parser = StepParser(deviceIDs: deviceIDs, fleets: fleets, reader: reader)
         parser.protocols = Dictionary((targets.first?.devices ?? []).map { ($0.id, $0.protocolVersion) }, uniquingKeysWith: { first, _ in first })
+        parser.standard = NormativeStatements.spoken(by: targets.first?.devices ?? [])
         // Top-level statements are checked by every step of the scenario (not its cleanup).
         let statements = top["statements"].map { parser.readStatements($0) } ?? []
         if let node = top["steps"] {

@@ -15,7 +15,8 @@ struct StepParser {
     let fleets: [FleetSpec]
     var reader: YAMLReader
     /// The standard whose statements `statements:` ids name (an `MQTT-` id must be one of
-    /// its statements); MQTT 3.1.1 unless the scenario's devices speak 5.0.
+    /// its statements); MQTT 3.1.1 unless one of the scenario's devices speaks 5.0
+    /// (``NormativeStatements/spoken(by:)``).
     var standard = NormativeStatements.mqtt311
     /// Steps read so far, repeat and chaos blocks included: YAML aliases can make a short file
     /// name millions of steps, so reading stops at ``maximumSteps``.
