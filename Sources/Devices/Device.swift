@@ -1,5 +1,6 @@
 import IoTHubCore
 import MQTTClient
+import MQTTClientCore
 import MQTTCore
 
 /// What the harness needs to connect a device: where the broker is and the credentials the
@@ -11,8 +12,14 @@ public struct ConnectRequest: Sendable, Hashable {
     public var username: String?
     /// The password (a SAS token on IoT Hub). Secret.
     public var password: String?
+    /// Clean session; in MQTT 5.0 the Clean Start flag.
     public var cleanSession: Bool
     public var keepAlive: UInt16
+    /// MQTT 5.0 CONNECT properties (session expiry interval, receive maximum, maximum packet
+    /// size, topic alias maximum, request response/problem information, authentication
+    /// method and data, user properties). Empty for MQTT 3.1.1; a device that speaks 3.1.1
+    /// refuses a connect that has some.
+    public var properties: MQTTProperties = .none
     /// TLS to the broker; `nil` for plain TCP.
     public var tls: ClientTLS?
     /// How MQTT travels: directly, or over WebSockets. Default: directly.
@@ -48,8 +55,24 @@ public enum OperationOutcome: Sendable, Hashable {
     /// The device's client cannot do this (for example umqtt.simple has no unsubscribe).
     case unsupported(reason: String)
     /// The peer answered in a way the specification forbids; `reason` says what it did and
-    /// which rule it broke.
+    /// which rule it broke. An MQTT 5.0 refusal (a CONNACK, SUBACK, UNSUBACK, PUBACK or
+    /// PUBREC with a reason code of 0x80 or more) is one too, its reason starting with
+    /// `refused:` (see ``refused(_:in:)`` and ``refusal``): the operation did not do what was
+    /// asked, and the step that ran it fails with the broker's reason.
     case protocolViolation(reason: String)
+
+    /// The outcome of an operation the broker refused with `code` in a `packet`:
+    /// `refused: not_authorized (0x87)`; for a SUBACK or UNSUBACK, the codes of each filter.
+    public static func refused(_ codes: [MQTTReasonCode], in packet: MQTTPacketType) -> OperationOutcome {
+        let named = codes.map { MQTTClientSession.reasonText($0, in: packet) }.joined(separator: ", ")
+        return .protocolViolation(reason: "refused: \(named)")
+    }
+
+    /// The broker's refusal, when the operation was refused (``refused(_:in:)``): `refused:
+    /// not_authorized (0x87)`.
+    public var refusal: String? {
+        if case .protocolViolation(let reason) = self, reason.hasPrefix("refused: ") { reason } else { nil }
+    }
 }
 
 /// A device under test. The harness drives it through these operations and observes it
@@ -78,6 +101,23 @@ public protocol Device: AnyObject, Sendable {
 
     /// Sends DISCONNECT and closes the connection.
     func disconnect() async throws
+
+    /// Subscribes with the request's options and properties (MQTT 5.0), returning once
+    /// SUBACK arrived or the connection ended. A SUBACK refusing a filter makes the outcome
+    /// a refusal naming its code (``OperationOutcome/refused(_:in:)``). Device kinds that
+    /// speak 3.1.1 only refuse 5.0 content (``DeviceError/unsupported(_:reason:)``).
+    func subscribe(_ request: SubscribeRequest) async throws -> OperationOutcome
+
+    /// Unsubscribes with the request's properties (MQTT 5.0), returning once UNSUBACK arrived.
+    func unsubscribe(_ request: UnsubscribeRequest) async throws -> OperationOutcome
+
+    /// Publishes with the request's properties (MQTT 5.0), returning once the QoS exchange
+    /// completed (at once at QoS 0). A PUBACK or PUBREC with a failure code makes the outcome
+    /// a refusal.
+    func publish(_ request: PublishRequest) async throws -> OperationOutcome
+
+    /// Sends DISCONNECT with the request's reason code and properties (MQTT 5.0) and closes.
+    func disconnect(_ request: DisconnectRequest) async throws
 
     /// Stops the device and releases its resources.
     func shutdown() async

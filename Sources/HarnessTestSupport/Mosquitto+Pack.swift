@@ -5,7 +5,7 @@ extension Mosquitto {
     /// (`scenarios/conformance/<pack>/brokers/mosquitto/mosquitto.conf`) that a test broker
     /// takes as they are: every line but comments and those the fixture sets itself (the
     /// listener, anonymous access, persistence, the plugin and its file, which
-    /// ``start(deniedSubscriptions:tls:requireClientCertificate:users:settings:group:)`` makes
+    /// ``start(deniedSubscriptions:options:tls:requireClientCertificate:users:group:)`` makes
     /// for the port and temporary folder it uses).
     public static func packSettings(_ pack: String) throws -> [String] {
         let file = Repository.root.appendingPathComponent("scenarios/conformance/\(pack)/brokers/mosquitto/mosquitto.conf")
@@ -31,6 +31,6 @@ extension Mosquitto {
 
     /// A broker set up as a conformance pack's `brokers/mosquitto` says, on a free port.
     public static func startForPack(_ pack: String) async throws -> Mosquitto {
-        try await start(deniedSubscriptions: packDeniedSubscriptions(pack), settings: packSettings(pack))
+        try await start(deniedSubscriptions: packDeniedSubscriptions(pack), options: packSettings(pack))
     }
 }

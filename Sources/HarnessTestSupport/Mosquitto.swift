@@ -65,15 +65,16 @@ public final class Mosquitto: @unchecked Sendable {
     ///   signed by its CA (`require_certificate true`).
     /// - Parameter users: user names and passwords; when given, anonymous clients are refused
     ///   (a `password_file` made with `mosquitto_passwd`).
-    /// - Parameter settings: further configuration lines (`max_packet_size 2048`), for example
-    ///   those of a conformance pack's committed configuration.
+    /// - Parameter options: more lines of `mosquitto.conf` for the listener, for example
+    ///   `max_inflight_messages 2` (which an MQTT 5.0 client sees as the CONNACK's Receive
+    ///   Maximum); none by default.
     /// - Throws: ``StartError`` when `mosquitto` is missing or does not start listening.
     public static func start(
         deniedSubscriptions: [String] = [],
+        options: [String] = [],
         tls: TLSIdentity? = nil,
         requireClientCertificate: Bool = false,
         users: [String: String] = [:],
-        settings: [String] = [],
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> Mosquitto {
         guard let executable = executablePath else {
@@ -90,7 +91,7 @@ public final class Mosquitto: @unchecked Sendable {
             "log_type error",
             "log_type warning",
             "log_type notice",
-        ] + settings
+        ]
         if let tls {
             for (name, text) in [("ca.pem", tls.caPEM), ("server.pem", tls.certificatePEM), ("server.key", tls.keyPEM)] {
                 let file = directory.appendingPathComponent(name)
@@ -123,6 +124,7 @@ public final class Mosquitto: @unchecked Sendable {
             try dynamicSecurityConfiguration(deniedSubscriptions: deniedSubscriptions).write(to: file, atomically: true, encoding: .utf8)
             config += ["plugin \(plugin)", "plugin_opt_config_file \(file.path)"]
         }
+        config += options
         let configFile = directory.appendingPathComponent("mosquitto.conf")
         try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
         // Readable by the unprivileged user mosquitto switches to when started as root.

@@ -29,6 +29,13 @@ extension MQTTClientDriver {
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let settings = self.settings
+        let codec = MQTTCodecHandler.Configuration(
+            maximumPacketSize: session.maximumIncomingPacketSize ?? MQTTPacket.maximumSize,
+            connection: connection,
+            tap: settings.tap,
+            clock: settings.packetClock,
+            protocolVersion: session.configuration.protocolVersion
+        )
         var bootstrap = ClientBootstrap(group: eventLoop).channelOption(.socketOption(.tcp_nodelay), value: 1)
         if let timeout = settings.connectTimeout { bootstrap = bootstrap.connectTimeout(timeout) }
         if let localAddress = settings.localAddress {
@@ -44,7 +51,7 @@ extension MQTTClientDriver {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(tls.settings.makeHandler(context: tls.context, host: endpoint.host)) }
                     guard case .webSockets(let path) = endpoint.transport else {
-                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, opening: tls != nil ? .afterHandshake : .whenActive)
+                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, codec: codec, opening: tls != nil ? .afterHandshake : .whenActive)
                         return
                     }
                     let host = endpoint.tls?.serverName ?? endpoint.host
@@ -52,7 +59,7 @@ extension MQTTClientDriver {
                         let pipeline = channel.pipeline.syncOperations
                         pipeline.removeHandler(try pipeline.handler(type: ConnectionHandler.self), promise: nil)
                         try pipeline.addHandler(WebSocketMQTTBridge(role: .client, maximumFrameSize: Self.maximumWebSocketFrameSize))
-                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, opening: .whenAdded)
+                        try Self.addMQTTHandlers(to: channel, driver: bound.value, connection: connection, settings: settings, codec: codec, opening: .whenAdded)
                     }
                     // Behind the HTTP stage: until the upgrade it only reports a failed connect.
                     try pipeline.addHandler(ConnectionHandler(driver: bound.value, connection: connection, opening: .byWebSocketUpgrade))
@@ -71,15 +78,15 @@ extension MQTTClientDriver {
     static let maximumWebSocketFrameSize = 262_144 + 4096
 
     /// The MQTT end of the pipeline: raw bytes around the codec when the settings ask, the
-    /// codec with the packet tap, and the handler that tags the pipeline's events.
-    static func addMQTTHandlers(to channel: any Channel, driver: MQTTClientDriver, connection: UInt64, settings: Settings, opening: ConnectionHandler.Opening) throws {
+    /// codec (in the session's protocol version, with the packet tap), and the handler that
+    /// tags the pipeline's events.
+    static func addMQTTHandlers(to channel: any Channel, driver: MQTTClientDriver, connection: UInt64, settings: Settings, codec: MQTTCodecHandler.Configuration, opening: ConnectionHandler.Opening) throws {
         let pipeline = channel.pipeline.syncOperations
         let bound = NIOLoopBound(driver, eventLoop: channel.eventLoop)
         if settings.handlesRawBytes {
             // Raw writes go past the codec through this handler.
             try pipeline.addHandler(RawBytesHandler { bytes in bound.value.receivedBytes(bytes, connection: connection) })
         }
-        let codec = MQTTCodecHandler.Configuration(connection: connection, tap: settings.tap, clock: settings.packetClock)
         try pipeline.addHandler(MQTTCodecHandler(configuration: codec))
         try pipeline.addHandler(ConnectionHandler(driver: driver, connection: connection, opening: opening))
     }

@@ -198,6 +198,12 @@ public final class MQTTClientDriver {
                 channel.write(packet, promise: nil)
                 needsFlush = true
             case .sendBytes(let bytes):
+                if let version = RawConnectVersion.of(bytes), let channel,
+                    let codec = try? channel.pipeline.syncOperations.handler(type: MQTTCodecHandler.self)
+                {
+                    // The broker answers a raw CONNECT in the version it names.
+                    codec.protocolVersion = version
+                }
                 raw?.writeRaw(bytes)
             case .closeTransport:
                 flush()
@@ -300,7 +306,7 @@ public final class MQTTClientDriver {
     func transportError(_ error: any Error, connection: UInt64) {
         guard connection == self.connection else { return }
         if let malformed = error as? MQTTDecodingError {
-            perform(session.malformedPacketReceived(malformed.description, now: now))
+            perform(session.malformedPacketReceived(malformed.description, tooLarge: malformed.isPacketTooLarge, now: now))
         }
         output(.transportError(error))
     }
@@ -323,3 +329,14 @@ public final class MQTTClientDriver {
 
 @available(*, unavailable)
 extension MQTTClientDriver: Sendable {}
+
+extension MQTTDecodingError {
+    /// Whether the packet was refused for its size alone (above the codec's maximum).
+    var isPacketTooLarge: Bool {
+        switch self {
+        case .packetTooLarge: true
+        case .mqtt5(let error): error.isPacketTooLarge
+        default: false
+        }
+    }
+}

@@ -5,7 +5,7 @@ import NIOCore
 /// credentials.
 public struct ConnectOptions: Sendable, Hashable {
     public var clientID: String
-    /// Clean session on the first connect; reconnects of a device program use 0 (see
+    /// Clean session (MQTT 5.0: Clean Start) on the first connect; reconnects of a device program use 0 (see
     /// ``ReconnectPolicy``).
     public var cleanSession: Bool
     /// Seconds; 0 switches keep-alive off.
@@ -16,6 +16,10 @@ public struct ConnectOptions: Sendable, Hashable {
     /// Binary data (section 3.1.3.5). Secret. A session with a token policy replaces it with
     /// each token it gets.
     public var password: ByteBuffer?
+    /// MQTT 5.0 CONNECT properties (session expiry interval, receive maximum, maximum packet
+    /// size, topic alias maximum, authentication method and data, user properties, ...); the
+    /// will's are ``ApplicationMessage/properties`` of ``will``. Empty for MQTT 3.1.1.
+    public var properties: MQTTProperties
 
     public init(
         clientID: String,
@@ -23,8 +27,10 @@ public struct ConnectOptions: Sendable, Hashable {
         keepAlive: UInt16 = 0,
         will: ApplicationMessage? = nil,
         username: String? = nil,
-        password: ByteBuffer? = nil
+        password: ByteBuffer? = nil,
+        properties: MQTTProperties = .none
     ) {
+        self.properties = properties
         self.clientID = clientID
         self.cleanSession = cleanSession
         self.keepAlive = keepAlive

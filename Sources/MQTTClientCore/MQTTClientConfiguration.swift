@@ -1,3 +1,5 @@
+import MQTTCore
+
 /// How one client behaves where MQTT clients differ. The session's protocol rules (packet
 /// identifiers, QoS handshakes, keep-alive, operation completion) are the same for every
 /// client; these settings and small policies are all that makes a umqtt device, the Python
@@ -6,8 +8,12 @@ public struct MQTTClientConfiguration: Sendable, Hashable {
     /// The client's name in messages, for example `umqtt-simple has no unsubscribe()`.
     /// Default: `client`.
     public var name: String
-    /// Default: 3.1.1.
+    /// The MQTT version the client speaks. Default: 3.1.1.
     public var protocolVersion: MQTTProtocolVersion
+    /// MQTT 5.0 enhanced authentication: the data the client answers the broker's AUTH
+    /// challenges with. The method is the CONNECT's `authentication_method` property.
+    /// Default: `nil` (a challenge is answered with no more data, which ends the attempt).
+    public var authentication: AuthenticationPolicy?
     /// Who pings and when. Default: ``KeepAlivePolicy/afterLastSent``.
     public var keepAlive: KeepAlivePolicy
     /// Which of the broker's QoS 1 and 2 packets the client answers by itself. Default:
@@ -35,7 +41,8 @@ public struct MQTTClientConfiguration: Sendable, Hashable {
 
     public init(
         name: String = "client",
-        protocolVersion: MQTTProtocolVersion = .v3_1_1,
+        protocolVersion: MQTTProtocolVersion = .v311,
+        authentication: AuthenticationPolicy? = nil,
         keepAlive: KeepAlivePolicy = .afterLastSent,
         acknowledgements: AcknowledgementPolicy = .all,
         deliversQoS2Duplicates: Bool = false,
@@ -47,6 +54,7 @@ public struct MQTTClientConfiguration: Sendable, Hashable {
     ) {
         self.name = name
         self.protocolVersion = protocolVersion
+        self.authentication = authentication
         self.keepAlive = keepAlive
         self.acknowledgements = acknowledgements
         self.deliversQoS2Duplicates = deliversQoS2Duplicates

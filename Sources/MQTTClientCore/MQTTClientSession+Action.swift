@@ -51,5 +51,11 @@ extension MQTTClientSession {
         case tokenFailed(reason: String)
         /// The broker broke the protocol: what it did and the rule it broke.
         case protocolViolation(String)
+        /// MQTT 5.0: the broker sent DISCONNECT (its reason code, reason string and server
+        /// reference); the connection closes after it (``describe(_:)`` puts it in words).
+        case serverDisconnected(DisconnectPacket)
+        /// MQTT 5.0: the broker asked for the next step of enhanced authentication (AUTH
+        /// Continue authentication, with its authentication data).
+        case authenticationChallenge(AuthPacket)
     }
 }

@@ -7,14 +7,23 @@ extension MQTTClientSession {
         /// Opens the transport (unless raw writes already did) and sends CONNECT; answered by
         /// CONNACK, whatever its code.
         case connect(ConnectOptions)
-        /// Answered by SUBACK, whatever its return codes.
-        case subscribe([SubscribePacket.Subscription])
-        /// Answered by UNSUBACK.
-        case unsubscribe([TopicFilter])
-        /// Done at once at QoS 0; answered by PUBACK at QoS 1 and by PUBCOMP at QoS 2.
+        /// Answered by SUBACK, whatever its return codes. `properties` (subscription identifier,
+        /// user properties) are MQTT 5.0's.
+        case subscribe([SubscribePacket.Subscription], properties: MQTTProperties = .none)
+        /// Answered by UNSUBACK. `properties` are MQTT 5.0's.
+        case unsubscribe([TopicFilter], properties: MQTTProperties = .none)
+        /// Done at once at QoS 0; answered by PUBACK at QoS 1 and by PUBCOMP at QoS 2 (in 5.0
+        /// also by a PUBREC with a failure code). In MQTT 5.0 a QoS 1 or 2 PUBLISH beyond the
+        /// broker's Receive Maximum waits until an earlier one is acknowledged.
         case publish(ApplicationMessage)
         /// Sends DISCONNECT and closes; done once the connection is closed.
         case disconnect
+        /// MQTT 5.0: sends DISCONNECT with this reason code and properties (session expiry
+        /// interval, reason string, user properties) and closes; done once it is closed.
+        case disconnectWithReason(MQTTReasonCode, properties: MQTTProperties)
+        /// MQTT 5.0: starts a re-authentication (AUTH 0x19) with the method of the CONNECT and
+        /// the configuration's ``AuthenticationPolicy``; answered by the broker's AUTH Success.
+        case reauthenticate
         /// Opens the transport and sends nothing; done once it is open.
         case open
         /// Writes bytes or a packet as given, past the session's rules (conformance tests send
@@ -29,7 +38,8 @@ extension MQTTClientSession {
             case .subscribe: .subscribe
             case .unsubscribe: .unsubscribe
             case .publish: .publish
-            case .disconnect: .disconnect
+            case .disconnect, .disconnectWithReason: .disconnect
+            case .reauthenticate: .reauthenticate
             case .open: .open
             case .write: .write
             }
@@ -37,7 +47,7 @@ extension MQTTClientSession {
 
         /// The kinds of operation.
         public enum Kind: Sendable, Hashable, CustomStringConvertible {
-            case connect, subscribe, unsubscribe, publish, disconnect, open, write
+            case connect, subscribe, unsubscribe, publish, disconnect, reauthenticate, open, write
 
             /// With its article: `a subscribe`, `an unsubscribe`.
             public var description: String {
@@ -47,6 +57,7 @@ extension MQTTClientSession {
                 case .unsubscribe: "an unsubscribe"
                 case .publish: "a publish"
                 case .disconnect: "a disconnect"
+                case .reauthenticate: "a re-authentication"
                 case .open: "an open"
                 case .write: "a raw write"
                 }
@@ -82,7 +93,8 @@ extension MQTTClientSession {
 
     /// How an operation ended.
     public enum Outcome: Sendable, Hashable {
-        /// The broker answered: the CONNACK, SUBACK, UNSUBACK, PUBACK or PUBCOMP, whatever its
+        /// The broker answered: the CONNACK, SUBACK, UNSUBACK, PUBACK, PUBCOMP (5.0: also a
+        /// PUBREC with a failure code, or the AUTH ending a re-authentication), whatever its
         /// code.
         case answered(MQTTPacket)
         /// Done with nothing to wait for: a QoS 0 PUBLISH or a raw write written, the
@@ -90,7 +102,9 @@ extension MQTTClientSession {
         case done
         /// The connection closed or failed first, or was not there; `reason` says how.
         case connectionEnded(reason: String)
-        /// The client cannot do this (for example umqtt.simple has no unsubscribe).
+        /// The client cannot do this (for example umqtt.simple has no unsubscribe), or will not
+        /// because the broker's CONNACK forbids it (MQTT 5.0: above its Maximum QoS or Maximum
+        /// Packet Size, retain where Retain Available is 0, a topic alias above its maximum).
         case unsupported(reason: String)
         /// The broker answered in a way the specification forbids; `reason` says what it did
         /// and which rule it broke.

@@ -16,10 +16,16 @@ extension MQTTClientSession {
         operations[id] = operation.kind
         switch operation {
         case .connect(let options): return connect(options, id: id, now: now)
-        case .subscribe(let subscriptions): return subscribe(subscriptions, id: id, now: now)
-        case .unsubscribe(let filters): return unsubscribe(filters, id: id, now: now)
+        case .subscribe(let subscriptions, let properties): return subscribe(subscriptions, properties: properties, id: id, now: now)
+        case .unsubscribe(let filters, let properties): return unsubscribe(filters, properties: properties, id: id, now: now)
         case .publish(let message): return publish(message, id: id, now: now)
-        case .disconnect: return disconnect(id: id, now: now)
+        case .disconnect: return disconnect(version.disconnect, id: id, now: now)
+        case .disconnectWithReason(let code, let properties):
+            if let refusal = version.refusal(carrying: properties, what: "the DISCONNECT") ?? (version == .v311 && code != .normalDisconnection ? "a DISCONNECT reason code needs MQTT 5.0, and the client speaks MQTT 3.1.1" : nil) {
+                return [complete(id, .unsupported(reason: refusal))]
+            }
+            return disconnect(version.disconnect(code, properties: properties), id: id, now: now)
+        case .reauthenticate: return reauthenticate(id: id, now: now)
         case .open: return open(writing: nil, id: id, now: now)
         case .write(let raw): return open(writing: raw, id: id, now: now)
         }
@@ -42,6 +48,8 @@ extension MQTTClientSession {
         } else {
             state = .idle
             closedForViolation = nil
+            closedByClient = nil
+            serverDisconnect = nil
         }
         return actions
     }
@@ -49,6 +57,9 @@ extension MQTTClientSession {
     // MARK: Operations
 
     private mutating func connect(_ options: ConnectOptions, id: OperationID, now: Int64) -> [Action] {
+        if let refusal = version.refusal(carrying: options.properties, what: "the CONNECT") ?? version.refusal(carrying: options.will?.properties ?? .none, what: "the will") {
+            return [complete(id, .unsupported(reason: refusal))]
+        }
         if configuration.program != nil {
             switch state {
             case .idle:
@@ -79,46 +90,62 @@ extension MQTTClientSession {
         }
     }
 
-    private mutating func subscribe(_ subscriptions: [SubscribePacket.Subscription], id: OperationID, now: Int64) -> [Action] {
+    private mutating func subscribe(_ subscriptions: [SubscribePacket.Subscription], properties: MQTTProperties, id: OperationID, now: Int64) -> [Action] {
         guard state == .connected else { return [complete(id, .connectionEnded(reason: notConnectedReason))] }
+        if let refusal = version.refusal(carrying: properties, what: "the SUBSCRIBE") {
+            return [complete(id, .unsupported(reason: refusal))]
+        }
+        if version == .v311, let option = subscriptions.first(where: { !$0.hasOnlyQoS }) {
+            return [complete(id, .unsupported(reason: "the subscription to '\(option.filter.string)' asks for MQTT 5.0 subscription options (no local, retain as published, retain handling), and the client speaks MQTT 3.1.1"))]
+        }
         if configuration.program != nil {
             for subscription in subscriptions where !self.subscriptions.contains(where: { $0.filter == subscription.filter }) {
                 self.subscriptions.append(subscription)
             }
         }
         guard let packetID = nextPacketID() else { return [complete(id, Self.noPacketID)] }
+        let packet = version.subscribe(subscriptions, properties: properties, packetID: packetID)
+        if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
         inFlight[packetID] = .subscribe(id)
-        return withTimer([send(version.subscribe(subscriptions, packetID: packetID), now: now)], now: now)
+        return withTimer([send(packet, now: now)], now: now)
     }
 
-    private mutating func unsubscribe(_ filters: [TopicFilter], id: OperationID, now: Int64) -> [Action] {
+    private mutating func unsubscribe(_ filters: [TopicFilter], properties: MQTTProperties, id: OperationID, now: Int64) -> [Action] {
         guard state == .connected else { return [complete(id, .connectionEnded(reason: notConnectedReason))] }
         guard configuration.supportsUnsubscribe else {
             return [complete(id, .unsupported(reason: "\(configuration.name) has no unsubscribe()"))]
         }
-        subscriptions.removeAll { filters.contains($0.filter) }
+        if let refusal = version.refusal(carrying: properties, what: "the UNSUBSCRIBE") {
+            return [complete(id, .unsupported(reason: refusal))]
+        }
         guard let packetID = nextPacketID() else { return [complete(id, Self.noPacketID)] }
+        let packet = version.unsubscribe(filters, properties: properties, packetID: packetID)
+        if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
+        subscriptions.removeAll { filters.contains($0.filter) }
         inFlight[packetID] = .unsubscribe(id)
-        return withTimer([send(version.unsubscribe(filters, packetID: packetID), now: now)], now: now)
+        return withTimer([send(packet, now: now)], now: now)
     }
 
     private mutating func publish(_ message: ApplicationMessage, id: OperationID, now: Int64) -> [Action] {
         guard state == .connected else { return [complete(id, .connectionEnded(reason: notConnectedReason))] }
+        if let refusal = version.refusal(carrying: message.properties, what: "the PUBLISH") ?? refusal(toPublish: message) {
+            return [complete(id, .unsupported(reason: refusal))]
+        }
         switch message.qos {
         case .atMostOnce:
-            let sent = send(version.publish(message, packetID: nil), now: now)
+            let packet = version.publish(message, packetID: nil)
+            if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
+            let sent = send(packet, now: now)
             return withTimer([sent, complete(id, .done)], now: now)
         case .exactlyOnce where !configuration.supportsQoS2:
             // umqtt.simple: `assert 0` for QoS 2.
             return [complete(id, .unsupported(reason: "\(configuration.name) cannot publish at QoS 2"))]
         case .atLeastOnce, .exactlyOnce:
-            guard let packetID = nextPacketID() else { return [complete(id, Self.noPacketID)] }
-            inFlight[packetID] = .publish(id, message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec)
-            return withTimer([send(version.publish(message, packetID: packetID), now: now)], now: now)
+            return sendOrQueue(message, id: id, now: now)
         }
     }
 
-    private mutating func disconnect(id: OperationID, now: Int64) -> [Action] {
+    private mutating func disconnect(_ packet: MQTTPacket, id: OperationID, now: Int64) -> [Action] {
         if configuration.program != nil {
             // The program calls disconnect() and carries on: nothing to wait for.
             switch state {
@@ -126,7 +153,7 @@ extension MQTTClientSession {
                 state = .idle
                 renewalInProgress = false
                 let ending = Outcome.connectionEnded(reason: "the device disconnected")
-                return [send(version.disconnect, now: now), .closeTransport] + endInFlight(ending) + [complete(id, .done)]
+                return [send(packet, now: now), .closeTransport] + endInFlight(ending) + [complete(id, .done)]
             default:
                 if case .waitingToReconnect = state { state = .idle }
                 return [complete(id, .done)]
@@ -138,7 +165,7 @@ extension MQTTClientSession {
             // the old connection still closing.
             state = .closing
             disconnectOperations.append(id)
-            return [send(version.disconnect, now: now), .closeTransport] + endPending(.connectionEnded(reason: "the client disconnected"))
+            return [send(packet, now: now), .closeTransport] + endPending(.connectionEnded(reason: "the client disconnected"))
         case .closing:
             disconnectOperations.append(id)
             return []

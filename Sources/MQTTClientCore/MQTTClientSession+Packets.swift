@@ -11,6 +11,11 @@ extension MQTTClientSession {
         case (.open, .connack(let connack)) where configuration.program == nil:
             // After a raw CONNECT, or a refused one: the broker's answer counts.
             return connAckReceived(connack, now: now)
+        case (.awaitingConnAck, .auth(let auth)) where version == .v5:
+            return authReceived(auth, now: now)
+        case (.awaitingConnAck, .disconnect(let disconnect)) where version == .v5,
+            (.open, .disconnect(let disconnect)) where version == .v5:
+            return serverDisconnectReceived(disconnect, now: now)
         case (.awaitingConnAck, _) where configuration.program != nil:
             // umqtt.simple reads four bytes and asserts they are a CONNACK.
             return stop(
@@ -26,6 +31,10 @@ extension MQTTClientSession {
     }
 
     private mutating func connAckReceived(_ connack: ConnAckPacket, now: Int64) -> [Action] {
+        if version == .v5 {
+            limits.apply(connack: connack.properties)
+            authentication.step = 0
+        }
         if !connack.sessionPresent {
             // The broker holds no session: QoS 2 messages that waited for PUBREL are gone.
             incomingQoS2.removeAll()
@@ -51,25 +60,28 @@ extension MQTTClientSession {
             return subAckReceived(suback, now: now)
         case .unsuback(let acknowledgement):
             let id = acknowledgement.packetID
-            guard case .unsubscribe(let operation) = inFlight[id] else { return withTimer([], now: now) }
+            guard case .unsubscribe(let operation)? = inFlight[id] else { return withTimer([], now: now) }
             inFlight[id] = nil
             return withTimer([complete(operation, .answered(packet))], now: now)
         case .puback(let acknowledgement):
             let id = acknowledgement.packetID
             return pubAckReceived(packet, id: id, now: now)
         case .pubrec(let acknowledgement):
-            let id = acknowledgement.packetID
-            return pubRecReceived(id: id, now: now)
+            return pubRecReceived(acknowledgement, now: now)
         case .pubcomp(let acknowledgement):
             let id = acknowledgement.packetID
-            guard case .publish(let operation, .awaitingPubComp) = inFlight[id] else { return withTimer([], now: now) }
+            guard case .publish(let operation, .awaitingPubComp)? = inFlight[id] else { return withTimer([], now: now) }
             inFlight[id] = nil
-            return withTimer([complete(operation, .answered(packet))], now: now)
+            return withTimer([complete(operation, .answered(packet))] + releaseQueuedPublishes(now: now), now: now)
         case .pingresp:
             pingSentAt = nil
             return withTimer([], now: now)
         case .connack:
             return withTimer([], now: now)
+        case .disconnect(let disconnect) where version == .v5:
+            return serverDisconnectReceived(disconnect, now: now)
+        case .auth(let auth) where version == .v5:
+            return authReceived(auth, now: now)
         case .connect, .subscribe, .unsubscribe, .pingreq, .disconnect, .auth:
             // A packet only clients send (section 2.2.1), or one of MQTT 5.0 only.
             return configuration.protocolViolations == .close ? [.closeTransport] : withTimer([], now: now)
@@ -78,6 +90,13 @@ extension MQTTClientSession {
 
     /// An application message: deliver it and acknowledge it as configured.
     private mutating func received(_ publish: PublishPacket, now: Int64) -> [Action] {
+        var publish = publish
+        if version == .v5 {
+            switch checkedIncoming(publish, now: now) {
+            case .success(let checked): publish = checked
+            case .failure(let refusal): return refusal.actions
+            }
+        }
         if publish.qos == .exactlyOnce, !configuration.supportsQoS2 {
             guard configuration.program != nil else { return withTimer([], now: now) }
             // umqtt.simple: `assert 0` for QoS 2.
@@ -98,12 +117,15 @@ extension MQTTClientSession {
                 incomingQoS2.insert(id)
                 actions.append(send(version.pubrec(id), now: now))
             }
+        } else if configuration.acknowledgements == .releasesOnly, let id = publish.packetID {
+            // Left unacknowledged: counted against the client's Receive Maximum (5.0).
+            unacknowledgedIncoming.insert(id)
         }
         return withTimer(actions, now: now)
     }
 
     private mutating func subAckReceived(_ suback: SubAckPacket, now: Int64) -> [Action] {
-        guard case .subscribe(let operation) = inFlight[suback.packetID] else {
+        guard case .subscribe(let operation)? = inFlight[suback.packetID] else {
             // A device program's client reads every SUBACK (umqtt's wait_msg); a harness-driven
             // client reports the answers to its own SUBSCRIBEs, and leaves the answer to a raw
             // one to expectations on bytes and packets.
@@ -121,11 +143,11 @@ extension MQTTClientSession {
     }
 
     private mutating func pubAckReceived(_ packet: MQTTPacket, id: UInt16, now: Int64) -> [Action] {
-        guard case .publish(let operation, let stage) = inFlight[id] else { return withTimer([], now: now) }
+        guard case .publish(let operation, let stage)? = inFlight[id] else { return withTimer([], now: now) }
         switch stage {
         case .awaitingPubAck:
             inFlight[id] = nil
-            return withTimer([complete(operation, .answered(packet))], now: now)
+            return withTimer([complete(operation, .answered(packet))] + releaseQueuedPublishes(now: now), now: now)
         case .awaitingPubRec, .awaitingPubComp:
             // A QoS 2 PUBLISH is answered with PUBREC; PUBACK answers QoS 1.
             guard configuration.protocolViolations == .report else { return withTimer([], now: now) }
@@ -135,8 +157,9 @@ extension MQTTClientSession {
         }
     }
 
-    private mutating func pubRecReceived(id: UInt16, now: Int64) -> [Action] {
-        guard case .publish(let operation, let stage) = inFlight[id] else { return withTimer([], now: now) }
+    private mutating func pubRecReceived(_ pubrec: PublishAckPacket, now: Int64) -> [Action] {
+        let id = pubrec.packetID
+        guard case .publish(let operation, let stage)? = inFlight[id] else { return withTimer([], now: now) }
         switch stage {
         case .awaitingPubAck:
             // A QoS 1 PUBLISH is answered with PUBACK; PUBREC answers QoS 2.
@@ -144,6 +167,10 @@ extension MQTTClientSession {
             inFlight[id] = nil
             let violation = "the broker answered the QoS 1 PUBLISH (packet id \(id)) with PUBREC instead of PUBACK [MQTT-4.3.2-2] [MQTT-3.3.4-1]"
             return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))], now: now)
+        case .awaitingPubRec where pubrec.reasonCode.isFailure:
+            // MQTT 5.0: the broker refused the message; the exchange ends here [MQTT-4.3.3-4].
+            inFlight[id] = nil
+            return withTimer([complete(operation, .answered(.pubrec(pubrec)))] + releaseQueuedPublishes(now: now), now: now)
         case .awaitingPubRec, .awaitingPubComp:
             // A repeated PUBREC is answered again.
             inFlight[id] = .publish(operation, .awaitingPubComp)

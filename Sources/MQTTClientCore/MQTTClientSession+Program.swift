@@ -103,7 +103,7 @@ extension MQTTClientSession {
         var actions: [Action] = [.report(.connAckReceived(connack))] + endConnect(answered)
         if isReconnect, program.resubscribesAfterReconnect, !subscriptions.isEmpty, let packetID = nextPacketID() {
             inFlight[packetID] = .subscribe(nil)
-            actions.append(send(version.subscribe(subscriptions, packetID: packetID), now: now))
+            actions.append(send(version.subscribe(subscriptions, properties: .none, packetID: packetID), now: now))
         }
         return withTimer(actions, now: now)
     }

@@ -58,9 +58,18 @@ extension MQTTClientSession {
             closedForViolation = nil
             let reason = "the client closed the connection because \(violation)"
             actions = [.report(.disconnected(reason: reason))] + endPending(.protocolViolation(reason: violation))
+        } else if let own = closedByClient {
+            closedByClient = nil
+            let reason = "the client closed the connection because \(own)"
+            actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: reason))
+        } else if let disconnect = serverDisconnect {
+            // MQTT 5.0: the broker said why.
+            let reason = Self.describe(disconnect)
+            actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: reason))
         } else {
             actions = [.report(.disconnected(reason: reason))] + endPending(.connectionEnded(reason: outcomeReason ?? reason))
         }
+        serverDisconnect = nil
         for operation in disconnectOperations { actions.append(complete(operation, .done)) }
         disconnectOperations = []
         return actions
@@ -70,10 +79,16 @@ extension MQTTClientSession {
     /// and the rule, for example a SUBACK return code 0x8F [MQTT-3.9.3-2]). With
     /// ``ProtocolViolationPolicy/report`` the client reports it and closes the connection
     /// [MQTT-4.8.0-1].
-    public mutating func malformedPacketReceived(_ description: String, now: Int64) -> [Action] {
+    /// In MQTT 5.0 the client first sends DISCONNECT with Malformed Packet (0x81), or Packet
+    /// too large (0x95) when `tooLarge` (the packet was above the client's Maximum Packet Size,
+    /// section 4.13).
+    public mutating func malformedPacketReceived(_ description: String, tooLarge: Bool = false, now: Int64) -> [Action] {
         guard configuration.protocolViolations == .report, isTransportOpen, closedForViolation == nil else { return [] }
         let violation = "the broker sent a malformed packet: \(description)"
-        closedForViolation = violation
-        return [.report(.protocolViolation(violation)), .closeTransport]
+        guard version == .v5 else {
+            closedForViolation = violation
+            return [.report(.protocolViolation(violation)), .closeTransport]
+        }
+        return self.violation(violation, code: tooLarge ? .packetTooLarge : .malformedPacket, now: now)
     }
 }

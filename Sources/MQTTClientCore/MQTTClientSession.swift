@@ -78,6 +78,9 @@ public struct MQTTClientSession: Sendable {
     var lastPing: Int64 = 0
     /// Why the client is closing the connection itself: the broker broke the protocol.
     var closedForViolation: String?
+    /// Why the client is closing the connection itself for a reason of its own (MQTT 5.0: no
+    /// answer left for the broker's authentication challenge).
+    var closedByClient: String?
     // The device program's state (``ProgramPolicy``).
     /// Whether the current connection attempt is the program's own reconnect.
     var isReconnect = false
@@ -88,6 +91,22 @@ public struct MQTTClientSession: Sendable {
     var renewalAbandonedFor: Int64?
     /// Filters subscribed to, for programs that subscribe again after reconnecting.
     var subscriptions: [SubscribePacket.Subscription] = []
+    // MQTT 5.0, per connection.
+    /// What the CONNECT and CONNACK of the current connection announced.
+    public internal(set) var limits = ConnectionLimits()
+    /// The broker's topic aliases: alias to topic name.
+    var incomingAliases: [UInt16: TopicName] = [:]
+    /// The client's topic aliases: alias to topic name.
+    var outgoingAliases: [UInt16: TopicName] = [:]
+    /// QoS 1 and 2 publishes waiting for the broker's Receive Maximum, in order.
+    var queuedPublishes: [QueuedPublish] = []
+    /// Received QoS 1 publishes not yet acknowledged (acknowledgement policies that leave
+    /// them), counted against the client's Receive Maximum with ``incomingQoS2``.
+    var unacknowledgedIncoming: Set<UInt16> = []
+    /// The DISCONNECT the broker sent on the current connection.
+    var serverDisconnect: DisconnectPacket?
+    /// Where an enhanced authentication exchange is.
+    var authentication = AuthenticationExchange()
 
     public init(configuration: MQTTClientConfiguration = MQTTClientConfiguration()) {
         self.configuration = configuration
@@ -115,8 +134,9 @@ public struct MQTTClientSession: Sendable {
 
     var version: MQTTProtocolVersion { configuration.protocolVersion }
 
-    /// The keep-alive the client announced, in seconds.
-    var keepAlive: UInt16 { options?.keepAlive ?? 0 }
+    /// The keep-alive in force, in seconds: the broker's Server Keep Alive (5.0) when it sent
+    /// one, else the one the client announced.
+    var keepAlive: UInt16 { limits.serverKeepAlive ?? options?.keepAlive ?? 0 }
 
     /// Why an operation that needs a connection cannot run now.
     var notConnectedReason: String {
@@ -140,6 +160,7 @@ public struct MQTTClientSession: Sendable {
         state = .awaitingConnAck
         lastReceived = now
         lastPing = now
+        startConnection(options)
         return send(version.connect(options, cleanSession: cleanSession, password: password), now: now)
     }
 
@@ -175,6 +196,12 @@ public struct MQTTClientSession: Sendable {
             }
         }
         inFlight = [:]
+        for queued in queuedPublishes { actions.append(complete(queued.operation, outcome)) }
+        queuedPublishes = []
+        if let operation = authentication.operation {
+            authentication.operation = nil
+            actions.append(complete(operation, outcome))
+        }
         return actions
     }
 

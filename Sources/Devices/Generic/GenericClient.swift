@@ -4,15 +4,18 @@ import MQTTClientCore
 import MQTTCore
 import NIOCore
 
-/// A full MQTT 3.1.1 client (scenario device kind `client`): QoS 0, 1 and 2 both ways,
-/// retain, will, any client id, clean session 0 or 1, keep-alive pings on or off, optional
-/// acknowledgements, and raw bytes. It is the client engine configured by its
+/// A full MQTT 3.1.1 or 5.0 client (scenario device kind `client`, `protocol: 5`): QoS 0, 1
+/// and 2 both ways, retain, will, any client id, clean session (Clean Start) 0 or 1,
+/// keep-alive pings on or off, optional acknowledgements, raw bytes, and in 5.0 properties on
+/// every packet, subscription options, the broker's limits honoured, topic aliases,
+/// enhanced authentication and the broker's DISCONNECT reported with its reason. It is the client engine configured by its
 /// ``GenericClientSettings``; it talks to the broker over a real socket with the harness's
 /// codec, so its packet tap sees every packet.
 public final class GenericClient: RawByteSending, ConnAckReporting {
     public let id: DeviceID
     private let settings: GenericClientSettings
     private let connection: MQTTClientConnection
+    private var version: MQTTProtocolVersion { settings.protocolVersion }
 
     /// Creates a client on one event loop of `group`.
     /// - Parameters:
@@ -49,7 +52,7 @@ public final class GenericClient: RawByteSending, ConnAckReporting {
     }
 
     public func connectReportingConnAck(_ request: ConnectRequest) async throws -> ConnectAnswer {
-        await connection.connect(settings.connectOptions(for: request), endpoint: request.endpoint)
+        await connection.connect(settings.connectOptions(for: request), endpoint: request.endpoint, version: version)
     }
 
     public func sendBytes(_ bytes: ByteBuffer, opening request: ConnectRequest) async throws -> OperationOutcome {
@@ -57,15 +60,40 @@ public final class GenericClient: RawByteSending, ConnAckReporting {
     }
 
     public func subscribe(to filter: TopicFilter, qos: MQTTQoS) async throws -> OperationOutcome {
-        await connection.run(.subscribe([.init(filter: filter, qos: qos)]))
+        await connection.run(.subscribe([.init(filter: filter, qos: qos)]), version: version)
+    }
+
+    public func subscribe(_ request: SubscribeRequest) async throws -> OperationOutcome {
+        await connection.run(.subscribe(request.subscriptions, properties: request.properties), version: version)
     }
 
     public func unsubscribe(from filter: TopicFilter) async throws -> OperationOutcome {
-        await connection.run(.unsubscribe([filter]))
+        await connection.run(.unsubscribe([filter]), version: version)
+    }
+
+    public func unsubscribe(_ request: UnsubscribeRequest) async throws -> OperationOutcome {
+        await connection.run(.unsubscribe(request.filters, properties: request.properties), version: version)
     }
 
     public func publish(_ topic: TopicName, payload: String, qos: MQTTQoS, retain: Bool) async throws -> OperationOutcome {
-        await connection.run(.publish(ApplicationMessage(topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain)))
+        await connection.run(.publish(ApplicationMessage(topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain)), version: version)
+    }
+
+    public func publish(_ request: PublishRequest) async throws -> OperationOutcome {
+        await connection.run(.publish(request.message), version: version)
+    }
+
+    /// MQTT 5.0: starts a re-authentication (AUTH 0x19) with the settings'
+    /// ``GenericClientSettings/authentication``, returning once the broker's AUTH Success
+    /// arrived or the connection ended.
+    public func reauthenticate() async -> OperationOutcome {
+        await connection.run(.reauthenticate, version: version)
+    }
+
+    /// The limits of the current (or last) connection: what its CONNECT and CONNACK
+    /// announced (MQTT 5.0).
+    public func connectionLimits() async -> ConnectionLimits? {
+        await connection.session()?.limits
     }
 
     /// Drops the connection without DISCONNECT, so the broker publishes the will.
@@ -77,8 +105,19 @@ public final class GenericClient: RawByteSending, ConnAckReporting {
     /// - Throws: ``DisconnectFailure`` when there was nothing to close cleanly (the connection
     ///   is still opening, or another disconnect is under way).
     public func disconnect() async throws {
-        if case .connectionEnded(let reason) = await connection.run(.disconnect) {
-            throw DisconnectFailure(description: "cannot disconnect: \(reason)")
+        try await disconnect(DisconnectRequest())
+    }
+
+    /// Sends DISCONNECT with the request's reason code and properties (MQTT 5.0) and returns
+    /// once the connection is closed.
+    /// - Throws: ``DisconnectFailure`` as ``disconnect()``, and when a 3.1.1 client is asked
+    ///   for a reason code or properties.
+    public func disconnect(_ request: DisconnectRequest) async throws {
+        let operation: MQTTClientSession.Operation = request.needsMQTT5 ? .disconnectWithReason(request.reasonCode, properties: request.properties) : .disconnect
+        switch await connection.run(operation) {
+        case .connectionEnded(let reason): throw DisconnectFailure(description: "cannot disconnect: \(reason)")
+        case .unsupported(let reason): throw DeviceError.unsupported(id, reason: reason)
+        case .answered, .protocolViolation: break
         }
     }
 

@@ -1,0 +1,78 @@
+import MQTTCore
+import NIOCore
+
+/// A SUBSCRIBE as a scenario asks for it: the filters with their options, and MQTT 5.0
+/// properties (a subscription identifier, user properties).
+public struct SubscribeRequest: Sendable, Hashable {
+    /// Each filter with its maximum QoS and (MQTT 5.0) no local, retain as published and
+    /// retain handling.
+    public var subscriptions: [SubscribePacket.Subscription]
+    public var properties: MQTTProperties
+
+    public init(subscriptions: [SubscribePacket.Subscription], properties: MQTTProperties = .none) {
+        self.subscriptions = subscriptions
+        self.properties = properties
+    }
+
+    /// Whether the request needs MQTT 5.0: properties, or options beyond the QoS.
+    public var needsMQTT5: Bool { !properties.isEmpty || subscriptions.contains { !$0.hasOnlyQoS } }
+}
+
+/// An UNSUBSCRIBE: the filters, and MQTT 5.0 properties (user properties).
+public struct UnsubscribeRequest: Sendable, Hashable {
+    public var filters: [TopicFilter]
+    public var properties: MQTTProperties
+
+    public init(filters: [TopicFilter], properties: MQTTProperties = .none) {
+        self.filters = filters
+        self.properties = properties
+    }
+
+    /// Whether the request needs MQTT 5.0.
+    public var needsMQTT5: Bool { !properties.isEmpty }
+}
+
+/// A PUBLISH: topic, payload, QoS, retain, and MQTT 5.0 properties (topic alias, message
+/// expiry interval, response topic, correlation data, content type, payload format
+/// indicator, user properties).
+public struct PublishRequest: Sendable, Hashable {
+    /// May be empty in MQTT 5.0 when ``properties`` carry a topic alias already mapped on the
+    /// connection.
+    public var topic: TopicName
+    public var payload: ByteBuffer
+    public var qos: MQTTQoS
+    public var retain: Bool
+    public var properties: MQTTProperties
+
+    public init(topic: TopicName, payload: ByteBuffer, qos: MQTTQoS = .atMostOnce, retain: Bool = false, properties: MQTTProperties = .none) {
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.properties = properties
+    }
+
+    /// Whether the request needs MQTT 5.0.
+    public var needsMQTT5: Bool { !properties.isEmpty }
+
+    /// The application message the client publishes.
+    public var message: ApplicationMessage {
+        ApplicationMessage(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
+    }
+}
+
+/// A DISCONNECT: in MQTT 5.0 with a reason code (for example 0x04 Disconnect with Will
+/// Message) and properties (session expiry interval, reason string, user properties).
+public struct DisconnectRequest: Sendable, Hashable {
+    public var reasonCode: MQTTReasonCode
+    public var properties: MQTTProperties
+
+    public init(reasonCode: MQTTReasonCode = .normalDisconnection, properties: MQTTProperties = .none) {
+        self.reasonCode = reasonCode
+        self.properties = properties
+    }
+
+    /// Whether the request needs MQTT 5.0: a reason other than normal disconnection, or
+    /// properties.
+    public var needsMQTT5: Bool { reasonCode != .normalDisconnection || !properties.isEmpty }
+}

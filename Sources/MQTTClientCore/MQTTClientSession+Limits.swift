@@ -1,0 +1,110 @@
+import MQTTCore
+import NIOCore
+
+/// MQTT 5.0 limits on what the client sends: the broker's Receive Maximum (flow control),
+/// Maximum Packet Size, Topic Alias Maximum, Maximum QoS and Retain Available, announced in its
+/// CONNACK (section 3.2.2.3). None of them applies to MQTT 3.1.1.
+extension MQTTClientSession {
+    /// A QoS 1 or 2 publish waiting until the broker's Receive Maximum lets it go.
+    struct QueuedPublish: Sendable, Hashable {
+        var operation: OperationID
+        var message: ApplicationMessage
+    }
+
+    /// Starts the per-connection state of a new CONNECT: the client's announced limits, no
+    /// topic aliases, no DISCONNECT from the broker yet.
+    mutating func startConnection(_ options: ConnectOptions) {
+        limits = version == .v5 ? ConnectionLimits(connect: options.properties) : ConnectionLimits()
+        incomingAliases = [:]
+        outgoingAliases = [:]
+        unacknowledgedIncoming = []
+        serverDisconnect = nil
+        authentication = AuthenticationExchange(connect: options.properties)
+    }
+
+    /// The largest packet the client accepts on the connection it opens (MQTT 5.0: the
+    /// Maximum Packet Size its CONNECT announces), for the driver's codec; `nil`: the
+    /// protocol's maximum.
+    public var maximumIncomingPacketSize: Int? {
+        guard version == .v5, case .maximumPacketSize(let size)? = options?.properties.first(.maximumPacketSize) else { return nil }
+        return Int(size)
+    }
+
+    /// QoS 1 and 2 publishes sent and not yet acknowledged.
+    var publishesInFlight: Int {
+        inFlight.values.reduce(0) { count, entry in
+            if case .publish = entry { count + 1 } else { count }
+        }
+    }
+
+    /// Why `message` cannot be published under the broker's CONNACK; `nil` when it can.
+    /// Records a new outgoing topic alias.
+    mutating func refusal(toPublish message: ApplicationMessage) -> String? {
+        guard version == .v5 else { return nil }
+        if message.qos > limits.maximumQoS {
+            return "the broker's CONNACK allows at most QoS \(limits.maximumQoS.rawValue) (maximum_qos), and the publish asks for QoS \(message.qos.rawValue)"
+        }
+        if message.retain, !limits.retainAvailable {
+            return "the broker's CONNACK says it keeps no retained messages (retain_available 0), and the publish is retained"
+        }
+        guard let alias = message.properties.topicAlias else { return nil }
+        if alias == 0 || alias > limits.serverTopicAliasMaximum {
+            return "topic alias \(alias) is not allowed: the broker's topic_alias_maximum is \(limits.serverTopicAliasMaximum) [MQTT-3.3.2-8]"
+        }
+        if message.topic.string.isEmpty {
+            guard outgoingAliases[alias] != nil else {
+                return "topic alias \(alias) has no topic on this connection yet: publish it once with a topic name first"
+            }
+        } else {
+            outgoingAliases[alias] = message.topic
+        }
+        return nil
+    }
+
+    /// Why `packet` cannot be sent: it does not encode in this version, or it is larger than
+    /// the broker's Maximum Packet Size [MQTT-3.1.2-24]; `nil` when it can. Checked in 5.0 only
+    /// (a 3.1.1 packet has no properties to get wrong).
+    func refusal(toSend packet: MQTTPacket) -> String? {
+        guard version == .v5 else { return nil }
+        let size: Int
+        do {
+            size = try packet.encoded(version: version).readableBytes
+        } catch {
+            return "the \(packet.type) cannot be sent: \(error)"
+        }
+        if let maximum = limits.serverMaximumPacketSize, size > Int(maximum) {
+            return "the \(packet.type) is \(size) bytes, above the broker's maximum_packet_size of \(maximum) bytes [MQTT-3.1.2-24]"
+        }
+        return nil
+    }
+
+    /// Sends a QoS 1 or 2 publish, or queues it while the broker's Receive Maximum is reached
+    /// [MQTT-3.3.4-7].
+    mutating func sendOrQueue(_ message: ApplicationMessage, id: OperationID, now: Int64) -> [Action] {
+        if version == .v5, publishesInFlight >= Int(limits.serverReceiveMaximum) {
+            queuedPublishes.append(QueuedPublish(operation: id, message: message))
+            return withTimer([], now: now)
+        }
+        return withTimer(sendTracked(message, id: id, now: now), now: now)
+    }
+
+    /// Sends a QoS 1 or 2 publish and tracks it until its acknowledgement.
+    private mutating func sendTracked(_ message: ApplicationMessage, id: OperationID, now: Int64) -> [Action] {
+        guard let packetID = nextPacketID() else { return [complete(id, Self.noPacketID)] }
+        let packet = version.publish(message, packetID: packetID)
+        if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
+        inFlight[packetID] = .publish(id, message.qos == .atLeastOnce ? .awaitingPubAck : .awaitingPubRec)
+        return [send(packet, now: now)]
+    }
+
+    /// Sends queued publishes as far as the broker's Receive Maximum allows, after an
+    /// acknowledgement freed a place.
+    mutating func releaseQueuedPublishes(now: Int64) -> [Action] {
+        var actions: [Action] = []
+        while !queuedPublishes.isEmpty, publishesInFlight < Int(limits.serverReceiveMaximum), state == .connected {
+            let next = queuedPublishes.removeFirst()
+            actions += sendTracked(next.message, id: next.operation, now: now)
+        }
+        return actions
+    }
+}
