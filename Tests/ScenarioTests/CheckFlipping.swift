@@ -18,8 +18,10 @@ enum CheckFlipping {
         return (copy, numbers)
     }
 
-    /// The opposite of one expectation, if it has one.
+    /// The opposite of one expectation, if it has one (an order, `after:`, has none: "not
+    /// after" is not a thing the language says).
     static func opposite(of expectation: Expectation) -> Expectation? {
+        guard expectation.after == nil else { return nil }
         var result = expectation
         let duration = expectation.deadline.duration
         switch expectation.subject {
