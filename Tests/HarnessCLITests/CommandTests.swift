@@ -124,7 +124,9 @@ import Testing
         let selection = try ScenarioFiles.select([Self.path("scenarios")])
         let pack = Self.path("scenarios/conformance/mqtt-3.1.1")
         let pack5 = Self.path("scenarios/conformance/mqtt-5.0")
-        #expect(selection.skippedPacks.map(\.path) == [pack, pack5])
+        let examples = Self.path("scenarios/examples/mqtt5")
+        #expect(selection.skippedPacks.map(\.path) == [pack, pack5, examples])
+        #expect(selection.skippedPacks.last?.note == "\(examples): skipped, scenarios that need a broker (1 scenario); run them with: MQTT_URL=mqtt://HOST:PORT harness run \(examples)")
         #expect(selection.skippedPacks.first?.scenarioCount == 45)
         #expect(selection.skippedPacks.first?.note == "\(pack): skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack \(pack)")
         #expect(!selection.files.contains { $0.hasPrefix(pack + "/") || $0.hasPrefix(pack5 + "/") })
@@ -152,6 +154,7 @@ import Testing
         let text = output.standardOutput + output.standardError
         #expect(output.status == 0, "\(text)")
         #expect(output.standardOutput.contains("scenarios/conformance/mqtt-3.1.1: skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack scenarios/conformance/mqtt-3.1.1"), "\(text)")
+        #expect(output.standardOutput.contains("scenarios/examples/mqtt5: skipped, scenarios that need a broker (1 scenario); run them with: MQTT_URL=mqtt://HOST:PORT harness run scenarios/examples/mqtt5"), "\(text)")
         #expect(!text.contains("127.0.0.1:1883"))
         // Not a terminal: plain progress lines, no control characters.
         #expect(output.standardError.contains("runs done] "), "\(output.standardError)")

@@ -62,6 +62,8 @@ public enum ScenarioLoader {
             for index in finallySteps.indices { finallySteps[index].isCleanup = true }
         }
         parser.checkExpectationVersions(steps + finallySteps)
+        StepParser.markJudgedAnswers(&steps)
+        StepParser.markJudgedAnswers(&finallySteps)
         reader = parser.reader
         if reader.diagnostics.isEmpty {
             // Each target's devices (a target may change a device's kind), each problem once.

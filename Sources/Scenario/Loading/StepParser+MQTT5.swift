@@ -151,3 +151,44 @@ extension StepParser {
         return devices
     }
 }
+
+extension StepParser {
+    /// Sets ``Step/answerJudgedLater`` on each action whose device's next step (in the same
+    /// list) expects the action's answer with a reason code: a CONNACK after connect, a SUBACK
+    /// after subscribe, an UNSUBACK after unsubscribe, a PUBACK or PUBREC after publish.
+    static func markJudgedAnswers(_ steps: inout [Step]) {
+        for index in steps.indices {
+            switch steps[index].kind {
+            case .repeatBlock(var block):
+                markJudgedAnswers(&block.steps)
+                steps[index].kind = .repeatBlock(block)
+                continue
+            case .chaos(var block):
+                markJudgedAnswers(&block.steps)
+                steps[index].kind = .chaos(block)
+                continue
+            default:
+                break
+            }
+            let answers = answerTypes(of: steps[index].kind)
+            guard !answers.isEmpty, let device = steps[index].device else { continue }
+            let next = steps[(index + 1)...].first { $0.device == device }
+            guard case .expect(let expectation)? = next?.kind else { continue }
+            steps[index].answerJudgedLater = expectation.subject.leaves.contains { subject in
+                guard case .packet(let matcher) = subject else { return false }
+                return answers.contains(matcher.type) && (matcher.reason != nil || matcher.reasons != nil)
+            }
+        }
+    }
+
+    /// The packets that answer an action.
+    private static func answerTypes(of kind: Step.Kind) -> [MQTTPacketType] {
+        switch kind {
+        case .connect: [.connack]
+        case .subscribe: [.suback]
+        case .unsubscribe: [.unsuback]
+        case .publish: [.puback, .pubrec]
+        default: []
+        }
+    }
+}

@@ -18,6 +18,11 @@ public struct Step: Sendable, Hashable {
     public var statements: [String] = []
     /// A step of the scenario's `finally:` part: it runs whatever happened before it.
     public var isCleanup = false
+    /// The device's next step is an expectation that judges this action's answer by its
+    /// reason code (`expect: { connack: { reason: not_authorized } }` after a connect): an
+    /// MQTT 5.0 refusal (a reason code of 0x80 or more) is then left to it, not a failure of
+    /// this step.
+    public var answerJudgedLater = false
 
     /// What the step does.
     public enum Kind: Sendable, Hashable {
