@@ -2,7 +2,8 @@ import Scenario
 
 /// Turns every check of a scenario into its opposite, to prove the checks can fail: an event
 /// expected `within` a time must now not happen `for` that time and the other way round; a
-/// connection expected to end must now stay up, and one expected to stay up must now end.
+/// connection expected to end must now stay up, and one expected to stay up must now end; bytes
+/// expected to arrive must now arrive with their last byte changed.
 /// Only steps that name statements are turned, and only plain expectations (a `one_of` chooses
 /// among branches the standard allows, and has no single opposite).
 enum CheckFlipping {
@@ -29,6 +30,11 @@ enum CheckFlipping {
             return nil
         case .disconnected(let value, let reason):
             result.subject = .disconnected(!value, reason: reason)
+        case .bytes(var hex, let exact):
+            guard let last = hex.bytes.last, expectation.deadline.isWithin else { return nil }
+            hex.bytes[hex.bytes.count - 1] = last ^ 0xFF
+            result.subject = .bytes(hex, exact: exact)
+            return result
         default:
             guard !expectation.subject.isState else { return nil }
         }
