@@ -109,25 +109,30 @@ import Testing
         #expect(!output.standardError.contains("ConformProtocol"))
     }
 
-    @Test("harness conform --protocol 5: the MQTT 5.0 pack against Mosquitto set up as its brokers/mosquitto says matches the verdicts file, exit 0, statements counted against MQTT 5.0")
+    @Test("harness conform --protocol 5: MQTT 5.0 scenarios against Mosquitto set up as the pack's brokers/mosquitto says: statements counted against MQTT 5.0, a deviation FAIL with its step, exit 1; the same pack with --pack alone is taken as MQTT 5.0")
     func protocol5() async throws {
         let broker = try await Mosquitto.startForPack("mqtt-5.0")
         defer { broker.stop() }
         let folder = try temporaryFolder()
-        let output = try await HarnessBinary.run(
-            ["conform", "mqtt://127.0.0.1:\(broker.port)", "--protocol", "5", "--expect", "scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml",
-             "--junit", folder + "/j.xml", "--reports", folder + "/reports", "--deadline-scale", "2", "--no-color"],
-            in: CommandTests.root.path,
-            timeout: .seconds(300)
-        )
-        #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
-        let lines = output.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.contains(" of the 251 MQTT 5.0 statements checked: ") }, "\(lines.suffix(3))")
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.8.3-4 ") && $0.contains(" FAIL ") && $0.contains("mqtt5-malformed-no-local-shared") })
-        #expect(lines.contains { $0.hasPrefix("MQTT-3.3.2-18 ") && $0.contains(" pass ") })
-        #expect(lines.last == "the verdicts match scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml (Mosquitto 2.0.11 (Debian 12 package mosquitto))")
-        let xml = try String(contentsOfFile: folder + "/j.xml", encoding: .utf8)
-        #expect(xml.contains("name=\"[MQTT-3.6.1-1] 04 expect disconnected within 2s\""))
+        let packFolder = folder + "/pack"
+        try FileManager.default.createDirectory(atPath: packFolder, withIntermediateDirectories: true)
+        let source = CommandTests.path("scenarios/conformance/mqtt-5.0")
+        for name in ["malformed-no-local-shared.yaml", "malformed-pubrel-flags.yaml", "message-properties.yaml"] {
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: packFolder + "/" + name)
+        }
+        for arguments in [["--protocol", "5"], []] {
+            let output = try await HarnessBinary.run(
+                ["conform", "mqtt://127.0.0.1:\(broker.port)", "--pack", packFolder, "--junit", folder + "/j.xml", "--reports", folder + "/reports", "--deadline-scale", "2", "--no-color"] + arguments,
+                in: folder
+            )
+            #expect(output.status == 1, "\(output.standardOutput)\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.contains(" of the 251 MQTT 5.0 statements checked: ") && $0.contains(" 2 fail, ") }, "\(lines.suffix(3))")
+            #expect(lines.contains { $0.hasPrefix("MQTT-3.8.3-4 ") && $0.contains(" FAIL ") && $0.contains("mqtt5-malformed-no-local-shared step 4") })
+            #expect(lines.contains { $0.hasPrefix("MQTT-3.3.2-18 ") && $0.contains(" pass ") && $0.contains("mqtt5-message-properties") })
+            let xml = try String(contentsOfFile: folder + "/j.xml", encoding: .utf8)
+            #expect(xml.contains("name=\"[MQTT-3.6.1-1] 04 expect disconnected within 2s\""))
+        }
     }
 
     @Test("harness conform --protocol all: both shipped packs, a table and a closing line per standard, one JUnit file; nothing reachable fails them, exit 1")
