@@ -55,7 +55,7 @@ import Testing
         text = text.replacingOccurrences(of: #"properties: { correlation_data: { hex: "a1 b2 c3" }, user: { unit: celsius } }"#, with: #"properties: { correlation_data: { hex: "ff" }, user: { unit: celsius } }"#)
         let result = try await run(text, on: broker)
         let failure = failure(result, step: 11)
-        #expect(failure?.observed.contains("correlation_data") == true, "\(summary(result))")
+        #expect(failure?.observed.contains("without correlation_data=hex a1 b2 c3 (the packet has correlation_data=hex ff)") == true, "\(summary(result))")
         #expect(result.steps.prefix(10).allSatisfy { $0.status == .passed }, "\(summary(result))")
     }
 
