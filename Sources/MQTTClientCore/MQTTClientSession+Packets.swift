@@ -47,6 +47,7 @@ extension MQTTClientSession {
     }
 
     private mutating func connectedPacketReceived(_ packet: MQTTPacket, now: Int64) -> [Action] {
+        if let rule = problemInformationViolation(packet) { return violation(rule, code: .protocolError, now: now) }
         switch packet {
         case .publish(let publish):
             return received(publish, now: now)
@@ -153,7 +154,7 @@ extension MQTTClientSession {
             guard configuration.protocolViolations == .report else { return withTimer([], now: now) }
             inFlight[id] = nil
             let violation = "the broker answered the QoS 2 PUBLISH (packet id \(id)) with PUBACK instead of PUBREC [MQTT-4.3.3-2] [MQTT-3.3.4-1]"
-            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))], now: now)
+            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))] + releaseQueuedPublishes(now: now), now: now)
         }
     }
 
@@ -166,7 +167,7 @@ extension MQTTClientSession {
             guard configuration.protocolViolations == .report else { return withTimer([], now: now) }
             inFlight[id] = nil
             let violation = "the broker answered the QoS 1 PUBLISH (packet id \(id)) with PUBREC instead of PUBACK [MQTT-4.3.2-2] [MQTT-3.3.4-1]"
-            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))], now: now)
+            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))] + releaseQueuedPublishes(now: now), now: now)
         case .awaitingPubRec where pubrec.reasonCode.isFailure:
             // MQTT 5.0: the broker refused the message; the exchange ends here [MQTT-4.3.3-4].
             inFlight[id] = nil

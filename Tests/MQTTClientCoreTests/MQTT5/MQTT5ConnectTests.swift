@@ -74,6 +74,21 @@ import Testing
         #expect(session.start(.publish(message("fine")), id: 4, now: 0).sentPackets.count == 1)
     }
 
+    @Test("a CONNECT, SUBSCRIBE or DISCONNECT with a property its packet may not carry is refused before anything is sent")
+    func propertyNotAllowed() {
+        var fresh = MQTTClientSession(configuration: v5())
+        let connect = fresh.start(.connect(ConnectOptions(clientID: "c", properties: props([.topicAlias(1)]))), id: 1, now: 0)
+        #expect(connect.count == 1)
+        #expect(connect.outcomes[1].map { if case .unsupported(let reason) = $0 { reason.hasPrefix("the CONNECT cannot be sent: ") } else { false } } == true)
+        var session = connected5()
+        let subscribe = session.start(.subscribe([.init(filter: topicFilter("a"), qos: .atMostOnce)], properties: props([.contentType("x")])), id: 2, now: 0)
+        #expect(subscribe.sentPackets.isEmpty)
+        #expect(subscribe.outcomes[2].map { if case .unsupported(let reason) = $0 { reason.hasPrefix("the SUBSCRIBE cannot be sent: ") } else { false } } == true)
+        let disconnect = session.start(.disconnectWithReason(.normalDisconnection, properties: props([.topicAlias(1)])), id: 3, now: 0)
+        #expect(disconnect.sentPackets.isEmpty)
+        #expect(session.isConnected)
+    }
+
     @Test("a 3.1.1 client refuses 5.0 content with a plain reason and sends nothing")
     func v311RefusesProperties() {
         var fresh = MQTTClientSession()
