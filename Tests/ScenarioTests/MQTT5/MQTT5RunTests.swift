@@ -92,6 +92,14 @@ import Testing
               - expect: { connack: { reason: not_authorized }, within: 2s }
             """, on: broker)
         #expect(judged.isPassed == true, "\(summary(judged))\n\(broker.log)")
+        // The 3.1.1 form judges the CONNACK too: 0x87 is 3.1.1's return code 5.
+        let judged311 = try await run("""
+            devices: [{ id: c5, kind: client, protocol: 5, username: alice, password: wrong }]
+            steps:
+              - connect: {}
+              - expect: { connack: not_authorized, within: 2s }
+            """, on: broker)
+        #expect(judged311.isPassed == true, "\(summary(judged311))\n\(broker.log)")
         let unjudged = try await run("""
             devices: [{ id: c5, kind: client, protocol: 5, username: alice, password: wrong }]
             steps:
