@@ -57,6 +57,15 @@ extension MQTTClientSession {
         return "the broker sent a \(packet.type) with a reason string or user properties, and the client's CONNECT asked for no problem information (request_problem_information 0) [MQTT-3.1.2-29]"
     }
 
+    /// The rule a SUBACK or UNSUBACK breaks with `count` reason codes for the request with
+    /// `packetID` (5.0: one per topic filter, in order); `nil` when it has one per filter.
+    /// Forgets the request's filter count.
+    mutating func reasonCountViolation(_ count: Int, packetID: UInt16, ack: MQTTPacketType, statement: String) -> String? {
+        guard let expected = filterCounts.removeValue(forKey: packetID), expected != count else { return nil }
+        let request = ack == .suback ? "SUBSCRIBE" : "UNSUBSCRIBE"
+        return "the broker answered the \(request) (packet id \(packetID)) of \(expected) topic filter\(expected == 1 ? "" : "s") with a \(ack) of \(count) reason code\(count == 1 ? "" : "s") [\(statement)]"
+    }
+
     /// The actions that close the connection instead of handling a packet.
     struct Closing: Error, Sendable, Hashable {
         var actions: [Action]

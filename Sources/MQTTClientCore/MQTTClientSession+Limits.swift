@@ -23,6 +23,7 @@ extension MQTTClientSession {
         incomingAliases = [:]
         outgoingAliases = [:]
         unacknowledgedIncoming = []
+        filterCounts = [:]
         serverDisconnect = nil
         authentication = AuthenticationExchange(connect: options.properties)
     }

@@ -114,6 +114,7 @@ extension MQTTClientSession {
         let packet = version.subscribe(subscriptions, properties: properties, packetID: packetID)
         if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
         inFlight[packetID] = .subscribe(id)
+        if version == .v5 { filterCounts[packetID] = subscriptions.count }
         return withTimer([send(packet, now: now)], now: now)
     }
 
@@ -130,6 +131,7 @@ extension MQTTClientSession {
         if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
         subscriptions.removeAll { filters.contains($0.filter) }
         inFlight[packetID] = .unsubscribe(id)
+        if version == .v5 { filterCounts[packetID] = filters.count }
         return withTimer([send(packet, now: now)], now: now)
     }
 

@@ -62,6 +62,9 @@ extension MQTTClientSession {
         case .unsuback(let acknowledgement):
             let id = acknowledgement.packetID
             guard case .unsubscribe(let operation)? = inFlight[id] else { return withTimer([], now: now) }
+            if let rule = reasonCountViolation(acknowledgement.reasonCodes.count, packetID: id, ack: .unsuback, statement: "MQTT-3.11.3-1") {
+                return violation(rule, code: .protocolError, now: now)
+            }
             inFlight[id] = nil
             return withTimer([complete(operation, .answered(packet))], now: now)
         case .puback(let acknowledgement):
@@ -131,6 +134,9 @@ extension MQTTClientSession {
             // client reports the answers to its own SUBSCRIBEs, and leaves the answer to a raw
             // one to expectations on bytes and packets.
             return withTimer(configuration.program == nil ? [] : [.report(.subAckReceived(suback))], now: now)
+        }
+        if let rule = reasonCountViolation(suback.reasonCodes.count, packetID: suback.packetID, ack: .suback, statement: "MQTT-3.9.3-1") {
+            return violation(rule, code: .protocolError, now: now)
         }
         var actions: [Action] = [.report(.subAckReceived(suback))]
         inFlight[suback.packetID] = nil

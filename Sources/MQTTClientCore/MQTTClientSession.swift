@@ -111,6 +111,9 @@ public struct MQTTClientSession: Sendable {
     /// Received QoS 1 publishes not yet acknowledged (acknowledgement policies that leave
     /// them), counted against the client's Receive Maximum with ``incomingQoS2``.
     var unacknowledgedIncoming: Set<UInt16> = []
+    /// How many topic filters each SUBSCRIBE and UNSUBSCRIBE in flight has (5.0: its
+    /// acknowledgement has one reason code per filter).
+    var filterCounts: [UInt16: Int] = [:]
     /// The DISCONNECT the broker sent on the current connection.
     var serverDisconnect: DisconnectPacket?
     /// Where an enhanced authentication exchange is.

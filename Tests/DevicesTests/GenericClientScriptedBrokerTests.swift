@@ -103,6 +103,54 @@ final class ScriptedBroker: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    @Test("DISCONNECT session_taken_over (0x8E), as a broker that sends it does: the device reports it in words, and a waiting publish ends with it")
+    func sessionTakenOver() async throws {
+        try await ScriptedBroker.run({ packet in
+            switch packet {
+            case .connect: return [.connack(ConnAckPacket(reasonCode: .success))]
+            case .publish: return [.disconnect(DisconnectPacket(reasonCode: .sessionTakenOver))]
+            default: return []
+            }
+        }) { (port: Int) async throws in
+            let (device, events, _) = client()
+            defer { Task { await device.shutdown() } }
+            #expect(try await device.connect(request(port, [])) == .answered)
+            let outcome = try await device.publish(PublishRequest(topic: topicName("t"), payload: ByteBuffer(string: "x"), qos: .atLeastOnce))
+            #expect(outcome == .connectionEnded(reason: "the broker disconnected: session_taken_over (0x8E)"))
+            let closed = await events.wait { if case .disconnected = $0 { true } else { false } }
+            #expect(closed == .disconnected(reason: "the broker disconnected: session_taken_over (0x8E)"))
+        }
+    }
+
+    @Test("a PUBACK, PUBREC or UNSUBACK with a failure code makes the outcome a refusal naming it; success codes (0x10, 0x11) are answers")
+    func refusedAcknowledgements() async throws {
+        try await ScriptedBroker.run({ packet in
+            switch packet {
+            case .connect: return [.connack(ConnAckPacket(reasonCode: .success))]
+            case .publish(let publish) where publish.topic.string == "quota":
+                return [.puback(PublishAckPacket(packetID: publish.packetID ?? 0, reasonCode: .quotaExceeded))]
+            case .publish(let publish) where publish.qos == .exactlyOnce:
+                return [.pubrec(PublishAckPacket(packetID: publish.packetID ?? 0, reasonCode: .notAuthorized))]
+            case .publish(let publish):
+                return [.puback(PublishAckPacket(packetID: publish.packetID ?? 0, reasonCode: .noMatchingSubscribers))]
+            case .unsubscribe(let unsubscribe):
+                return [.unsuback(UnsubAckPacket(packetID: unsubscribe.packetID, reasonCodes: [.noSubscriptionExisted, .notAuthorized]))]
+            default: return []
+            }
+        }) { (port: Int) async throws in
+            let (device, _, packets) = client()
+            defer { Task { await device.shutdown() } }
+            #expect(try await device.connect(request(port, [])) == .answered)
+            let message = { (topic: String, qos: MQTTQoS) in PublishRequest(topic: topicName(topic), payload: ByteBuffer(string: "x"), qos: qos) }
+            #expect(try await device.publish(message("quota", .atLeastOnce)).refusal == "refused: quota_exceeded (0x97)")
+            #expect(try await device.publish(message("nobody", .atLeastOnce)) == .answered)
+            #expect(try await device.publish(message("secret", .exactlyOnce)).refusal == "refused: not_authorized (0x87)")
+            #expect(!packets.all.contains { $0.packet.type == .pubrel })
+            let unsubscribe = UnsubscribeRequest(filters: [topicFilter("a"), topicFilter("b")])
+            #expect(try await device.unsubscribe(unsubscribe).refusal == "refused: not_authorized (0x87)")
+        }
+    }
+
     @Test("a redirection: DISCONNECT 0x9C with a server reference is reported as a redirection, and not followed")
     func redirection() async throws {
         try await ScriptedBroker.run({ packet in

@@ -89,6 +89,22 @@ import Testing
         #expect(session.isConnected)
     }
 
+    @Test("a SUBACK or UNSUBACK with a reason code count other than the filters' is a protocol error: DISCONNECT 0x82")
+    func reasonCodeCount() {
+        var session = connected5()
+        let filters: [SubscribePacket.Subscription] = [.init(filter: topicFilter("a"), qos: .atMostOnce), .init(filter: topicFilter("b"), qos: .atMostOnce)]
+        _ = session.start(.subscribe(filters), id: 2, now: 0)
+        let short = session.packetReceived(.suback(SubAckPacket(packetID: 1, reasonCodes: [.success])), now: 0)
+        #expect(short.sentDisconnect?.reasonCode == .protocolError)
+        #expect(short.violations == ["the broker answered the SUBSCRIBE (packet id 1) of 2 topic filters with a SUBACK of 1 reason code [MQTT-3.9.3-1]"])
+        var other = connected5()
+        _ = other.start(.unsubscribe([topicFilter("a")]), id: 2, now: 0)
+        #expect(other.packetReceived(.unsuback(UnsubAckPacket(packetID: 1, reasonCodes: [.success, .success])), now: 0).sentDisconnect?.reasonCode == .protocolError)
+        var fine = connected5()
+        _ = fine.start(.subscribe(filters), id: 2, now: 0)
+        #expect(fine.packetReceived(.suback(SubAckPacket(packetID: 1, reasonCodes: [.success, .grantedQoS1])), now: 0).outcomes[2] != nil)
+    }
+
     @Test("a 3.1.1 client refuses 5.0 content with a plain reason and sends nothing")
     func v311RefusesProperties() {
         var fresh = MQTTClientSession()
