@@ -79,7 +79,7 @@ extension OperationOutcome {
             }
             let refused = failures.filter(\.isFailure)
             if !refused.isEmpty {
-                self = .refused(refused, in: packet.type)
+                self = .refused(refused, in: packet.type, properties: packet.properties)
                 return
             }
         }

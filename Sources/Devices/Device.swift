@@ -2,6 +2,7 @@ import IoTHubCore
 import MQTTClient
 import MQTTClientCore
 import MQTTCore
+import NIOCore
 
 /// What the harness needs to connect a device: where the broker is and the credentials the
 /// device presents.
@@ -63,9 +64,17 @@ public enum OperationOutcome: Sendable, Hashable {
 
     /// The outcome of an operation the broker refused with `code` in a `packet`:
     /// `refused: not_authorized (0x87)`; for a SUBACK or UNSUBACK, the codes of each filter.
-    public static func refused(_ codes: [MQTTReasonCode], in packet: MQTTPacketType) -> OperationOutcome {
-        let named = codes.map { MQTTClientSession.reasonText($0, in: packet) }.joined(separator: ", ")
-        return .protocolViolation(reason: "refused: \(named)")
+    /// The broker's reason string follows when it sent one, and a server reference (a CONNACK
+    /// redirecting the client) is reported as a redirection that was not followed.
+    public static func refused(_ codes: [MQTTReasonCode], in packet: MQTTPacketType, properties: MQTTProperties = .none) -> OperationOutcome {
+        var text = "refused: " + codes.map { MQTTClientSession.reasonText($0, in: packet) }.joined(separator: ", ")
+        if let reason = properties.reasonString {
+            text += ", reason string \(MQTTPacket.describePayload(ByteBuffer(string: reason), limit: 200))"
+        }
+        if let reference = properties.serverReference {
+            text += "; the broker redirected the client to \(MQTTPacket.describePayload(ByteBuffer(string: reference), limit: 200)) (not followed)"
+        }
+        return .protocolViolation(reason: text)
     }
 
     /// The broker's refusal, when the operation was refused (``refused(_:in:)``): `refused:

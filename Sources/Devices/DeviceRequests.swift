@@ -7,6 +7,7 @@ public struct SubscribeRequest: Sendable, Hashable {
     /// Each filter with its maximum QoS and (MQTT 5.0) no local, retain as published and
     /// retain handling.
     public var subscriptions: [SubscribePacket.Subscription]
+    /// SUBSCRIBE properties (MQTT 5.0): a subscription identifier, user properties.
     public var properties: MQTTProperties
 
     public init(subscriptions: [SubscribePacket.Subscription], properties: MQTTProperties = .none) {
@@ -21,6 +22,7 @@ public struct SubscribeRequest: Sendable, Hashable {
 /// An UNSUBSCRIBE: the filters, and MQTT 5.0 properties (user properties).
 public struct UnsubscribeRequest: Sendable, Hashable {
     public var filters: [TopicFilter]
+    /// UNSUBSCRIBE properties (MQTT 5.0): user properties.
     public var properties: MQTTProperties
 
     public init(filters: [TopicFilter], properties: MQTTProperties = .none) {
@@ -42,6 +44,7 @@ public struct PublishRequest: Sendable, Hashable {
     public var payload: ByteBuffer
     public var qos: MQTTQoS
     public var retain: Bool
+    /// PUBLISH properties (MQTT 5.0).
     public var properties: MQTTProperties
 
     public init(topic: TopicName, payload: ByteBuffer, qos: MQTTQoS = .atMostOnce, retain: Bool = false, properties: MQTTProperties = .none) {
@@ -64,7 +67,10 @@ public struct PublishRequest: Sendable, Hashable {
 /// A DISCONNECT: in MQTT 5.0 with a reason code (for example 0x04 Disconnect with Will
 /// Message) and properties (session expiry interval, reason string, user properties).
 public struct DisconnectRequest: Sendable, Hashable {
+    /// The reason (MQTT 5.0); 0x00 Normal disconnection is all 3.1.1 can say.
     public var reasonCode: MQTTReasonCode
+    /// DISCONNECT properties (MQTT 5.0): session expiry interval, reason string, user
+    /// properties.
     public var properties: MQTTProperties
 
     public init(reasonCode: MQTTReasonCode = .normalDisconnection, properties: MQTTProperties = .none) {

@@ -29,6 +29,10 @@ public struct ConnectionLimits: Sendable, Hashable {
     public var clientMaximumPacketSize: UInt32?
     /// The highest topic alias the broker may use towards the client; 0: none.
     public var clientTopicAliasMaximum: UInt16 = 0
+    /// Whether the client asked for problem information (Request Problem Information; default
+    /// yes). Without it the broker may send a reason string or user properties only on
+    /// PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
+    public var requestsProblemInformation = true
 
     public init() {}
 
@@ -40,6 +44,7 @@ public struct ConnectionLimits: Sendable, Hashable {
             case .maximumPacketSize(let value): clientMaximumPacketSize = value
             case .topicAliasMaximum(let value): clientTopicAliasMaximum = value
             case .sessionExpiryInterval(let value): sessionExpiryInterval = value
+            case .requestProblemInformation(let value): requestsProblemInformation = value != 0
             default: break
             }
         }

@@ -16,17 +16,17 @@ extension MQTTClientSession {
 
     /// A received PUBLISH checked against the 5.0 rules: the publish with its topic resolved
     /// from its alias, or the actions that close the connection for a broken rule.
-    mutating func checkedIncoming(_ publish: PublishPacket, now: Int64) -> Result<PublishPacket, Refusal> {
+    mutating func checkedIncoming(_ publish: PublishPacket, now: Int64) -> Result<PublishPacket, Closing> {
         var publish = publish
         if let alias = publish.properties.topicAlias {
             guard alias != 0, alias <= limits.clientTopicAliasMaximum else {
                 let rule = "the broker used topic alias \(alias), and the client's topic_alias_maximum is \(limits.clientTopicAliasMaximum) [MQTT-3.3.2-9] [MQTT-3.3.2-10]"
-                return .failure(Refusal(actions: violation(rule, code: .topicAliasInvalid, now: now)))
+                return .failure(Closing(actions: violation(rule, code: .topicAliasInvalid, now: now)))
             }
             if publish.topic.string.isEmpty {
                 guard let topic = incomingAliases[alias] else {
                     let rule = "the broker sent a PUBLISH with an empty topic and topic alias \(alias), which it never mapped on this connection [MQTT-3.3.2-12]"
-                    return .failure(Refusal(actions: violation(rule, code: .topicAliasInvalid, now: now)))
+                    return .failure(Closing(actions: violation(rule, code: .topicAliasInvalid, now: now)))
                 }
                 publish.topic = topic
             } else {
@@ -38,13 +38,36 @@ extension MQTTClientSession {
             incomingQoS2.count + unacknowledgedIncoming.count >= Int(limits.clientReceiveMaximum)
         {
             let rule = "the broker sent a QoS \(publish.qos.rawValue) PUBLISH (packet id \(id)) with \(limits.clientReceiveMaximum) already unacknowledged, the client's receive_maximum [MQTT-3.3.4-9]"
-            return .failure(Refusal(actions: violation(rule, code: .receiveMaximumExceeded, now: now)))
+            return .failure(Closing(actions: violation(rule, code: .receiveMaximumExceeded, now: now)))
         }
         return .success(publish)
     }
 
+    /// The rule `packet` breaks when the client asked for no problem information: a reason
+    /// string or user properties on a packet other than PUBLISH, CONNACK or DISCONNECT
+    /// [MQTT-3.1.2-29]; `nil` when it breaks none.
+    func problemInformationViolation(_ packet: MQTTPacket) -> String? {
+        guard version == .v5, !limits.requestsProblemInformation else { return nil }
+        switch packet {
+        case .publish, .connack, .disconnect: return nil
+        default: break
+        }
+        let properties = packet.properties
+        guard properties.reasonString != nil || !properties.userProperties.isEmpty else { return nil }
+        return "the broker sent a \(packet.type) with a reason string or user properties, and the client's CONNECT asked for no problem information (request_problem_information 0) [MQTT-3.1.2-29]"
+    }
+
+    /// The rule a SUBACK or UNSUBACK breaks with `count` reason codes for the request with
+    /// `packetID` (5.0: one per topic filter, in order); `nil` when it has one per filter.
+    /// Forgets the request's filter count.
+    mutating func reasonCountViolation(_ count: Int, packetID: UInt16, ack: MQTTPacketType, statement: String) -> String? {
+        guard let expected = filterCounts.removeValue(forKey: packetID), expected != count else { return nil }
+        let request = ack == .suback ? "SUBSCRIBE" : "UNSUBSCRIBE"
+        return "the broker answered the \(request) (packet id \(packetID)) of \(expected) topic filter\(expected == 1 ? "" : "s") with a \(ack) of \(count) reason code\(count == 1 ? "" : "s") [\(statement)]"
+    }
+
     /// The actions that close the connection instead of handling a packet.
-    struct Refusal: Error, Sendable, Hashable {
+    struct Closing: Error, Sendable, Hashable {
         var actions: [Action]
     }
 

@@ -24,7 +24,11 @@ extension MQTTClientSession {
             if let refusal = version.refusal(carrying: properties, what: "the DISCONNECT") ?? (version == .v311 && code != .normalDisconnection ? "a DISCONNECT reason code needs MQTT 5.0, and the client speaks MQTT 3.1.1" : nil) {
                 return [complete(id, .unsupported(reason: refusal))]
             }
-            return disconnect(version.disconnect(code, properties: properties), id: id, now: now)
+            let packet = version.disconnect(code, properties: properties)
+            if let refusal = refusal(toDisconnectWith: properties) ?? refusal(toSend: packet, checkingSize: false) {
+                return [complete(id, .unsupported(reason: refusal))]
+            }
+            return disconnect(packet, id: id, now: now)
         case .reauthenticate: return reauthenticate(id: id, now: now)
         case .open: return open(writing: nil, id: id, now: now)
         case .write(let raw): return open(writing: raw, id: id, now: now)
@@ -57,7 +61,10 @@ extension MQTTClientSession {
     // MARK: Operations
 
     private mutating func connect(_ options: ConnectOptions, id: OperationID, now: Int64) -> [Action] {
-        if let refusal = version.refusal(carrying: options.properties, what: "the CONNECT") ?? version.refusal(carrying: options.will?.properties ?? .none, what: "the will") {
+        if let refusal = version.refusal(carrying: options.properties, what: "the CONNECT") ?? version.refusal(carrying: options.will?.properties ?? .none, what: "the will")
+            ?? refusal(toSend: version.connect(options, cleanSession: options.cleanSession, password: options.password), checkingSize: false)
+        {
+            // The broker's limits are not known before its CONNACK; only what cannot be encoded.
             return [complete(id, .unsupported(reason: refusal))]
         }
         if configuration.program != nil {
@@ -107,6 +114,7 @@ extension MQTTClientSession {
         let packet = version.subscribe(subscriptions, properties: properties, packetID: packetID)
         if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
         inFlight[packetID] = .subscribe(id)
+        if version == .v5 { filterCounts[packetID] = subscriptions.count }
         return withTimer([send(packet, now: now)], now: now)
     }
 
@@ -123,6 +131,7 @@ extension MQTTClientSession {
         if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
         subscriptions.removeAll { filters.contains($0.filter) }
         inFlight[packetID] = .unsubscribe(id)
+        if version == .v5 { filterCounts[packetID] = filters.count }
         return withTimer([send(packet, now: now)], now: now)
     }
 
@@ -133,8 +142,11 @@ extension MQTTClientSession {
         }
         switch message.qos {
         case .atMostOnce:
-            let packet = version.publish(message, packetID: nil)
-            if let refusal = refusal(toSend: packet) { return [complete(id, .unsupported(reason: refusal))] }
+            let packet: MQTTPacket
+            switch outgoingPublish(message, packetID: nil) {
+            case .success(let checked): packet = checked
+            case .failure(let refusal): return [complete(id, .unsupported(reason: refusal.reason))]
+            }
             let sent = send(packet, now: now)
             return withTimer([sent, complete(id, .done)], now: now)
         case .exactlyOnce where !configuration.supportsQoS2:

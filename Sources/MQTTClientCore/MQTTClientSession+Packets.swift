@@ -47,6 +47,7 @@ extension MQTTClientSession {
     }
 
     private mutating func connectedPacketReceived(_ packet: MQTTPacket, now: Int64) -> [Action] {
+        if let rule = problemInformationViolation(packet) { return violation(rule, code: .protocolError, now: now) }
         switch packet {
         case .publish(let publish):
             return received(publish, now: now)
@@ -61,6 +62,9 @@ extension MQTTClientSession {
         case .unsuback(let acknowledgement):
             let id = acknowledgement.packetID
             guard case .unsubscribe(let operation)? = inFlight[id] else { return withTimer([], now: now) }
+            if let rule = reasonCountViolation(acknowledgement.reasonCodes.count, packetID: id, ack: .unsuback, statement: "MQTT-3.11.3-1") {
+                return violation(rule, code: .protocolError, now: now)
+            }
             inFlight[id] = nil
             return withTimer([complete(operation, .answered(packet))], now: now)
         case .puback(let acknowledgement):
@@ -131,6 +135,9 @@ extension MQTTClientSession {
             // one to expectations on bytes and packets.
             return withTimer(configuration.program == nil ? [] : [.report(.subAckReceived(suback))], now: now)
         }
+        if let rule = reasonCountViolation(suback.reasonCodes.count, packetID: suback.packetID, ack: .suback, statement: "MQTT-3.9.3-1") {
+            return violation(rule, code: .protocolError, now: now)
+        }
         var actions: [Action] = [.report(.subAckReceived(suback))]
         inFlight[suback.packetID] = nil
         guard let operation else { return withTimer(actions, now: now) }
@@ -153,7 +160,7 @@ extension MQTTClientSession {
             guard configuration.protocolViolations == .report else { return withTimer([], now: now) }
             inFlight[id] = nil
             let violation = "the broker answered the QoS 2 PUBLISH (packet id \(id)) with PUBACK instead of PUBREC [MQTT-4.3.3-2] [MQTT-3.3.4-1]"
-            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))], now: now)
+            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))] + releaseQueuedPublishes(now: now), now: now)
         }
     }
 
@@ -166,7 +173,7 @@ extension MQTTClientSession {
             guard configuration.protocolViolations == .report else { return withTimer([], now: now) }
             inFlight[id] = nil
             let violation = "the broker answered the QoS 1 PUBLISH (packet id \(id)) with PUBREC instead of PUBACK [MQTT-4.3.2-2] [MQTT-3.3.4-1]"
-            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))], now: now)
+            return withTimer([.report(.protocolViolation(violation)), complete(operation, .protocolViolation(reason: violation))] + releaseQueuedPublishes(now: now), now: now)
         case .awaitingPubRec where pubrec.reasonCode.isFailure:
             // MQTT 5.0: the broker refused the message; the exchange ends here [MQTT-4.3.3-4].
             inFlight[id] = nil

@@ -12,6 +12,14 @@ import NIOCore
 /// handling and the completion of every operation (``Operation`` in, ``Outcome`` out under
 /// the caller's ``OperationID``).
 ///
+/// It speaks the ``MQTTClientConfiguration/protocolVersion`` it is configured with. In MQTT 5.0
+/// it also honours the limits of the connection (``ConnectionLimits``: the broker's Receive
+/// Maximum queues publishes, its Maximum Packet Size, Maximum QoS, Retain Available and Topic
+/// Alias Maximum refuse operations; the client's own limits are enforced on the broker),
+/// resolves topic aliases, takes the broker's DISCONNECT as the end of the session with its
+/// reason, and answers enhanced authentication from an ``AuthenticationPolicy``. MQTT 3.1.1
+/// sessions send exactly what they always did.
+///
 /// Time is nanoseconds on the clock the driver chose (a device's wall clock, so a scenario's
 /// clock jumps reach it; or the monotonic clock), passed in with every event. The session never
 /// reads a clock; it asks to be called again with ``Action/scheduleTick(at:)`` and does its
@@ -103,6 +111,9 @@ public struct MQTTClientSession: Sendable {
     /// Received QoS 1 publishes not yet acknowledged (acknowledgement policies that leave
     /// them), counted against the client's Receive Maximum with ``incomingQoS2``.
     var unacknowledgedIncoming: Set<UInt16> = []
+    /// How many topic filters each SUBSCRIBE and UNSUBSCRIBE in flight has (5.0: its
+    /// acknowledgement has one reason code per filter).
+    var filterCounts: [UInt16: Int] = [:]
     /// The DISCONNECT the broker sent on the current connection.
     var serverDisconnect: DisconnectPacket?
     /// Where an enhanced authentication exchange is.

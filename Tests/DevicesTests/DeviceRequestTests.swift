@@ -70,6 +70,8 @@ final class RecordingDevice: Device {
     func refusalText() {
         #expect(OperationOutcome.refused([.notAuthorized], in: .suback).refusal == "refused: not_authorized (0x87)")
         #expect(OperationOutcome.refused([.unspecifiedError, .quotaExceeded], in: .suback).refusal == "refused: unspecified_error (0x80), quota_exceeded (0x97)")
+        let moved = (try? MQTTProperties([.reasonString("maintenance\n"), .serverReference("other:1883")])) ?? MQTTProperties()
+        #expect(OperationOutcome.refused([.serverMoved], in: .connack, properties: moved).refusal == "refused: server_moved (0x9D), reason string 0x6d61696e74656e616e63650a; the broker redirected the client to \"other:1883\" (not followed)")
         #expect(OperationOutcome.protocolViolation(reason: "PUBACK for QoS 2").refusal == nil)
         #expect(OperationOutcome.answered.refusal == nil)
     }

@@ -246,6 +246,31 @@ import Testing
         #expect(received(alice, payload: "second").first?.topic.string == "t/long/name")
     }
 
+    @Test("the broker's maximum packet size: a larger publish is refused with the reason and never sent; a smaller one goes")
+    func serverMaximumPacketSize() async throws {
+        let broker = try await Mosquitto.start(options: ["max_packet_size 100"], group: group)
+        defer { broker.stop() }
+        let alice = client("alice")
+        defer { Task { await alice.device.shutdown() } }
+        #expect(try await alice.device.connect(request(broker, "alice")) == .answered)
+        #expect(await alice.device.connectionLimits()?.serverMaximumPacketSize == 100)
+        let large = try await alice.device.publish(publish("m/x", String(repeating: "x", count: 200)))
+        #expect(large == .unsupported(reason: "the PUBLISH is 211 bytes, above the broker's maximum_packet_size of 100 bytes [MQTT-3.1.2-24]"))
+        #expect(try await alice.device.publish(publish("m/x", "small")) == .answered)
+        #expect(alice.packets.all.filter { $0.direction == .outbound && $0.packet.type == .publish }.count == 1)
+    }
+
+    @Test("an empty client id: the broker's assigned client identifier is kept")
+    func assignedClientIdentifier() async throws {
+        let broker = try await Mosquitto.start(group: group)
+        defer { broker.stop() }
+        let anonymous = client("anonymous")
+        defer { Task { await anonymous.device.shutdown() } }
+        #expect(try await anonymous.device.connect(request(broker, "")) == .answered)
+        let assigned = await anonymous.device.connectionLimits()?.assignedClientIdentifier
+        #expect(assigned?.isEmpty == false)
+    }
+
     @Test("a refused SUBACK makes the outcome a refusal naming the reason")
     func refusedSubscription() async throws {
         let broker = try await Mosquitto.start(deniedSubscriptions: ["secret/#"], group: group)

@@ -154,7 +154,8 @@ extension StepParser {
 
 extension StepParser {
     /// Sets ``Step/answerJudgedLater`` on each action whose device's next step (in the same
-    /// list) expects the action's answer with a reason code: a CONNACK after connect, a SUBACK
+    /// list) expects the action's answer with a reason code (or, for CONNACK, a 3.1.1 return
+    /// code: `connack: not_authorized`): a CONNACK after connect, a SUBACK
     /// after subscribe, an UNSUBACK after unsubscribe, a PUBACK or PUBREC after publish.
     static func markJudgedAnswers(_ steps: inout [Step]) {
         for index in steps.indices {
@@ -175,8 +176,12 @@ extension StepParser {
             let next = steps[(index + 1)...].first { $0.device == device }
             guard case .expect(let expectation)? = next?.kind else { continue }
             steps[index].answerJudgedLater = expectation.subject.leaves.contains { subject in
-                guard case .packet(let matcher) = subject else { return false }
-                return answers.contains(matcher.type) && (matcher.reason != nil || matcher.reasons != nil)
+                switch subject {
+                case .packet(let matcher): answers.contains(matcher.type) && (matcher.reason != nil || matcher.reasons != nil)
+                // `connack: not_authorized`, the 3.1.1 form, judges the CONNACK's code too.
+                case .connack: answers.contains(.connack)
+                default: false
+                }
             }
         }
     }

@@ -300,23 +300,6 @@ struct RunSession: Sendable {
         }
     }
 
-    /// What an action waits for, in a failure's words: `expected PUBACK; observed no PUBACK:
-    /// connection to 127.0.0.1:1883 refused: is the broker running?`.
-    struct Awaited {
-        /// What should have come: `PUBACK`, `the bytes written`.
-        var expected: String
-        /// What was observed when the connection ended first, before its reason: `no PUBACK`.
-        var missing: String
-        /// What was observed at the deadline: `nothing arrived`.
-        var pending: String
-
-        init(expected: String, missing: String? = nil, pending: String = "nothing arrived") {
-            self.expected = expected
-            self.missing = missing ?? "no \(expected)"
-            self.pending = pending
-        }
-    }
-
     private func send(_ spec: SendSpec, to step: Step) async throws -> StepStatus {
         guard let id = step.device else { return .errored(message: "internal: send names no device") }
         let outcome = try await backend.sendCloudToDevice(spec.message, to: id, timeout: environment.scaled(environment.actionTimeout))
@@ -391,34 +374,6 @@ struct RunSession: Sendable {
 
     private static func isIPAddress(_ host: String) -> Bool {
         host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
-    }
-
-    /// - Parameter refusalJudgedLater: an MQTT 5.0 refusal (an answer with a failure reason
-    ///   code) passes: an expectation that follows judges its reason code.
-    private func outcomeStatus(
-        _ awaited: Awaited,
-        refusalJudgedLater: Bool = false,
-        _ operation: @escaping @Sendable () async throws -> OperationOutcome
-    ) async -> StepStatus {
-        do {
-            let timeout = environment.scaled(environment.actionTimeout)
-            guard let outcome = try await withTimeout(timeout, operation) else {
-                return .failed(Failure(expected: "\(awaited.expected) within \(ScenarioDuration.format(timeout))", observed: awaited.pending))
-            }
-            switch outcome {
-            case .answered:
-                return .passed
-            case .connectionEnded(let reason):
-                return .failed(Failure(expected: awaited.expected, observed: "\(awaited.missing): \(reason)"))
-            case .unsupported(let reason):
-                return .errored(message: reason)
-            case .protocolViolation(let reason):
-                if refusalJudgedLater, outcome.refusal != nil { return .passed }
-                return .failed(Failure(expected: awaited.expected, observed: reason))
-            }
-        } catch {
-            return .errored(message: "\(error)")
-        }
     }
 }
 

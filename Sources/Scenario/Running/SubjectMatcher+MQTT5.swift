@@ -7,6 +7,14 @@ extension SubjectMatcher {
     /// not allow, as `CONNACK arrived with reason bad_user_name_or_password (0x86), expected
     /// not_authorized (0x87)`; `nil` when they hold. Peer text is escaped.
     static func mqtt5Mismatch(_ matcher: PacketMatcher, _ packet: MQTTPacket) -> String? {
+        let problems = mqtt5Problems(matcher, packet)
+        guard !problems.isEmpty else { return nil }
+        return "\(packet.type) arrived " + problems.joined(separator: "; ")
+    }
+
+    /// Each difference ``mqtt5Mismatch(_:_:)`` names: `with reason success (0x00), expected
+    /// not_authorized (0x87)`, `without user "k"="v" (absent)`.
+    static func mqtt5Problems(_ matcher: PacketMatcher, _ packet: MQTTPacket) -> [String] {
         var problems: [String] = []
         let type = packet.type
         let codes = reasonCodes(of: packet)
@@ -23,8 +31,7 @@ extension SubjectMatcher {
             let misses = properties.misses(in: packet.properties)
             if !misses.isEmpty { problems.append("without \(misses.joined(separator: ", "))") }
         }
-        guard !problems.isEmpty else { return nil }
-        return "\(type) arrived " + problems.joined(separator: "; ")
+        return problems
     }
 
     /// Whether a packet that differs from `matcher` decides the expectation: the one CONNACK

@@ -74,6 +74,37 @@ import Testing
         #expect(session.start(.publish(message("fine")), id: 4, now: 0).sentPackets.count == 1)
     }
 
+    @Test("a CONNECT, SUBSCRIBE or DISCONNECT with a property its packet may not carry is refused before anything is sent")
+    func propertyNotAllowed() {
+        var fresh = MQTTClientSession(configuration: v5())
+        let connect = fresh.start(.connect(ConnectOptions(clientID: "c", properties: props([.topicAlias(1)]))), id: 1, now: 0)
+        #expect(connect.count == 1)
+        #expect(connect.outcomes[1].map { if case .unsupported(let reason) = $0 { reason.hasPrefix("the CONNECT cannot be sent: ") } else { false } } == true)
+        var session = connected5()
+        let subscribe = session.start(.subscribe([.init(filter: topicFilter("a"), qos: .atMostOnce)], properties: props([.contentType("x")])), id: 2, now: 0)
+        #expect(subscribe.sentPackets.isEmpty)
+        #expect(subscribe.outcomes[2].map { if case .unsupported(let reason) = $0 { reason.hasPrefix("the SUBSCRIBE cannot be sent: ") } else { false } } == true)
+        let disconnect = session.start(.disconnectWithReason(.normalDisconnection, properties: props([.topicAlias(1)])), id: 3, now: 0)
+        #expect(disconnect.sentPackets.isEmpty)
+        #expect(session.isConnected)
+    }
+
+    @Test("a SUBACK or UNSUBACK with a reason code count other than the filters' is a protocol error: DISCONNECT 0x82")
+    func reasonCodeCount() {
+        var session = connected5()
+        let filters: [SubscribePacket.Subscription] = [.init(filter: topicFilter("a"), qos: .atMostOnce), .init(filter: topicFilter("b"), qos: .atMostOnce)]
+        _ = session.start(.subscribe(filters), id: 2, now: 0)
+        let short = session.packetReceived(.suback(SubAckPacket(packetID: 1, reasonCodes: [.success])), now: 0)
+        #expect(short.sentDisconnect?.reasonCode == .protocolError)
+        #expect(short.violations == ["the broker answered the SUBSCRIBE (packet id 1) of 2 topic filters with a SUBACK of 1 reason code [MQTT-3.9.3-1]"])
+        var other = connected5()
+        _ = other.start(.unsubscribe([topicFilter("a")]), id: 2, now: 0)
+        #expect(other.packetReceived(.unsuback(UnsubAckPacket(packetID: 1, reasonCodes: [.success, .success])), now: 0).sentDisconnect?.reasonCode == .protocolError)
+        var fine = connected5()
+        _ = fine.start(.subscribe(filters), id: 2, now: 0)
+        #expect(fine.packetReceived(.suback(SubAckPacket(packetID: 1, reasonCodes: [.success, .grantedQoS1])), now: 0).outcomes[2] != nil)
+    }
+
     @Test("a 3.1.1 client refuses 5.0 content with a plain reason and sends nothing")
     func v311RefusesProperties() {
         var fresh = MQTTClientSession()

@@ -55,6 +55,28 @@ import Testing
         #expect(session.transportClosed(now: 0).outcomes[2] == .done)
     }
 
+    @Test("a DISCONNECT setting a session expiry after a CONNECT with none is refused [MQTT-3.14.2-2]; after one with some it goes out")
+    func disconnectSessionExpiry() {
+        var session = connected5()
+        let actions = session.start(.disconnectWithReason(.normalDisconnection, properties: props([.sessionExpiryInterval(60)])), id: 2, now: 0)
+        #expect(actions == [.complete(2, .unsupported(reason: "the DISCONNECT asks for session_expiry_interval 60, and the CONNECT's was 0: a client may not set it then [MQTT-3.14.2-2]"))])
+        var expiring = connected5(connect: [.sessionExpiryInterval(10)])
+        #expect(expiring.start(.disconnectWithReason(.normalDisconnection, properties: props([.sessionExpiryInterval(60)])), id: 2, now: 0).sentDisconnect != nil)
+    }
+
+    @Test("with request_problem_information 0, a reason string on a PUBACK is a protocol error (DISCONNECT 0x82); on a PUBLISH it is allowed")
+    func problemInformation() {
+        var session = connected5(connect: [.requestProblemInformation(0)])
+        #expect(session.packetReceived(.publish(incoming("t", properties: [.userProperty(name: "k", value: "v")])), now: 0).sentDisconnect == nil)
+        _ = session.start(.publish(message("x", qos: .atLeastOnce)), id: 2, now: 0)
+        let actions = session.packetReceived(.puback(PublishAckPacket(packetID: 1, reasonCode: .success, properties: props([.reasonString("why")]))), now: 0)
+        #expect(actions.sentDisconnect?.reasonCode == .protocolError)
+        #expect(actions.violations.first?.hasSuffix("[MQTT-3.1.2-29]") == true)
+        var asking = connected5()
+        _ = asking.start(.publish(message("x", qos: .atLeastOnce)), id: 2, now: 0)
+        #expect(asking.packetReceived(.puback(PublishAckPacket(packetID: 1, reasonCode: .success, properties: props([.reasonString("why")]))), now: 0).sentDisconnect == nil)
+    }
+
     @Test("in 3.1.1 a DISCONNECT from the broker is still left alone, as before")
     func v311Unchanged() {
         var session = connectedSession()

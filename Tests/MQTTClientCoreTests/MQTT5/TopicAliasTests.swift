@@ -35,6 +35,27 @@ import Testing
         #expect(actions.outcomes[2] == .unsupported(reason: reason))
     }
 
+    @Test("outgoing: an alias is mapped only by a publish that went out (one refused for its size maps nothing)")
+    func aliasMappedWhenSent() {
+        var session = connected5(connack: [.topicAliasMaximum(2), .maximumPacketSize(30)])
+        let large = ApplicationMessage(topic: topicName("a/b"), payload: ByteBuffer(string: String(repeating: "x", count: 40)), properties: props([.topicAlias(1)]))
+        #expect(session.start(.publish(large), id: 2, now: 0).sentPackets.isEmpty)
+        let bare = session.start(.publish(aliased(.empty, alias: 1)), id: 3, now: 0)
+        #expect(bare.sentPackets.isEmpty)
+        #expect(bare.outcomes[3] == .unsupported(reason: "topic alias 1 has no topic on this connection yet: publish it once with a topic name first"))
+    }
+
+    @Test("an empty topic without an alias is refused in 5.0, and an empty topic at all in 3.1.1")
+    func emptyTopicRefused() {
+        var session = connected5()
+        let bare = session.start(.publish(ApplicationMessage(topic: .empty, payload: ByteBuffer(string: "x"))), id: 2, now: 0)
+        #expect(bare.sentPackets.isEmpty)
+        #expect(bare.outcomes[2].map { if case .unsupported = $0 { true } else { false } } == true)
+        var old = connectedSession()
+        let actions = old.start(.publish(ApplicationMessage(topic: .empty, payload: ByteBuffer(string: "x"))), id: 2, now: 0)
+        #expect(actions == [.complete(2, .unsupported(reason: "a PUBLISH needs a topic name; only MQTT 5.0 may leave it empty for a topic alias [MQTT-4.7.3-1]"))])
+    }
+
     @Test("outgoing: a broker that announced no topic alias maximum takes no alias")
     func noServerAliases() {
         var session = connected5()

@@ -98,6 +98,7 @@ import Testing
         let failed = observed(try await evaluate(expect, over: [other]))
         #expect(failed.contains("no PUBLISH") == false)
         #expect(failed.contains("user_property=k:other"), "the failure shows what arrived: \(failed)")
+        #expect(failed.contains(#"(without user "k"="v" (the packet has user "k"="other"), correlation_data=hex 01 02 (absent))"#), "and why it does not match: \(failed)")
         // Correlation data as text is its UTF-8 bytes.
         let text = try publish([.correlationData(ByteBuffer(string: "req-1"))])
         #expect(try await evaluate("{ publish: { properties: { correlation_data: req-1 } }, within: 1s }", over: [text]) == .passed)

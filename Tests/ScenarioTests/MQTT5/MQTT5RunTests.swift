@@ -55,7 +55,7 @@ import Testing
         text = text.replacingOccurrences(of: #"properties: { correlation_data: { hex: "a1 b2 c3" }, user: { unit: celsius } }"#, with: #"properties: { correlation_data: { hex: "ff" }, user: { unit: celsius } }"#)
         let result = try await run(text, on: broker)
         let failure = failure(result, step: 11)
-        #expect(failure?.observed.contains("correlation_data") == true, "\(summary(result))")
+        #expect(failure?.observed.contains("without correlation_data=hex a1 b2 c3 (the packet has correlation_data=hex ff)") == true, "\(summary(result))")
         #expect(result.steps.prefix(10).allSatisfy { $0.status == .passed }, "\(summary(result))")
     }
 
@@ -92,6 +92,14 @@ import Testing
               - expect: { connack: { reason: not_authorized }, within: 2s }
             """, on: broker)
         #expect(judged.isPassed == true, "\(summary(judged))\n\(broker.log)")
+        // The 3.1.1 form judges the CONNACK too: 0x87 is 3.1.1's return code 5.
+        let judged311 = try await run("""
+            devices: [{ id: c5, kind: client, protocol: 5, username: alice, password: wrong }]
+            steps:
+              - connect: {}
+              - expect: { connack: not_authorized, within: 2s }
+            """, on: broker)
+        #expect(judged311.isPassed == true, "\(summary(judged311))\n\(broker.log)")
         let unjudged = try await run("""
             devices: [{ id: c5, kind: client, protocol: 5, username: alice, password: wrong }]
             steps:
