@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MQTTCore
 import Reporting
 import Scenario
 
@@ -165,7 +166,7 @@ struct Conform: AsyncParsableCommand {
     static func standard(of files: [String]) -> NormativeStatements {
         for file in files {
             guard let scenario = try? ScenarioLoader.load(path: file) else { continue }
-            if NormativeStatements.spoken(by: scenario.targets.flatMap(\.devices)).name == NormativeStatements.mqtt5.name { return .mqtt5 }
+            if scenario.targets.flatMap(\.devices).contains(where: { $0.protocolVersion == .v5 }) { return .mqtt5 }
         }
         return .mqtt311
     }
