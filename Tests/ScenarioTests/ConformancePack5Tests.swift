@@ -1,5 +1,6 @@
 import Foundation
 import HarnessTestSupport
+import IoTHubCore
 import NIOPosix
 import Scenario
 import Testing
@@ -65,6 +66,41 @@ import Testing
         let differences = expected.differences(from: verdicts)
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
         #expect(checked >= 150)
+        // The pack leaves no session behind: the next run must not start with Session Present.
+        let stored = try await storedSessions(port: broker.port)
+        #expect(stored.isEmpty, "client ids with a stored session after the pack: \(stored)")
+    }
+
+    /// The pack's client ids (device ids unless `client_id` says otherwise, the empty one
+    /// aside) for which the broker keeps a session: a Clean Start 0 CONNECT gets Session
+    /// Present 1. Each is ended again (Clean Start 1, no expiry).
+    func storedSessions(port: Int) async throws -> [String] {
+        var ids: Set<String> = []
+        for file in Self.files {
+            for device in try ScenarioLoader.load(path: file).targets.flatMap(\.devices) {
+                let id = device.clientID ?? device.id.string
+                if !id.isEmpty { ids.insert(id) }
+            }
+        }
+        var stored: [String] = []
+        for id in ids.sorted() {
+            let yaml = """
+                name: session-check
+                hub: "mqtt://127.0.0.1:\(port)"
+                device: { id: session-check, kind: client, protocol: 5, client_id: "\(id)" }
+                steps:
+                  - connect: { clean_start: false, keepalive: 60 }
+                  - expect: { connack: { reason: success, session_present: false }, within: 2s }
+                finally:
+                  - restart: {}
+                  - connect: { clean_start: true, keepalive: 60 }
+                  - disconnect: {}
+
+                """
+            let result = await runner.run(try ScenarioLoader.load(yaml: yaml, path: "session-check.yaml"))
+            if !result.isPassed { stored.append(id) }
+        }
+        return stored
     }
 
     @Test("every scenario of the MQTT 5.0 pack can fail: with its checks turned into their opposites, one fails against the same Mosquitto; where Mosquitto fails the scenario as it is, the turned checks pass")
