@@ -210,4 +210,19 @@ import Testing
             """
         #expect(problem(yaml) == expected)
     }
+
+    @Test("a fleet speaks MQTT 5.0 when its template says protocol: 5; otherwise 5.0 keys on its steps are errors")
+    func fleets() throws {
+        let fleet5 = """
+            hub: "mqtt://127.0.0.1:1883"
+            fleet: { id: "s-${index}", count: 2, kind: client, protocol: 5 }
+            steps:
+              - connect: { properties: { receive_maximum: 3 } }
+            """
+        let scenario = try load(fleet5)
+        guard case .connect(_, _, let properties) = scenario.steps.first?.kind else { return }
+        #expect(Array(properties) == [.receiveMaximum(3)])
+        let fleet311 = fleet5.replacingOccurrences(of: ", protocol: 5", with: "")
+        #expect(problem(fleet311) == "4:16: 'properties' is MQTT 5.0, and fleet 'fleet' speaks MQTT 3.1.1; give the fleet protocol: 5 (kind client)")
+    }
 }
