@@ -91,8 +91,8 @@ extension ExpectationParser {
                     failed = true
                     continue
                 }
-                guard let sequence = node.sequence, !sequence.isEmpty else {
-                    values.reader.error("reasons must be a list of reason codes, one per topic filter, for example [granted_qos_1, 0x80]", at: node)
+                guard let sequence = node.sequence, !sequence.isEmpty, sequence.count <= 1_000 else {
+                    values.reader.error("reasons must be a list of 1 to 1000 reason codes, one per topic filter, for example [granted_qos_1, 0x80]", at: node)
                     failed = true
                     continue
                 }

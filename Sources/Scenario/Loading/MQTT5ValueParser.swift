@@ -13,6 +13,10 @@ struct MQTT5ValueParser {
     /// The names a scenario writes for User Properties.
     static let userNames = ["user", "user_property"]
 
+    /// The most User Properties one `properties:` may list: YAML aliases could otherwise make
+    /// a short file name millions of them.
+    static let maximumUserProperties = 1_000
+
     /// The property names `context` takes, as a scenario writes them (`user` for User Property).
     static func names(in context: MQTTPropertyContext) -> [String] {
         context.identifiers.map { $0 == .userProperty ? "user" : $0.name }
@@ -106,6 +110,10 @@ struct MQTT5ValueParser {
         }
         var pairs: [(String, String)] = []
         for item in items {
+            guard pairs.count + (item.mapping?.count ?? 0) <= Self.maximumUserProperties else {
+                reader.error("more than \(Self.maximumUserProperties) user properties (YAML aliases count each time they are used)", at: node)
+                return nil
+            }
             guard let mapping = item.mapping else {
                 reader.error("each item of user is a mapping { name: value }, not \(reader.describe(item))", at: item)
                 return nil

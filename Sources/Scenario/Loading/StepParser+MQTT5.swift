@@ -7,6 +7,7 @@ import Yams
 /// own raw CONNECT.
 struct ExpectationVersionUse {
     var device: DeviceID?
+    var fleet: String?
     var key: String
     var location: SourceLocation
 }
@@ -14,8 +15,15 @@ struct ExpectationVersionUse {
 /// The steps whose settings differ between MQTT 3.1.1 and 5.0: connect, subscribe,
 /// unsubscribe and disconnect, with the check that a 3.1.1 device is given no 5.0 key.
 extension StepParser {
-    /// Whether the device of the step being read speaks MQTT 5.0.
-    var speaksMQTT5: Bool { currentDevice.flatMap { protocols[$0] } == .v5 }
+    /// Whether the device (or fleet) of the step being read speaks MQTT 5.0.
+    var speaksMQTT5: Bool { speaksMQTT5(device: currentDevice, fleet: currentFleet) }
+
+    /// Whether `device`, or the members of `fleet`, speak MQTT 5.0.
+    func speaksMQTT5(device: DeviceID?, fleet: String?) -> Bool {
+        if let device { return protocols[device] == .v5 }
+        guard let fleet else { return false }
+        return fleets.first { $0.name == fleet }?.template.protocolVersion == .v5
+    }
 
     /// The node of `key` itself in `entries` (errors about a key point at it, not its value).
     static func keyNode(_ key: String, in entries: YAMLReader.Entries) -> Node? {
@@ -26,16 +34,19 @@ extension StepParser {
     /// - Returns: whether the key may be used.
     mutating func allowsMQTT5Key(_ key: String, at node: Node?) -> Bool {
         if speaksMQTT5 { return true }
-        reader.error(Self.mqtt311Problem(key, device: currentDevice), at: node)
+        reader.error(Self.mqtt311Problem(key, device: currentDevice, fleet: currentFleet), at: node)
         return false
     }
 
-    /// Why an MQTT 5.0 key does not fit a 3.1.1 device.
-    static func mqtt311Problem(_ key: String, device: DeviceID?) -> String {
-        guard let device else {
-            return "'\(key)' is MQTT 5.0, and fleet devices speak MQTT 3.1.1; give it to a device of kind client with protocol: 5"
+    /// Why an MQTT 5.0 key does not fit a 3.1.1 device or fleet.
+    static func mqtt311Problem(_ key: String, device: DeviceID?, fleet: String?) -> String {
+        if let device {
+            return "'\(key)' is MQTT 5.0, and device '\(device)' speaks MQTT 3.1.1; give the device protocol: 5 (kind client)"
         }
-        return "'\(key)' is MQTT 5.0, and device '\(device)' speaks MQTT 3.1.1; give the device protocol: 5 (kind client)"
+        if let fleet {
+            return "'\(key)' is MQTT 5.0, and fleet '\(fleet)' speaks MQTT 3.1.1; give the fleet protocol: 5 (kind client)"
+        }
+        return "'\(key)' is MQTT 5.0; give it to a step of a device with protocol: 5 (kind client)"
     }
 
     /// `connect: { clean_session | clean_start, keepalive, properties }`.
@@ -132,8 +143,9 @@ extension StepParser {
     mutating func checkExpectationVersions(_ steps: [Step]) {
         let raw = Self.rawSenders(steps)
         for use in expectationVersionUses {
-            if let device = use.device, protocols[device] == .v5 || raw.contains(device) { continue }
-            reader.error(Self.mqtt311Problem(use.key, device: use.device), at: use.location)
+            if speaksMQTT5(device: use.device, fleet: use.fleet) { continue }
+            if let device = use.device, raw.contains(device) { continue }
+            reader.error(Self.mqtt311Problem(use.key, device: use.device, fleet: use.fleet), at: use.location)
         }
     }
 
@@ -149,51 +161,5 @@ extension StepParser {
             }
         }
         return devices
-    }
-}
-
-extension StepParser {
-    /// Sets ``Step/answerJudgedLater`` on each action whose device's next step (in the same
-    /// list) expects the action's answer with a reason code (or, for CONNACK, a 3.1.1 return
-    /// code: `connack: not_authorized`): a CONNACK after connect, a SUBACK
-    /// after subscribe, an UNSUBACK after unsubscribe, a PUBACK or PUBREC after publish.
-    static func markJudgedAnswers(_ steps: inout [Step]) {
-        for index in steps.indices {
-            switch steps[index].kind {
-            case .repeatBlock(var block):
-                markJudgedAnswers(&block.steps)
-                steps[index].kind = .repeatBlock(block)
-                continue
-            case .chaos(var block):
-                markJudgedAnswers(&block.steps)
-                steps[index].kind = .chaos(block)
-                continue
-            default:
-                break
-            }
-            let answers = answerTypes(of: steps[index].kind)
-            guard !answers.isEmpty, let device = steps[index].device else { continue }
-            let next = steps[(index + 1)...].first { $0.device == device }
-            guard case .expect(let expectation)? = next?.kind else { continue }
-            steps[index].answerJudgedLater = expectation.subject.leaves.contains { subject in
-                switch subject {
-                case .packet(let matcher): answers.contains(matcher.type) && (matcher.reason != nil || matcher.reasons != nil)
-                // `connack: not_authorized`, the 3.1.1 form, judges the CONNACK's code too.
-                case .connack: answers.contains(.connack)
-                default: false
-                }
-            }
-        }
-    }
-
-    /// The packets that answer an action.
-    private static func answerTypes(of kind: Step.Kind) -> [MQTTPacketType] {
-        switch kind {
-        case .connect: [.connack]
-        case .subscribe: [.suback]
-        case .unsubscribe: [.unsuback]
-        case .publish: [.puback, .pubrec]
-        default: []
-        }
     }
 }

@@ -32,6 +32,8 @@ struct StepParser {
     var protocols: [DeviceID: MQTTProtocolVersion] = [:]
     /// The device the step being read concerns (`nil` for a fleet or no device).
     var currentDevice: DeviceID?
+    /// The fleet the step being read concerns, by name (`nil` for one device or none).
+    var currentFleet: String?
     /// MQTT 5.0 keys read in expectations, checked against the devices' versions once every
     /// step is read (a raw client's own CONNECT decides its version).
     var expectationVersionUses: [ExpectationVersionUse] = []
@@ -99,6 +101,7 @@ struct StepParser {
             }
         }
         currentDevice = Self.deviceless.contains(key) ? nil : device
+        currentFleet = Self.deviceless.contains(key) ? nil : fleet?.fleet
         if fleet != nil { currentDevice = nil }
         guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
         var step = Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
@@ -220,7 +223,7 @@ struct StepParser {
             let expectation = parser.read(value)
             reader = parser.reader
             for use in parser.versionUses {
-                expectationVersionUses.append(ExpectationVersionUse(device: currentDevice, key: use.key, location: use.location))
+                expectationVersionUses.append(ExpectationVersionUse(device: currentDevice, fleet: currentFleet, key: use.key, location: use.location))
             }
             return expectation.map(Step.Kind.expect)
         case "repeat":

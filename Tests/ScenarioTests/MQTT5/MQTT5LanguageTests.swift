@@ -210,4 +210,38 @@ import Testing
             """
         #expect(problem(yaml) == expected)
     }
+
+    @Test("a fleet speaks MQTT 5.0 when its template says protocol: 5; otherwise 5.0 keys on its steps are errors")
+    func fleets() throws {
+        let fleet5 = """
+            hub: "mqtt://127.0.0.1:1883"
+            fleet: { id: "s-${index}", count: 2, kind: client, protocol: 5 }
+            steps:
+              - connect: { properties: { receive_maximum: 3 } }
+            """
+        let scenario = try load(fleet5)
+        guard case .connect(_, _, let properties) = scenario.steps.first?.kind else { return }
+        #expect(Array(properties) == [.receiveMaximum(3)])
+        let fleet311 = fleet5.replacingOccurrences(of: ", protocol: 5", with: "")
+        #expect(problem(fleet311) == "4:16: 'properties' is MQTT 5.0, and fleet 'fleet' speaks MQTT 3.1.1; give the fleet protocol: 5 (kind client)")
+    }
+
+    @Test("an action leaves its refusal to the device's next step only when that step judges the answer's reason")
+    func judgedAnswers() throws {
+        let scenario = try load(Self.scenario("""
+              - { device: c1, connect: {} }
+              - { device: c2, connect: {} }
+              - { device: c1, expect: { connack: { reason: not_authorized }, within: 1s } }
+              - { device: c2, subscribe: { topic: a, qos: 1 } }
+              - { device: c2, expect: { publish: { topic: a }, within: 1s } }
+              - { device: c1, connect: {} }
+              - { device: c1, subscribe: { topic: a, qos: 1 } }
+              - { device: c1, expect: { packet: SUBACK, reasons: [0x80], within: 1s } }
+              - { device: c1, publish: { topic: a, payload: x, qos: 1 } }
+              - { device: c1, expect: { one_of: [{ packet: PUBACK, reason: quota_exceeded }, { packet: PUBACK, reason: success }], within: 1s } }
+              - { device: c2, publish: { topic: a, payload: x, qos: 1 } }
+              - { device: c2, expect: { packet: PUBACK, within: 1s } }
+            """))
+        #expect(scenario.steps.map(\.answerJudgedLater) == [true, false, false, false, false, false, true, false, true, false, false, false])
+    }
 }

@@ -174,4 +174,18 @@ import Testing
             """, on: broker)
         #expect(result.isPassed == true, "\(summary(result))\n\(broker.log)")
     }
+
+    @Test("a fleet of kind client with protocol 5 connects its members in MQTT 5.0 with the step's properties")
+    func fleet() async throws {
+        let broker = try await Mosquitto.start()
+        defer { broker.stop() }
+        let result = try await run("""
+            fleet: { id: "harness-v5-fleet-${index}", count: 3, kind: client, protocol: 5 }
+            steps:
+              - connect: { properties: { session_expiry_interval: 0, user: { fleet: yes } } }
+            """, on: broker)
+        #expect(result.isPassed == true, "\(summary(result))\n\(broker.log)")
+        let members = broker.log.split(separator: "\n").filter { $0.contains("New client connected") && $0.contains("(p5,") }
+        #expect(members.count == 3, "\(broker.log)")
+    }
 }
