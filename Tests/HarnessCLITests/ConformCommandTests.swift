@@ -135,6 +135,17 @@ import Testing
         }
     }
 
+    @Test("harness conform --expect with the MQTT 5.0 verdicts file but no --protocol 5: exit 2, the file's errors and the flag to give")
+    func verdictsOfTheOtherStandard() async throws {
+        let output = try await HarnessBinary.run(
+            ["conform", "mqtt://127.0.0.1:1", "--expect", "scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml"],
+            in: CommandTests.root.path
+        )
+        #expect(output.status == 2)
+        #expect(output.standardError.contains("verdicts.yaml:16:16: error: 'MQTT-3.8.3-4' is not a normative statement of MQTT 3.1.1"), "\(output.standardError)")
+        #expect(output.standardError.contains("error: scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml holds MQTT 5.0 statements; give --protocol 5"), "\(output.standardError)")
+    }
+
     @Test("harness conform --protocol all: both shipped packs, a table and a closing line per standard, one JUnit file; nothing reachable fails them, exit 1")
     func protocolAll() async throws {
         let folder = try temporaryFolder()

@@ -105,8 +105,13 @@ struct Conform: AsyncParsableCommand {
             do {
                 expected = try ExpectedVerdicts.load(path: expect, standard: standard)
             } catch {
-                // Each line is already `file:line:column: error: ...`.
-                throw InvalidInput(description: error.description)
+                // Each line is already `file:line:column: error: ...`. A file of the other
+                // standard's statements most likely means a missing or wrong --protocol.
+                let other: NormativeStatements = standard.name == NormativeStatements.mqtt5.name ? .mqtt311 : .mqtt5
+                let hint = (try? ExpectedVerdicts.load(path: expect, standard: other)) == nil
+                    ? ""
+                    : "\nerror: \(expect) holds \(other.name) statements; give --protocol \(other.name == NormativeStatements.mqtt5.name ? "5" : "3.1.1")"
+                throw InvalidInput(description: error.description + hint)
             }
         }
         let fromFile = (expected?.device ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
