@@ -162,7 +162,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Resources/scenario.schema.json"],
-            resources: [.copy("Resources/mqtt-3.1.1-statements.tsv")],
+            resources: [.copy("Resources/mqtt-3.1.1-statements.tsv"), .copy("Resources/mqtt-5.0-statements.tsv")],
             swiftSettings: swiftSettings
         ),
         // The C library's heap: statistics (glibc mallinfo2) for `harness bench codec`, and

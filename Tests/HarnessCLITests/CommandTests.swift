@@ -123,10 +123,13 @@ import Testing
     func packsSkipped() throws {
         let selection = try ScenarioFiles.select([Self.path("scenarios")])
         let pack = Self.path("scenarios/conformance/mqtt-3.1.1")
-        #expect(selection.skippedPacks.map(\.path) == [pack])
+        let pack5 = Self.path("scenarios/conformance/mqtt-5.0")
+        let examples = Self.path("scenarios/examples/mqtt5")
+        #expect(selection.skippedPacks.map(\.path) == [pack, pack5, examples])
+        #expect(selection.skippedPacks.last?.note == "\(examples): skipped, scenarios that need a broker (1 scenario); run them with: MQTT_URL=mqtt://HOST:PORT harness run \(examples)")
         #expect(selection.skippedPacks.first?.scenarioCount == 45)
         #expect(selection.skippedPacks.first?.note == "\(pack): skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack \(pack)")
-        #expect(!selection.files.contains { $0.hasPrefix(pack + "/") })
+        #expect(!selection.files.contains { $0.hasPrefix(pack + "/") || $0.hasPrefix(pack5 + "/") })
         #expect(selection.files.contains(Self.path("scenarios/conformance/iothub/c2d-expiry.yaml")))
         #expect(selection.files.contains(Self.path("scenarios/c2d-led.yaml")))
         // Named directly, the pack and its files run; harness validate and conform see every file.
@@ -134,7 +137,7 @@ import Testing
         #expect(try ScenarioFiles.select([pack + "/basic.yaml"]).files == [pack + "/basic.yaml"])
         #expect(try ScenarioFiles.resolve([Self.path("scenarios")]).contains(pack + "/basic.yaml"))
         // A folder holding only a pack is not an empty folder.
-        #expect(try ScenarioFiles.select([Self.path("scenarios/conformance")]).skippedPacks.count == 1)
+        #expect(try ScenarioFiles.select([Self.path("scenarios/conformance")]).skippedPacks.count == 2)
     }
 
     @Test("harness run scenarios, from the repository root as a new user types it: exit 0, the pack named as skipped, progress lines in a log")
@@ -151,6 +154,7 @@ import Testing
         let text = output.standardOutput + output.standardError
         #expect(output.status == 0, "\(text)")
         #expect(output.standardOutput.contains("scenarios/conformance/mqtt-3.1.1: skipped, a conformance pack that needs a broker (45 scenarios); run it with: harness conform mqtt://HOST:PORT --pack scenarios/conformance/mqtt-3.1.1"), "\(text)")
+        #expect(output.standardOutput.contains("scenarios/examples/mqtt5: skipped, scenarios that need a broker (1 scenario); run them with: MQTT_URL=mqtt://HOST:PORT harness run scenarios/examples/mqtt5"), "\(text)")
         #expect(!text.contains("127.0.0.1:1883"))
         // Not a terminal: plain progress lines, no control characters.
         #expect(output.standardError.contains("runs done] "), "\(output.standardError)")

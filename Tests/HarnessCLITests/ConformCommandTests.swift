@@ -83,6 +83,10 @@ import Testing
             ["conform", "http://127.0.0.1:1883"],
             ["conform", "mqtt://127.0.0.1:1883", "--pack", "/no/such/pack"],
             ["conform"],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", "6"],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", ""],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", "all", "--pack", "scenarios/conformance/mqtt-5.0"],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", "all", "--expect", "scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml"],
         ]
     )
     func badInput(arguments: [String]) async {
@@ -95,6 +99,70 @@ import Testing
         let output = try await HarnessBinary.run(["conform", "mqtt://127.0.0.1:1883"], in: folder)
         #expect(output.status == 2)
         #expect(output.standardError.contains("no conformance pack at 'scenarios/conformance/mqtt-3.1.1'"))
+    }
+
+    @Test("harness conform --protocol: a value it does not know is a plain error naming the ones it takes, exit 2")
+    func badProtocol() async throws {
+        let output = try await HarnessBinary.run(["conform", "mqtt://127.0.0.1:1883", "--protocol", "3"], in: CommandTests.root.path)
+        #expect(output.status == 2)
+        #expect(output.standardError.contains("--protocol takes 3.1.1, 5 or all, not '3'"), "\(output.standardError)")
+        #expect(!output.standardError.contains("ConformProtocol"))
+    }
+
+    @Test("harness conform --protocol 5: MQTT 5.0 scenarios against Mosquitto set up as the pack's brokers/mosquitto says: statements counted against MQTT 5.0, a deviation FAIL with its step, exit 1; the same pack with --pack alone is taken as MQTT 5.0")
+    func protocol5() async throws {
+        let broker = try await Mosquitto.startForPack("mqtt-5.0")
+        defer { broker.stop() }
+        let folder = try temporaryFolder()
+        let packFolder = folder + "/pack"
+        try FileManager.default.createDirectory(atPath: packFolder, withIntermediateDirectories: true)
+        let source = CommandTests.path("scenarios/conformance/mqtt-5.0")
+        for name in ["malformed-no-local-shared.yaml", "malformed-pubrel-flags.yaml", "message-properties.yaml"] {
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: packFolder + "/" + name)
+        }
+        for arguments in [["--protocol", "5"], []] {
+            let output = try await HarnessBinary.run(
+                ["conform", "mqtt://127.0.0.1:\(broker.port)", "--pack", packFolder, "--junit", folder + "/j.xml", "--reports", folder + "/reports", "--deadline-scale", "2", "--no-color"] + arguments,
+                in: folder
+            )
+            #expect(output.status == 1, "\(output.standardOutput)\(output.standardError)")
+            let lines = output.standardOutput.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.contains(" of the 251 MQTT 5.0 statements checked: ") && $0.contains(" 2 fail, ") }, "\(lines.suffix(3))")
+            #expect(lines.contains { $0.hasPrefix("MQTT-3.8.3-4 ") && $0.contains(" FAIL ") && $0.contains("mqtt5-malformed-no-local-shared step 4") })
+            #expect(lines.contains { $0.hasPrefix("MQTT-3.3.2-18 ") && $0.contains(" pass ") && $0.contains("mqtt5-message-properties") })
+            let xml = try String(contentsOfFile: folder + "/j.xml", encoding: .utf8)
+            #expect(xml.contains("name=\"[MQTT-3.6.1-1] 04 expect disconnected within 2s\""))
+        }
+    }
+
+    @Test("harness conform --expect with the MQTT 5.0 verdicts file but no --protocol 5: exit 2, the file's errors and the flag to give")
+    func verdictsOfTheOtherStandard() async throws {
+        let output = try await HarnessBinary.run(
+            ["conform", "mqtt://127.0.0.1:1", "--expect", "scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml"],
+            in: CommandTests.root.path
+        )
+        #expect(output.status == 2)
+        #expect(output.standardError.contains("verdicts.yaml:16:16: error: 'MQTT-3.8.3-4' is not a normative statement of MQTT 3.1.1"), "\(output.standardError)")
+        #expect(output.standardError.contains("error: scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml holds MQTT 5.0 statements; give --protocol 5"), "\(output.standardError)")
+    }
+
+    @Test("harness conform --protocol all: both shipped packs, a table and a closing line per standard, one JUnit file; nothing reachable fails them, exit 1")
+    func protocolAll() async throws {
+        let folder = try temporaryFolder()
+        let output = try await HarnessBinary.run(
+            ["conform", "mqtt://127.0.0.1:1", "--protocol", "all", "--junit", folder + "/j.xml", "--reports", folder + "/reports", "--no-color"],
+            in: CommandTests.root.path,
+            timeout: .seconds(300)
+        )
+        #expect(output.status == 1, "\(output.standardOutput)\(output.standardError)")
+        let lines = output.standardOutput.split(separator: "\n").map(String.init)
+        let first = try #require(lines.firstIndex(of: "MQTT 3.1.1 (scenarios/conformance/mqtt-3.1.1):"))
+        let second = try #require(lines.firstIndex(of: "MQTT 5.0 (scenarios/conformance/mqtt-5.0):"))
+        #expect(first < second)
+        #expect(lines.contains { $0.contains(" of the 141 MQTT 3.1.1 statements checked: ") && $0.contains("(45 scenarios") })
+        #expect(lines.contains { $0.contains(" of the 251 MQTT 5.0 statements checked: ") })
+        let xml = try String(contentsOfFile: folder + "/j.xml", encoding: .utf8)
+        #expect(xml.contains("name=\"mqtt-basic\"") && xml.contains("name=\"mqtt5-basic\""))
     }
 
     @Test("statement ids sort numerically")

@@ -62,14 +62,14 @@ import Testing
         for file in pack("mqtt-3.1.1") {
             let scenario = try ScenarioLoader.load(path: file)
             let persistent = Set(scenario.steps.compactMap { step -> DeviceID? in
-                guard case .connect(cleanSession: false, _) = step.kind else { return nil }
+                guard case .connect(cleanSession: false, _, _) = step.kind else { return nil }
                 return step.device
             })
             for device in persistent {
                 // An empty client id gets one the broker makes up: no session the pack can name.
                 if scenario.devices.first(where: { $0.id == device })?.clientID == "" { continue }
                 let cleanup = scenario.finallySteps.filter { $0.device == device }.map(\.kind)
-                let clean = cleanup.firstIndex { if case .connect(cleanSession: true, _) = $0 { true } else { false } }
+                let clean = cleanup.firstIndex { if case .connect(cleanSession: true, _, _) = $0 { true } else { false } }
                 let ended = clean.map { index in cleanup[(index + 1)...].contains { if case .disconnect = $0 { true } else { false } } } ?? false
                 #expect(ended, "\(file): \(device) connects with clean session 0, but finally does not connect it with clean session 1 and disconnect")
             }

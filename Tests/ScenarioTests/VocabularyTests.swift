@@ -13,12 +13,14 @@ import Yams
         ("step", Vocabulary.step), ("connect", Vocabulary.connect), ("subscribe", Vocabulary.subscribe),
         ("unsubscribe", Vocabulary.unsubscribe), ("send", Vocabulary.send), ("publish", Vocabulary.publish),
         ("expect", Vocabulary.expectation), ("one_of branch", Vocabulary.expectationBranch),
+        ("disconnect", Vocabulary.disconnect), ("connack expectation", Vocabulary.connackExpectation),
+        ("disconnect expectation", Vocabulary.disconnectExpectation), ("publish expectation", Vocabulary.publishExpectation),
         ("fault", Vocabulary.fault), ("heal", Vocabulary.heal), ("chaos", Vocabulary.chaos),
         ("fleet", VocabularyMapping(Vocabulary.fleetOwnKeys)), ("device selection", Vocabulary.fleetSelection),
         ("dps", Vocabulary.dps), ("enrollment", Vocabulary.enrollment), ("group", Vocabulary.enrollmentGroup), ("provision", Vocabulary.provision),
     ]
 
-    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml", "vocabulary/provisioning.yaml"].map {
+    static let fixtures = ["vocabulary.yaml", "vocabulary/steps.yaml", "vocabulary/devices.yaml", "vocabulary/tap.yaml", "vocabulary/faults.yaml", "vocabulary/fleets.yaml", "vocabulary/fleet-single.yaml", "vocabulary/provisioning.yaml", "vocabulary/mqtt5.yaml"].map {
         ScenarioLoaderTests.repositoryRoot.appendingPathComponent("Tests/ScenarioTests/Fixtures/\($0)").path
     }
 
@@ -105,11 +107,14 @@ private struct KeyUse {
         for step in node?.sequence ?? [] {
             note("step", step)
             if step["device"]?.mapping != nil { note("device selection", step["device"]) }
-            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "fault", "heal", "chaos", "provision"] where step[action]?.mapping != nil {
+            for action in ["connect", "subscribe", "unsubscribe", "send", "publish", "disconnect", "fault", "heal", "chaos", "provision"] where step[action]?.mapping != nil {
                 note(action, step[action])
             }
             if let expectation = step["expect"] {
                 note("expect", expectation)
+                for subject in ["connack", "disconnect", "publish"] where expectation[subject]?.mapping != nil {
+                    note("\(subject) expectation", expectation[subject])
+                }
                 expectation["one_of"]?.sequence?.forEach { note("one_of branch", $0) }
             }
             steps(step["steps"])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MQTTCore
 import Reporting
 import Scenario
 
@@ -7,10 +8,12 @@ import Scenario
 /// statement, which scenarios checked it and whether they passed.
 struct Conform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the MQTT 3.1.1 conformance pack against a broker and give a verdict per normative statement.",
+        abstract: "Run the MQTT 3.1.1 or 5.0 conformance pack (or both) against a broker and give a verdict per normative statement.",
         discussion: """
             Runs every scenario of the pack (the .yaml files of the folder) with the broker as \
-            its hub, then prints one line per statement id the steps name (their \
+            its hub: scenarios/conformance/mqtt-3.1.1 for --protocol 3.1.1 (the default), \
+            scenarios/conformance/mqtt-5.0 for --protocol 5, both for --protocol all (one table \
+            per standard, one JUnit file). Then it prints one line per statement id the steps name (their \
             'statements:'): pass, FAIL (with the failing step, its scenario and place, and \
             why), n/a (the broker took a branch the specification allows that makes the \
             statement not apply) or skip (not reached: an earlier step failed). A statement is \
@@ -22,14 +25,14 @@ struct Conform: AsyncParsableCommand {
             """
     )
 
-    /// The pack run when `--pack` is not given, relative to the working directory.
-    static let defaultPack = "scenarios/conformance/mqtt-3.1.1"
-
     @Argument(help: ArgumentHelp("The broker: mqtt://host:port or mqtts://host:port.", valueName: "broker-url"))
     var broker: String
 
-    @Option(help: ArgumentHelp("The folder of conformance scenarios.", valueName: "dir"))
-    var pack: String = Conform.defaultPack
+    @Option(name: .customLong("protocol"), help: ArgumentHelp("The standard to judge the broker by: 3.1.1 (the default), 5 or all (both packs, a table each). With --pack alone, the standard the pack's devices speak.", valueName: "version"))
+    var protocolVersion: String?
+
+    @Option(help: ArgumentHelp("The folder of conformance scenarios (default: the shipped pack of --protocol).", valueName: "dir"))
+    var pack: String?
 
     @Option(name: .customLong("device"), help: ArgumentHelp("A setting every device of the pack takes (repeatable), for example username=harness for a broker that wants credentials.", valueName: "key=value"))
     var deviceOverrides: [String] = []
@@ -60,37 +63,64 @@ struct Conform: AsyncParsableCommand {
         for value in deviceOverrides where ScenarioOptions.split(value) == nil {
             throw ValidationError("--device takes key=value, not '\(value)'")
         }
+        var choice = ConformProtocol.mqtt311
+        if let protocolVersion {
+            guard let parsed = ConformProtocol(argument: protocolVersion) else {
+                throw ValidationError("--protocol takes \(ConformProtocol.spellings), not '\(protocolVersion)'")
+            }
+            choice = parsed
+        }
+        if choice == .all, pack != nil {
+            throw ValidationError("--pack names one pack; --protocol all runs the two shipped packs (give --protocol 3.1.1 or 5 with --pack)")
+        }
+        if choice == .all, expect != nil {
+            throw ValidationError("--expect compares one pack's verdicts; run --protocol 3.1.1 and --protocol 5 each with its broker's file")
+        }
     }
 
     func run() async throws {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: pack, isDirectory: &isFolder), isFolder.boolValue else {
-            let hint = pack == Self.defaultPack ? " (run from the repository root, or give --pack)" : ""
-            throw InvalidInput(description: "error: no conformance pack at '\(pack)'\(hint)")
-        }
-        var expected: ExpectedVerdicts?
-        if let expect {
+        var packs = (protocolVersion.flatMap(ConformProtocol.init(argument:)) ?? .mqtt311).packs(folder: pack)
+        var filesByPack: [[String]] = []
+        for index in packs.indices {
+            let selected = packs[index]
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: selected.folder, isDirectory: &isFolder), isFolder.boolValue else {
+                let hint = pack == nil ? " (run from the repository root, or give --pack)" : ""
+                throw InvalidInput(description: "error: no conformance pack at '\(selected.folder)'\(hint)")
+            }
+            let files: [String]
             do {
-                expected = try ExpectedVerdicts.load(path: expect)
+                files = try ScenarioFiles.resolve([selected.folder])
             } catch {
-                // Each line is already `file:line:column: error: ...`.
                 throw InvalidInput(description: error.description)
             }
+            guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(selected.folder)' holds no .yaml scenario") }
+            if protocolVersion == nil, pack != nil {
+                packs[index].standard = Self.standard(of: files)
+            }
+            filesByPack.append(files)
         }
-        let files: [String]
-        do {
-            files = try ScenarioFiles.resolve([pack])
-        } catch {
-            throw InvalidInput(description: error.description)
+        var expected: ExpectedVerdicts?
+        if let expect, let standard = packs.first?.standard {
+            do {
+                expected = try ExpectedVerdicts.load(path: expect, standard: standard)
+            } catch {
+                // Each line is already `file:line:column: error: ...`. A file of the other
+                // standard's statements most likely means a missing or wrong --protocol.
+                let other: NormativeStatements = standard.name == NormativeStatements.mqtt5.name ? .mqtt311 : .mqtt5
+                let hint = (try? ExpectedVerdicts.load(path: expect, standard: other)) == nil
+                    ? ""
+                    : "\nerror: \(expect) holds \(other.name) statements; give --protocol \(other.name == NormativeStatements.mqtt5.name ? "5" : "3.1.1")"
+                throw InvalidInput(description: error.description + hint)
+            }
         }
-        guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(pack)' holds no .yaml scenario") }
         let fromFile = (expected?.device ?? [:]).sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
         let load = LoadOptions(
             variables: Variables(overrides: [:], environment: ProcessInfo.processInfo.environment, secretNames: []),
             hubOverride: broker,
             deviceOverrides: fromFile + deviceOverrides.compactMap(ScenarioOptions.split).map { (key: $0.0, value: $0.1) }
         )
-        var options = SuiteRunner.Options(files: files, load: load, junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
+        var options = SuiteRunner.Options(files: filesByPack.flatMap { $0 }, load: load, junitPath: junit, reportsFolder: reports, deadlineScale: deadlineScale)
         options.overviewTitle = "harness conform \(HubTarget.redacted(broker))"
         options.adjustSuite = { result, suite in
             // Each test case carries the statement ids of its step.
@@ -103,17 +133,26 @@ struct Conform: AsyncParsableCommand {
         }
         let console = ConsoleReporter(useColor: noColor ? false : nil, isQuiet: !verbose)
         let outcome = try await Run.runSuite(options, console: console, verbose: false)
-        let results = outcome.results
-        let verdicts = StatementVerdicts(results.map(\.result))
-        let table = StatementTable(verdicts: verdicts)
-        print(table.render())
-        let failedRuns = results.filter { !$0.result.isPassed }.count
-        let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
-        print(
-            table.summary(standard: .mqtt311)
-                + " (\(results.count) scenario\(results.count == 1 ? "" : "s") in \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
-        )
-        if let expected, let expect {
+        var allPassed = true
+        var lastVerdicts: StatementVerdicts?
+        for (selected, files) in zip(packs, filesByPack) {
+            // A statement id means a statement of its pack's standard: each pack is judged alone.
+            let members = Set(files)
+            let results = outcome.results.filter { members.contains($0.scenario.path) }
+            let verdicts = StatementVerdicts(results.map(\.result))
+            let table = StatementTable(verdicts: verdicts)
+            if packs.count > 1 { print("\(selected.standard.name) (\(selected.folder)):") }
+            print(table.render())
+            let failedRuns = results.filter { !$0.result.isPassed }.count
+            let elapsed = ConsoleReporter.formatTime(Run.seconds(outcome.elapsed))
+            print(
+                table.summary(standard: selected.standard)
+                    + " (\(results.count) scenario\(results.count == 1 ? "" : "s")\(packs.count > 1 ? "; both packs in" : " in") \(elapsed)\(failedRuns > 0 ? ", \(failedRuns) with failed steps" : "")); JUnit: \(junit); overview: \(options.overviewPath)"
+            )
+            allPassed = allPassed && verdicts.isPassed
+            lastVerdicts = verdicts
+        }
+        if let expected, let expect, let verdicts = lastVerdicts {
             let differences = expected.differences(from: verdicts)
             if differences.isEmpty {
                 print("the verdicts match \(expect) (\(expected.broker))")
@@ -123,6 +162,17 @@ struct Conform: AsyncParsableCommand {
             for line in differences { print("  " + line) }
             throw ExitStatus.failure
         }
-        if !verdicts.isPassed { throw ExitStatus.failure }
+        if !allPassed { throw ExitStatus.failure }
+    }
+
+    /// The standard a pack named without `--protocol` checks: the one its scenarios' devices
+    /// speak (MQTT 5.0 when a device of one of them says `protocol: 5`). A file that does not
+    /// load counts for nothing here; the run reports it.
+    static func standard(of files: [String]) -> NormativeStatements {
+        for file in files {
+            guard let scenario = try? ScenarioLoader.load(path: file) else { continue }
+            if scenario.targets.flatMap(\.devices).contains(where: { $0.protocolVersion == .v5 }) { return .mqtt5 }
+        }
+        return .mqtt311
     }
 }

@@ -58,6 +58,6 @@ struct StatementTable {
             "\(verdicts.statements(verdict).count) \(verdict.label.lowercased())"
         }.joined(separator: ", ")
         let untagged = verdicts.untaggedFailures.isEmpty ? "" : "; \(verdicts.untaggedFailures.count) failed step\(verdicts.untaggedFailures.count == 1 ? "" : "s") outside any statement"
-        return "\(checked) of the \(total) MQTT 3.1.1 statements checked\(own > 0 ? " (and \(own) of the pack's own)" : ""): \(counts)\(untagged)"
+        return "\(checked) of the \(total) \(standard.name) statements checked\(own > 0 ? " (and \(own) of the pack's own)" : ""): \(counts)\(untagged)"
     }
 }

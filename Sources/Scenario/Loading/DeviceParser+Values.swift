@@ -1,3 +1,4 @@
+import MQTTCore
 import Devices
 import Foundation
 import IoTHubCore
@@ -23,6 +24,7 @@ extension DeviceParser {
         case .serial(let serial, _): isMissing = serial.port.isEmpty
         case .simulated, .client: isMissing = false
         }
+        if settings.contains(where: { ["protocol", "kind", "profile"].contains($0.key) }), let problem = protocolProblem(spec) { problems.append(problem) }
         let required = Vocabulary.requiredDeviceKeys(of: spec.kind)
         if spec.kind != kind, isMissing, !required.isEmpty { problems.append(lacking(required, spec.kind)) }
         return problems
@@ -31,6 +33,25 @@ extension DeviceParser {
     static func lacking(_ required: [(key: String, example: String)], _ kind: DeviceSpec.Kind) -> String {
         let choices = required.map { "a '\($0.key)' (for example \($0.example))" }.joined(separator: " or ")
         return "a device of kind '\(kind.rawValue)' needs \(choices)"
+    }
+
+    /// Why the device cannot speak its `protocol`, or `nil`: only a `client` speaks MQTT 5.0;
+    /// the simulated profiles and firmware speak what their client library speaks, 3.1.1.
+    static func protocolProblem(_ spec: DeviceSpec) -> String? {
+        guard spec.protocolVersion == .v5 else { return nil }
+        let reason: String
+        switch spec.settings {
+        case .client: return nil
+        case .simulated(let simulated):
+            switch simulated.profile.name {
+            case DeviceProfile.umqttSimple.name: reason = "umqtt.simple speaks MQTT 3.1.1 only"
+            case DeviceProfile.umqttRobust.name: reason = "umqtt.robust speaks MQTT 3.1.1 only"
+            default: reason = "the Azure IoT device SDK speaks MQTT 3.1.1 to IoT Hub"
+            }
+        case .process, .serial:
+            reason = "firmware runs its own MQTT client, which the harness cannot switch to MQTT 5.0"
+        }
+        return "protocol 5: \(reason); only a device of kind client speaks MQTT 5.0"
     }
 
     static func unknownKind(_ text: String) -> String {
@@ -79,6 +100,12 @@ extension DeviceParser {
         case "token_service":
             guard text == "hub" else { return "token_service must be 'hub' (the simulated hub's token endpoint) or { url, key }, not '\(text)'" }
             spec.tokenServiceFromHub = true
+        case "protocol":
+            switch text.trimmingCharacters(in: [" "]) {
+            case "5", "5.0": spec.protocolVersion = .v5
+            case "4", "3.1.1": spec.protocolVersion = .v311
+            default: return "protocol must be 5 (or \"5.0\") for MQTT 5.0, or 4 (or \"3.1.1\") for MQTT 3.1.1, not '\(text)'"
+            }
         case "client_id":
             spec.clientID = text
         case "username":

@@ -95,6 +95,12 @@ enum DeviceParser {
         if isKindKnown, !required.isEmpty, required.allSatisfy({ entries[$0.key] == nil }) {
             reader.error(lacking(required, kind), at: entries.node)
         }
+        if let problem = protocolProblem(spec) {
+            reader.error(problem, at: entries["protocol"] ?? entries["kind"] ?? entries.node)
+        }
+        if spec.protocolVersion == .v311, let willNode = entries["will"], let (keyNode, _) = willNode.mapping?.first(where: { $0.key.scalar?.string == "properties" }) {
+            reader.error("will 'properties' are MQTT 5.0, and device '\(id)' speaks MQTT 3.1.1; give the device protocol: 5", at: keyNode)
+        }
         if entries["command"] != nil, let node = entries["runtime"] {
             reader.error("give a 'command' or a 'runtime' (which finds the interpreter), not both", at: node)
         }
@@ -218,7 +224,7 @@ enum DeviceParser {
         }
     }
 
-    /// `will: { topic, payload, qos, retain }` of a client device.
+    /// `will: { topic, payload, qos, retain, properties }` of a client device.
     private static func readWill(_ node: Node, reader: inout YAMLReader) -> DeviceSpec.WillSpec? {
         guard let entries = reader.mapping(node, "will", keys: Vocabulary.will) else { return nil }
         guard let topicNode = entries["topic"], let text = reader.string(topicNode, "will topic") else {
@@ -238,6 +244,11 @@ enum DeviceParser {
             will.qos = reader.integer(qosNode, "will qos", in: UInt8(0)...UInt8(2)).flatMap(MQTTQoS.init(rawValue:)) ?? .atMostOnce
         }
         if let retainNode = entries["retain"] { will.retain = reader.bool(retainNode, "will retain") ?? false }
+        if let propertiesNode = entries["properties"] {
+            var values = MQTT5ValueParser(reader: reader)
+            will.properties = values.encodedProperties(propertiesNode, in: .will) ?? .none
+            reader = values.reader
+        }
         return will
     }
 

@@ -11,6 +11,8 @@ struct ExpectationParser {
     static let qualifiers = Dictionary(uniqueKeysWithValues: Vocabulary.expectationQualifiers.map { ($0.name, $0.forms) })
 
     var reader: YAMLReader
+    /// The MQTT 5.0 keys read, with where: the step parser checks them against the device.
+    var versionUses: [(key: String, location: SourceLocation)] = []
     /// Set when a subject said `all` (`reconnected: all`): the expectation concerns every
     /// device of a fleet.
     private var subjectSaysAll = false
@@ -130,7 +132,8 @@ struct ExpectationParser {
                 reader.error("'\(item.key)' refines '\(owners.joined(separator: "' or '"))', not '\(subjectKey)'", at: item.keyNode)
             }
         }
-        return (subjectKey, readSubject(subjectKey, subjectNode, entries: entries))
+        let keyNode = subjects.first?.keyNode
+        return (subjectKey, readSubject(subjectKey, subjectNode, entries: entries, keyNode: keyNode))
     }
 
     /// `one_of: [ { subject... , not_applicable: "why" }, ..., { not_applicable: "why" } ]`.
@@ -170,9 +173,10 @@ struct ExpectationParser {
         return failed ? nil : .oneOf(alternatives)
     }
 
-    private mutating func readSubject(_ key: String, _ node: Node, entries: YAMLReader.Entries) -> Expectation.Subject? {
+    private mutating func readSubject(_ key: String, _ node: Node, entries: YAMLReader.Entries, keyNode: Node?) -> Expectation.Subject? {
         switch key {
         case "connack":
+            if node.mapping != nil { return readConnAckMatcher(node).map(Expectation.Subject.packet) }
             guard let text = reader.string(node, "connack") else { return nil }
             guard let code = ConnectReturnCode(name: text) else {
                 let names = ConnectReturnCode.allCases.map(\.name)
@@ -191,6 +195,10 @@ struct ExpectationParser {
             return readOnOff(valueNode, "value").map { .pin(number: number, value: $0) }
         case "packet":
             return readPacket(node, entries: entries).map(Expectation.Subject.packet)
+        case "disconnect":
+            return readServerDisconnect(node, keyNode: keyNode).map(Expectation.Subject.packet)
+        case "publish":
+            return readPublishMatcher(node).map(Expectation.Subject.packet)
         case "telemetry":
             var matcher = TelemetryMatcher()
             if !reader.isNull(node), let text = reader.string(node, "telemetry"), text != "any" { matcher.payload = text }
@@ -308,6 +316,7 @@ struct ExpectationParser {
         if matcher.dup != nil || matcher.retain != nil || matcher.payload != nil, type != .publish {
             reader.error("'dup', 'retain' and 'payload' apply to PUBLISH only", at: entries["dup"] ?? entries["retain"] ?? entries["payload"])
         }
+        guard readPacketMQTT5(entries, into: &matcher) else { return nil }
         return matcher
     }
 

@@ -45,6 +45,8 @@ public enum ScenarioLoader {
         var steps: [Step] = []
         var finallySteps: [Step] = []
         var parser = StepParser(deviceIDs: deviceIDs, fleets: fleets, reader: reader)
+        parser.protocols = Dictionary((targets.first?.devices ?? []).map { ($0.id, $0.protocolVersion) }, uniquingKeysWith: { first, _ in first })
+        parser.standard = NormativeStatements.spoken(by: targets.first?.devices ?? [])
         // Top-level statements are checked by every step of the scenario (not its cleanup).
         let statements = top["statements"].map { parser.readStatements($0) } ?? []
         if let node = top["steps"] {
@@ -59,6 +61,9 @@ public enum ScenarioLoader {
             finallySteps = parser.readSteps(node, first: steps.count + 1, what: "finally")
             for index in finallySteps.indices { finallySteps[index].isCleanup = true }
         }
+        parser.checkExpectationVersions(steps + finallySteps)
+        StepParser.markJudgedAnswers(&steps)
+        StepParser.markJudgedAnswers(&finallySteps)
         reader = parser.reader
         if reader.diagnostics.isEmpty {
             // Each target's devices (a target may change a device's kind), each problem once.

@@ -107,7 +107,9 @@ extension StepParser {
         for leaf in expectation.subject.leaves {
             switch leaf {
             case .packet, .bytes, .oneOf, .queued:
-                reader.error("'\(leaf.name)' is checked on one device; a fleet's members are recorded by their events (connections, LED, messages), not packet by packet", at: step.location)
+                // connack { reason }, disconnect and publish are packet expectations too: say which packet.
+                let what = if case .packet(let matcher) = leaf { "'\(leaf.name)' (a \(matcher.type) expectation)" } else { "'\(leaf.name)'" }
+                reader.error("\(what) is checked on one device; a fleet's members are recorded by their events (connections, LED, messages), not packet by packet", at: step.location)
             default:
                 break
             }

@@ -14,6 +14,10 @@ struct StepParser {
     /// The scenario's fleets: steps may address a fleet, a part of it, or one member.
     let fleets: [FleetSpec]
     var reader: YAMLReader
+    /// The standard whose statements `statements:` ids name (an `MQTT-` id must be one of
+    /// its statements); MQTT 3.1.1 unless one of the scenario's devices speaks 5.0
+    /// (``NormativeStatements/spoken(by:)``).
+    var standard = NormativeStatements.mqtt311
     /// Steps read so far, repeat and chaos blocks included: YAML aliases can make a short file
     /// name millions of steps, so reading stops at ``maximumSteps``.
     private(set) var stepsRead = 0
@@ -21,6 +25,18 @@ struct StepParser {
 
     /// The most steps a scenario may hold, blocks included.
     static let maximumSteps = 100_000
+
+    /// The MQTT version of each device (3.1.1 when absent): a 5.0-only key on a step of a
+    /// 3.1.1 device is an error, and a publish step's `properties` are MQTT 5.0 properties
+    /// on a 5.0 device.
+    var protocols: [DeviceID: MQTTProtocolVersion] = [:]
+    /// The device the step being read concerns (`nil` for a fleet or no device).
+    var currentDevice: DeviceID?
+    /// The fleet the step being read concerns, by name (`nil` for one device or none).
+    var currentFleet: String?
+    /// MQTT 5.0 keys read in expectations, checked against the devices' versions once every
+    /// step is read (a raw client's own CONNECT decides its version).
+    var expectationVersionUses: [ExpectationVersionUse] = []
 
     init(deviceIDs: [DeviceID], fleets: [FleetSpec] = [], reader: YAMLReader) {
         self.deviceIDs = deviceIDs
@@ -84,6 +100,9 @@ struct StepParser {
                 statements = readStatements(node)
             }
         }
+        currentDevice = Self.deviceless.contains(key) ? nil : device
+        currentFleet = Self.deviceless.contains(key) ? nil : fleet?.fleet
+        if fleet != nil { currentDevice = nil }
         guard let kind = readKind(key, value, entries: entries, number: number) else { return nil }
         var step = Step(number: number, location: location, kind: kind, device: Self.deviceless.contains(key) ? nil : device)
         step.fleet = Self.deviceless.contains(key) ? nil : fleet
@@ -94,7 +113,7 @@ struct StepParser {
 
     /// `statements: [MQTT-3.1.2-24, ...]`: the ids of the normative statements a step (or,
     /// at the top, every step) checks; none twice, and an `MQTT-` id must be one of the
-    /// standard's (``NormativeStatements/mqtt311``). Other ids are a pack's own names.
+    /// ``standard``'s. Other ids are a pack's own names.
     mutating func readStatements(_ node: Node) -> [String] {
         guard let sequence = node.sequence else {
             reader.error("statements must be a list of statement ids, for example [MQTT-3.1.2-24]", at: node)
@@ -107,7 +126,7 @@ struct StepParser {
                 reader.error("statement id '\(id)' must not contain spaces", at: item)
             } else if statements.contains(id) {
                 reader.error("statement id '\(id)' is listed twice", at: item)
-            } else if let problem = NormativeStatements.mqtt311.problem(with: id) {
+            } else if let problem = standard.problem(with: id) {
                 reader.error(problem, at: item)
             } else {
                 statements.append(id)
@@ -164,34 +183,9 @@ struct StepParser {
     private mutating func readKind(_ key: String, _ value: Node, entries: YAMLReader.Entries, number: StepNumber) -> Step.Kind? {
         switch key {
         case "connect":
-            var cleanSession = true
-            var keepAlive: UInt16 = 0
-            if !reader.isNull(value) {
-                guard let options = reader.mapping(value, "connect", keys: Vocabulary.connect) else { return nil }
-                if let node = options["clean_session"] { cleanSession = reader.bool(node, "clean_session") ?? cleanSession }
-                if let node = options["keepalive"] { keepAlive = reader.integer(node, "keepalive", in: UInt16.min...UInt16.max) ?? keepAlive }
-            }
-            return .connect(cleanSession: cleanSession, keepAlive: keepAlive)
+            return readConnect(value)
         case "subscribe", "unsubscribe":
-            var topicNode = value
-            var qos = MQTTQoS.atMostOnce
-            if value.mapping != nil {
-                guard let options = reader.mapping(value, key, keys: key == "subscribe" ? Vocabulary.subscribe : Vocabulary.unsubscribe) else { return nil }
-                guard let node = options["topic"] else {
-                    reader.missing("topic", in: options, key)
-                    return nil
-                }
-                topicNode = node
-                if let node = options["qos"] { qos = readQoS(node) ?? qos }
-            }
-            guard let text = reader.string(topicNode, "\(key) topic") else { return nil }
-            do {
-                let filter = try TopicFilter(text)
-                return key == "subscribe" ? .subscribe(filter, qos: qos) : .unsubscribe(filter)
-            } catch {
-                reader.error("\(key) topic: \(error)", at: topicNode)
-                return nil
-            }
+            return readSubscription(key, value)
         case "send":
             guard var spec = readSend(value) else { return nil }
             spec.payloadHoldsSecret = holdsSecret(spec.payloadText)
@@ -200,10 +194,11 @@ struct StepParser {
             guard var spec = readPublish(value) else { return nil }
             spec.payloadHoldsSecret = holdsSecret(spec.payload)
             return .publish(spec)
-        case "disconnect", "restart", "expire_token", "revoke":
+        case "disconnect":
+            return readDisconnect(value)
+        case "restart", "expire_token", "revoke":
             if !reader.isNull(value), reader.mapping(value, key, allowed: [])?.items.isEmpty != true { return nil }
             switch key {
-            case "disconnect": return .disconnect
             case "restart": return .restart
             case "expire_token": return .expireToken
             default: return .revoke
@@ -229,6 +224,9 @@ struct StepParser {
             var parser = ExpectationParser(reader: reader)
             let expectation = parser.read(value)
             reader = parser.reader
+            for use in parser.versionUses {
+                expectationVersionUses.append(ExpectationVersionUse(device: currentDevice, fleet: currentFleet, key: use.key, location: use.location))
+            }
             return expectation.map(Step.Kind.expect)
         case "repeat":
             return readRepeat(value, entries: entries, number: number).map(Step.Kind.repeatBlock)
@@ -372,7 +370,11 @@ struct StepParser {
                 reader.error("publish topic: \(error)", at: node)
             }
         }
-        if let node = options["properties"], let bag = readProperties(node) {
+        if let node = options["properties"], speaksMQTT5 {
+            var values = MQTT5ValueParser(reader: reader)
+            spec.mqttProperties = values.encodedProperties(node, in: .publish) ?? .none
+            reader = values.reader
+        } else if let node = options["properties"], let bag = readProperties(node) {
             if options["topic"] != nil {
                 reader.error("give 'topic' or 'properties' (for the telemetry topic's property bag), not both", at: node)
             }

@@ -150,12 +150,15 @@ public struct DeviceSpec: Sendable, Hashable {
         public var payload: String
         public var qos: MQTTQoS
         public var retain: Bool
+        /// MQTT 5.0 will properties (will_delay_interval, message_expiry_interval, ...).
+        public var properties: MQTTProperties
 
-        public init(topic: TopicName, payload: String, qos: MQTTQoS = .atMostOnce, retain: Bool = false) {
+        public init(topic: TopicName, payload: String, qos: MQTTQoS = .atMostOnce, retain: Bool = false, properties: MQTTProperties = .none) {
             self.topic = topic
             self.payload = payload
             self.qos = qos
             self.retain = retain
+            self.properties = properties
         }
     }
 
@@ -218,6 +221,9 @@ public struct DeviceSpec: Sendable, Hashable {
     /// How the device's MQTT travels (`transport`): directly on TCP or TLS, or over WebSockets.
     /// Default: ``Transport/mqtt``.
     public var transport = Transport.mqtt
+    /// The MQTT version the device speaks (`protocol: 5`); default 3.1.1. Only a `client`
+    /// device speaks 5.0 (``DeviceParser`` refuses it on the other kinds).
+    public var protocolVersion = MQTTProtocolVersion.v311
 
     /// How a simulated device or client carries MQTT to the hub.
     public enum Transport: String, Sendable, Hashable, CaseIterable {

@@ -198,6 +198,14 @@ public struct PacketMatcher: Sendable, Hashable, CustomStringConvertible {
     /// matching subscription in its SUBACK (the highest grant when several match)
     /// [MQTT-3.8.4-6] [MQTT-3.3.5-1].
     public var publishedQoS: MQTTQoS?
+    /// MQTT 5.0: the packet's reason code (for SUBACK and UNSUBACK: every code of it).
+    public var reason: MQTTReasonCode?
+    /// MQTT 5.0, SUBACK and UNSUBACK: the reason codes, one per topic filter, in order.
+    public var reasons: [MQTTReasonCode]?
+    /// MQTT 5.0: properties the packet carries at least.
+    public var properties: PropertyMatch?
+    /// CONNACK: the Session Present flag.
+    public var sessionPresent: Bool?
 
     public init(type: MQTTPacketType, flow: PacketFlow? = nil, topic: TopicFilter? = nil, qos: MQTTQoS? = nil, dup: Bool? = nil, retain: Bool? = nil, payload: String? = nil) {
         self.type = type
@@ -218,6 +226,10 @@ public struct PacketMatcher: Sendable, Hashable, CustomStringConvertible {
         if let dup { parts.append("dup=\(dup)") }
         if let retain { parts.append("retain=\(retain)") }
         if let payload { parts.append("payload=\"\(payload)\"") }
+        if let sessionPresent { parts.append("session_present=\(sessionPresent)") }
+        if let reason { parts.append("reason=\(reason.description(in: type))") }
+        if let reasons { parts.append("reasons=[" + reasons.map { $0.description(in: type) }.joined(separator: ", ") + "]") }
+        if let properties, !properties.isEmpty { parts.append("properties=[\(properties)]") }
         return parts.joined(separator: " ")
     }
 }

@@ -18,21 +18,28 @@ public struct Step: Sendable, Hashable {
     public var statements: [String] = []
     /// A step of the scenario's `finally:` part: it runs whatever happened before it.
     public var isCleanup = false
+    /// The device's next step is an expectation that judges this action's answer by its
+    /// reason code (`expect: { connack: { reason: not_authorized } }` after a connect): an
+    /// MQTT 5.0 refusal (a reason code of 0x80 or more) is then left to it, not a failure of
+    /// this step.
+    public var answerJudgedLater = false
 
     /// What the step does.
     public enum Kind: Sendable, Hashable {
         /// The device connects (as the firmware's `connect(clean_session)`), waiting for CONNACK.
-        case connect(cleanSession: Bool, keepAlive: UInt16)
-        /// The device subscribes, waiting for SUBACK.
-        case subscribe(TopicFilter, qos: MQTTQoS)
-        /// The device unsubscribes, waiting for UNSUBACK.
-        case unsubscribe(TopicFilter)
+        /// `cleanSession` is Clean Start in MQTT 5.0; `properties` are the CONNECT properties
+        /// (MQTT 5.0 only).
+        case connect(cleanSession: Bool, keepAlive: UInt16, properties: MQTTProperties = .none)
+        /// The device subscribes, waiting for SUBACK; `options` hold the MQTT 5.0 options.
+        case subscribe(TopicFilter, qos: MQTTQoS, options: SubscribeOptions = SubscribeOptions())
+        /// The device unsubscribes, waiting for UNSUBACK; `properties` (MQTT 5.0 only).
+        case unsubscribe(TopicFilter, properties: MQTTProperties = .none)
         /// The cloud sends a C2D message.
         case send(SendSpec)
         /// The device publishes (telemetry by default).
         case publish(PublishSpec)
-        /// The device sends DISCONNECT.
-        case disconnect
+        /// The device sends DISCONNECT (with a reason and properties in MQTT 5.0).
+        case disconnect(DisconnectSpec = DisconnectSpec())
         /// The device registers with the Device Provisioning Service and keeps what it
         /// assigned for its next connects.
         case provision(ProvisionSpec)
@@ -90,12 +97,13 @@ public struct Step: Sendable, Hashable {
     private var actionTitle: String {
         let text: String
         switch kind {
-        case .connect(let cleanSession, let keepAlive): text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)"
-        case .subscribe(let filter, let qos): text = "subscribe \(filter) qos=\(qos)"
-        case .unsubscribe(let filter): text = "unsubscribe \(filter)"
+        case .connect(let cleanSession, let keepAlive, let properties):
+            text = "connect clean_session=\(cleanSession) keepalive=\(keepAlive)" + (properties.isEmpty ? "" : " properties=[\(properties.summary)]")
+        case .subscribe(let filter, let qos, let options): text = "subscribe \(filter) qos=\(qos)\(options)"
+        case .unsubscribe(let filter, let properties): text = "unsubscribe \(filter)" + (properties.isEmpty ? "" : " properties=[\(properties.summary)]")
         case .send(let message): text = "send \(message.summary)"
         case .publish(let message): text = "publish \(message.summary)"
-        case .disconnect: text = "disconnect"
+        case .disconnect(let spec): text = "disconnect\(spec)"
         case .provision(let spec): text = "provision\(spec.summary)"
         case .restart: text = "restart"
         case .sendBytes(let bytes): text = "send_bytes \(bytes)"
@@ -145,6 +153,9 @@ public struct PublishSpec: Sendable, Hashable {
     /// The topic; `nil` means the device's telemetry topic with ``properties`` as its bag.
     public var topic: TopicName?
     public var properties: PropertyBag
+    /// The PUBLISH's MQTT 5.0 properties (`properties:` of a device that speaks 5.0, where
+    /// ``properties`` is the IoT Hub property bag of a 3.1.1 device).
+    public var mqttProperties = MQTTProperties.none
     public var qos: MQTTQoS
     public var retain: Bool
     /// The payload holds a secret value, so it is never shown cut.
@@ -163,6 +174,7 @@ public struct PublishSpec: Sendable, Hashable {
         if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
         if qos != .atMostOnce { text += " qos=\(qos)" }
         if retain { text += " retain" }
+        if !mqttProperties.isEmpty { text += " properties=[\(mqttProperties.summary)]" }
         return text
     }
 }

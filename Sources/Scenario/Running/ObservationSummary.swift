@@ -57,7 +57,10 @@ struct ObservationSummary {
                     observation.device == device
                 else { return nil }
                 let packet = observation.record.packet
-                return "\(packet.type) \(observation.flow.rawValue) \(packet.summary) at \(offset(entry))"
+                // What kept it from matching, in MQTT 5.0 terms (its reason, its properties).
+                let problems = SubjectMatcher.mqtt5Problems(expected, packet)
+                let why = problems.isEmpty ? "" : " (" + problems.joined(separator: "; ") + ")"
+                return "\(packet.type) \(observation.flow.rawValue) \(packet.summary) at \(offset(entry))\(why)"
             }
             parts.append(seen.isEmpty ? "no \(expected.type) for this device" : "other \(expected.type)s: " + seen.prefix(5).joined(separator: "; "))
         case .telemetry:

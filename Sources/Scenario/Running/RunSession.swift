@@ -190,25 +190,29 @@ struct RunSession: Sendable {
                 guard let id = step.device, let participant = participants[id] else {
                     return .errored(message: "internal: step \(step.number) names no device")
                 }
-                return try await perform(step.kind, on: participant)
+                return try await perform(step.kind, on: participant, answerJudgedLater: step.answerJudgedLater)
             }
         } catch {
             return .errored(message: "\(error)")
         }
     }
 
-    func perform(_ kind: Step.Kind, on participant: Participant) async throws -> StepStatus {
+    /// - Parameter answerJudgedLater: an expectation that follows judges the answer's reason
+    ///   code, so an MQTT 5.0 refusal is left to it instead of failing this step.
+    func perform(_ kind: Step.Kind, on participant: Participant, answerJudgedLater: Bool = false) async throws -> StepStatus {
         let device = participant.device
+        let judged = answerJudgedLater
         switch try kind.filledIn(device: participant.spec.id) {
-        case .connect(let cleanSession, let keepAlive):
+        case .connect(let cleanSession, let keepAlive, let properties):
             if let missing = Self.missingRuntime(of: participant.spec) {
                 // A machine without the interpreter cannot run this scenario: not a failure of
                 // the device (a new user's `harness run scenarios` stays green), and it says why.
                 return .notApplicable(reason: missing)
             }
-            let request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
-            return await outcomeStatus(Awaited(expected: "CONNACK")) { try await device.connect(request) }
-        case .subscribe(let filter, let qos) where [.process, .serial].contains(participant.spec.kind):
+            var request = try await connectRequest(for: participant, cleanSession: cleanSession, keepAlive: keepAlive)
+            request.properties = properties
+            return await outcomeStatus(Awaited(expected: "CONNACK"), refusalJudgedLater: judged) { [request] in try await device.connect(request) }
+        case .subscribe(let filter, let qos, _) where [.process, .serial].contains(participant.spec.kind):
             // Firmware subscribes by itself: its own report of the SUBACK (the line protocol),
             // or the hub's, whichever shows the subscription on its current connection first.
             let (record, id, deadline) = (record, participant.spec.id, record.clock.nanoseconds() + UInt64(clamping: environment.scaled(environment.actionTimeout).nanoseconds))
@@ -218,18 +222,23 @@ struct RunSession: Sendable {
                     { await SubscriptionEvidence.wait(for: filter, qos: qos, by: id, in: record, until: deadline) }
                 )
             }
-        case .subscribe(let filter, let qos):
-            return await outcomeStatus(Awaited(expected: "SUBACK")) { try await device.subscribe(to: filter, qos: qos) }
-        case .unsubscribe(let filter):
-            return await outcomeStatus(Awaited(expected: "UNSUBACK")) { try await device.unsubscribe(from: filter) }
+        case .subscribe(let filter, let qos, let options):
+            let request = SubscribeRequest(
+                subscriptions: [SubscribePacket.Subscription(filter: filter, qos: qos, noLocal: options.noLocal, retainAsPublished: options.retainAsPublished, retainHandling: options.retainHandling)],
+                properties: options.properties
+            )
+            return await outcomeStatus(Awaited(expected: "SUBACK"), refusalJudgedLater: judged) { try await device.subscribe(request) }
+        case .unsubscribe(let filter, let properties):
+            let request = UnsubscribeRequest(filters: [filter], properties: properties)
+            return await outcomeStatus(Awaited(expected: "UNSUBACK"), refusalJudgedLater: judged) { try await device.unsubscribe(request) }
         case .publish(let message):
             let topic = try message.topic ?? TopicName(IoTHubTopic.telemetry(participant.spec.id, properties: message.properties).name)
-            return await outcomeStatus(Self.acknowledgement(of: message.qos)) {
-                try await device.publish(topic, payload: message.payload, qos: message.qos, retain: message.retain)
-            }
-        case .disconnect:
+            let request = PublishRequest(topic: topic, payload: ByteBuffer(string: message.payload), qos: message.qos, retain: message.retain, properties: message.mqttProperties)
+            return await outcomeStatus(Self.acknowledgement(of: message.qos), refusalJudgedLater: judged) { try await device.publish(request) }
+        case .disconnect(let spec):
             let timeout = environment.scaled(environment.actionTimeout)
-            guard try await withTimeout(timeout, { try await device.disconnect() }) != nil else {
+            let request = DisconnectRequest(reasonCode: spec.reason, properties: spec.properties)
+            guard try await withTimeout(timeout, { try await device.disconnect(request) }) != nil else {
                 return .failed(Failure(expected: "the connection closed within \(ScenarioDuration.format(timeout))", observed: "it was still open"))
             }
             return .passed
@@ -299,23 +308,6 @@ struct RunSession: Sendable {
         case .atMostOnce: Awaited(expected: "the publish to complete", missing: "it did not complete", pending: "it had not completed")
         case .atLeastOnce: Awaited(expected: "PUBACK")
         case .exactlyOnce: Awaited(expected: "PUBREC, then PUBCOMP for the PUBREL", missing: "the exchange did not complete", pending: "it had not completed")
-        }
-    }
-
-    /// What an action waits for, in a failure's words: `expected PUBACK; observed no PUBACK:
-    /// connection to 127.0.0.1:1883 refused: is the broker running?`.
-    struct Awaited {
-        /// What should have come: `PUBACK`, `the bytes written`.
-        var expected: String
-        /// What was observed when the connection ended first, before its reason: `no PUBACK`.
-        var missing: String
-        /// What was observed at the deadline: `nothing arrived`.
-        var pending: String
-
-        init(expected: String, missing: String? = nil, pending: String = "nothing arrived") {
-            self.expected = expected
-            self.missing = missing ?? "no \(expected)"
-            self.pending = pending
         }
     }
 
@@ -397,27 +389,6 @@ struct RunSession: Sendable {
 
     private static func isIPAddress(_ host: String) -> Bool {
         host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
-    }
-
-    private func outcomeStatus(_ awaited: Awaited, _ operation: @escaping @Sendable () async throws -> OperationOutcome) async -> StepStatus {
-        do {
-            let timeout = environment.scaled(environment.actionTimeout)
-            guard let outcome = try await withTimeout(timeout, operation) else {
-                return .failed(Failure(expected: "\(awaited.expected) within \(ScenarioDuration.format(timeout))", observed: awaited.pending))
-            }
-            switch outcome {
-            case .answered:
-                return .passed
-            case .connectionEnded(let reason):
-                return .failed(Failure(expected: awaited.expected, observed: "\(awaited.missing): \(reason)"))
-            case .unsupported(let reason):
-                return .errored(message: reason)
-            case .protocolViolation(let reason):
-                return .failed(Failure(expected: awaited.expected, observed: reason))
-            }
-        } catch {
-            return .errored(message: "\(error)")
-        }
     }
 }
 

@@ -13,12 +13,12 @@ extension Step.Kind {
         }
         do {
             switch self {
-            case .subscribe(let filter, let qos):
+            case .subscribe(let filter, let qos, let options):
                 guard let text = fill(filter.string) else { return self }
-                return .subscribe(try TopicFilter(text), qos: qos)
-            case .unsubscribe(let filter):
+                return .subscribe(try TopicFilter(text), qos: qos, options: options)
+            case .unsubscribe(let filter, let properties):
                 guard let text = fill(filter.string) else { return self }
-                return .unsubscribe(try TopicFilter(text))
+                return .unsubscribe(try TopicFilter(text), properties: properties)
             case .publish(var message):
                 guard let topic = message.topic, let text = fill(topic.string) else { return self }
                 message.topic = try TopicName(text)

@@ -51,6 +51,9 @@ final class SubjectMatcher: Sendable {
             grants.withLock { $0?.learn(entry) }
             guard case .packet(let observation) = entry.event, matches(matcher, observation) else { return .irrelevant }
             let record = observation.record
+            if let problem = Self.mqtt5Mismatch(matcher, record.packet) {
+                return Self.isDecisive(matcher) ? .contradicts(problem) : .irrelevant
+            }
             if let published = matcher.publishedQoS, case .publish(let publish) = record.packet {
                 let (grant, matching) = grants.withLock { ($0?.grant(for: publish.topic), $0?.matchingCount(for: publish.topic) ?? 0) }
                 let expected = grant.map { min(published, $0) } ?? published

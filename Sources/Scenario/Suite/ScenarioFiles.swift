@@ -29,10 +29,15 @@ public enum ScenarioFiles {
         public var scenarioCount: Int
 
         /// `scenarios/conformance/mqtt-3.1.1: skipped, a conformance pack that needs a broker
-        /// (45 scenarios); run it with harness conform mqtt://HOST:PORT --pack ...`.
+        /// (45 scenarios); run it with harness conform mqtt://HOST:PORT --pack ...`; for a
+        /// folder of examples outside `conformance/`, `... skipped, scenarios that need a broker
+        /// (1 scenario); run them with: MQTT_URL=mqtt://HOST:PORT harness run ...`.
         public var note: String {
-            "\(path): skipped, a conformance pack that needs a broker (\(scenarioCount) scenario\(scenarioCount == 1 ? "" : "s")); "
-                + "run it with: harness conform mqtt://HOST:PORT --pack \(path)"
+            let count = "\(scenarioCount) scenario\(scenarioCount == 1 ? "" : "s")"
+            guard path.split(separator: "/").contains("conformance") else {
+                return "\(path): skipped, scenarios that need a broker (\(count)); run them with: MQTT_URL=mqtt://HOST:PORT harness run \(path)"
+            }
+            return "\(path): skipped, a conformance pack that needs a broker (\(count)); run it with: harness conform mqtt://HOST:PORT --pack \(path)"
         }
     }
 

@@ -66,7 +66,7 @@ public enum ScenarioSchema {
             JSONSchema.Member(name: "expectation", schema: expectation),
             JSONSchema.Member(name: "expectationBranch", schema: expectationBranch),
             JSONSchema.Member(name: "fault", schema: fault),
-        ]
+        ] + Vocabulary.mqttPropertyDefinitions + Vocabulary.reasonCodeDefinitions
     }
 
     /// Each kind of device takes no key of the other kinds, and has the key it needs. A device

@@ -1,3 +1,4 @@
+import MQTTCore
 import Devices
 
 /// Devices: identity and credentials for every kind, then the settings of each kind.
@@ -14,7 +15,7 @@ extension Vocabulary {
         DeviceKind(kind: .simulated, description: "the in-process device model (the default)", requiredKeys: []),
         DeviceKind(kind: .process, description: "firmware run as a command", requiredKeys: ["command", "runtime"]),
         DeviceKind(kind: .serial, description: "a MicroPython board on a serial port", requiredKeys: ["port"]),
-        DeviceKind(kind: .client, description: "a full MQTT 3.1.1 client that can also send raw bytes", requiredKeys: []),
+        DeviceKind(kind: .client, description: "a full MQTT client (3.1.1, or 5.0 with protocol: 5) that can also send raw bytes", requiredKeys: []),
     ]
 
     /// The keys of `device:`, each item of `devices:`, and a target's `device:`.
@@ -38,6 +39,7 @@ extension Vocabulary {
             .anyOf([.oneOf(["hub"]), tokenService.schema(required: ["url", "key"])]),
             "get tokens from a token service instead of minting them; 'hub': the simulated hub's own token endpoint."
         ),
+        protocolKey,
         VocabularyKey("client_id", .string(), "The MQTT client id the device presents (default: its device id, or the IoT Hub one)."),
         VocabularyKey("username", .string(), "The user name the device presents (default: the IoT Hub one; none on a generic broker)."),
         VocabularyKey("password", .string(), "The password the device presents instead of a SAS token.", isSecret: true),
@@ -111,12 +113,13 @@ extension Vocabulary {
         VocabularyKey("key", .string(), "The x-functions-key.", isSecret: true),
     ])
 
-    /// `will: { topic, payload, qos, retain }` of a client device.
+    /// `will: { topic, payload, qos, retain, properties }` of a client device.
     static let will = VocabularyMapping([
         VocabularyKey("topic", .string(minLength: 1), "The will topic."),
         VocabularyKey("payload", .string(), "The will message (default empty)."),
         VocabularyKey("qos", .qos, "The will QoS (default 0)."),
         VocabularyKey("retain", .flag, "The will retain flag (default false)."),
+        VocabularyKey("properties", mqttProperties(.will), "MQTT 5.0: will properties (will_delay_interval, message_expiry_interval, ...)."),
     ])
 
     /// `led: { pin, on, off }` of a process or serial device.

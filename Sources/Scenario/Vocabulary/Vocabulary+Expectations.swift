@@ -4,7 +4,15 @@ import MQTTCore
 extension Vocabulary {
     /// What an expectation looks for; an `expect` has exactly one (or a `one_of`).
     static let expectationSubjects = [
-        VocabularyKey("connack", .anyOf([.oneOf(ConnectReturnCode.allCases.map(\.name)), .integer(minimum: 0, maximum: 5), .variable]), "The device receives CONNACK with this return code."),
+        VocabularyKey(
+            "connack", .anyOf([.oneOf(ConnectReturnCode.allCases.map(\.name)), .integer(minimum: 0, maximum: 5), .variable, connackExpectation.schema()]),
+            "The device receives CONNACK with this return code; or { reason, session_present, properties } (MQTT 5.0)."
+        ),
+        VocabularyKey(
+            "disconnect", .anyOf([.type(.null), reasonCode(in: .disconnect), disconnectExpectation.schema()]),
+            "MQTT 5.0: the broker sends the device a DISCONNECT, with this reason or { reason, properties }."
+        ),
+        VocabularyKey("publish", .anyOf([.type(.null), publishExpectation.schema()]), "The device receives a PUBLISH matching { topic, payload, qos, retain, properties }."),
         VocabularyKey("led", onOff, "The LED is written to this state (for: stays in it)."),
         VocabularyKey("pin", .wholeNumber(minimum: 0, maximum: 1023), "The device writes 'value' to this GPIO."),
         VocabularyKey(
@@ -37,8 +45,17 @@ extension Vocabulary {
             "published_qos", of: "packet", .anyOf([.oneOf([0, 1, 2]), .variable]),
             "with PUBLISH to a device, the QoS the message was published at; the delivery QoS must be the minimum of it and the QoS the broker granted in its SUBACK (MQTT-3.8.4-6)."
         ),
-        qualifier("properties", of: "telemetry", .messageProperties, "properties the message has at least (name -> value, null for a bare name)."),
-        qualifier("reason", of: "disconnected", .oneOf(DisconnectKind.allCases.map(\.rawValue)), "why the hub dropped the device (the simulated hub only)."),
+        VocabularyKey(
+            "properties", .anyOf([.messageProperties, anyMQTTProperties]),
+            "With telemetry: properties the message has at least (name -> value, null for a bare name). With packet: MQTT 5.0 properties the packet carries at least.",
+            forms: ["telemetry", "packet"]
+        ),
+        VocabularyKey(
+            "reason", .anyOf([.oneOf(DisconnectKind.allCases.map(\.rawValue)), anyReasonCode]),
+            "With disconnected: why the hub dropped the device (the simulated hub only). With packet: the MQTT 5.0 reason code (every code of a SUBACK or UNSUBACK).",
+            forms: ["disconnected", "packet"]
+        ),
+        qualifier("reasons", of: "packet", .list(of: anyReasonCode, minItems: 1), "MQTT 5.0, SUBACK and UNSUBACK: the reason codes, one per topic filter."),
         qualifier("exact", of: "bytes", .flag, "nothing else may arrive before the connection closes or the deadline."),
         qualifier("duplicates", of: "delivered", .flag, "a message may reach the device more than once (a QoS 1 redelivery after a lost PUBACK); default false."),
     ] + provisionedQualifiers

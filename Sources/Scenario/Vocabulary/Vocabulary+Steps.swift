@@ -1,3 +1,4 @@
+import MQTTCore
 import IoTHubCore
 
 /// Steps: one action each, with the device it concerns and the statements it checks.
@@ -28,7 +29,10 @@ extension Vocabulary {
             key: VocabularyKey("publish", .anyOf([.payload, publish.schema(required: ["payload"])]), "The device publishes (telemetry unless a topic is given)."),
             concernsDevice: true
         ),
-        Action(key: VocabularyKey("disconnect", .noSettings, "The device sends DISCONNECT."), concernsDevice: true),
+        Action(
+            key: VocabularyKey("disconnect", .anyOf([.noSettings, disconnect.schema()]), "The device sends DISCONNECT (MQTT 5.0: with a reason and properties)."),
+            concernsDevice: true
+        ),
         provisionAction,
         Action(key: VocabularyKey("restart", .noSettings, "The device is power-cycled: the connection drops without DISCONNECT."), concernsDevice: true),
         Action(
@@ -79,20 +83,29 @@ extension Vocabulary {
     /// The keys a step may have: every action and the keys beside it.
     static var step: VocabularyMapping { VocabularyMapping(actions.map(\.key) + stepKeys.keys) }
 
-    /// `connect: { clean_session, keepalive }`.
+    /// `connect: { clean_session, keepalive }`, and in MQTT 5.0 `clean_start` and `properties`.
     static let connect = VocabularyMapping([
-        VocabularyKey("clean_session", .flag, "The CONNECT's clean session flag (default true, as umqtt)."),
+        VocabularyKey("clean_session", .flag, "The CONNECT's clean session flag (default true, as umqtt); Clean Start in MQTT 5.0."),
+        VocabularyKey("clean_start", .flag, "MQTT 5.0: the Clean Start flag (the same flag as clean_session)."),
         VocabularyKey("keepalive", .wholeNumber(minimum: 0, maximum: 65535), "The CONNECT's keep-alive in seconds (default 0: none, as umqtt)."),
+        VocabularyKey("properties", mqttProperties(.connect), "MQTT 5.0: CONNECT properties (session_expiry_interval, receive_maximum, user, ...)."),
     ])
 
-    /// `subscribe: { topic, qos }`.
+    /// `subscribe: { topic, qos }`, and in MQTT 5.0 the subscription options and properties.
     static let subscribe = VocabularyMapping([
         VocabularyKey("topic", .string(minLength: 1), "The topic filter."),
         VocabularyKey("qos", .qos, "The requested QoS (default 0)."),
+        VocabularyKey("no_local", .flag, "MQTT 5.0: the broker must not send the device its own messages (default false)."),
+        VocabularyKey("retain_as_published", .flag, "MQTT 5.0: forwarded messages keep their RETAIN flag (default false)."),
+        VocabularyKey("retain_handling", .wholeNumber(minimum: 0, maximum: 2), "MQTT 5.0: 0 send retained messages (default), 1 only for a new subscription, 2 never."),
+        VocabularyKey("properties", mqttProperties(.subscribe), "MQTT 5.0: SUBSCRIBE properties (subscription_identifier, user)."),
     ])
 
-    /// `unsubscribe: { topic }`.
-    static let unsubscribe = VocabularyMapping([VocabularyKey("topic", .string(minLength: 1), "The topic filter.")])
+    /// `unsubscribe: { topic }`, and in MQTT 5.0 `properties`.
+    static let unsubscribe = VocabularyMapping([
+        VocabularyKey("topic", .string(minLength: 1), "The topic filter."),
+        VocabularyKey("properties", mqttProperties(.unsubscribe), "MQTT 5.0: UNSUBSCRIBE properties (user)."),
+    ])
 
     /// The largest `payload_size`: 1 MiB, four times IoT Hub's largest message.
     static let maximumPayloadSize = 1 << 20
@@ -128,13 +141,19 @@ extension Vocabulary {
         VocabularyKey("payload", .payload, "The message body."),
         payloadSize,
         VocabularyKey("topic", .string(minLength: 1), "The topic (default: the device's telemetry topic)."),
-        properties,
+        VocabularyKey(
+            "properties", .anyOf([.messageProperties, mqttProperties(.publish)]),
+            "On a device that speaks MQTT 5.0: PUBLISH properties (topic_alias, response_topic, correlation_data, user, ...); otherwise the IoT Hub message properties of the telemetry topic (name -> value, null for a bare name)."
+        ),
         VocabularyKey("qos", .qos, "The QoS (default 0)."),
         VocabularyKey("retain", .flag, "The retain flag (default false)."),
     ])
 
     /// The metrics of `thresholds:`: every expectation, or those of one subject.
-    static var thresholdMetrics: [String] { ["latency"] + expectationSubjects.map { "\($0.name)_latency" } }
+    /// (The MQTT 5.0 subjects `disconnect` and `publish` are packet matchers: `packet_latency`.)
+    static var thresholdMetrics: [String] {
+        ["latency"] + expectationSubjects.filter { !["disconnect", "publish"].contains($0.name) }.map { "\($0.name)_latency" }
+    }
 
     /// `thresholds: { led_latency: { p99: "< 5ms" } }`.
     private static var thresholds: JSONSchema {

@@ -52,7 +52,7 @@ import Testing
         #expect(steps[0].fleet == FleetSelection(fleet: "sensors") && steps[0].device == nil)
         #expect(steps[2].fleet?.subset == .range(2...5))
         #expect(target.members(of: try #require(steps[2].fleet)).map(\.string) == ["sensor-002", "sensor-003", "sensor-004", "sensor-005"])
-        if case .subscribe(let filter, _) = steps[2].kind { #expect(filter.string == "devices/${device}/messages/devicebound/#") }
+        if case .subscribe(let filter, _, _) = steps[2].kind { #expect(filter.string == "devices/${device}/messages/devicebound/#") }
         let percent = try #require(steps[3].fleet)
         #expect(target.members(of: percent).count == 3)
         // The same seed chooses the same members every time.
@@ -126,7 +126,7 @@ import Testing
         ("device: { id: d1 }\nfleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n    device: d1\n", "2:8", "makes device id 'd1' (index 1), which another device or fleet has too"),
         ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n    device: fleet[1..5]\n", "4:13", "range 1..5 is not within fleet 'fleet', whose members are 0..2"),
         ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n    device: flet\n", "4:13", "unknown device or fleet 'flet' (did you mean 'fleet'?)"),
-        ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n  - expect: { packet: PUBLISH, within: 1s }\n", "4:5", "'packet' is checked on one device"),
+        ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n  - expect: { packet: PUBLISH, within: 1s }\n", "4:5", "'packet' (a PUBLISH expectation) is checked on one device"),
         ("device: { id: x }\nsteps:\n  - connect: {}\n  - expect: { reconnected: all, within: 1s }\n", "4:5", "'devices' (and a subject's 'all') counts the members of a fleet"),
         ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n  - expect: { led: on, devices: 0, within: 1s }\n", "4:33", "devices takes 'all', a number of devices (1 or more)"),
         ("fleet: { id: \"d${index}\", count: 3 }\nsteps:\n  - connect: {}\n    device: { fleet: fleet, sample: 2, percent: 5 }\n", "4:13", "give one of range, percent and sample"),

@@ -83,8 +83,15 @@ enum DeviceFactory {
             record.watch(id, at: firmwareVantage)
             return device
         case .client(let client):
-            let will = client.will.map { ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain) }
-            let settings = GenericClientSettings(will: will, acknowledgesMessages: client.acknowledgesMessages, sendsPings: client.sendsPings)
+            let will = client.will.map {
+                ConnectPacket.Will(topic: $0.topic, payload: ByteBuffer(string: $0.payload), qos: $0.qos, retain: $0.retain, properties: $0.properties)
+            }
+            let settings = GenericClientSettings(
+                protocolVersion: spec.protocolVersion,
+                will: will,
+                acknowledgesMessages: client.acknowledgesMessages,
+                sendsPings: client.sendsPings
+            )
             let device = GenericClient(id: id, settings: settings, group: environment.group, monotonic: environment.clock, observer: observer, tap: tap)
             record.watch(id, at: .device)
             return device
