@@ -1,3 +1,4 @@
+import IoTHubCore
 import MQTTCore
 
 /// The Device Provisioning Service side of one connection: who connected, with what token,

@@ -1,6 +1,5 @@
 import Foundation
 import IoTHubCore
-import IoTHubSimulationCore
 import Yams
 
 /// Reads a simulated hub's `dps:` mapping: the ID scope, individual enrollments and
