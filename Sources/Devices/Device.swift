@@ -56,11 +56,12 @@ public enum OperationOutcome: Sendable, Hashable {
     /// The device's client cannot do this (for example umqtt.simple has no unsubscribe).
     case unsupported(reason: String)
     /// The peer answered in a way the specification forbids; `reason` says what it did and
-    /// which rule it broke. An MQTT 5.0 refusal (a CONNACK, SUBACK, UNSUBACK, PUBACK or
-    /// PUBREC with a reason code of 0x80 or more) is one too, its reason starting with
-    /// `refused:` (see ``refused(_:in:)`` and ``refusal``): the operation did not do what was
-    /// asked, and the step that ran it fails with the broker's reason.
+    /// which rule it broke.
     case protocolViolation(reason: String)
+    /// The broker refused the operation with an MQTT 5.0 reason code of 0x80 or more (a
+    /// CONNACK, SUBACK, UNSUBACK, PUBACK or PUBREC): it did not do what was asked. `reason`
+    /// names the codes (see ``refused(_:in:properties:)``).
+    case refused(reason: String)
 
     /// The outcome of an operation the broker refused with `code` in a `packet`:
     /// `refused: not_authorized (0x87)`; for a SUBACK or UNSUBACK, the codes of each filter.
@@ -74,13 +75,13 @@ public enum OperationOutcome: Sendable, Hashable {
         if let reference = properties.serverReference {
             text += "; the broker redirected the client to \(MQTTPacket.describePayload(ByteBuffer(string: reference), limit: 200)) (not followed)"
         }
-        return .protocolViolation(reason: text)
+        return .refused(reason: text)
     }
 
     /// The broker's refusal, when the operation was refused (``refused(_:in:)``): `refused:
     /// not_authorized (0x87)`.
     public var refusal: String? {
-        if case .protocolViolation(let reason) = self, reason.hasPrefix("refused: ") { reason } else { nil }
+        if case .refused(let reason) = self { reason } else { nil }
     }
 }
 

@@ -224,7 +224,7 @@ extension FleetConnector.Result {
             case let code?: self = .refused(code)
             case nil: self = .answered
             }
-        case .connectionEnded(let reason), .unsupported(let reason), .protocolViolation(let reason):
+        case .connectionEnded(let reason), .unsupported(let reason), .protocolViolation(let reason), .refused(let reason):
             self = .failed(reason: reason)
         }
     }

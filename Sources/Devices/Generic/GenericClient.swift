@@ -117,7 +117,7 @@ public final class GenericClient: RawByteSending, ConnAckReporting {
         switch await connection.run(operation) {
         case .connectionEnded(let reason): throw DisconnectFailure(description: "cannot disconnect: \(reason)")
         case .unsupported(let reason): throw DeviceError.unsupported(id, reason: reason)
-        case .answered, .protocolViolation: break
+        case .answered, .protocolViolation, .refused: break
         }
     }
 

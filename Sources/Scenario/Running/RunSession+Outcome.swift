@@ -39,8 +39,10 @@ extension RunSession {
                 return .failed(Failure(expected: awaited.expected, observed: "\(awaited.missing): \(reason)"))
             case .unsupported(let reason):
                 return .errored(message: reason)
+            case .refused(let reason):
+                if refusalJudgedLater { return .passed }
+                return .failed(Failure(expected: awaited.expected, observed: reason))
             case .protocolViolation(let reason):
-                if refusalJudgedLater, outcome.refusal != nil { return .passed }
                 return .failed(Failure(expected: awaited.expected, observed: reason))
             }
         } catch {
