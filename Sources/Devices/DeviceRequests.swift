@@ -34,34 +34,15 @@ public struct UnsubscribeRequest: Sendable, Hashable {
     public var needsMQTT5: Bool { !properties.isEmpty }
 }
 
-/// A PUBLISH: topic, payload, QoS, retain, and MQTT 5.0 properties (topic alias, message
-/// expiry interval, response topic, correlation data, content type, payload format
-/// indicator, user properties).
-public struct PublishRequest: Sendable, Hashable {
-    /// May be empty in MQTT 5.0 when ``properties`` carry a topic alias already mapped on the
-    /// connection.
-    public var topic: TopicName
-    public var payload: ByteBuffer
-    public var qos: MQTTQoS
-    public var retain: Bool
-    /// PUBLISH properties (MQTT 5.0).
-    public var properties: MQTTProperties
+/// A PUBLISH is the application message the client publishes: topic, payload, QoS, retain,
+/// and MQTT 5.0 properties (topic alias, message expiry interval, response topic, correlation
+/// data, content type, payload format indicator, user properties). The topic may be empty in
+/// MQTT 5.0 when the properties carry a topic alias already mapped on the connection.
+public typealias PublishRequest = ApplicationMessage
 
-    public init(topic: TopicName, payload: ByteBuffer, qos: MQTTQoS = .atMostOnce, retain: Bool = false, properties: MQTTProperties = .none) {
-        self.topic = topic
-        self.payload = payload
-        self.qos = qos
-        self.retain = retain
-        self.properties = properties
-    }
-
-    /// Whether the request needs MQTT 5.0.
+extension ApplicationMessage {
+    /// Whether publishing the message needs MQTT 5.0.
     public var needsMQTT5: Bool { !properties.isEmpty }
-
-    /// The application message the client publishes.
-    public var message: ApplicationMessage {
-        ApplicationMessage(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
-    }
 }
 
 /// A DISCONNECT: in MQTT 5.0 with a reason code (for example 0x04 Disconnect with Will

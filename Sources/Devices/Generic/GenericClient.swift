@@ -80,7 +80,7 @@ public final class GenericClient: RawByteSending, ConnAckReporting {
     }
 
     public func publish(_ request: PublishRequest) async throws -> OperationOutcome {
-        await connection.run(.publish(request.message), version: version)
+        await connection.run(.publish(request), version: version)
     }
 
     /// MQTT 5.0: starts a re-authentication (AUTH 0x19) with the settings'
