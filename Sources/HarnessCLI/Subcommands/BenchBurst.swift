@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Reporting
 
 /// `harness bench burst`: the memory a burst of clients that never authenticate costs the
 /// simulated hub, and Mosquitto under the same burst.
@@ -55,7 +56,7 @@ struct BurstBenchCommand: AsyncParsableCommand {
                 mosquittoPath: servers.mosquittoPath
             )
         )
-        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.show($0 + "\n") }
         let results = try await BenchServerOptions.run { try await benchmark.run(progress: say) }
         for line in Self.table(results, settings: benchmark.settings) { say(line) }
     }

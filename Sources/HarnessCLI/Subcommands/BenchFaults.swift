@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Reporting
 
 /// `harness bench faults`: the precision of a `delay` fault, and that it leaves other devices
 /// alone.
@@ -34,7 +35,7 @@ struct FaultBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let benchmark = FaultBenchmark(settings: FaultBenchmark.Settings(messages: messages, delay: delay.duration, pace: pace.duration))
-        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.show($0 + "\n") }
         let results = try await benchmark.run(progress: say)
         func row(_ name: String, _ value: FaultBenchmark.Latencies) -> String {
             "\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%9.3f ms %9.3f ms %7d", value.p50, value.p99, value.count))"

@@ -70,7 +70,7 @@ struct FleetBenchCommand: AsyncParsableCommand {
                 inProcess: inProcess
             )
         )
-        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.show($0 + "\n") }
         let results: [FleetBenchmark.Measurement]
         do {
             results = try await BenchServerOptions.run { try await benchmark.run(progress: say) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Reporting
 
 /// `harness bench hub`: the simulated hub against Mosquitto under the same TLS client load.
 struct HubBenchCommand: AsyncParsableCommand {
@@ -50,7 +51,7 @@ struct HubBenchCommand: AsyncParsableCommand {
                 mosquittoPath: servers.mosquittoPath
             )
         )
-        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.show($0 + "\n") }
         let results = try await BenchServerOptions.run { try await benchmark.run(progress: say) }
         for line in Self.table(results, devices: devices, messages: devices * messagesPerDevice, window: window) { say(line) }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Reporting
 
 /// `harness bench soak`: a long seeded chaos soak of the umqtt-robust and sdk profiles.
 struct SoakBenchCommand: AsyncParsableCommand {
@@ -28,7 +29,7 @@ struct SoakBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
-        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+        let say: @Sendable (String) -> Void = { FileHandle.standardOutput.show($0 + "\n") }
         let outcomes = try await SoakBenchmark(settings: SoakBenchmark.Settings(duration: duration.duration, seed: seed)).run(progress: say)
         say("")
         for outcome in outcomes {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import IoTHubCore
 import IoTHubSimulation
 import IoTHubSimulationCore
@@ -239,7 +240,7 @@ struct Hub: AsyncParsableCommand {
         let settings = try makeSettings()
         let signals = TerminationSignals()
         let log = HubLog(showsPackets: !quiet, showsEvents: !silent) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            FileHandle.standardOutput.show(line + "\n")
         }
         let session: HubSession
         do {
@@ -251,7 +252,7 @@ struct Hub: AsyncParsableCommand {
         }
         // The banner's connection strings are masked already (unless --show-keys), so it is
         // printed as is: scanning each line for every device key costs O(devices^2).
-        FileHandle.standardOutput.write(Data((session.banner(showKeys: showKeys).joined(separator: "\n") + "\n").utf8))
+        FileHandle.standardOutput.show(session.banner(showKeys: showKeys).joined(separator: "\n") + "\n")
         log.print("Press Ctrl-C to stop.")
         let signal = await signals.wait()
         log.print("harness hub: \(signal), stopping")

@@ -120,11 +120,11 @@ struct Send: AsyncParsableCommand {
             throw InvalidInput(description: "error: --hub: \(error)")
         } catch {
             let reason = TransportErrorText.describe(error, address: client.address, peer: "hub")
-            FileHandle.standardError.write(Data("error: cannot send to the hub at \(client.baseURL): \(reason)\n".utf8))
+            FileHandle.standardError.show("error: cannot send to the hub at \(client.baseURL): \(reason)\n")
             throw ExitStatus.failure
         }
         guard reply.isSuccess else {
-            FileHandle.standardError.write(Data("error: the hub refused the message: \(ControlCharacterEscaping.escape(reply.errorDescription))\n".utf8))
+            FileHandle.standardError.show("error: the hub refused the message: \(ControlCharacterEscaping.escape(reply.errorDescription))\n")
             throw ExitStatus.failure
         }
         print("sent message \(id) to \(deviceID) via \(client.baseURL.absoluteString)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Reporting
 
 /// The servers a benchmark measures: `harness hub` (this executable) and, unless left out,
 /// Mosquitto. Shared by `bench hub` and `bench burst`.
@@ -33,7 +34,7 @@ struct BenchServerOptions: ParsableArguments {
         do {
             return try await benchmark()
         } catch let error as LoadError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.show("error: \(error)\n")
             throw ExitStatus.failure
         }
     }

@@ -89,11 +89,11 @@ public final class ConsoleReporter: @unchecked Sendable {
 
     private func write(_ line: String) {
         lock.withLock {
-            let data = Data((currentRedactor.redact(line) + "\n").utf8)
+            let text = currentRedactor.redact(line) + "\n"
             if let statusLine {
-                statusLine.withLineLifted { handle.write(data) }
+                statusLine.withLineLifted { handle.show(text) }
             } else {
-                handle.write(data)
+                handle.show(text)
             }
         }
     }

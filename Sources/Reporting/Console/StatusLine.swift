@@ -57,6 +57,6 @@ public final class StatusLine: @unchecked Sendable {
     static let erase = "\r\u{1B}[K"
 
     private func emit(_ text: String) {
-        handle.write(Data(text.utf8))
+        handle.show(text)
     }
 }
