@@ -143,6 +143,10 @@ public enum MQTTDecodingError: Error, Sendable, Hashable, CustomStringConvertibl
         case .mqtt5(let error): error.reason
         case .nonMinimalRemainingLength: "remaining length uses more bytes than its value needs"
         case .invalidProperty(let context, let error): "\(context): \(error.reason)"
+        case .invalidReasonCode(.connack, let code) where (1...5).contains(code):
+            // An MQTT 3.1.1 server's refusal, read as 5.0: 1 is "unacceptable protocol version".
+            "CONNACK reason code \(MQTTReasonCode.hex(code)) is not an MQTT 5.0 code; it is MQTT 3.1.1's return code \(code)"
+                + (code == 1 ? " (unacceptable protocol version): the broker does not speak MQTT 5.0" : ": the broker answered in MQTT 3.1.1")
         case .invalidReasonCode(let type, let code):
             MQTTReasonCode(rawValue: code).map { "\(type) may not carry reason code \($0.description(in: type))" }
                 ?? "\(type) reason code \(MQTTReasonCode.hex(code)) is not defined"

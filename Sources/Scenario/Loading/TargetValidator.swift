@@ -1,4 +1,5 @@
 import IoTHubCore
+import MQTTCore
 
 /// Checks that every step can be carried out and observed on every target of the scenario:
 /// moving the hub's clock, revoking credentials, queue depths and disconnect reasons exist only
@@ -11,8 +12,48 @@ enum TargetValidator {
         for target in targets {
             if !target.hub.isSimulated { walk(steps, target: target, problems: &problems) }
             checkCertificates(steps, target: target, problems: &problems)
+            checkProtocolVersion(steps, target: target, problems: &problems)
         }
         return problems
+    }
+
+    /// IoT Hub, real or simulated, speaks MQTT 3.1.1 only: a device that says `protocol: 5`
+    /// would only ever get CONNACK 1, so its connect is refused at load, once per device.
+    private static func checkProtocolVersion(_ steps: [Step], target: ScenarioTarget, problems: inout [ScenarioValidator.Problem]) {
+        let hub: String
+        switch target.hub {
+        case .simulated: hub = "the simulated IoT Hub"
+        case .azure: hub = "IoT Hub"
+        case .broker: return
+        }
+        var reported: Set<String> = []
+        func walk(_ steps: [Step]) {
+            for step in steps {
+                switch step.kind {
+                case .connect:
+                    let speaker: (name: String, spec: DeviceSpec)?
+                    if let id = step.device, let spec = target.devices.first(where: { $0.id == id }) {
+                        speaker = ("device '\(id)'", spec)
+                    } else if let selection = step.fleet, let fleet = target.fleets.first(where: { $0.name == selection.fleet }) {
+                        speaker = ("fleet '\(fleet.name)'", fleet.template)
+                    } else {
+                        speaker = nil
+                    }
+                    guard let speaker, speaker.spec.protocolVersion == .v5, reported.insert(speaker.name).inserted else { break }
+                    problems.append(
+                        ScenarioValidator.Problem(
+                            location: step.location,
+                            message: "\(speaker.name) speaks MQTT 5.0 (protocol: 5), and \(hub) speaks MQTT 3.1.1 only: it answers a 5.0 CONNECT with CONNACK 1 (unacceptable protocol version); use protocol 3.1.1 there, or an MQTT 5.0 broker (mqtt://...)"
+                        )
+                    )
+                case .repeatBlock(let block):
+                    walk(block.steps)
+                default:
+                    break
+                }
+            }
+        }
+        walk(steps)
     }
 
     /// Certificate faults and `trusted_roots` need the simulated hub's own TLS certificate:
