@@ -87,6 +87,8 @@ import Testing
             ["conform", "mqtt://127.0.0.1:1883", "--protocol", ""],
             ["conform", "mqtt://127.0.0.1:1883", "--protocol", "all", "--pack", "scenarios/conformance/mqtt-5.0"],
             ["conform", "mqtt://127.0.0.1:1883", "--protocol", "all", "--expect", "scenarios/conformance/mqtt-5.0/brokers/mosquitto/verdicts.yaml"],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", "5", "--pack", "scenarios/conformance/mqtt-3.1.1"],
+            ["conform", "mqtt://127.0.0.1:1883", "--protocol", "3.1.1", "--pack", "scenarios/conformance/mqtt-5.0"],
         ]
     )
     func badInput(arguments: [String]) async {

@@ -95,8 +95,16 @@ struct Conform: AsyncParsableCommand {
                 throw InvalidInput(description: error.description)
             }
             guard !files.isEmpty else { throw InvalidInput(description: "error: the conformance pack '\(selected.folder)' holds no .yaml scenario") }
-            if protocolVersion == nil, pack != nil {
-                packs[index].standard = Self.standard(of: files)
+            if let folder = pack {
+                let spoken = Self.standard(of: files)
+                if protocolVersion == nil {
+                    packs[index].standard = spoken
+                } else if spoken.name != selected.standard.name {
+                    // Statement ids of the two standards overlap with other meanings: judging a
+                    // pack by the other table would give verdicts for the wrong text.
+                    let flag = spoken.name == NormativeStatements.mqtt5.name ? "5" : "3.1.1"
+                    throw InvalidInput(description: "error: the pack '\(folder)' speaks \(spoken.name), not \(selected.standard.name) as --protocol says; give --protocol \(flag), or leave --protocol out")
+                }
             }
             filesByPack.append(files)
         }
