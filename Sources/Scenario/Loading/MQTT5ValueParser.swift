@@ -222,6 +222,12 @@ struct MQTT5ValueParser {
                 reader.error("unknown reason code '\(text)'\(hint.map { " (did you mean '\($0)'?)" } ?? ""); \(packet) takes \(names.joined(separator: ", ")) or a number", at: node)
                 return nil
             }
+            // 0x00 has three names, one per packet: the one given must be this packet's.
+            let spelled = String(trimmed.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+            if named.isAllowed(in: packet), spelled != named.name(in: packet) {
+                reader.error("'\(text)' is not what \(packet) calls this code; \(packet) names it \(named.name(in: packet)) (0x00)", at: node)
+                return nil
+            }
             code = named
         }
         guard code.isAllowed(in: packet) else {
