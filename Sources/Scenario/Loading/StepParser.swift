@@ -363,18 +363,25 @@ struct StepParser {
             return nil
         }
         var spec = PublishSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "publish"))
-        if let node = options["topic"], let text = reader.string(node, "publish topic") {
-            do {
-                spec.topic = try TopicName(text)
-            } catch {
-                reader.error("publish topic: \(error)", at: node)
-            }
-        }
         if let node = options["properties"], speaksMQTT5 {
             var values = MQTT5ValueParser(reader: reader)
             spec.mqttProperties = values.encodedProperties(node, in: .publish) ?? .none
             reader = values.reader
-        } else if let node = options["properties"], let bag = readProperties(node) {
+        }
+        if let node = options["topic"], let text = reader.string(node, "publish topic") {
+            if text.isEmpty, speaksMQTT5, spec.mqttProperties.topicAlias != nil {
+                // MQTT 5.0: the topic alias stands for the topic it was set up with (3.3.2.3.4).
+                spec.topic = .empty
+            } else {
+                do {
+                    spec.topic = try TopicName(text)
+                } catch {
+                    let hint = text.isEmpty && speaksMQTT5 ? " (an empty topic needs a topic_alias property set up by an earlier publish)" : ""
+                    reader.error("publish topic: \(error)\(hint)", at: node)
+                }
+            }
+        }
+        if !speaksMQTT5, let node = options["properties"], let bag = readProperties(node) {
             if options["topic"] != nil {
                 reader.error("give 'topic' or 'properties' (for the telemetry topic's property bag), not both", at: node)
             }

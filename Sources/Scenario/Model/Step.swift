@@ -171,7 +171,7 @@ public struct PublishSpec: Sendable, Hashable {
 
     public var summary: String {
         var text = PayloadText.summary(payload, holdsSecret: payloadHoldsSecret)
-        if let topic { text += " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
+        if let topic { text += topic == .empty ? " to its topic alias" : " to \(topic)" } else if !properties.isEmpty { text += " \(properties.encoded)" }
         if qos != .atMostOnce { text += " qos=\(qos)" }
         if retain { text += " retain" }
         if !mqttProperties.isEmpty { text += " properties=[\(mqttProperties.summary)]" }

@@ -140,7 +140,7 @@ extension Vocabulary {
     static let publish = VocabularyMapping([
         VocabularyKey("payload", .payload, "The message body."),
         payloadSize,
-        VocabularyKey("topic", .string(minLength: 1), "The topic (default: the device's telemetry topic)."),
+        VocabularyKey("topic", .string(minLength: 0), "The topic (default: the device's telemetry topic); in MQTT 5.0 empty with a topic_alias property that stands for it."),
         VocabularyKey(
             "properties", .anyOf([.messageProperties, mqttProperties(.publish)]),
             "On a device that speaks MQTT 5.0: PUBLISH properties (topic_alias, response_topic, correlation_data, user, ...); otherwise the IoT Hub message properties of the telemetry topic (name -> value, null for a bare name)."
