@@ -84,6 +84,9 @@ extension MQTTClientSession {
     /// (a 3.1.1 packet has no properties to get wrong).
     func refusal(toSend packet: MQTTPacket, checkingSize: Bool = true) -> String? {
         guard version == .v5 else { return nil }
+        if case .connect(let connect) = packet, connect.properties.first(.authenticationData) != nil, connect.properties.first(.authenticationMethod) == nil {
+            return "the CONNECT cannot carry authentication_data without authentication_method: a Protocol Error (MQTT 5.0 section 3.1.2.11.10)"
+        }
         let size: Int
         do {
             size = try packet.encoded(version: version).readableBytes

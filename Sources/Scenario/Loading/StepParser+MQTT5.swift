@@ -68,6 +68,9 @@ extension StepParser {
                 var values = MQTT5ValueParser(reader: reader)
                 properties = values.encodedProperties(node, in: .connect) ?? .none
                 reader = values.reader
+                if properties.first(.authenticationData) != nil, properties.first(.authenticationMethod) == nil {
+                    reader.error("authentication_data needs authentication_method: a CONNECT with data and no method is a Protocol Error (MQTT 5.0 section 3.1.2.11.10); send it with send_bytes to test a broker", at: node)
+                }
             }
         }
         return .connect(cleanSession: cleanSession, keepAlive: keepAlive, properties: properties)

@@ -74,6 +74,14 @@ import Testing
         #expect(session.start(.publish(message("fine")), id: 4, now: 0).sentPackets.count == 1)
     }
 
+    @Test("a CONNECT with authentication data and no authentication method is refused before anything is sent")
+    func authenticationDataWithoutMethod() {
+        var session = MQTTClientSession(configuration: v5())
+        let connect = session.start(.connect(ConnectOptions(clientID: "c", properties: props([.authenticationData(ByteBuffer(string: "abc"))]))), id: 1, now: 0)
+        #expect(connect.count == 1)
+        #expect(connect.outcomes[1] == .unsupported(reason: "the CONNECT cannot carry authentication_data without authentication_method: a Protocol Error (MQTT 5.0 section 3.1.2.11.10)"))
+    }
+
     @Test("a CONNECT, SUBSCRIBE or DISCONNECT with a property its packet may not carry is refused before anything is sent")
     func propertyNotAllowed() {
         var fresh = MQTTClientSession(configuration: v5())
