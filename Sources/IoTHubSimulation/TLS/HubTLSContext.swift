@@ -160,6 +160,10 @@ struct HubTLSContext: Sendable {
         tls.maximumTLSVersion = maximumVersion
         tls.cipherSuites = profile.cipherSuites.joined(separator: ":")
         tls.certificateVerification = .optionalVerification
+        // Client certificates are judged by the acceptor's own verification callback, never by
+        // trust roots: none are loaded, so a start does not read (or depend on) the system's
+        // CA bundle, which failed a start once while the bundle was being rewritten.
+        tls.trustRoots = .certificates([])
         // When the hub drops a connection it sends close_notify and closes at once, as it
         // drops connections "without a packet": it does not wait the default five seconds
         // for a client that never answers, holding the connection's memory meanwhile.
@@ -167,8 +171,17 @@ struct HubTLSContext: Sendable {
         do {
             return try NIOSSLContext(configuration: tls)
         } catch {
-            throw .setupFailed(reason: "the certificate and key do not make a TLS context (do they match?): \(error)")
+            throw .setupFailed(reason: "the certificate and key do not make a TLS context (do they match?): \(Self.plainReason(error))")
         }
+    }
+
+    /// BoringSSL's reasons alone (`BAD_BASE64_DECODE`, `KEY_VALUES_MISMATCH`), without the
+    /// library's error type, codes and source paths.
+    static func plainReason(_ error: any Error) -> String {
+        let reasons = "\(error)".components(separatedBy: "OPENSSL_internal:").dropFirst().compactMap { part in
+            part.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "]" }).first.map(String.init)
+        }
+        return reasons.isEmpty ? "the TLS library refused them" : reasons.joined(separator: ", ")
     }
 
     /// How long a generated server certificate is valid (a new one is issued at every start).
