@@ -309,7 +309,7 @@ struct StepParser {
     }
 
     /// `payload_size: N`: the payload repeated, and cut, to exactly N bytes (for limit tests).
-    private mutating func readPayloadSize(_ options: YAMLReader.Entries, seed: String, payloadNode: Node, _ what: String) -> String {
+    mutating func readPayloadSize(_ options: YAMLReader.Entries, seed: String, payloadNode: Node, _ what: String) -> String {
         guard let node = options["payload_size"] else { return seed }
         guard let size = reader.integer(node, "\(what) payload_size", in: 1...Vocabulary.maximumPayloadSize) else { return seed }
         guard seed.utf8.allSatisfy({ $0 < 0x80 }) else {
@@ -349,47 +349,6 @@ struct StepParser {
             return nil
         }
         return .code(text)
-    }
-
-    private mutating func readPublish(_ value: Node) -> PublishSpec? {
-        if reader.isNull(value) {
-            reader.error("publish needs a payload, for example publish: \"23.5\"", at: value)
-            return nil
-        }
-        if value.scalar != nil { return reader.string(value, "publish payload").map { PublishSpec(payload: $0) } }
-        guard let options = reader.mapping(value, "publish", keys: Vocabulary.publish) else { return nil }
-        guard let payloadNode = options["payload"], let payload = reader.string(payloadNode, "publish payload") else {
-            if options["payload"] == nil { reader.missing("payload", in: options, "publish") }
-            return nil
-        }
-        var spec = PublishSpec(payload: readPayloadSize(options, seed: payload, payloadNode: payloadNode, "publish"))
-        if let node = options["properties"], speaksMQTT5 {
-            var values = MQTT5ValueParser(reader: reader)
-            spec.mqttProperties = values.encodedProperties(node, in: .publish) ?? .none
-            reader = values.reader
-        }
-        if let node = options["topic"], let text = reader.string(node, "publish topic") {
-            if text.isEmpty, speaksMQTT5, spec.mqttProperties.topicAlias != nil {
-                // MQTT 5.0: the topic alias stands for the topic it was set up with (3.3.2.3.4).
-                spec.topic = .empty
-            } else {
-                do {
-                    spec.topic = try TopicName(text)
-                } catch {
-                    let hint = text.isEmpty && speaksMQTT5 ? " (an empty topic needs a topic_alias property set up by an earlier publish)" : ""
-                    reader.error("publish topic: \(error)\(hint)", at: node)
-                }
-            }
-        }
-        if !speaksMQTT5, let node = options["properties"], let bag = readProperties(node) {
-            if options["topic"] != nil {
-                reader.error("give 'topic' or 'properties' (for the telemetry topic's property bag), not both", at: node)
-            }
-            spec.properties = bag
-        }
-        if let node = options["qos"] { spec.qos = readQoS(node) ?? spec.qos }
-        if let node = options["retain"] { spec.retain = reader.bool(node, "retain") ?? false }
-        return spec
     }
 
     private mutating func readRepeat(_ value: Node, entries: YAMLReader.Entries, number: StepNumber) -> RepeatBlock? {
