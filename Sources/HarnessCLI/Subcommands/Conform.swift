@@ -179,7 +179,8 @@ struct Conform: AsyncParsableCommand {
     static func standard(of files: [String]) -> NormativeStatements {
         for file in files {
             guard let scenario = try? ScenarioLoader.load(path: file) else { continue }
-            if scenario.targets.flatMap(\.devices).contains(where: { $0.protocolVersion == .v5 }) { return .mqtt5 }
+            let spoken = NormativeStatements.spoken(by: scenario.targets.flatMap(\.devices))
+            if spoken.name == NormativeStatements.mqtt5.name { return spoken }
         }
         return .mqtt311
     }

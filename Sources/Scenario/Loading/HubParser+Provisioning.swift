@@ -6,6 +6,12 @@ import Yams
 /// enrollment groups, each checked where it is written (a key that is not base64, an
 /// attestation without its credential, a certificate that is not PEM, a name given twice).
 extension HubParser {
+    /// An enrollment's or group's `enabled` (default true); `nil` when it is not a boolean.
+    private static func readEnabled(_ options: YAMLReader.Entries, reader: inout YAMLReader) -> Bool? {
+        guard let node = options["enabled"] else { return true }
+        return reader.bool(node, "enabled")
+    }
+
     static func readProvisioning(_ node: Node, reader: inout YAMLReader, folder: URL) -> ProvisioningSpec? {
         guard let entries = reader.mapping(node, "dps", keys: Vocabulary.dps) else { return nil }
         guard let scopeNode = entries["id_scope"] else {
@@ -53,13 +59,11 @@ extension HubParser {
                 continue
             }
             var enrollment = ProvisioningSpec.Enrollment(registrationID: id, attestation: attestation)
-            if let node = options["enabled"] {
-                guard let value = reader.bool(node, "enabled") else {
-                    valid = false
-                    continue
-                }
-                enrollment.isEnabled = value
+            guard let enabled = readEnabled(options, reader: &reader) else {
+                valid = false
+                continue
             }
+            enrollment.isEnabled = enabled
             spec.enrollments.append(enrollment)
         }
         var names = Set<String>()
@@ -88,13 +92,11 @@ extension HubParser {
                 continue
             }
             var group = ProvisioningSpec.Group(name: name, attestation: attestation)
-            if let node = options["enabled"] {
-                guard let value = reader.bool(node, "enabled") else {
-                    valid = false
-                    continue
-                }
-                group.isEnabled = value
+            guard let enabled = readEnabled(options, reader: &reader) else {
+                valid = false
+                continue
             }
+            group.isEnabled = enabled
             spec.groups.append(group)
         }
         return valid ? spec : nil
